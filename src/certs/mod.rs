@@ -1,0 +1,1 @@
+//! Certificates: parsing, key matching, chain checks and self-signed generation.

@@ -1,0 +1,7 @@
+//! compose-cfn: compile docker-compose files with Convox labels into AWS CloudFormation.
+//!
+//! The library is the pipeline; the binary is a thin layer over it:
+//! [`load`] (files → spanned compose model) → [`interpret`] (Convox semantics → plan and
+//! diagnostics) → [`render`] (plan → CloudFormation template).
+
+pub mod certs;
