@@ -2,6 +2,14 @@
 //!
 //! The library is the pipeline; the binary is a thin layer over it:
 //! [`load`] (files → spanned compose model) → [`interpret`] (Convox semantics → plan and
-//! diagnostics) → [`render`] (plan → CloudFormation template).
+//! diagnostics) → [`render`] (plan → CloudFormation template). [`compile()`] runs all three.
 
 pub mod certs;
+pub mod compile;
+pub mod diagnostic;
+pub mod interpret;
+pub mod load;
+pub mod render;
+pub mod source;
+
+pub use compile::{Compilation, CompileOptions, compile};

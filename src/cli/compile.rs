@@ -1,0 +1,140 @@
+//! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
+
+use super::{Format, report};
+use clap::Args;
+use compose_cfn::interpret::CertificateBinding;
+use compose_cfn::load::{self, Environment};
+use compose_cfn::{CompileOptions, compile};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Arguments of `compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Compose files, merged in order [default: docker-compose.yml (or compose.yaml, …) in the
+    /// current directory, plus docker-compose.override.yml beside it]
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// A compose file (may be repeated; read after the positional files)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    more_files: Vec<PathBuf>,
+    /// App name for tags and descriptions [default: the file's `name:`, else the first file's directory name]
+    #[arg(long)]
+    app: Option<String>,
+    /// Write the template here instead of stdout (only when compilation succeeds)
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// Bind a certificate ARN to an https/tls listener, e.g. web:443=arn:aws:acm:…
+    #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN")]
+    certificates: Vec<CertificateBinding>,
+    /// Enable services of this profile (may be repeated; also read from COMPOSE_PROFILES)
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// How diagnostics are printed on stderr
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+impl CompileArgs {
+    /// Compiles and writes the template; diagnostics go to stderr.
+    pub fn run(self) -> ExitCode {
+        let mut paths: Vec<PathBuf> = self.files.into_iter().chain(self.more_files).collect();
+        if paths.is_empty() {
+            match load::discover(Path::new(".")) {
+                Some(found) => {
+                    paths = found
+                        .into_iter()
+                        .map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p))
+                        .collect()
+                }
+                None => {
+                    return report::usage_error(&format!(
+                        "no compose file given, and none of {} in the current directory",
+                        load::DEFAULT_FILES.join(", ")
+                    ));
+                }
+            }
+        }
+        let inputs = match load::read_inputs(&paths) {
+            Ok(inputs) => inputs,
+            Err(e) => return report::usage_error(&e.to_string()),
+        };
+        let dir = paths[0]
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let dotenv = std::fs::read_to_string(dir.join(".env"))
+            .map(|t| load::dotenv::parse(&t))
+            .unwrap_or_default();
+        let env = Environment::with_dotenv(std::env::vars(), dotenv);
+        let mut profiles = self.profiles;
+        if let Some(p) = env.get("COMPOSE_PROFILES") {
+            profiles.extend(
+                p.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
+            );
+        }
+        let options = CompileOptions {
+            app: self.app,
+            fallback_app: directory_name(&dir),
+            profiles,
+            certificates: self.certificates,
+        };
+        let result = compile(inputs, &env, &options);
+        report::diagnostics(&result.diagnostics, &result.sources, self.format, "compile");
+        let Some(template) = result.template else {
+            return ExitCode::from(1);
+        };
+        match &self.output {
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                if stdout
+                    .write_all(template.as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    return ExitCode::from(2);
+                }
+            }
+            Some(out) => {
+                if let Err(e) = write_atomically(out, template.as_bytes()) {
+                    return report::usage_error(&format!("cannot write `{}`: {e}", out.display()));
+                }
+            }
+        }
+        ExitCode::SUCCESS
+    }
+}
+
+/// The name of the directory holding the first file, as the default app name.
+fn directory_name(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "app".to_string())
+}
+
+/// Writes through a temporary file in the same directory and renames it into place, so a
+/// reader never sees half a template and a failure leaves the old file untouched.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,78 @@
+//! The whole pipeline in one call — load → interpret → render — without any I/O.
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::interpret::{self, Plan};
+use crate::load::{self, Environment, Input};
+use crate::render;
+use crate::source::Sources;
+
+/// What `compile` needs besides the files.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// The app name; `None`: the project's `name:`, else `fallback_app`.
+    pub app: Option<String>,
+    /// Used when neither `app` nor the project names the app (the CLI passes the directory name).
+    pub fallback_app: String,
+    /// Selected profiles.
+    pub profiles: Vec<String>,
+    /// Certificates bound to listeners.
+    pub certificates: Vec<interpret::CertificateBinding>,
+}
+
+/// The result of compiling: the template only when there is no error.
+#[derive(Debug)]
+pub struct Compilation {
+    /// Every file read, for rendering diagnostics.
+    pub sources: Sources,
+    /// Every finding, errors and warnings.
+    pub diagnostics: Diagnostics,
+    /// The plan, when interpretation ran (even with errors, for tools that show partial plans).
+    pub plan: Option<Plan>,
+    /// The canonical template, present exactly when `diagnostics` has no error.
+    pub template: Option<String>,
+}
+
+/// Runs the pipeline over `inputs` (merged in order).
+pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) -> Compilation {
+    let mut sources = Sources::new();
+    let (project, mut diagnostics) = load::load_project(&mut sources, inputs, env);
+    let app = options
+        .app
+        .clone()
+        .or_else(|| {
+            project
+                .name
+                .as_ref()
+                .map(|n| n.value.clone())
+                .filter(|n| !n.is_empty())
+        })
+        .unwrap_or_else(|| options.fallback_app.clone());
+    let interpret_options = interpret::Options {
+        app,
+        profiles: options.profiles.clone(),
+        certificates: options.certificates.clone(),
+    };
+    let (plan, found) = interpret::interpret(&project, &interpret_options);
+    diagnostics.extend(found);
+    let template = if diagnostics.has_errors() {
+        None
+    } else {
+        match render::render(&plan) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidTemplate, None, e.to_string()).with_help(
+                        "this is a bug in compose-cfn: please report it with the compose file",
+                    ),
+                );
+                None
+            }
+        }
+    };
+    Compilation {
+        sources,
+        diagnostics,
+        plan: Some(plan),
+        template,
+    }
+}

@@ -1,0 +1,380 @@
+//! Diagnostics: what is wrong with an input, where, and how to fix it, rendered for people or as JSON.
+
+use crate::source::{Sources, Span};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+/// How bad a diagnostic is: any error means no template is produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The input cannot be compiled.
+    Error,
+    /// The input compiles, but probably not as the author meant.
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal : $summary:literal,)*) => {
+        /// A stable identifier for each kind of diagnostic (shown as `error[code]`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as written in reports, e.g. `unknown-protocol`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// One sentence on what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidUtf8 = "invalid-utf8": "A file is not valid UTF-8 text.",
+    YamlSyntax = "yaml-syntax": "The file is not valid YAML.",
+    YamlLimit = "yaml-limit": "The YAML exceeds a safety limit (alias expansion, nesting or size).",
+    DuplicateKey = "duplicate-key": "A mapping names the same key twice.",
+    WrongType = "wrong-type": "A value has the wrong YAML type (e.g. a list where a mapping belongs).",
+    MissingServices = "missing-services": "The file declares no services.",
+    ObsoleteVersion = "obsolete-version": "The top-level `version:` key is obsolete and ignored.",
+    UnknownKey = "unknown-key": "A key this tool does not know; it is ignored.",
+    ServiceName = "service-name": "A service name Compose would reject.",
+    ServiceNameCollision = "service-name-collision": "Two service names map to the same CloudFormation name.",
+    Interpolation = "interpolation": "A `$` expression is malformed.",
+    RequiredVariable = "required-variable": "A `${VAR:?message}` variable is not set.",
+    UnsetVariable = "unset-variable": "A variable without a default is not set; it becomes empty.",
+    PortSyntax = "port-syntax": "A port mapping does not follow Compose's port grammar.",
+    PortRange = "port-range": "A port number is 0 or above 65535, or a range runs backwards.",
+    PortRangeMismatch = "port-range-mismatch": "Host and container port ranges have different lengths.",
+    PortPool = "port-pool": "A host port range maps to one container port; a listener needs one port.",
+    MissingHostPort = "missing-host-port": "A public mapping has an empty host port.",
+    PortProtocol = "port-protocol": "A transport protocol a load balancer cannot carry.",
+    HostIp = "host-ip": "A host IP in a port mapping has no meaning on a load balancer.",
+    DuplicatePort = "duplicate-port": "Two mappings use the same load balancer port.",
+    InternalBalancer = "internal-balancer": "An internal port makes the whole Classic ELB internal.",
+    UnknownProtocol = "unknown-protocol": "A `convox.port.N.protocol` value that is not http, https, tcp or tls.",
+    UnmappedPort = "unmapped-port": "A `convox.port.N.*` label names a port the service does not map.",
+    ContainerPortLabel = "container-port-label": "A `convox.port.N.*` label is keyed by the container port, not the balancer port.",
+    UdpPortLabel = "udp-port-label": "A `convox.port.N.*` label names a UDP port, which gets no listener.",
+    UnknownLabel = "unknown-label": "A `convox.*` label this tool does not know.",
+    LabelValue = "label-value": "A label value is not of the expected kind or is out of range.",
+    DuplicateLabel = "duplicate-label": "A label is given twice in list form; the last one wins.",
+    ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
+    Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
+    NoBalancers = "no-balancers": "No service maps a TCP port, so there is no listener to compile.",
+    InstancePortMoved = "instance-port-moved": "Two listeners hashed to the same instance port; one was moved.",
+    InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
+}
+
+/// A secondary location shown with a diagnostic, e.g. the first of two duplicate keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// What is there.
+    pub label: String,
+}
+
+/// One finding about the input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The stable kind of finding.
+    pub code: Code,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// Where it is wrong, if it has a place in a file.
+    pub span: Option<Span>,
+    /// Text under the caret.
+    pub label: Option<String>,
+    /// Other places that matter.
+    pub related: Vec<Related>,
+    /// How to fix it, where known.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error at `span`.
+    pub fn error(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, span.into(), message.into())
+    }
+
+    /// A warning at `span`.
+    pub fn warning(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, span.into(), message.into())
+    }
+
+    fn new(severity: Severity, code: Code, span: Option<Span>, message: String) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message,
+            span,
+            label: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Sets the text shown under the caret.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds a secondary location.
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Related {
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// Sets the fix.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Every finding of one run, in the order of the input.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// No findings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a finding.
+    pub fn push(&mut self, d: Diagnostic) {
+        self.0.push(d);
+    }
+
+    /// Records several findings.
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+
+    /// True when any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// The number of errors and of warnings.
+    pub fn counts(&self) -> (usize, usize) {
+        let errors = self.0.iter().filter(|d| d.is_error()).count();
+        (errors, self.0.len() - errors)
+    }
+
+    /// The findings, sorted by file and position so reports read top to bottom.
+    pub fn sorted(&self) -> Vec<&Diagnostic> {
+        let mut all: Vec<&Diagnostic> = self.0.iter().collect();
+        // Findings without a place (command-line problems) come first; the sort is stable.
+        all.sort_by_key(|d| d.span.map(|s| (s.source, s.start)));
+        all
+    }
+
+    /// Iterates in the order recorded.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// Renders diagnostics as rustc does: header, `--> file:line:col`, the line, a caret, `help:`.
+pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics.sorted() {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        let mut group = Group::with_title(title);
+        let mut places: Vec<(Span, Option<&str>, bool)> = Vec::new();
+        if let Some(span) = d.span {
+            places.push((span, d.label.as_deref(), true));
+        }
+        places.extend(
+            d.related
+                .iter()
+                .map(|r| (r.span, Some(r.label.as_str()), false)),
+        );
+        // One snippet per file, the primary file first, as rustc groups them.
+        let mut files: Vec<_> = places.iter().map(|p| p.0.source).collect();
+        files.dedup();
+        let mut seen = Vec::new();
+        for file in files {
+            if seen.contains(&file) {
+                continue;
+            }
+            seen.push(file);
+            let source = sources.get(file);
+            let mut snippet = Snippet::source(source.text.as_str())
+                .path(source.path.as_str())
+                .fold(true);
+            for (span, label, primary) in places.iter().filter(|p| p.0.source == file) {
+                let kind = if *primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                let range = display_range(&source.text, *span);
+                snippet = snippet.annotation(kind.span(range).label(*label));
+            }
+            group = group.element(snippet);
+        }
+        if let Some(help) = &d.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// A span widened to at least one character so the caret is visible, kept on char boundaries.
+fn display_range(text: &str, span: Span) -> std::ops::Range<usize> {
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, text.len());
+    if end == start && end < text.len() {
+        end += text[end..].chars().next().map_or(0, char::len_utf8);
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// The JSON form of one diagnostic (one object per line on stderr with `--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The diagnostic code.
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: &'a str,
+    /// The file, when the finding has a place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// 1-based line where the offending text ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<usize>,
+    /// 1-based column just past the offending text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_column: Option<usize>,
+    /// Text under the caret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
+    /// The fix, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'a str>,
+    /// Other places that matter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated<'a>>,
+}
+
+/// A secondary location in JSON form.
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'a> {
+    /// The file.
+    pub file: &'a str,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is there.
+    pub label: &'a str,
+}
+
+/// Converts a diagnostic to its JSON form.
+pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
+    let place = d.span.map(|span| {
+        let source = sources.get(span.source);
+        (
+            source.path.as_str(),
+            source.line_col(span.start),
+            source.line_col(span.end),
+        )
+    });
+    JsonDiagnostic {
+        severity: d.severity,
+        code: d.code.as_str(),
+        message: &d.message,
+        file: place.map(|p| p.0),
+        line: place.map(|p| p.1.line),
+        column: place.map(|p| p.1.column),
+        end_line: place.map(|p| p.2.line),
+        end_column: place.map(|p| p.2.column),
+        label: d.label.as_deref(),
+        help: d.help.as_deref(),
+        related: d
+            .related
+            .iter()
+            .map(|r| {
+                let source = sources.get(r.span.source);
+                let at = source.line_col(r.span.start);
+                JsonRelated {
+                    file: &source.path,
+                    line: at.line,
+                    column: at.column,
+                    label: &r.label,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Renders diagnostics as JSON Lines, sorted like the human report.
+pub fn render_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diagnostics.sorted() {
+        out.push_str(&serde_json::to_string(&to_json(d, sources)).expect("diagnostics serialise"));
+        out.push('\n');
+    }
+    out
+}

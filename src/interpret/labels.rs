@@ -1,0 +1,361 @@
+//! The Convox labels this tool understands: one table that the interpreter reads values with,
+//! and that documentation, `explain` and the editor schema are generated from.
+
+/// What values a label takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
+    /// A whole number in an inclusive range.
+    Integer {
+        /// Smallest value accepted.
+        min: u32,
+        /// Largest value accepted.
+        max: u32,
+    },
+    /// An HTTP path starting with `/`.
+    Path,
+    /// A container port of the same service.
+    ContainerPort,
+}
+
+/// Where a label applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// `convox.port.<N>.<key>`, keyed by the balancer port N.
+    Port,
+    /// One key for the service's balancer.
+    Balancer,
+}
+
+/// One label: its key (with `<N>` for the port), what it takes, its default and its effect.
+#[derive(Clone, Copy, Debug)]
+pub struct LabelSpec {
+    /// The key; port labels are written `convox.port.<N>.<name>`.
+    pub key: &'static str,
+    /// Port or balancer label.
+    pub scope: Scope,
+    /// Accepted values.
+    pub kind: ValueKind,
+    /// The default, as text (empty: none).
+    pub default: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+}
+
+impl LabelSpec {
+    /// The part after `convox.port.<N>.` for port labels.
+    pub fn port_key(&self) -> Option<&'static str> {
+        self.key.strip_prefix("convox.port.<N>.")
+    }
+}
+
+/// Listener protocols, as the `convox.port.<N>.protocol` label spells them.
+pub const PROTOCOLS: &[&str] = &["http", "https", "tcp", "tls"];
+
+/// The TLS negotiation policy every https/tls listener gets unless `convox.tls.policy` says
+/// otherwise: TLS 1.2 minimum (Convox left AWS's old default, which allowed TLS 1.0).
+pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS-1-2-2017-01";
+
+/// AWS's predefined SSL negotiation policies for Classic Load Balancers.
+pub const TLS_POLICIES: &[&str] = &[
+    "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS-1-1-2017-01",
+    "ELBSecurityPolicy-2016-08",
+    "ELBSecurityPolicy-2015-05",
+    "ELBSecurityPolicy-2015-03",
+    "ELBSecurityPolicy-2015-02",
+    "ELBSecurityPolicy-2014-10",
+    "ELBSecurityPolicy-2014-01",
+    "ELBSecurityPolicy-2011-08",
+    "ELBSample-ELBDefaultCipherPolicy",
+    "ELBSample-OpenSSLDefaultCipherPolicy",
+];
+
+/// Every label this tool reads.
+pub const LABELS: &[LabelSpec] = &[
+    LabelSpec {
+        key: "convox.port.<N>.protocol",
+        scope: Scope::Port,
+        kind: ValueKind::Choice(PROTOCOLS),
+        default: "tcp",
+        summary: "Listener protocol on balancer port N: http, https (TLS terminated, X-Forwarded-* headers, no websockets), tcp, or tls (TLS terminated at layer 4, websockets work).",
+    },
+    LabelSpec {
+        key: "convox.port.<N>.secure",
+        scope: Scope::Port,
+        kind: ValueKind::Bool,
+        default: "false",
+        summary: "Re-encrypt traffic to the container: instance protocol HTTPS (http/https) or SSL (tcp/tls); the health check uses it too.",
+    },
+    LabelSpec {
+        key: "convox.port.<N>.proxy",
+        scope: Scope::Port,
+        kind: ValueKind::Bool,
+        default: "false",
+        summary: "Send the PROXY protocol header (client IP) to the container on this listener's instance port.",
+    },
+    LabelSpec {
+        key: "convox.health.path",
+        scope: Scope::Balancer,
+        kind: ValueKind::Path,
+        default: "",
+        summary: "HTTP(S) health check on this path; without it the check is a TCP (or SSL) connect.",
+    },
+    LabelSpec {
+        key: "convox.health.port",
+        scope: Scope::Balancer,
+        kind: ValueKind::ContainerPort,
+        default: "",
+        summary: "The container port whose listener is health-checked; default: the service's first TCP port.",
+    },
+    LabelSpec {
+        key: "convox.health.timeout",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 2, max: 60 },
+        default: "3",
+        summary: "Seconds a health check may take; the interval defaults to this plus 2.",
+    },
+    LabelSpec {
+        key: "convox.health.interval",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 5, max: 300 },
+        default: "",
+        summary: "Seconds between health checks; must exceed the timeout. Default: timeout + 2.",
+    },
+    LabelSpec {
+        key: "convox.health.threshold.healthy",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 2, max: 10 },
+        default: "2",
+        summary: "Consecutive passing checks before an instance is healthy.",
+    },
+    LabelSpec {
+        key: "convox.health.threshold.unhealthy",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 2, max: 10 },
+        default: "2",
+        summary: "Consecutive failing checks before an instance is unhealthy.",
+    },
+    LabelSpec {
+        key: "convox.idle.timeout",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 1, max: 3600 },
+        default: "3600",
+        summary: "Seconds an idle connection stays open.",
+    },
+    LabelSpec {
+        key: "convox.draining.timeout",
+        scope: Scope::Balancer,
+        kind: ValueKind::Integer { min: 1, max: 3600 },
+        default: "60",
+        summary: "Seconds in-flight requests may finish when an instance leaves the balancer.",
+    },
+    LabelSpec {
+        key: "convox.balancer",
+        scope: Scope::Balancer,
+        kind: ValueKind::Bool,
+        default: "true",
+        summary: "`false`: no load balancer for this service; its ports stay plain host port mappings.",
+    },
+    LabelSpec {
+        key: "convox.tls.policy",
+        scope: Scope::Balancer,
+        kind: ValueKind::Choice(TLS_POLICIES),
+        default: DEFAULT_TLS_POLICY,
+        summary: "The predefined SSL negotiation policy of the balancer's https and tls listeners.",
+    },
+];
+
+/// Prefixes whose every label this tool owns: an unknown key under one is an error.
+pub const OWNED_PREFIXES: &[&str] = &[
+    "convox.port.",
+    "convox.health.",
+    "convox.idle.",
+    "convox.draining.",
+    "convox.tls.",
+];
+
+/// The spec of a balancer-scope label.
+pub fn balancer_label(key: &str) -> Option<&'static LabelSpec> {
+    LABELS
+        .iter()
+        .find(|l| l.scope == Scope::Balancer && l.key == key)
+}
+
+/// The spec of a port-scope label by its last part (`protocol`, `secure`, `proxy`).
+pub fn port_label(name: &str) -> Option<&'static LabelSpec> {
+    LABELS.iter().find(|l| l.port_key() == Some(name))
+}
+
+/// A parsed label value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabelValue {
+    /// A choice or a path.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+    /// A number (also container ports).
+    Number(u32),
+}
+
+/// Why a value does not fit its label, with a suggested fix.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ValueError {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Parses `value` as `spec` requires.
+pub fn parse_value(spec: &LabelSpec, value: &str) -> Result<LabelValue, ValueError> {
+    match spec.kind {
+        ValueKind::Choice(choices) => {
+            if choices.contains(&value) {
+                return Ok(LabelValue::Text(value.to_string()));
+            }
+            let shown = if choices.len() > 4 {
+                format!("one of AWS's predefined policies, e.g. {}", choices[0])
+            } else {
+                choices.join(", ")
+            };
+            let help = match nearest(value, choices) {
+                Some(s) => format!("did you mean `{s}`? valid values: {shown}"),
+                None => format!("valid values: {shown}"),
+            };
+            Err(ValueError {
+                message: format!("`{value}` is not a valid value for `{}`", spec.key),
+                help,
+            })
+        }
+        ValueKind::Bool => match value {
+            "true" => Ok(LabelValue::Bool(true)),
+            "false" => Ok(LabelValue::Bool(false)),
+            _ => Err(ValueError {
+                message: format!("`{}` takes `true` or `false`, not `{value}`", spec.key),
+                help: format!(
+                    "write `{}`",
+                    if matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "yes" | "on" | "1" | "y" | "true"
+                    ) {
+                        "true"
+                    } else {
+                        "false"
+                    }
+                ),
+            }),
+        },
+        ValueKind::Integer { min, max } => match value.parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(LabelValue::Number(n)),
+            Ok(n) => Err(ValueError {
+                message: format!("`{}` is {n}, outside {min}–{max}", spec.key),
+                help: format!("use a whole number from {min} to {max}"),
+            }),
+            Err(_) => Err(ValueError {
+                message: format!("`{}` must be a whole number, not `{value}`", spec.key),
+                help: format!("use a whole number from {min} to {max}, without units"),
+            }),
+        },
+        ValueKind::Path => {
+            if value.starts_with('/') && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                Ok(LabelValue::Text(value.to_string()))
+            } else {
+                Err(ValueError {
+                    message: format!(
+                        "`{}` must be a path starting with `/`, not `{value}`",
+                        spec.key
+                    ),
+                    help: format!("e.g. `/{}`", value.trim().trim_start_matches('/')),
+                })
+            }
+        }
+        ValueKind::ContainerPort => match super::super::load::ports::parse_port(value, "container")
+        {
+            Ok(p) => Ok(LabelValue::Number(u32::from(p))),
+            Err(e) => Err(ValueError {
+                message: format!("`{}`: {}", spec.key, e.message),
+                help: "give one of the service's container ports".into(),
+            }),
+        },
+    }
+}
+
+/// The candidate closest to `word` (case-insensitively equal, or within a small edit distance).
+pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lower) {
+        return Some(c);
+    }
+    let limit = (word.chars().count() / 3).max(1) + 1;
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_the_intended_word() {
+        assert_eq!(nearest("htps", PROTOCOLS), Some("https"));
+        assert_eq!(nearest("HTTPS", PROTOCOLS), Some("https"));
+        assert_eq!(nearest("ssl", PROTOCOLS), Some("tls"));
+        assert_eq!(nearest("websocket", PROTOCOLS), None);
+        assert_eq!(
+            nearest("protocl", &["protocol", "secure", "proxy"]),
+            Some("protocol")
+        );
+    }
+
+    #[test]
+    fn values_are_checked_against_their_kind() {
+        let timeout = balancer_label("convox.health.timeout").unwrap();
+        assert_eq!(parse_value(timeout, "5"), Ok(LabelValue::Number(5)));
+        assert!(
+            parse_value(timeout, "61")
+                .unwrap_err()
+                .message
+                .contains("outside 2–60")
+        );
+        assert!(
+            parse_value(timeout, "5s")
+                .unwrap_err()
+                .message
+                .contains("whole number")
+        );
+        let secure = port_label("secure").unwrap();
+        assert_eq!(parse_value(secure, "true"), Ok(LabelValue::Bool(true)));
+        assert_eq!(parse_value(secure, "yes").unwrap_err().help, "write `true`");
+        let path = balancer_label("convox.health.path").unwrap();
+        assert!(parse_value(path, "health").is_err());
+        assert_eq!(
+            parse_value(path, "/health"),
+            Ok(LabelValue::Text("/health".into()))
+        );
+    }
+}

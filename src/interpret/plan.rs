@@ -1,0 +1,182 @@
+//! The plan: what the manifest asks for in load balancer terms, before any CloudFormation syntax.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// Every balancer of one app.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Plan {
+    /// The app name (tags, description).
+    pub app: String,
+    /// One balancer per balanced service, sorted by service name.
+    pub balancers: Vec<Balancer>,
+}
+
+/// Who can reach a balancer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// Internet-facing.
+    Public,
+    /// Reachable only inside the VPC.
+    Internal,
+}
+
+/// The Classic ELB of one service.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Balancer {
+    /// The compose service name.
+    pub service: String,
+    /// CloudFormation logical ID of the balancer (`Balancer<Service>[Internal]`).
+    pub logical_id: String,
+    /// Logical ID of its security group.
+    pub security_group_id: String,
+    /// Name of the output with its DNS name (`Balancer<Service>Host`).
+    pub host_output: String,
+    /// Public or internal.
+    pub scheme: Scheme,
+    /// One listener per balancer port, sorted by port.
+    pub listeners: Vec<Listener>,
+    /// The balancer's health check.
+    pub health_check: HealthCheck,
+    /// `ConnectionSettings.IdleTimeout`, seconds.
+    pub idle_timeout: u32,
+    /// `ConnectionDrainingPolicy.Timeout`, seconds.
+    pub draining_timeout: u32,
+    /// The TLS negotiation policy, when any listener terminates TLS.
+    pub tls_policy: Option<TlsPolicy>,
+}
+
+/// A listener's protocol as the `convox.port.N.protocol` label names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Plain HTTP (layer 7).
+    Http,
+    /// HTTP over TLS, terminated at the balancer.
+    Https,
+    /// Plain TCP (layer 4).
+    Tcp,
+    /// TLS terminated at the balancer, layer 4.
+    Tls,
+}
+
+impl Protocol {
+    /// The ELB `Protocol` value.
+    pub fn elb_name(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Https => "HTTPS",
+            Protocol::Tcp => "TCP",
+            Protocol::Tls => "SSL",
+        }
+    }
+
+    /// True when the balancer terminates TLS and so needs a certificate.
+    pub fn terminates_tls(self) -> bool {
+        matches!(self, Protocol::Https | Protocol::Tls)
+    }
+
+    /// True for the layer-7 protocols.
+    pub fn is_http(self) -> bool {
+        matches!(self, Protocol::Http | Protocol::Https)
+    }
+
+    /// The ELB `InstanceProtocol` for this front end: HTTP/HTTPS for http(s), TCP/SSL for tcp/tls.
+    pub fn instance_protocol(self, secure: bool) -> &'static str {
+        match (self.is_http(), secure) {
+            (true, false) => "HTTP",
+            (true, true) => "HTTPS",
+            (false, false) => "TCP",
+            (false, true) => "SSL",
+        }
+    }
+
+    /// Parses the label spelling.
+    pub fn from_label(s: &str) -> Option<Self> {
+        match s {
+            "http" => Some(Protocol::Http),
+            "https" => Some(Protocol::Https),
+            "tcp" => Some(Protocol::Tcp),
+            "tls" => Some(Protocol::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// One listener: balancer port → instance port → container port.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Listener {
+    /// The port the balancer listens on.
+    pub balancer_port: u16,
+    /// The container port traffic ends at.
+    pub container_port: u16,
+    /// Front-end protocol, as the label names it.
+    pub protocol: Protocol,
+    /// ELB `Protocol` (HTTP, HTTPS, TCP or SSL).
+    pub elb_protocol: String,
+    /// ELB `InstanceProtocol` (HTTP, HTTPS, TCP or SSL).
+    pub instance_protocol: String,
+    /// True when traffic is re-encrypted to the container.
+    pub secure: bool,
+    /// True when the PROXY protocol header is sent.
+    pub proxy: bool,
+    /// The host port on the container instances, a template parameter.
+    pub instance_port: InstancePort,
+    /// The certificate, for https and tls listeners.
+    pub certificate: Option<CertificateRef>,
+    /// The name of this listener's proxy protocol policy, when `proxy` is set.
+    pub proxy_policy: Option<String>,
+    /// Output holding the balancer port (`<Service>Port<N>Balancer`).
+    pub port_output: String,
+    /// Output holding the balancer's name (`<Service>Port<N>BalancerName`).
+    pub balancer_name_output: String,
+}
+
+/// The instance (host) port of a listener: a parameter with a deterministic default.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct InstancePort {
+    /// Parameter name (`<Service>Port<N>Host`).
+    pub parameter: String,
+    /// The derived default.
+    pub default: u16,
+}
+
+/// Where an https/tls listener's certificate comes from.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct CertificateRef {
+    /// Parameter name (`<Service>Port<N>Certificate`).
+    pub parameter: String,
+    /// The ARN bound at compile time; `None`: a self-signed certificate is supplied at deploy.
+    pub arn: Option<String>,
+}
+
+/// The balancer's health check.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct HealthCheck {
+    /// HTTP, HTTPS, TCP or SSL.
+    pub protocol: String,
+    /// The balancer port of the listener whose instance port is checked.
+    pub listener_port: u16,
+    /// That listener's instance port parameter.
+    pub instance_port_parameter: String,
+    /// The path, for HTTP(S) checks.
+    pub path: Option<String>,
+    /// Seconds.
+    pub timeout: u32,
+    /// Seconds.
+    pub interval: u32,
+    /// Passing checks to become healthy.
+    pub healthy_threshold: u32,
+    /// Failing checks to become unhealthy.
+    pub unhealthy_threshold: u32,
+}
+
+/// The SSL negotiation policy of a balancer's TLS listeners.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TlsPolicy {
+    /// The policy's name on the balancer (`<Service>TlsPolicy`).
+    pub name: String,
+    /// The AWS predefined policy it references.
+    pub reference: String,
+}

@@ -1,0 +1,304 @@
+//! The typed compose model — services, their ports and labels — read from a node tree.
+
+use super::node::{Key, Node, Value};
+use super::ports::{PortMapping, read_port_item};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{Span, Spanned};
+use indexmap::IndexMap;
+
+/// Label values longer than this are refused: no Convox label needs more, and a multi-megabyte
+/// value is a mistake (or an attack) that would otherwise flow into the template.
+pub const MAX_LABEL_VALUE_BYTES: usize = 64 * 1024;
+
+/// The services of one compose project (one file, or several merged).
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    /// The top-level `name:`, if given.
+    pub name: Option<Spanned<String>>,
+    /// Services in file order.
+    pub services: Vec<Service>,
+}
+
+/// One service and the parts of it this tool interprets.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// The service name as written.
+    pub name: Spanned<String>,
+    /// Its port mappings, ranges expanded, in file order.
+    pub ports: Vec<PortMapping>,
+    /// Its labels, by key.
+    pub labels: IndexMap<String, Label>,
+    /// The profiles that enable it (`None`: always enabled).
+    pub profiles: Option<Vec<String>>,
+    /// The whole service mapping, for later stages that read more keys.
+    pub node: Node,
+}
+
+/// One label of a service.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// Where the key was written.
+    pub key_span: Span,
+    /// The value (empty for a bare list item or null).
+    pub value: String,
+    /// Where the value was written (the whole item in list form).
+    pub value_span: Span,
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models",
+];
+
+/// Reads one file's tree (already interpolated) into a project.
+pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
+    let Some(entries) = root.as_map() else {
+        diags.push(
+            root.wrong_type("a compose file", "a mapping")
+                .with_help("a compose file is a mapping with a `services:` key"),
+        );
+        return Project::default();
+    };
+    let mut project = Project::default();
+    let services_node = if let Some(services) = root.get("services") {
+        for (key, value) in entries {
+            match key.name.as_str() {
+                "version" => diags.push(
+                    Diagnostic::warning(Code::ObsoleteVersion, key.span, "`version` is obsolete and ignored")
+                        .with_help("remove the `version:` line; today's Compose ignores it too"),
+                ),
+                "name" => project.name = value.scalar_text().map(|n| Spanned::new(n, value.span)),
+                k if k.starts_with("x-") || TOP_LEVEL_KEYS.contains(&k) => {}
+                k => diags.push(
+                    Diagnostic::warning(Code::UnknownKey, key.span, format!("unknown top-level key `{k}` is ignored"))
+                        .with_help("top-level keys are services, networks, volumes, secrets, configs, name, include and x-* extensions"),
+                ),
+            }
+        }
+        services
+    } else if let Some((key, _)) = root.get_entry("version") {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingServices,
+                key.span,
+                "the file has `version:` but no `services:`",
+            )
+            .with_help("put the services under a top-level `services:` key"),
+        );
+        return project;
+    } else {
+        // Compose v1: services at the top level, as the Convox documentation wrote them.
+        root
+    };
+    let Some(services) = services_node.as_map() else {
+        if !matches!(services_node.value, Value::Null) {
+            diags.push(
+                services_node.wrong_type("`services`", "a mapping of service names to services"),
+            );
+        }
+        return project;
+    };
+    for (key, node) in services {
+        if key.name.starts_with("x-") && std::ptr::eq(services_node, root) {
+            continue;
+        }
+        if let Some(service) = read_service(key, node, diags) {
+            project.services.push(service);
+        }
+    }
+    project
+}
+
+fn valid_service_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Service> {
+    if !valid_service_name(&key.name) {
+        diags.push(
+            Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name))
+                .with_help("service names start with a letter or digit and contain only letters, digits, `_`, `.` and `-`"),
+        );
+    }
+    let empty = Node {
+        value: Value::Map(Vec::new()),
+        span: node.span,
+    };
+    let node = match &node.value {
+        Value::Map(_) => node,
+        Value::Null => &empty,
+        _ => {
+            diags.push(node.wrong_type(&format!("service `{}`", key.name), "a mapping"));
+            return None;
+        }
+    };
+    let ports = match node.get("ports") {
+        None => Vec::new(),
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items
+            .iter()
+            .flat_map(|i| read_port_item(i, diags))
+            .collect(),
+        Some(Node {
+            value: Value::Null, ..
+        }) => Vec::new(),
+        Some(other) => {
+            diags.push(other.wrong_type("`ports`", "a list"));
+            Vec::new()
+        }
+    };
+    let labels = node
+        .get("labels")
+        .map(|l| read_labels(l, diags))
+        .unwrap_or_default();
+    let profiles = node.get("profiles").map(|p| match &p.value {
+        Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
+        _ => {
+            diags.push(p.wrong_type("`profiles`", "a list of profile names"));
+            Vec::new()
+        }
+    });
+    Some(Service {
+        name: Spanned::new(key.name.clone(), key.span),
+        ports,
+        labels,
+        profiles,
+        node: node.clone(),
+    })
+}
+
+/// Reads `labels:` in mapping form or list (`key=value`) form.
+pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Label> {
+    let mut labels: IndexMap<String, Label> = IndexMap::new();
+    let mut add = |key: String, label: Label, diags: &mut Vec<Diagnostic>, list_form: bool| {
+        if label.value.len() > MAX_LABEL_VALUE_BYTES {
+            diags.push(
+                Diagnostic::error(
+                    Code::LabelValue,
+                    label.value_span,
+                    format!(
+                        "the value of label `{key}` is {} bytes long",
+                        label.value.len()
+                    ),
+                )
+                .with_help(format!(
+                    "label values are limited to {MAX_LABEL_VALUE_BYTES} bytes"
+                )),
+            );
+            return;
+        }
+        if list_form && let Some(previous) = labels.get(&key) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::DuplicateLabel,
+                    label.key_span,
+                    format!("label `{key}` is given twice; the last one wins"),
+                )
+                .with_label("this value is used")
+                .with_related(previous.key_span, "this value is ignored")
+                .with_help("remove one of the two"),
+            );
+        }
+        labels.insert(key, label);
+    };
+    match &node.value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let Some(text) = value.scalar_text() else {
+                    diags.push(value.wrong_type(
+                        &format!("label `{}`", key.name),
+                        "a string, number or boolean",
+                    ));
+                    continue;
+                };
+                add(
+                    key.name.clone(),
+                    Label {
+                        key_span: key.span,
+                        value: text,
+                        value_span: value.span,
+                    },
+                    diags,
+                    false,
+                );
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                let Value::Str(t) = &item.value else {
+                    diags.push(item.wrong_type("a label in list form", "a string `key=value`"));
+                    continue;
+                };
+                let (key, value) = t.text.split_once('=').unwrap_or((&t.text, ""));
+                add(
+                    key.to_string(),
+                    Label {
+                        key_span: item.span,
+                        value: value.to_string(),
+                        value_span: item.span,
+                    },
+                    diags,
+                    true,
+                );
+            }
+        }
+        Value::Null => {}
+        _ => diags.push(node.wrong_type("`labels`", "a mapping or a list of `key=value` strings")),
+    }
+    labels
+}
+
+/// Merges `later` into `earlier` as Compose merges several `-f` files: services by name,
+/// labels by key (later wins), ports appended without duplicates, other keys recursively.
+pub fn merge_projects(earlier: &mut Project, later: Project) {
+    if later.name.is_some() {
+        earlier.name = later.name;
+    }
+    for service in later.services {
+        match earlier
+            .services
+            .iter_mut()
+            .find(|s| s.name.value == service.name.value)
+        {
+            None => earlier.services.push(service),
+            Some(existing) => {
+                for port in service.ports {
+                    if !existing.ports.iter().any(|p| same_mapping(p, &port)) {
+                        existing.ports.push(port);
+                    }
+                }
+                existing.labels.extend(service.labels);
+                if service.profiles.is_some() {
+                    existing.profiles = service.profiles;
+                }
+                merge_nodes(&mut existing.node, service.node);
+            }
+        }
+    }
+}
+
+fn same_mapping(a: &PortMapping, b: &PortMapping) -> bool {
+    (a.published, a.target, a.transport, &a.host_ip)
+        == (b.published, b.target, b.transport, &b.host_ip)
+}
+
+/// Recursive merge: mappings merge by key, anything else is replaced by the later value.
+pub fn merge_nodes(earlier: &mut Node, later: Node) {
+    match (&mut earlier.value, later.value) {
+        (Value::Map(a), Value::Map(b)) => {
+            for (key, value) in b {
+                match a.iter_mut().find(|(k, _)| k.name == key.name) {
+                    Some((_, existing)) => merge_nodes(existing, value),
+                    None => a.push((key, value)),
+                }
+            }
+        }
+        (slot, value) => {
+            *slot = value;
+            earlier.span = later.span;
+        }
+    }
+}

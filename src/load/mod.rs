@@ -1,0 +1,261 @@
+//! Load: compose files → one spanned, interpolated, merged [`Project`].
+//!
+//! Reading files from disk ([`read_inputs`]) is kept apart from turning their bytes into a
+//! project ([`load_project`]), which does no I/O and so can be tested and fuzzed directly.
+
+pub mod compose;
+pub mod dotenv;
+pub mod interpolate;
+pub mod node;
+pub mod ports;
+
+pub use compose::{Label, Project, Service};
+pub use ports::{PortMapping, Transport};
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::source::{SourceId, Sources, Span};
+use node::{Node, ParseLimits, Value};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused before parsing (no real compose file comes close).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file names Compose looks for when none is given, in its order of preference.
+pub const DEFAULT_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// One compose file's bytes and the path to show for it.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// The path as the user gave it.
+    pub path: String,
+    /// The raw bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The variables interpolation sees.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    vars: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// An environment from explicit pairs.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
+        Environment {
+            vars: pairs.into_iter().collect(),
+        }
+    }
+
+    /// The process environment layered over a `.env` file's variables (the process wins).
+    pub fn with_dotenv(
+        process: impl IntoIterator<Item = (String, String)>,
+        dotenv: Vec<(String, String)>,
+    ) -> Self {
+        let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
+        vars.extend(process);
+        Environment { vars }
+    }
+
+    /// A variable's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+}
+
+/// Finds the files to read when none were named: the first default file in `dir`, plus
+/// `docker-compose.override.yml` (or `.yaml`) beside it, as Compose does.
+pub fn discover(dir: &Path) -> Option<Vec<PathBuf>> {
+    let main = DEFAULT_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())?;
+    let mut files = vec![main];
+    if let Some(o) = [
+        "docker-compose.override.yml",
+        "docker-compose.override.yaml",
+        "compose.override.yml",
+        "compose.override.yaml",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .find(|p| p.is_file())
+    {
+        files.push(o);
+    }
+    Some(files)
+}
+
+/// Why a compose file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file system refused.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("`{path}` is {len} bytes; compose files over {MAX_FILE_BYTES} bytes are refused")]
+    TooLarge {
+        /// The path as given.
+        path: String,
+        /// Its size.
+        len: u64,
+    },
+}
+
+/// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it.
+pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
+    paths
+        .iter()
+        .map(|path| {
+            let shown = path.display().to_string();
+            let io = |source| ReadError::Io {
+                path: shown.clone(),
+                source,
+            };
+            let len = std::fs::metadata(path).map_err(io)?.len();
+            if len > MAX_FILE_BYTES {
+                return Err(ReadError::TooLarge { path: shown, len });
+            }
+            // Read at most one byte past the limit: the file may have grown since `metadata`.
+            let mut bytes = Vec::with_capacity(len as usize);
+            std::fs::File::open(path)
+                .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+                .map_err(io)?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(ReadError::TooLarge {
+                    path: shown,
+                    len: bytes.len() as u64,
+                });
+            }
+            Ok(Input { path: shown, bytes })
+        })
+        .collect()
+}
+
+/// Parses, interpolates and merges the inputs, in order, into one project.
+///
+/// Returns the project (possibly partial) and every diagnostic found along the way; the
+/// project must not be used for output when the diagnostics hold an error.
+pub fn load_project(
+    sources: &mut Sources,
+    inputs: Vec<Input>,
+    env: &Environment,
+) -> (Project, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let mut project: Option<Project> = None;
+    for input in inputs {
+        let mut diags = Vec::new();
+        let Some(root) = parse_input(sources, input, &mut diags) else {
+            diagnostics.extend(diags);
+            continue;
+        };
+        let root = interpolate_tree(root, env, &mut diags);
+        let file_project = compose::read_project(&root, &mut diags);
+        diagnostics.extend(diags);
+        match &mut project {
+            None => project = Some(file_project),
+            Some(p) => compose::merge_projects(p, file_project),
+        }
+    }
+    (project.unwrap_or_default(), diagnostics)
+}
+
+fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let (text, bad_utf8) = match String::from_utf8(input.bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let id: SourceId = sources.add(input.path, text);
+    if let Some(at) = bad_utf8 {
+        // The lossy text keeps everything before the bad byte, so `at` still points at it.
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidUtf8,
+                Span::new(id, at, 1),
+                format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
+            )
+            .with_label("not UTF-8")
+            .with_help("save the file as UTF-8"),
+        );
+        return None;
+    }
+    match node::parse(sources.get(id), id, ParseLimits::default()) {
+        Ok(root) => Some(root),
+        Err(problems) => {
+            diags.extend(problems);
+            None
+        }
+    }
+}
+
+/// Applies `${…}` interpolation to every string value in the tree (keys are left as written).
+fn interpolate_tree(mut node: Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Node {
+    interpolate_node(&mut node, env, diags);
+    node
+}
+
+fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnostic>) {
+    match &mut node.value {
+        Value::Str(t) if t.text.contains('$') => {
+            let lookup = |name: &str| env.get(name).map(str::to_owned);
+            match interpolate::interpolate(&t.text, &lookup) {
+                Ok(result) => {
+                    for name in &result.unset {
+                        diags.push(
+                            Diagnostic::warning(Code::UnsetVariable, node.span, format!("variable `{name}` is not set; it becomes an empty string"))
+                                .with_help(format!("set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`")),
+                        );
+                    }
+                    t.interpolated = result.substituted;
+                    t.text = result.text;
+                }
+                Err(interpolate::InterpolationError::Syntax { message, .. }) => diags.push(
+                    Diagnostic::error(
+                        Code::Interpolation,
+                        node.span,
+                        format!("invalid interpolation: {message}"),
+                    )
+                    .with_help("write `$$` for a literal `$`"),
+                ),
+                Err(interpolate::InterpolationError::Required { name, message }) => {
+                    let why = if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {message}")
+                    };
+                    diags.push(
+                        Diagnostic::error(
+                            Code::RequiredVariable,
+                            node.span,
+                            format!("required variable `{name}` is not set{why}"),
+                        )
+                        .with_help(format!(
+                            "set `{name}` in the environment or in `.env` beside the compose file"
+                        )),
+                    );
+                }
+            }
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| interpolate_node(i, env, diags)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|(_, v)| interpolate_node(v, env, diags)),
+        _ => {}
+    }
+}

@@ -1,0 +1,375 @@
+//! A YAML document as a tree of spanned nodes, read with serde-saphyr (YAML 1.2).
+//!
+//! Compose files are read into this generic tree rather than straight into typed structs so
+//! that interpolation and multi-file merging can run first, and so that every problem in a
+//! file is reported in one run instead of stopping at serde's first error.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{Source, SourceId, Span};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::options::DuplicateKeyPolicy;
+use std::fmt;
+
+/// One YAML value and where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Where the value was written (for aliases and merge keys: where it was defined).
+    pub span: Span,
+}
+
+/// A YAML value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false` (YAML 1.2 spellings only).
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string; `interpolated` is set once `${…}` substitution changed it.
+    Str(Text),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in file order.
+    Map(Vec<(Key, Node)>),
+}
+
+/// A string value, remembering whether it came from the environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Text {
+    /// The string.
+    pub text: String,
+    /// True when `${…}` interpolation substituted a variable into it.
+    pub interpolated: bool,
+}
+
+/// A mapping key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    /// The key as text (numbers and booleans are written out).
+    pub name: String,
+    /// Where the key was written.
+    pub span: Span,
+}
+
+impl Node {
+    /// The YAML type name, for "expected a mapping, found a list" messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The entries when this is a mapping.
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Looks a key up in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+    }
+
+    /// The key entry itself, with its span, when this is a mapping.
+    pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(k, v)| (k, v))
+    }
+
+    /// A scalar written out as Compose reads it in string context (`80` → "80", null → "").
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Null => Some(String::new()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Str(t) => Some(t.text.clone()),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// True when this is a string that interpolation changed.
+    pub fn is_interpolated(&self) -> bool {
+        matches!(&self.value, Value::Str(t) if t.interpolated)
+    }
+
+    /// An error saying this node should have been of another kind.
+    pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
+        Diagnostic::error(
+            Code::WrongType,
+            self.span,
+            format!("{what} must be {expected}, found {}", self.kind()),
+        )
+        .with_label(format!("expected {expected}"))
+    }
+}
+
+/// Safety limits for parsing one file.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseLimits {
+    /// Events replayed from aliases across the whole file (stops "billion laughs").
+    pub max_alias_events: usize,
+    /// Nesting depth of collections.
+    pub max_depth: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        // Real compose files replay a few thousand events at most; an alias bomb needs billions.
+        ParseLimits {
+            max_alias_events: 250_000,
+            max_depth: 64,
+        }
+    }
+}
+
+/// Parses one YAML document into a node tree, or one diagnostic saying why it could not.
+pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node, Vec<Diagnostic>> {
+    let mut options = serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+        duplicate_keys: DuplicateKeyPolicy::PassThrough,
+    };
+    options.alias_limits.max_total_replayed_events = limits.max_alias_events;
+    options.alias_limits.max_replay_stack_depth = limits.max_depth;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = limits.max_depth;
+    options.budget = Some(budget);
+    let text = source.text.as_str();
+    if text.trim().is_empty() {
+        return Err(vec![
+            Diagnostic::error(Code::WrongType, Span::new(id, 0, 0), "the file is empty")
+                .with_help("a compose file is a mapping with a `services:` key"),
+        ]);
+    }
+    let raw: serde_saphyr::Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    let mut problems = Vec::new();
+    let node = convert(raw, source, id, &mut problems);
+    if problems.is_empty() {
+        Ok(node)
+    } else {
+        Err(problems)
+    }
+}
+
+fn yaml_error(e: &serde_saphyr::Error, source: &Source, id: SourceId) -> Diagnostic {
+    let message = e.to_string();
+    let message = message
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
+    let span = e
+        .location()
+        .map_or(Span::new(id, 0, 0), |loc| span_of(&loc, source, id));
+    let lower = message.to_ascii_lowercase();
+    let code = if ["budget", "limit", "depth", "exceeded"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Code::YamlLimit
+    } else {
+        Code::YamlSyntax
+    };
+    let d = Diagnostic::error(code, span, format!("invalid YAML: {message}"));
+    match code {
+        Code::YamlLimit => d.with_help(
+            "the document expands aliases or nests collections far beyond any real compose file; \
+             write the repeated parts out or use fewer levels of anchors",
+        ),
+        _ => d,
+    }
+}
+
+fn span_of(loc: &serde_saphyr::Location, source: &Source, id: SourceId) -> Span {
+    let s = loc.span();
+    match (s.byte_offset(), s.byte_len()) {
+        (Some(off), Some(len)) if loc.line() > 0 => Span::new(id, off as usize, len as usize),
+        _ => {
+            let off = source.offset_of(loc.line() as usize, loc.column() as usize);
+            Span::new(id, off, 0)
+        }
+    }
+}
+
+fn location_span(raw: &serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId) -> Span {
+    // `defined` is where the user wrote the value (inside the anchor for an alias);
+    // fall back to `referenced` where the parser knows only that.
+    let loc = if raw.defined.line() > 0 {
+        &raw.defined
+    } else {
+        &raw.referenced
+    };
+    span_of(loc, source, id)
+}
+
+fn convert(
+    raw: serde_saphyr::Spanned<RawNode>,
+    source: &Source,
+    id: SourceId,
+    problems: &mut Vec<Diagnostic>,
+) -> Node {
+    let span = location_span(&raw, source, id);
+    let value = match raw.value {
+        RawNode::Null => Value::Null,
+        RawNode::Bool(b) => Value::Bool(b),
+        RawNode::Int(i) => Value::Int(i),
+        RawNode::Float(f) => Value::Float(f),
+        RawNode::Str(s) => Value::Str(Text {
+            text: s,
+            interpolated: false,
+        }),
+        RawNode::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|i| convert(i, source, id, problems))
+                .collect(),
+        ),
+        RawNode::Map(entries) => {
+            let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key_span = span_of(&k.referenced, source, id);
+                let key_node = convert(k, source, id, problems);
+                let Some(name) = key_node.scalar_text() else {
+                    problems.push(
+                        Diagnostic::error(
+                            Code::WrongType,
+                            key_span,
+                            "a mapping key must be a plain value",
+                        )
+                        .with_label("a collection used as a key"),
+                    );
+                    continue;
+                };
+                let value = convert(v, source, id, problems);
+                if let Some((first, _)) = out.iter().find(|(k, _)| k.name == name) {
+                    problems.push(
+                        Diagnostic::error(
+                            Code::DuplicateKey,
+                            key_span,
+                            format!("duplicate key `{name}`"),
+                        )
+                        .with_label("given again here")
+                        .with_related(first.span, "first given here")
+                        .with_help(
+                            "YAML mappings need unique keys: remove one of the two, or merge them",
+                        ),
+                    );
+                    continue;
+                }
+                out.push((
+                    Key {
+                        name,
+                        span: key_span,
+                    },
+                    value,
+                ));
+            }
+            Value::Map(out)
+        }
+    };
+    Node { value, span }
+}
+
+/// The tree as serde-saphyr hands it over, before spans are turned into [`Span`]s.
+enum RawNode {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<serde_saphyr::Spanned<RawNode>>),
+    Map(
+        Vec<(
+            serde_saphyr::Spanned<RawNode>,
+            serde_saphyr::Spanned<RawNode>,
+        )>,
+    ),
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawNode;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_none<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
+        RawNode::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawNode, E> {
+        Ok(RawNode::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawNode, E> {
+        Ok(RawNode::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNode, E> {
+        // Beyond i64 only as a number's text: port and label checks then reject it with context.
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<RawNode, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<RawNode, E> {
+        Ok(i64::try_from(v).map_or_else(|_| RawNode::Str(v.to_string()), RawNode::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
+        Ok(RawNode::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawNode, E> {
+        Ok(RawNode::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawNode, E> {
+        Ok(RawNode::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<RawNode, E> {
+        Ok(RawNode::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawNode::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(1024));
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(RawNode::Map(entries))
+    }
+}

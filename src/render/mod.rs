@@ -1,0 +1,83 @@
+//! Render: plan → CloudFormation template text, through an embedded minijinja template,
+//! parsed back, checked by [`validate`], and printed canonically.
+
+pub mod validate;
+
+use crate::interpret::{CERTIFICATE_ARN_PATTERN, Plan, Scheme};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// The template's name; `.json.j2` turns on JSON auto-escaping.
+pub const STACK_TEMPLATE: &str = "stack.json.j2";
+const STACK_SOURCE: &str = include_str!("../../templates/stack.json.j2");
+
+/// Why a plan could not be rendered. Each is a bug in this tool, not in the manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The template engine failed.
+    #[error("template {STACK_TEMPLATE} failed to render: {0:#}")]
+    Template(#[from] minijinja::Error),
+    /// The rendered text is not JSON.
+    #[error("template {STACK_TEMPLATE} rendered invalid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The template breaks a load balancer rule.
+    #[error("the generated template breaks load balancer rules:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    plan: &'a Plan,
+    any_internal: bool,
+    self_signed: Vec<SelfSigned>,
+    arn_pattern: &'static str,
+}
+
+/// An https/tls listener whose certificate the deploy step must supply.
+#[derive(Serialize)]
+struct SelfSigned {
+    parameter: String,
+    target: String,
+}
+
+/// Renders the plan to a canonical, pretty-printed CloudFormation template (with a final newline).
+pub fn render(plan: &Plan) -> Result<String, RenderError> {
+    let template = render_value(plan)?;
+    let problems = validate::validate(&template);
+    if !problems.is_empty() {
+        return Err(RenderError::Invalid(problems));
+    }
+    let mut text = serde_json::to_string_pretty(&template)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Renders the plan to a JSON value, without validating it.
+pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_template(STACK_TEMPLATE, STACK_SOURCE)?;
+    let self_signed = plan
+        .balancers
+        .iter()
+        .flat_map(|b| {
+            b.listeners.iter().filter_map(move |l| {
+                let cert = l.certificate.as_ref().filter(|c| c.arn.is_none())?;
+                Some(SelfSigned {
+                    parameter: cert.parameter.clone(),
+                    target: format!("{}:{}", b.service, l.balancer_port),
+                })
+            })
+        })
+        .collect();
+    let context = Context {
+        plan,
+        any_internal: plan.balancers.iter().any(|b| b.scheme == Scheme::Internal),
+        self_signed,
+        arn_pattern: CERTIFICATE_ARN_PATTERN,
+    };
+    let text = env
+        .get_template(STACK_TEMPLATE)?
+        .render(minijinja::value::Serde(&context))?;
+    Ok(serde_json::from_str(&text)?)
+}
