@@ -39,21 +39,23 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let app = options
         .app
         .clone()
-        .or_else(|| {
-            project
-                .name
-                .as_ref()
-                .map(|n| n.value.clone())
-                .filter(|n| !n.is_empty())
-        })
+        .or_else(|| project.name.as_ref().map(|n| n.value.clone()).filter(|n| !n.is_empty()))
         .unwrap_or_else(|| options.fallback_app.clone());
-    let interpret_options = interpret::Options {
-        app,
-        profiles: options.profiles.clone(),
-        certificates: options.certificates.clone(),
-    };
+    let interpret_options =
+        interpret::Options { app, profiles: options.profiles.clone(), certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
     diagnostics.extend(found);
+    // Said only of a clean manifest: after an error, missing balancers are a consequence.
+    if plan.balancers.is_empty() && !diagnostics.has_errors() {
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::NoBalancers,
+                None,
+                "no enabled service maps a TCP port: the template has no load balancer",
+            )
+            .with_help("map a port, e.g. `ports: [\"80:3000\"]`, or select a profile with --profile"),
+        );
+    }
     let template = if diagnostics.has_errors() {
         None
     } else {
@@ -61,18 +63,12 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
             Ok(text) => Some(text),
             Err(e) => {
                 diagnostics.push(
-                    Diagnostic::error(Code::InvalidTemplate, None, e.to_string()).with_help(
-                        "this is a bug in compose-cfn: please report it with the compose file",
-                    ),
+                    Diagnostic::error(Code::InvalidTemplate, None, e.to_string())
+                        .with_help("this is a bug in compose-cfn: please report it with the compose file"),
                 );
                 None
             }
         }
     };
-    Compilation {
-        sources,
-        diagnostics,
-        plan: Some(plan),
-        template,
-    }
+    Compilation { sources, diagnostics, plan: Some(plan), template }
 }

@@ -114,15 +114,7 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, code: Code, span: Option<Span>, message: String) -> Self {
-        Diagnostic {
-            severity,
-            code,
-            message,
-            span,
-            label: None,
-            related: Vec::new(),
-            help: None,
-        }
+        Diagnostic { severity, code, message, span, label: None, related: Vec::new(), help: None }
     }
 
     /// Sets the text shown under the caret.
@@ -133,10 +125,7 @@ impl Diagnostic {
 
     /// Adds a secondary location.
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.related.push(Related {
-            span,
-            label: label.into(),
-        });
+        self.related.push(Related { span, label: label.into() });
         self
     }
 
@@ -212,11 +201,7 @@ impl IntoIterator for Diagnostics {
 
 /// Renders diagnostics as rustc does: header, `--> file:line:col`, the line, a caret, `help:`.
 pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -> String {
-    let renderer = if color {
-        Renderer::styled()
-    } else {
-        Renderer::plain()
-    };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
     let mut out = String::new();
     for d in diagnostics.sorted() {
         let level = match d.severity {
@@ -229,11 +214,7 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
         if let Some(span) = d.span {
             places.push((span, d.label.as_deref(), true));
         }
-        places.extend(
-            d.related
-                .iter()
-                .map(|r| (r.span, Some(r.label.as_str()), false)),
-        );
+        places.extend(d.related.iter().map(|r| (r.span, Some(r.label.as_str()), false)));
         // One snippet per file, the primary file first, as rustc groups them.
         let mut files: Vec<_> = places.iter().map(|p| p.0.source).collect();
         files.dedup();
@@ -244,15 +225,9 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
             }
             seen.push(file);
             let source = sources.get(file);
-            let mut snippet = Snippet::source(source.text.as_str())
-                .path(source.path.as_str())
-                .fold(true);
+            let mut snippet = Snippet::source(source.text.as_str()).path(source.path.as_str()).fold(true);
             for (span, label, primary) in places.iter().filter(|p| p.0.source == file) {
-                let kind = if *primary {
-                    AnnotationKind::Primary
-                } else {
-                    AnnotationKind::Context
-                };
+                let kind = if *primary { AnnotationKind::Primary } else { AnnotationKind::Context };
                 let range = display_range(&source.text, *span);
                 snippet = snippet.annotation(kind.span(range).label(*label));
             }
@@ -335,11 +310,7 @@ pub struct JsonRelated<'a> {
 pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a> {
     let place = d.span.map(|span| {
         let source = sources.get(span.source);
-        (
-            source.path.as_str(),
-            source.line_col(span.start),
-            source.line_col(span.end),
-        )
+        (source.path.as_str(), source.line_col(span.start), source.line_col(span.end))
     });
     JsonDiagnostic {
         severity: d.severity,
@@ -358,12 +329,7 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
             .map(|r| {
                 let source = sources.get(r.span.source);
                 let at = source.line_col(r.span.start);
-                JsonRelated {
-                    file: &source.path,
-                    line: at.line,
-                    column: at.column,
-                    label: &r.label,
-                }
+                JsonRelated { file: &source.path, line: at.line, column: at.column, label: &r.label }
             })
             .collect(),
     }

@@ -20,11 +20,7 @@ pub struct Span {
 impl Span {
     /// A span of `len` bytes starting at `start`.
     pub fn new(source: SourceId, start: usize, len: usize) -> Self {
-        Span {
-            source,
-            start,
-            end: start + len,
-        }
+        Span { source, start, end: start + len }
     }
 }
 
@@ -65,14 +61,8 @@ pub struct LineCol {
 
 impl Source {
     fn new(path: String, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Source {
-            path,
-            text,
-            line_starts,
-        }
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Source { path, text, line_starts }
     }
 
     /// The line and column of a byte offset (clamped to the text).
@@ -80,10 +70,7 @@ impl Source {
         let offset = self.floor_char_boundary(offset);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let column = self.text[self.line_starts[line]..offset].chars().count() + 1;
-        LineCol {
-            line: line + 1,
-            column,
-        }
+        LineCol { line: line + 1, column }
     }
 
     /// The byte offset of a 1-based line and character column (clamped to the text).
@@ -93,10 +80,7 @@ impl Source {
         };
         let rest = &self.text[start..];
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        rest[..line_end]
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(start + line_end, |(i, _)| start + i)
+        rest[..line_end].char_indices().nth(column.saturating_sub(1)).map_or(start + line_end, |(i, _)| start + i)
     }
 
     fn floor_char_boundary(&self, offset: usize) -> usize {

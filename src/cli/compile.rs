@@ -43,10 +43,8 @@ impl CompileArgs {
         if paths.is_empty() {
             match load::discover(Path::new(".")) {
                 Some(found) => {
-                    paths = found
-                        .into_iter()
-                        .map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p))
-                        .collect()
+                    paths =
+                        found.into_iter().map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)).collect()
                 }
                 None => {
                     return report::usage_error(&format!(
@@ -60,21 +58,16 @@ impl CompileArgs {
             Ok(inputs) => inputs,
             Err(e) => return report::usage_error(&e.to_string()),
         };
+        // `docker-compose.yml` has the parent "", which names no directory.
         let dir = paths[0]
             .parent()
+            .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dotenv = std::fs::read_to_string(dir.join(".env"))
-            .map(|t| load::dotenv::parse(&t))
-            .unwrap_or_default();
+        let dotenv = std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default();
         let env = Environment::with_dotenv(std::env::vars(), dotenv);
         let mut profiles = self.profiles;
         if let Some(p) = env.get("COMPOSE_PROFILES") {
-            profiles.extend(
-                p.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(String::from),
-            );
+            profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
         }
         let options = CompileOptions {
             app: self.app,
@@ -90,11 +83,7 @@ impl CompileArgs {
         match &self.output {
             None => {
                 let mut stdout = std::io::stdout().lock();
-                if stdout
-                    .write_all(template.as_bytes())
-                    .and_then(|()| stdout.flush())
-                    .is_err()
-                {
+                if stdout.write_all(template.as_bytes()).and_then(|()| stdout.flush()).is_err() {
                     return ExitCode::from(2);
                 }
             }
@@ -120,18 +109,9 @@ fn directory_name(dir: &Path) -> String {
 /// Writes through a temporary file in the same directory and renames it into place, so a
 /// reader never sees half a template and a failure leaves the old file untouched.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -14,14 +14,10 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
         Format::Human => {
             let mut text = diagnostic::render_human(diags, sources, true);
             let (errors, warnings) = diags.counts();
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
             if errors > 0 {
-                let also = if warnings > 0 {
-                    format!("; {} emitted", plural(warnings, "warning"))
-                } else {
-                    String::new()
-                };
+                let also =
+                    if warnings > 0 { format!("; {} emitted", plural(warnings, "warning")) } else { String::new() };
                 text.push_str(&format!(
                     "\x1b[1;31merror\x1b[0m\x1b[1m: could not {what} due to {}{also}\x1b[0m\n",
                     plural(errors, "error")
@@ -39,9 +35,6 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
 
 /// Prints a usage or environment error and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
-    let _ = writeln!(
-        anstream::stderr().lock(),
-        "\x1b[1;31merror\x1b[0m: {message}"
-    );
+    let _ = writeln!(anstream::stderr().lock(), "\x1b[1;31merror\x1b[0m: {message}");
     ExitCode::from(2)
 }

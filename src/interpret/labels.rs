@@ -55,6 +55,11 @@ impl LabelSpec {
 /// Listener protocols, as the `convox.port.<N>.protocol` label spells them.
 pub const PROTOCOLS: &[&str] = &["http", "https", "tcp", "tls"];
 
+/// Words people write for a protocol, and the protocol they mean: the seed's advice is
+/// "use `tls` if you need websockets", and ELB itself calls TLS listeners `SSL`.
+const PROTOCOL_SYNONYMS: &[(&str, &str)] =
+    &[("ssl", "tls"), ("websocket", "tls"), ("websockets", "tls"), ("ws", "tls"), ("wss", "tls"), ("http2", "https")];
+
 /// The TLS negotiation policy every https/tls listener gets unless `convox.tls.policy` says
 /// otherwise: TLS 1.2 minimum (Convox left AWS's old default, which allowed TLS 1.0).
 pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS-1-2-2017-01";
@@ -170,19 +175,12 @@ pub const LABELS: &[LabelSpec] = &[
 ];
 
 /// Prefixes whose every label this tool owns: an unknown key under one is an error.
-pub const OWNED_PREFIXES: &[&str] = &[
-    "convox.port.",
-    "convox.health.",
-    "convox.idle.",
-    "convox.draining.",
-    "convox.tls.",
-];
+pub const OWNED_PREFIXES: &[&str] =
+    &["convox.port.", "convox.health.", "convox.idle.", "convox.draining.", "convox.tls."];
 
 /// The spec of a balancer-scope label.
 pub fn balancer_label(key: &str) -> Option<&'static LabelSpec> {
-    LABELS
-        .iter()
-        .find(|l| l.scope == Scope::Balancer && l.key == key)
+    LABELS.iter().find(|l| l.scope == Scope::Balancer && l.key == key)
 }
 
 /// The spec of a port-scope label by its last part (`protocol`, `secure`, `proxy`).
@@ -211,7 +209,8 @@ pub struct ValueError {
 }
 
 /// Parses `value` as `spec` requires.
-pub fn parse_value(spec: &LabelSpec, value: &str) -> Result<LabelValue, ValueError> {
+/// `key` is the label as written (`convox.port.443.secure`), for messages.
+pub fn parse_value(spec: &LabelSpec, key: &str, value: &str) -> Result<LabelValue, ValueError> {
     match spec.kind {
         ValueKind::Choice(choices) => {
             if choices.contains(&value) {
@@ -222,26 +221,24 @@ pub fn parse_value(spec: &LabelSpec, value: &str) -> Result<LabelValue, ValueErr
             } else {
                 choices.join(", ")
             };
-            let help = match nearest(value, choices) {
+            let synonym = PROTOCOL_SYNONYMS
+                .iter()
+                .find(|(word, _)| choices == PROTOCOLS && value.eq_ignore_ascii_case(word))
+                .map(|(_, meant)| *meant);
+            let help = match synonym.or_else(|| nearest(value, choices)) {
                 Some(s) => format!("did you mean `{s}`? valid values: {shown}"),
                 None => format!("valid values: {shown}"),
             };
-            Err(ValueError {
-                message: format!("`{value}` is not a valid value for `{}`", spec.key),
-                help,
-            })
+            Err(ValueError { message: format!("`{value}` is not a valid value for `{}`", key), help })
         }
         ValueKind::Bool => match value {
             "true" => Ok(LabelValue::Bool(true)),
             "false" => Ok(LabelValue::Bool(false)),
             _ => Err(ValueError {
-                message: format!("`{}` takes `true` or `false`, not `{value}`", spec.key),
+                message: format!("`{}` takes `true` or `false`, not `{value}`", key),
                 help: format!(
                     "write `{}`",
-                    if matches!(
-                        value.to_ascii_lowercase().as_str(),
-                        "yes" | "on" | "1" | "y" | "true"
-                    ) {
+                    if matches!(value.to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "y" | "true") {
                         "true"
                     } else {
                         "false"
@@ -252,33 +249,28 @@ pub fn parse_value(spec: &LabelSpec, value: &str) -> Result<LabelValue, ValueErr
         ValueKind::Integer { min, max } => match value.parse::<u32>() {
             Ok(n) if (min..=max).contains(&n) => Ok(LabelValue::Number(n)),
             Ok(n) => Err(ValueError {
-                message: format!("`{}` is {n}, outside {min}–{max}", spec.key),
+                message: format!("`{}` is {n}, outside {min}–{max}", key),
                 help: format!("use a whole number from {min} to {max}"),
             }),
             Err(_) => Err(ValueError {
-                message: format!("`{}` must be a whole number, not `{value}`", spec.key),
+                message: format!("`{}` must be a whole number, not `{value}`", key),
                 help: format!("use a whole number from {min} to {max}, without units"),
             }),
         },
         ValueKind::Path => {
-            if value.starts_with('/') && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
+            if value.starts_with('/') && !value.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 Ok(LabelValue::Text(value.to_string()))
             } else {
                 Err(ValueError {
-                    message: format!(
-                        "`{}` must be a path starting with `/`, not `{value}`",
-                        spec.key
-                    ),
+                    message: format!("`{}` must be a path starting with `/`, not `{value}`", key),
                     help: format!("e.g. `/{}`", value.trim().trim_start_matches('/')),
                 })
             }
         }
-        ValueKind::ContainerPort => match super::super::load::ports::parse_port(value, "container")
-        {
+        ValueKind::ContainerPort => match super::super::load::ports::parse_port(value, "container") {
             Ok(p) => Ok(LabelValue::Number(u32::from(p))),
             Err(e) => Err(ValueError {
-                message: format!("`{}`: {}", spec.key, e.message),
+                message: format!("`{}`: {}", key, e.message),
                 help: "give one of the service's container ports".into(),
             }),
         },
@@ -324,38 +316,31 @@ mod tests {
     fn suggestions_find_the_intended_word() {
         assert_eq!(nearest("htps", PROTOCOLS), Some("https"));
         assert_eq!(nearest("HTTPS", PROTOCOLS), Some("https"));
-        assert_eq!(nearest("ssl", PROTOCOLS), Some("tls"));
         assert_eq!(nearest("websocket", PROTOCOLS), None);
-        assert_eq!(
-            nearest("protocl", &["protocol", "secure", "proxy"]),
-            Some("protocol")
-        );
+        assert_eq!(nearest("protocl", &["protocol", "secure", "proxy"]), Some("protocol"));
+    }
+
+    #[test]
+    fn protocol_synonyms_suggest_what_the_user_means() {
+        let protocol = port_label("protocol").unwrap();
+        let help = |v: &str| parse_value(protocol, "convox.port.443.protocol", v).unwrap_err().help;
+        assert!(help("ssl").starts_with("did you mean `tls`?"), "{}", help("ssl"));
+        assert!(help("WebSocket").starts_with("did you mean `tls`?"));
+        assert!(help("htps").starts_with("did you mean `https`?"));
+        assert_eq!(help("gopher"), "valid values: http, https, tcp, tls");
     }
 
     #[test]
     fn values_are_checked_against_their_kind() {
         let timeout = balancer_label("convox.health.timeout").unwrap();
-        assert_eq!(parse_value(timeout, "5"), Ok(LabelValue::Number(5)));
-        assert!(
-            parse_value(timeout, "61")
-                .unwrap_err()
-                .message
-                .contains("outside 2–60")
-        );
-        assert!(
-            parse_value(timeout, "5s")
-                .unwrap_err()
-                .message
-                .contains("whole number")
-        );
+        assert_eq!(parse_value(timeout, "convox.health.timeout", "5"), Ok(LabelValue::Number(5)));
+        assert!(parse_value(timeout, "convox.health.timeout", "61").unwrap_err().message.contains("outside 2–60"));
+        assert!(parse_value(timeout, "convox.health.timeout", "5s").unwrap_err().message.contains("whole number"));
         let secure = port_label("secure").unwrap();
-        assert_eq!(parse_value(secure, "true"), Ok(LabelValue::Bool(true)));
-        assert_eq!(parse_value(secure, "yes").unwrap_err().help, "write `true`");
+        assert_eq!(parse_value(secure, "convox.port.443.secure", "true"), Ok(LabelValue::Bool(true)));
+        assert_eq!(parse_value(secure, "convox.port.443.secure", "yes").unwrap_err().help, "write `true`");
         let path = balancer_label("convox.health.path").unwrap();
-        assert!(parse_value(path, "health").is_err());
-        assert_eq!(
-            parse_value(path, "/health"),
-            Ok(LabelValue::Text("/health".into()))
-        );
+        assert!(parse_value(path, "convox.health.path", "health").is_err());
+        assert_eq!(parse_value(path, "convox.health.path", "/health"), Ok(LabelValue::Text("/health".into())));
     }
 }

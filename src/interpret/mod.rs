@@ -5,10 +5,7 @@ pub mod labels;
 pub mod names;
 pub mod plan;
 
-pub use plan::{
-    Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Plan, Protocol, Scheme,
-    TlsPolicy,
-};
+pub use plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Plan, Protocol, Scheme, TlsPolicy};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{Label, PortMapping, Project, Service, Transport};
@@ -30,27 +27,16 @@ impl std::str::FromStr for CertificateBinding {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let (target, arn) = s
-            .split_once('=')
-            .ok_or("expected SERVICE:PORT=ARN, e.g. web:443=arn:aws:acm:…")?;
-        let (service, port) = target
-            .rsplit_once(':')
-            .ok_or("endpoint must be SERVICE:PORT, e.g. web:443")?;
-        let port = port
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("`{port}` is not a port number"))?;
+        let (target, arn) = s.split_once('=').ok_or("expected SERVICE:PORT=ARN, e.g. web:443=arn:aws:acm:…")?;
+        let (service, port) = target.rsplit_once(':').ok_or("endpoint must be SERVICE:PORT, e.g. web:443")?;
+        let port =
+            port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("`{port}` is not a port number"))?;
         if !is_certificate_arn(arn) {
             return Err(format!(
                 "`{arn}` is not a certificate ARN: expected arn:aws:acm:REGION:ACCOUNT:certificate/ID or arn:aws:iam::ACCOUNT:server-certificate/NAME"
             ));
         }
-        Ok(CertificateBinding {
-            service: service.to_string(),
-            port,
-            arn: arn.to_string(),
-        })
+        Ok(CertificateBinding { service: service.to_string(), port, arn: arn.to_string() })
     }
 }
 
@@ -68,34 +54,24 @@ pub fn is_certificate_arn(arn: &str) -> bool {
     let Some((partition_tail, rest)) = rest.split_once(':') else {
         return false;
     };
-    if !partition_tail
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b == b'-')
-    {
+    if !partition_tail.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
         return false;
     }
     let parts: Vec<&str> = rest.splitn(4, ':').collect();
     match parts.as_slice() {
         ["acm", region, acct, resource] => {
             !region.is_empty()
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && account(acct)
-                && resource.strip_prefix("certificate/").is_some_and(|id| {
-                    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                })
+                && resource
+                    .strip_prefix("certificate/")
+                    .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
         }
         ["iam", "", acct, resource] => {
             account(acct)
-                && resource
-                    .strip_prefix("server-certificate/")
-                    .is_some_and(|name| {
-                        !name.is_empty()
-                            && name
-                                .bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
-                    })
+                && resource.strip_prefix("server-certificate/").is_some_and(|name| {
+                    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
+                })
         }
         _ => false,
     }
@@ -115,50 +91,21 @@ pub struct Options {
 /// Interprets a project: one balancer per service that maps a TCP port, in service-name order.
 pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let mut services: Vec<&Service> = project
-        .services
-        .iter()
-        .filter(|s| enabled(s, &options.profiles))
-        .collect();
+    let mut services: Vec<&Service> = project.services.iter().filter(|s| enabled(s, &options.profiles)).collect();
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
 
-    let mut balancers: Vec<Balancer> = services
-        .iter()
-        .filter_map(|s| interpret_service(s, &mut diags))
-        .collect();
+    let mut balancers: Vec<Balancer> = services.iter().filter_map(|s| interpret_service(s, &mut diags)).collect();
     assign_instance_ports(&mut balancers);
     bind_certificates(&mut balancers, &options.certificates, &mut diags);
-    if balancers.is_empty() && !diags.has_errors() {
-        diags.push(
-            Diagnostic::warning(
-                Code::NoBalancers,
-                None,
-                "no enabled service maps a TCP port: the template has no load balancer",
-            )
-            .with_help(
-                "map a port, e.g. `ports: [\"80:3000\"]`, or select a profile with --profile",
-            ),
-        );
-    }
-    (
-        Plan {
-            app: options.app.clone(),
-            balancers,
-        },
-        diags,
-    )
+    check_logical_ids(&balancers, &services, &mut diags);
+    (Plan { app: options.app.clone(), balancers }, diags)
 }
 
 fn enabled(service: &Service, selected: &[String]) -> bool {
     match &service.profiles {
         None => true,
-        Some(profiles) => {
-            profiles.is_empty()
-                || profiles
-                    .iter()
-                    .any(|p| selected.iter().any(|s| s == p || s == "*"))
-        }
+        Some(profiles) => profiles.is_empty() || profiles.iter().any(|p| selected.iter().any(|s| s == p || s == "*")),
     }
 }
 
@@ -166,29 +113,54 @@ fn check_name_collisions(services: &[&Service], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<String, &Service> = BTreeMap::new();
     for service in services {
         let upper = names::upper_name(&service.name.value);
-        // `web` (internal) and `web-internal` (public) would both be `BalancerWebInternal`.
-        let internal_twin = upper
-            .strip_suffix("Internal")
-            .filter(|base| !base.is_empty())
-            .map(str::to_string);
-        for key in std::iter::once(upper.clone()).chain(internal_twin) {
-            if let Some(first) = seen.get(&key) {
-                diags.push(
-                    Diagnostic::error(
-                        Code::ServiceNameCollision,
-                        service.name.span,
-                        format!(
-                            "services `{}` and `{}` both become `{key}` in CloudFormation names",
-                            first.name.value, service.name.value
-                        ),
-                    )
-                    .with_label("this name")
-                    .with_related(first.name.span, "collides with this one")
-                    .with_help("rename one of the services"),
-                );
+        match seen.get(&upper) {
+            Some(first) => diags.push(collision(first, service, &upper)),
+            None => {
+                seen.insert(upper, service);
             }
         }
-        seen.entry(upper).or_insert(service);
+    }
+}
+
+fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::ServiceNameCollision,
+        second.name.span,
+        format!(
+            "services `{}` and `{}` both become `{name}` in CloudFormation names",
+            first.name.value, second.name.value
+        ),
+    )
+    .with_label("this name")
+    .with_related(first.name.span, "collides with this one")
+    .with_help("rename one of the services")
+}
+
+/// Rarer collisions between different kinds of names: `web` with an internal balancer and a
+/// service `web-internal` are both `BalancerWebInternal`.
+fn check_logical_ids(balancers: &[Balancer], services: &[&Service], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let service = |name: &str| *services.iter().find(|s| s.name.value == name).expect("balancers come from services");
+    for b in balancers {
+        let ids = [b.logical_id.as_str(), b.security_group_id.as_str()]
+            .into_iter()
+            .chain(b.listeners.iter().map(|l| l.instance_port.parameter.as_str()))
+            .chain(b.listeners.iter().filter_map(|l| l.certificate.as_ref().map(|c| c.parameter.as_str())));
+        for id in ids {
+            match seen.get(id) {
+                Some(owner) if *owner != b.service => {
+                    // One error per pair; equal upper names were reported by `check_name_collisions`.
+                    let same_upper = names::upper_name(owner) == names::upper_name(&b.service);
+                    if !same_upper && reported.insert((owner, &b.service)) {
+                        diags.push(collision(service(owner), service(&b.service), id));
+                    }
+                }
+                _ => {
+                    seen.insert(id, &b.service);
+                }
+            }
+        }
     }
 }
 
@@ -203,54 +175,35 @@ fn interpret_service(service: &Service, diags: &mut Diagnostics) -> Option<Balan
     let name = service.name.value.as_str();
     let tcp = unique_tcp_ports(service, diags);
     let labels = read_labels(service, &tcp, diags);
-    let balanced = !matches!(
-        labels.balancer.get("convox.balancer"),
-        Some((LabelValue::Bool(false), _))
-    );
+    let balanced = !matches!(labels.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _)));
     if !balanced {
         return None;
     }
-    for p in service
-        .ports
-        .iter()
-        .filter(|p| p.transport == Transport::Sctp)
-    {
+    for p in service.ports.iter().filter(|p| p.transport == Transport::Sctp) {
         diags.push(
-            Diagnostic::error(
-                Code::PortProtocol,
-                p.span,
-                "a load balancer cannot carry SCTP",
-            )
-            .with_label("SCTP port")
-            .with_help(
-                "remove the port, or set `convox.balancer=false` to keep it as a plain host port",
-            ),
+            Diagnostic::error(Code::PortProtocol, p.span, "a load balancer cannot carry SCTP")
+                .with_label("SCTP port")
+                .with_help("remove the port, or set `convox.balancer=false` to keep it as a plain host port"),
         );
     }
     if tcp.is_empty() {
         return None;
     }
     let scheme = scheme_of(name, &tcp, diags);
-    let mut listeners: Vec<Listener> = tcp
-        .iter()
-        .map(|m| listener(name, m, &labels, diags))
-        .collect();
+    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, &labels, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
     let health_check = health_check(service, &tcp, &listeners, &labels, diags);
     let number = |key: &str, default: u32| match labels.balancer.get(key) {
         Some((LabelValue::Number(n), _)) => *n,
         _ => default,
     };
-    let tls_policy = listeners
-        .iter()
-        .any(|l| l.protocol.terminates_tls())
-        .then(|| TlsPolicy {
-            name: names::tls_policy(name),
-            reference: match labels.balancer.get("convox.tls.policy") {
-                Some((LabelValue::Text(p), _)) => p.clone(),
-                _ => labels::DEFAULT_TLS_POLICY.to_string(),
-            },
-        });
+    let tls_policy = listeners.iter().any(|l| l.protocol.terminates_tls()).then(|| TlsPolicy {
+        name: names::tls_policy(name),
+        reference: match labels.balancer.get("convox.tls.policy") {
+            Some((LabelValue::Text(p), _)) => p.clone(),
+            _ => labels::DEFAULT_TLS_POLICY.to_string(),
+        },
+    });
     let logical_id = names::balancer(name, scheme == Scheme::Internal);
     Some(Balancer {
         service: name.to_string(),
@@ -270,24 +223,15 @@ fn interpret_service(service: &Service, diags: &mut Diagnostics) -> Option<Balan
 /// error (or, when identical, a warning).
 fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
     let mut out: Vec<&PortMapping> = Vec::new();
-    for m in service
-        .ports
-        .iter()
-        .filter(|p| p.transport == Transport::Tcp)
-    {
+    for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
         match out.iter().find(|o| o.balancer_port() == m.balancer_port()) {
             None => out.push(m),
-            Some(first) if first.target == m.target && first.published == m.published => diags
-                .push(
-                    Diagnostic::warning(
-                        Code::DuplicatePort,
-                        m.span,
-                        format!("port {} is mapped twice", m.balancer_port()),
-                    )
+            Some(first) if first.target == m.target && first.published == m.published => diags.push(
+                Diagnostic::warning(Code::DuplicatePort, m.span, format!("port {} is mapped twice", m.balancer_port()))
                     .with_label("the same mapping again")
                     .with_related(first.span, "first mapped here")
                     .with_help("remove the repeated mapping"),
-                ),
+            ),
             Some(first) => diags.push(
                 Diagnostic::error(
                     Code::DuplicatePort,
@@ -301,77 +245,45 @@ fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'
                 )
                 .with_label("second mapping of this balancer port")
                 .with_related(first.span, "first mapping")
-                .with_help(
-                    "a balancer port has one listener: pick another host port for one of them",
-                ),
+                .with_help("a balancer port has one listener: pick another host port for one of them"),
             ),
         }
     }
     out
 }
 
-fn read_labels<'a>(
-    service: &'a Service,
-    tcp: &[&PortMapping],
-    diags: &mut Diagnostics,
-) -> ServiceLabels<'a> {
+fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {
     let mut out = ServiceLabels::default();
-    let balanced_false = service
-        .labels
-        .get("convox.balancer")
-        .is_some_and(|l| l.value == "false");
+    let balanced_false = service.labels.get("convox.balancer").is_some_and(|l| l.value == "false");
     for (key, label) in &service.labels {
         let Some(rest) = key.strip_prefix("convox.") else {
             continue;
         };
         if let Some(port_part) = rest.strip_prefix("port.") {
-            read_port_label(
-                service,
-                key,
-                port_part,
-                label,
-                tcp,
-                balanced_false,
-                &mut out,
-                diags,
-            );
+            read_port_label(service, key, port_part, label, tcp, balanced_false, &mut out, diags);
         } else if let Some(spec) = labels::balancer_label(key) {
-            match labels::parse_value(spec, &label.value) {
+            match labels::parse_value(spec, key, &label.value) {
                 Ok(value) => {
                     out.balancer.insert(spec.key, (value, label));
                 }
                 Err(e) => diags.push(value_error(e, label)),
             }
         } else if labels::OWNED_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            let known: Vec<&str> = labels::LABELS
-                .iter()
-                .filter(|l| l.scope == Scope::Balancer)
-                .map(|l| l.key)
-                .collect();
-            let mut d = Diagnostic::error(
-                Code::UnknownLabel,
-                label.key_span,
-                format!("unknown label `{key}`"),
-            )
-            .with_label("not a known key");
+            let known: Vec<&str> =
+                labels::LABELS.iter().filter(|l| l.scope == Scope::Balancer).map(|l| l.key).collect();
+            let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{key}`"))
+                .with_label("not a known key");
             d = match labels::nearest(key, &known) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => {
-                    d.with_help("run `compose-cfn explain convox` for the labels this tool reads")
-                }
+                None => d.with_help("run `compose-cfn explain convox` for the labels this tool reads"),
             };
             diags.push(d);
         } else {
             // Labels of other Convox features (cron, scale, agent, …) are not ours to judge,
             // but a near-miss of one of ours is almost certainly a typo.
-            let known: Vec<&str> = labels::LABELS
-                .iter()
-                .filter(|l| l.scope == Scope::Balancer)
-                .map(|l| l.key)
-                .collect();
-            if let Some(s) =
-                labels::nearest(key, &known).filter(|s| labels::edit_distance(key, s) <= 2)
-            {
+            let known: Vec<&str> =
+                labels::LABELS.iter().filter(|l| l.scope == Scope::Balancer).map(|l| l.key).collect();
+            if let Some(s) = labels::nearest(key, &known).filter(|s| labels::edit_distance(key, s) <= 2) {
                 diags.push(
                     Diagnostic::warning(
                         Code::UnknownLabel,
@@ -405,9 +317,7 @@ fn read_port_label<'a>(
                 label.key_span,
                 format!("`{key}`: `{port_text}` is not a port number"),
             )
-            .with_help(
-                "port labels are written `convox.port.<balancer port>.<protocol|secure|proxy>`",
-            ),
+            .with_help("port labels are written `convox.port.<balancer port>.<protocol|secure|proxy>`"),
         );
         return;
     };
@@ -418,17 +328,13 @@ fn read_port_label<'a>(
             None => format!("port labels are convox.port.{port}.protocol, .secure and .proxy"),
         };
         diags.push(
-            Diagnostic::error(
-                Code::UnknownLabel,
-                label.key_span,
-                format!("unknown port label `{key}`"),
-            )
-            .with_label("unknown key")
-            .with_help(help),
+            Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown port label `{key}`"))
+                .with_label("unknown key")
+                .with_help(help),
         );
         return;
     };
-    let value = match labels::parse_value(spec, &label.value) {
+    let value = match labels::parse_value(spec, key, &label.value) {
         Ok(v) => v,
         Err(e) => {
             diags.push(value_error(e, label));
@@ -447,40 +353,27 @@ fn read_port_label<'a>(
         return;
     }
     if tcp.iter().any(|m| m.balancer_port() == port) {
-        out.port
-            .insert((port, spec.port_key().expect("port label")), (value, label));
+        out.port.insert((port, spec.port_key().expect("port label")), (value, label));
         return;
     }
-    let udp = service
-        .ports
-        .iter()
-        .find(|m| m.transport == Transport::Udp && m.balancer_port() == port);
+    let udp = service.ports.iter().find(|m| m.transport == Transport::Udp && m.balancer_port() == port);
     if let Some(udp) = udp {
-        let message = format!(
-            "`{key}` names UDP port {port}, which gets no listener (a Classic ELB cannot carry UDP)"
-        );
+        let message = format!("`{key}` names UDP port {port}, which gets no listener (a Classic ELB cannot carry UDP)");
         let d = if name == "protocol" {
             Diagnostic::error(Code::UdpPortLabel, label.key_span, message)
         } else {
             Diagnostic::warning(Code::UdpPortLabel, label.key_span, message)
         };
-        diags
-            .push(d.with_related(udp.span, "mapped as UDP here").with_help(
-                "remove the label, or map the port as TCP if it should have a listener",
-            ));
+        diags.push(
+            d.with_related(udp.span, "mapped as UDP here")
+                .with_help("remove the label, or map the port as TCP if it should have a listener"),
+        );
         return;
     }
-    let by_container: Vec<u16> = tcp
-        .iter()
-        .filter(|m| m.target == port)
-        .map(|m| m.balancer_port())
-        .collect();
+    let by_container: Vec<u16> = tcp.iter().filter(|m| m.target == port).map(|m| m.balancer_port()).collect();
     if let Some(first) = by_container.first() {
         let mapping = tcp.iter().find(|m| m.target == port).expect("found above");
-        let alternatives: Vec<String> = by_container
-            .iter()
-            .map(|p| format!("`convox.port.{p}.{name}`"))
-            .collect();
+        let alternatives: Vec<String> = by_container.iter().map(|p| format!("`convox.port.{p}.{name}`")).collect();
         diags.push(
             Diagnostic::error(
                 Code::ContainerPortLabel,
@@ -493,23 +386,21 @@ fn read_port_label<'a>(
         );
         return;
     }
+    if !service.ports_complete {
+        // The mapping this label names may be the one that failed to load, already reported.
+        return;
+    }
     let mapped: Vec<String> = tcp.iter().map(|m| m.balancer_port().to_string()).collect();
     let help = if mapped.is_empty() {
         format!("the service maps no TCP port; add one, e.g. `ports: [\"{port}:3000\"]`")
     } else {
-        format!(
-            "the service's balancer ports are {}; map port {port} or fix the label",
-            mapped.join(", ")
-        )
+        format!("the service's balancer ports are {}; map port {port} or fix the label", mapped.join(", "))
     };
     diags.push(
         Diagnostic::error(
             Code::UnmappedPort,
             label.key_span,
-            format!(
-                "`{key}` names port {port}, which service `{}` does not map",
-                service.name.value
-            ),
+            format!("`{key}` names port {port}, which service `{}` does not map", service.name.value),
         )
         .with_label("no such balancer port")
         .with_help(help),
@@ -517,20 +408,16 @@ fn read_port_label<'a>(
 }
 
 fn value_error(e: labels::ValueError, label: &Label) -> Diagnostic {
-    Diagnostic::error(Code::LabelValue, label.value_span, e.message)
-        .with_label("invalid value")
-        .with_help(e.help)
+    Diagnostic::error(Code::LabelValue, label.value_span, e.message).with_label("invalid value").with_help(e.help)
 }
 
 fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnostics) -> Scheme {
     let Some(first_internal) = tcp.iter().find(|m| m.is_internal()) else {
         return Scheme::Public;
     };
-    let public: Vec<String> = tcp
-        .iter()
-        .filter(|m| !m.is_internal())
-        .map(|m| m.balancer_port().to_string())
-        .collect();
+    let mut public: Vec<u16> = tcp.iter().filter(|m| !m.is_internal()).map(|m| m.balancer_port()).collect();
+    public.sort_unstable();
+    let public: Vec<String> = public.iter().map(u16::to_string).collect();
     if !public.is_empty() {
         diags.push(
             Diagnostic::warning(
@@ -544,27 +431,21 @@ fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnostics) -> Sc
                 ),
             )
             .with_label("internal port (no host port)")
-            .with_help(
+            .with_help(format!(
                 "a Classic ELB is either internet-facing or internal, and ECS attaches one to a service: \
-                 move the internal port to a separate service, or publish it (e.g. `3001:3001`)",
-            ),
+                 move the internal port to a separate service, or publish it (e.g. `{port}:{port}`)",
+                port = first_internal.target
+            )),
         );
     }
     Scheme::Internal
 }
 
-fn listener(
-    service: &str,
-    m: &PortMapping,
-    labels: &ServiceLabels,
-    diags: &mut Diagnostics,
-) -> Listener {
+fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, diags: &mut Diagnostics) -> Listener {
     let port = m.balancer_port();
     let get = |key: &'static str| labels.port.get(&(port, key));
     let protocol = match get("protocol") {
-        Some((LabelValue::Text(p), _)) => {
-            Protocol::from_label(p).expect("validated by the label table")
-        }
+        Some((LabelValue::Text(p), _)) => Protocol::from_label(p).expect("validated by the label table"),
         _ => Protocol::Tcp,
     };
     let flag = |key| matches!(get(key), Some((LabelValue::Bool(true), _)));
@@ -584,14 +465,10 @@ fn listener(
         instance_protocol: protocol.instance_protocol(secure).to_string(),
         secure,
         proxy,
-        instance_port: InstancePort {
-            parameter: names::instance_port_parameter(service, port),
-            default: 0,
-        },
-        certificate: protocol.terminates_tls().then(|| CertificateRef {
-            parameter: names::certificate_parameter(service, port),
-            arn: None,
-        }),
+        instance_port: InstancePort { parameter: names::instance_port_parameter(service, port), default: 0 },
+        certificate: protocol
+            .terminates_tls()
+            .then(|| CertificateRef { parameter: names::certificate_parameter(service, port), arn: None }),
         proxy_policy: proxy.then(|| names::proxy_policy(service, port)),
         port_output: names::port_output(service, port),
         balancer_name_output: names::balancer_name_output(service, port),
@@ -614,9 +491,9 @@ fn health_check(
     if let Some((port, label)) = number("convox.health.port") {
         match tcp.iter().find(|m| u32::from(m.target) == port) {
             Some(m) => checked = m,
+            None if !service.ports_complete => {}
             None => {
-                let containers: BTreeSet<String> =
-                    tcp.iter().map(|m| m.target.to_string()).collect();
+                let containers: BTreeSet<String> = tcp.iter().map(|m| m.target.to_string()).collect();
                 let keyed_by_balancer = tcp.iter().find(|m| u32::from(m.balancer_port()) == port);
                 let help = match keyed_by_balancer {
                     Some(m) => format!(
@@ -632,10 +509,7 @@ fn health_check(
                     Diagnostic::error(
                         Code::UnmappedPort,
                         label.value_span,
-                        format!(
-                            "`convox.health.port` is {port}, not a container port of `{}`",
-                            service.name.value
-                        ),
+                        format!("`convox.health.port` is {port}, not a container port of `{}`", service.name.value),
                     )
                     .with_label("no such container port")
                     .with_help(help),
@@ -643,10 +517,8 @@ fn health_check(
             }
         }
     }
-    let listener = listeners
-        .iter()
-        .find(|l| l.balancer_port == checked.balancer_port())
-        .expect("one listener per TCP port");
+    let listener =
+        listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
     let path = match labels.balancer.get("convox.health.path") {
         Some((LabelValue::Text(p), _)) => Some(p.clone()),
         _ => None,
@@ -662,9 +534,16 @@ fn health_check(
         Some((interval, label)) => {
             if interval <= timeout {
                 diags.push(
-                    Diagnostic::error(Code::LabelValue, label.value_span, format!("health check interval {interval}s must be longer than its timeout {timeout}s"))
-                        .with_label("not longer than the timeout")
-                        .with_help(format!("set `convox.health.interval` to at least {}, or lower `convox.health.timeout`", timeout + 1)),
+                    Diagnostic::error(
+                        Code::LabelValue,
+                        label.value_span,
+                        format!("health check interval {interval}s must be longer than its timeout {timeout}s"),
+                    )
+                    .with_label("not longer than the timeout")
+                    .with_help(format!(
+                        "set `convox.health.interval` to at least {}, or lower `convox.health.timeout`",
+                        timeout + 1
+                    )),
                 );
             }
             interval
@@ -691,25 +570,16 @@ fn assign_instance_ports(balancers: &mut [Balancer]) {
     let mut taken: BTreeSet<u16> = BTreeSet::new();
     for balancer in balancers.iter_mut() {
         for listener in &mut balancer.listeners {
-            let mut port =
-                names::preferred_instance_port(&balancer.service, listener.balancer_port);
+            let mut port = names::preferred_instance_port(&balancer.service, listener.balancer_port);
             while !taken.insert(port) {
-                port = if port == *names::INSTANCE_PORTS.end() {
-                    *names::INSTANCE_PORTS.start()
-                } else {
-                    port + 1
-                };
+                port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
             }
             listener.instance_port.default = port;
         }
     }
 }
 
-fn bind_certificates(
-    balancers: &mut [Balancer],
-    bindings: &[CertificateBinding],
-    diags: &mut Diagnostics,
-) {
+fn bind_certificates(balancers: &mut [Balancer], bindings: &[CertificateBinding], diags: &mut Diagnostics) {
     for binding in bindings {
         let listener = balancers
             .iter_mut()
@@ -734,8 +604,15 @@ fn bind_certificates(
                     format!("listeners that take a certificate: {}", targets.join(", "))
                 };
                 diags.push(
-                    Diagnostic::error(Code::Certificate, None, format!("--certificate {}:{}: no https or tls listener on that service and port", binding.service, binding.port))
-                        .with_help(help),
+                    Diagnostic::error(
+                        Code::Certificate,
+                        None,
+                        format!(
+                            "--certificate {}:{}: no https or tls listener on that service and port",
+                            binding.service, binding.port
+                        ),
+                    )
+                    .with_help(help),
                 );
             }
         }

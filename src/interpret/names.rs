@@ -18,11 +18,7 @@ pub fn upper_name(name: &str) -> String {
 
 /// The balancer's logical ID.
 pub fn balancer(service: &str, internal: bool) -> String {
-    format!(
-        "Balancer{}{}",
-        upper_name(service),
-        if internal { "Internal" } else { "" }
-    )
+    format!("Balancer{}{}", upper_name(service), if internal { "Internal" } else { "" })
 }
 
 /// The balancer's security group.
@@ -75,11 +71,7 @@ pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;
 /// from a crate or `std`'s hasher) because its output must never change between versions.
 pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in service
-        .bytes()
-        .chain([b':'])
-        .chain(port.to_string().bytes())
-    {
+    for byte in service.bytes().chain([b':']).chain(port.to_string().bytes()) {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -102,15 +94,10 @@ mod tests {
 
     #[test]
     fn instance_ports_are_stable_and_in_range() {
-        // Pinned values: a change here changes every user's instance ports.
-        assert_eq!(
-            preferred_instance_port("web", 443),
-            preferred_instance_port("web", 443)
-        );
-        assert_ne!(
-            preferred_instance_port("web", 443),
-            preferred_instance_port("web", 80)
-        );
+        // Pinned values: a change here changes every user's instance ports on the next deploy.
+        assert_eq!(preferred_instance_port("web", 80), 23857);
+        assert_eq!(preferred_instance_port("web", 443), 19254);
+        assert_eq!(preferred_instance_port("api", 8080), preferred_instance_port("api", 8080));
         for (svc, port) in [("web", 80), ("web", 443), ("api", 8080), ("x", 1)] {
             assert!(INSTANCE_PORTS.contains(&preferred_instance_port(svc, port)));
         }

@@ -26,6 +26,9 @@ pub struct Service {
     pub name: Spanned<String>,
     /// Its port mappings, ranges expanded, in file order.
     pub ports: Vec<PortMapping>,
+    /// False when a port item could not be read: checks that a label's port is mapped are
+    /// then skipped, since the missing mapping was already reported.
+    pub ports_complete: bool,
     /// Its labels, by key.
     pub labels: IndexMap<String, Label>,
     /// The profiles that enable it (`None`: always enabled).
@@ -45,9 +48,8 @@ pub struct Label {
     pub value_span: Span,
 }
 
-const TOP_LEVEL_KEYS: &[&str] = &[
-    "version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models",
-];
+const TOP_LEVEL_KEYS: &[&str] =
+    &["version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models"];
 
 /// Reads one file's tree (already interpolated) into a project.
 pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
@@ -77,12 +79,8 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
         services
     } else if let Some((key, _)) = root.get_entry("version") {
         diags.push(
-            Diagnostic::error(
-                Code::MissingServices,
-                key.span,
-                "the file has `version:` but no `services:`",
-            )
-            .with_help("put the services under a top-level `services:` key"),
+            Diagnostic::error(Code::MissingServices, key.span, "the file has `version:` but no `services:`")
+                .with_help("put the services under a top-level `services:` key"),
         );
         return project;
     } else {
@@ -91,9 +89,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     };
     let Some(services) = services_node.as_map() else {
         if !matches!(services_node.value, Value::Null) {
-            diags.push(
-                services_node.wrong_type("`services`", "a mapping of service names to services"),
-            );
+            diags.push(services_node.wrong_type("`services`", "a mapping of service names to services"));
         }
         return project;
     };
@@ -117,43 +113,42 @@ fn valid_service_name(name: &str) -> bool {
 fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
-            Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name))
-                .with_help("service names start with a letter or digit and contain only letters, digits, `_`, `.` and `-`"),
+            Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
+                "service names start with a letter or digit and contain only letters, digits, `_`, `.` and `-`",
+            ),
         );
     }
-    let empty = Node {
-        value: Value::Map(Vec::new()),
-        span: node.span,
-    };
+    let empty = Node { value: Value::Map(Vec::new()), span: node.span };
     let node = match &node.value {
         Value::Map(_) => node,
         Value::Null => &empty,
+        Value::Invalid => return None,
         _ => {
             diags.push(node.wrong_type(&format!("service `{}`", key.name), "a mapping"));
             return None;
         }
     };
+    let mut ports_complete = true;
     let ports = match node.get("ports") {
-        None => Vec::new(),
-        Some(Node {
-            value: Value::Seq(items),
-            ..
-        }) => items
+        None | Some(Node { value: Value::Null, .. }) => Vec::new(),
+        Some(Node { value: Value::Seq(items), .. }) => items
             .iter()
-            .flat_map(|i| read_port_item(i, diags))
+            .flat_map(|item| {
+                // Every readable item yields at least one mapping.
+                let read = read_port_item(item, diags);
+                ports_complete &= !read.is_empty();
+                read
+            })
             .collect(),
-        Some(Node {
-            value: Value::Null, ..
-        }) => Vec::new(),
         Some(other) => {
-            diags.push(other.wrong_type("`ports`", "a list"));
+            ports_complete = false;
+            if other.value != Value::Invalid {
+                diags.push(other.wrong_type("`ports`", "a list"));
+            }
             Vec::new()
         }
     };
-    let labels = node
-        .get("labels")
-        .map(|l| read_labels(l, diags))
-        .unwrap_or_default();
+    let labels = node.get("labels").map(|l| read_labels(l, diags)).unwrap_or_default();
     let profiles = node.get("profiles").map(|p| match &p.value {
         Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
         _ => {
@@ -164,6 +159,7 @@ fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
     Some(Service {
         name: Spanned::new(key.name.clone(), key.span),
         ports,
+        ports_complete,
         labels,
         profiles,
         node: node.clone(),
@@ -179,14 +175,9 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                 Diagnostic::error(
                     Code::LabelValue,
                     label.value_span,
-                    format!(
-                        "the value of label `{key}` is {} bytes long",
-                        label.value.len()
-                    ),
+                    format!("the value of label `{key}` is {} bytes long", label.value.len()),
                 )
-                .with_help(format!(
-                    "label values are limited to {MAX_LABEL_VALUE_BYTES} bytes"
-                )),
+                .with_help(format!("label values are limited to {MAX_LABEL_VALUE_BYTES} bytes")),
             );
             return;
         }
@@ -208,38 +199,26 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
         Value::Map(entries) => {
             for (key, value) in entries {
                 let Some(text) = value.scalar_text() else {
-                    diags.push(value.wrong_type(
-                        &format!("label `{}`", key.name),
-                        "a string, number or boolean",
-                    ));
+                    if value.value != Value::Invalid {
+                        diags.push(value.wrong_type(&format!("label `{}`", key.name), "a string, number or boolean"));
+                    }
                     continue;
                 };
-                add(
-                    key.name.clone(),
-                    Label {
-                        key_span: key.span,
-                        value: text,
-                        value_span: value.span,
-                    },
-                    diags,
-                    false,
-                );
+                add(key.name.clone(), Label { key_span: key.span, value: text, value_span: value.span }, diags, false);
             }
         }
         Value::Seq(items) => {
             for item in items {
                 let Value::Str(t) = &item.value else {
-                    diags.push(item.wrong_type("a label in list form", "a string `key=value`"));
+                    if item.value != Value::Invalid {
+                        diags.push(item.wrong_type("a label in list form", "a string `key=value`"));
+                    }
                     continue;
                 };
                 let (key, value) = t.text.split_once('=').unwrap_or((&t.text, ""));
                 add(
                     key.to_string(),
-                    Label {
-                        key_span: item.span,
-                        value: value.to_string(),
-                        value_span: item.span,
-                    },
+                    Label { key_span: item.span, value: value.to_string(), value_span: item.span },
                     diags,
                     true,
                 );
@@ -258,11 +237,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
         earlier.name = later.name;
     }
     for service in later.services {
-        match earlier
-            .services
-            .iter_mut()
-            .find(|s| s.name.value == service.name.value)
-        {
+        match earlier.services.iter_mut().find(|s| s.name.value == service.name.value) {
             None => earlier.services.push(service),
             Some(existing) => {
                 for port in service.ports {
@@ -270,6 +245,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
                         existing.ports.push(port);
                     }
                 }
+                existing.ports_complete &= service.ports_complete;
                 existing.labels.extend(service.labels);
                 if service.profiles.is_some() {
                     existing.profiles = service.profiles;
@@ -281,8 +257,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
 }
 
 fn same_mapping(a: &PortMapping, b: &PortMapping) -> bool {
-    (a.published, a.target, a.transport, &a.host_ip)
-        == (b.published, b.target, b.transport, &b.host_ip)
+    (a.published, a.target, a.transport, &a.host_ip) == (b.published, b.target, b.transport, &b.host_ip)
 }
 
 /// Recursive merge: mappings merge by key, anything else is replaced by the later value.

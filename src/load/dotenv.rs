@@ -24,20 +24,11 @@ fn unquote(value: &str) -> String {
     for q in ['"', '\''] {
         if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
             let inner = &value[1..value.len() - 1];
-            return if q == '"' {
-                inner.replace("\\n", "\n").replace("\\\"", "\"")
-            } else {
-                inner.to_string()
-            };
+            return if q == '"' { inner.replace("\\n", "\n").replace("\\\"", "\"") } else { inner.to_string() };
         }
     }
     // An unquoted value ends at ` #` (an inline comment).
-    value
-        .split(" #")
-        .next()
-        .unwrap_or("")
-        .trim_end()
-        .to_string()
+    value.split(" #").next().unwrap_or("").trim_end().to_string()
 }
 
 #[cfg(test)]
@@ -46,9 +37,7 @@ mod tests {
 
     #[test]
     fn reads_assignments_quotes_and_comments() {
-        let vars = parse(
-            "# comment\nHOST_PORT=8080\nexport A='x y'\nB=\"q\\\"d\"\nC=v # note\nnot a line\n=x\n",
-        );
+        let vars = parse("# comment\nHOST_PORT=8080\nexport A='x y'\nB=\"q\\\"d\"\nC=v # note\nnot a line\n=x\n");
         assert_eq!(
             vars,
             vec![

@@ -32,15 +32,8 @@ pub enum InterpolationError {
 }
 
 /// Substitutes variables in `input` using `lookup`.
-pub fn interpolate(
-    input: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Interpolated, InterpolationError> {
-    let mut out = Interpolated {
-        text: String::with_capacity(input.len()),
-        substituted: false,
-        unset: Vec::new(),
-    };
+pub fn interpolate(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Interpolated, InterpolationError> {
+    let mut out = Interpolated { text: String::with_capacity(input.len()), substituted: false, unset: Vec::new() };
     expand(input, 0, lookup, &mut out)?;
     Ok(out)
 }
@@ -67,18 +60,11 @@ fn expand(
                 i += 2;
             }
             Some(b'{') => {
-                let close =
-                    matching_brace(bytes, i + 1).ok_or_else(|| InterpolationError::Syntax {
-                        offset: base + dollar,
-                        message: "`${` is never closed with `}`".into(),
-                    })?;
-                braced(
-                    &input[i + 2..close],
-                    base + i + 2,
-                    base + dollar,
-                    lookup,
-                    out,
-                )?;
+                let close = matching_brace(bytes, i + 1).ok_or_else(|| InterpolationError::Syntax {
+                    offset: base + dollar,
+                    message: "`${` is never closed with `}`".into(),
+                })?;
+                braced(&input[i + 2..close], base + i + 2, base + dollar, lookup, out)?;
                 i = close + 1;
             }
             Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
@@ -108,14 +94,7 @@ fn braced(
     out: &mut Interpolated,
 ) -> Result<(), InterpolationError> {
     let bytes = body.as_bytes();
-    let end = if bytes
-        .first()
-        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-    {
-        name_end(bytes, 0)
-    } else {
-        0
-    };
+    let end = if bytes.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') { name_end(bytes, 0) } else { 0 };
     let name = &body[..end];
     if name.is_empty() {
         return Err(InterpolationError::Syntax {
@@ -131,9 +110,7 @@ fn braced(
     if op.is_empty() && !rest.is_empty() {
         return Err(InterpolationError::Syntax {
             offset: dollar,
-            message: format!(
-                "unexpected `{rest}` after `${{{name}`; use `:-`, `-`, `:?`, `?`, `:+` or `+`"
-            ),
+            message: format!("unexpected `{rest}` after `${{{name}`; use `:-`, `-`, `:?`, `?`, `:+` or `+`"),
         });
     }
     let value = lookup(name);
@@ -154,16 +131,9 @@ fn braced(
         ":?" | "?" => {
             let missing = if op == ":?" { !non_empty } else { !set };
             if missing {
-                let mut message = Interpolated {
-                    text: String::new(),
-                    substituted: false,
-                    unset: Vec::new(),
-                };
+                let mut message = Interpolated { text: String::new(), substituted: false, unset: Vec::new() };
                 expand(word, word_offset, lookup, &mut message)?;
-                return Err(InterpolationError::Required {
-                    name: name.to_string(),
-                    message: message.text,
-                });
+                return Err(InterpolationError::Required { name: name.to_string(), message: message.text });
             }
             substitute(name, lookup, out);
         }
@@ -273,29 +243,16 @@ mod tests {
     fn required_variables_fail_with_the_authors_message() {
         assert_eq!(
             run("${MISSING:?set MISSING to the port}"),
-            Err(InterpolationError::Required {
-                name: "MISSING".into(),
-                message: "set MISSING to the port".into()
-            })
+            Err(InterpolationError::Required { name: "MISSING".into(), message: "set MISSING to the port".into() })
         );
-        assert!(matches!(
-            run("${EMPTY:?x}"),
-            Err(InterpolationError::Required { .. })
-        ));
+        assert!(matches!(run("${EMPTY:?x}"), Err(InterpolationError::Required { .. })));
         assert_eq!(run("${EMPTY?x}").unwrap().text, "");
         assert_eq!(run("${PORT:?x}").unwrap().text, "8080");
     }
 
     #[test]
     fn malformed_expressions_point_at_their_dollar() {
-        for (input, offset) in [
-            ("a ${PORT", 2),
-            ("x$", 1),
-            ("$1", 0),
-            ("${}", 0),
-            ("${9A}", 0),
-            ("ab${PORT!}", 2),
-        ] {
+        for (input, offset) in [("a ${PORT", 2), ("x$", 1), ("$1", 0), ("${}", 0), ("${9A}", 0), ("ab${PORT!}", 2)] {
             match run(input) {
                 Err(InterpolationError::Syntax { offset: o, .. }) => {
                     assert_eq!(o, offset, "{input}")

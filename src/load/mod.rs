@@ -23,12 +23,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The file names Compose looks for when none is given, in its order of preference.
-pub const DEFAULT_FILES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yml",
-    "docker-compose.yaml",
-];
+pub const DEFAULT_FILES: &[&str] = &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 
 /// One compose file's bytes and the path to show for it.
 #[derive(Clone, Debug)]
@@ -48,16 +43,11 @@ pub struct Environment {
 impl Environment {
     /// An environment from explicit pairs.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Self {
-        Environment {
-            vars: pairs.into_iter().collect(),
-        }
+        Environment { vars: pairs.into_iter().collect() }
     }
 
     /// The process environment layered over a `.env` file's variables (the process wins).
-    pub fn with_dotenv(
-        process: impl IntoIterator<Item = (String, String)>,
-        dotenv: Vec<(String, String)>,
-    ) -> Self {
+    pub fn with_dotenv(process: impl IntoIterator<Item = (String, String)>, dotenv: Vec<(String, String)>) -> Self {
         let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
         vars.extend(process);
         Environment { vars }
@@ -72,20 +62,13 @@ impl Environment {
 /// Finds the files to read when none were named: the first default file in `dir`, plus
 /// `docker-compose.override.yml` (or `.yaml`) beside it, as Compose does.
 pub fn discover(dir: &Path) -> Option<Vec<PathBuf>> {
-    let main = DEFAULT_FILES
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|p| p.is_file())?;
+    let main = DEFAULT_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())?;
     let mut files = vec![main];
-    if let Some(o) = [
-        "docker-compose.override.yml",
-        "docker-compose.override.yaml",
-        "compose.override.yml",
-        "compose.override.yaml",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .find(|p| p.is_file())
+    if let Some(o) =
+        ["docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml", "compose.override.yaml"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file())
     {
         files.push(o);
     }
@@ -119,24 +102,16 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
         .iter()
         .map(|path| {
             let shown = path.display().to_string();
-            let io = |source| ReadError::Io {
-                path: shown.clone(),
-                source,
-            };
+            let io = |source| ReadError::Io { path: shown.clone(), source };
             let len = std::fs::metadata(path).map_err(io)?.len();
             if len > MAX_FILE_BYTES {
                 return Err(ReadError::TooLarge { path: shown, len });
             }
             // Read at most one byte past the limit: the file may have grown since `metadata`.
             let mut bytes = Vec::with_capacity(len as usize);
-            std::fs::File::open(path)
-                .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-                .map_err(io)?;
+            std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)).map_err(io)?;
             if bytes.len() as u64 > MAX_FILE_BYTES {
-                return Err(ReadError::TooLarge {
-                    path: shown,
-                    len: bytes.len() as u64,
-                });
+                return Err(ReadError::TooLarge { path: shown, len: bytes.len() as u64 });
             }
             Ok(Input { path: shown, bytes })
         })
@@ -147,11 +122,7 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
 ///
 /// Returns the project (possibly partial) and every diagnostic found along the way; the
 /// project must not be used for output when the diagnostics hold an error.
-pub fn load_project(
-    sources: &mut Sources,
-    inputs: Vec<Input>,
-    env: &Environment,
-) -> (Project, Diagnostics) {
+pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment) -> (Project, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let mut project: Option<Project> = None;
     for input in inputs {
@@ -216,46 +187,41 @@ fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnost
                 Ok(result) => {
                     for name in &result.unset {
                         diags.push(
-                            Diagnostic::warning(Code::UnsetVariable, node.span, format!("variable `{name}` is not set; it becomes an empty string"))
-                                .with_help(format!("set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`")),
+                            Diagnostic::warning(
+                                Code::UnsetVariable,
+                                node.span,
+                                format!("variable `{name}` is not set; it becomes an empty string"),
+                            )
+                            .with_help(format!(
+                                "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
+                            )),
                         );
                     }
                     t.interpolated = result.substituted;
                     t.text = result.text;
                 }
-                Err(interpolate::InterpolationError::Syntax { message, .. }) => diags.push(
-                    Diagnostic::error(
-                        Code::Interpolation,
-                        node.span,
-                        format!("invalid interpolation: {message}"),
-                    )
-                    .with_help("write `$$` for a literal `$`"),
-                ),
-                Err(interpolate::InterpolationError::Required { name, message }) => {
-                    let why = if message.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {message}")
-                    };
-                    diags.push(
-                        Diagnostic::error(
-                            Code::RequiredVariable,
-                            node.span,
-                            format!("required variable `{name}` is not set{why}"),
-                        )
-                        .with_help(format!(
-                            "set `{name}` in the environment or in `.env` beside the compose file"
-                        )),
-                    );
+                Err(e) => {
+                    diags.push(interpolation_error(e, node.span));
+                    node.value = Value::Invalid;
                 }
             }
         }
-        Value::Seq(items) => items
-            .iter_mut()
-            .for_each(|i| interpolate_node(i, env, diags)),
-        Value::Map(entries) => entries
-            .iter_mut()
-            .for_each(|(_, v)| interpolate_node(v, env, diags)),
+        Value::Seq(items) => items.iter_mut().for_each(|i| interpolate_node(i, env, diags)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate_node(v, env, diags)),
         _ => {}
+    }
+}
+
+fn interpolation_error(e: interpolate::InterpolationError, span: Span) -> Diagnostic {
+    match e {
+        interpolate::InterpolationError::Syntax { message, .. } => {
+            Diagnostic::error(Code::Interpolation, span, format!("invalid interpolation: {message}"))
+                .with_help("write `$$` for a literal `$`")
+        }
+        interpolate::InterpolationError::Required { name, message } => {
+            let why = if message.is_empty() { String::new() } else { format!(": {message}") };
+            Diagnostic::error(Code::RequiredVariable, span, format!("required variable `{name}` is not set{why}"))
+                .with_help(format!("set `{name}` in the environment or in `.env` beside the compose file"))
+        }
     }
 }

@@ -36,6 +36,9 @@ pub enum Value {
     Seq(Vec<Node>),
     /// A mapping, in file order.
     Map(Vec<(Key, Node)>),
+    /// A value whose problem was already reported (e.g. failed interpolation): readers skip
+    /// it without a second diagnostic, so one mistake is reported once.
+    Invalid,
 }
 
 /// A string value, remembering whether it came from the environment.
@@ -67,6 +70,7 @@ impl Node {
             Value::Str(_) => "a string",
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
+            Value::Invalid => "an invalid value",
         }
     }
 
@@ -80,18 +84,12 @@ impl Node {
 
     /// Looks a key up in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?
-            .iter()
-            .find(|(k, _)| k.name == key)
-            .map(|(_, v)| v)
+        self.as_map()?.iter().find(|(k, _)| k.name == key).map(|(_, v)| v)
     }
 
     /// The key entry itself, with its span, when this is a mapping.
     pub fn get_entry(&self, key: &str) -> Option<(&Key, &Node)> {
-        self.as_map()?
-            .iter()
-            .find(|(k, _)| k.name == key)
-            .map(|(k, v)| (k, v))
+        self.as_map()?.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v))
     }
 
     /// A scalar written out as Compose reads it in string context (`80` → "80", null → "").
@@ -102,7 +100,7 @@ impl Node {
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
             Value::Str(t) => Some(t.text.clone()),
-            Value::Seq(_) | Value::Map(_) => None,
+            Value::Seq(_) | Value::Map(_) | Value::Invalid => None,
         }
     }
 
@@ -113,12 +111,8 @@ impl Node {
 
     /// An error saying this node should have been of another kind.
     pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
-        Diagnostic::error(
-            Code::WrongType,
-            self.span,
-            format!("{what} must be {expected}, found {}", self.kind()),
-        )
-        .with_label(format!("expected {expected}"))
+        Diagnostic::error(Code::WrongType, self.span, format!("{what} must be {expected}, found {}", self.kind()))
+            .with_label(format!("expected {expected}"))
     }
 }
 
@@ -134,10 +128,7 @@ pub struct ParseLimits {
 impl Default for ParseLimits {
     fn default() -> Self {
         // Real compose files replay a few thousand events at most; an alias bomb needs billions.
-        ParseLimits {
-            max_alias_events: 250_000,
-            max_depth: 64,
-        }
+        ParseLimits { max_alias_events: 250_000, max_depth: 64 }
     }
 }
 
@@ -160,33 +151,21 @@ pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node,
                 .with_help("a compose file is a mapping with a `services:` key"),
         ]);
     }
-    let raw: serde_saphyr::Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    let raw: serde_saphyr::Spanned<RawNode> =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| vec![yaml_error(&e, source, id)])?;
     let mut problems = Vec::new();
     let node = convert(raw, source, id, &mut problems);
-    if problems.is_empty() {
-        Ok(node)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(node) } else { Err(problems) }
 }
 
 fn yaml_error(e: &serde_saphyr::Error, source: &Source, id: SourceId) -> Diagnostic {
     let message = e.to_string();
-    let message = message
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
-    let span = e
-        .location()
-        .map_or(Span::new(id, 0, 0), |loc| span_of(&loc, source, id));
+    let message = message.lines().next().unwrap_or("invalid YAML").trim();
+    // The report shows the location itself.
+    let message = message.split(" at line ").next().unwrap_or(message).to_string();
+    let span = e.location().map_or(Span::new(id, 0, 0), |loc| span_of(&loc, source, id));
     let lower = message.to_ascii_lowercase();
-    let code = if ["budget", "limit", "depth", "exceeded"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
+    let code = if ["budget", "limit", "depth", "exceeded"].iter().any(|w| lower.contains(w)) {
         Code::YamlLimit
     } else {
         Code::YamlSyntax
@@ -215,36 +194,19 @@ fn span_of(loc: &serde_saphyr::Location, source: &Source, id: SourceId) -> Span 
 fn location_span(raw: &serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId) -> Span {
     // `defined` is where the user wrote the value (inside the anchor for an alias);
     // fall back to `referenced` where the parser knows only that.
-    let loc = if raw.defined.line() > 0 {
-        &raw.defined
-    } else {
-        &raw.referenced
-    };
+    let loc = if raw.defined.line() > 0 { &raw.defined } else { &raw.referenced };
     span_of(loc, source, id)
 }
 
-fn convert(
-    raw: serde_saphyr::Spanned<RawNode>,
-    source: &Source,
-    id: SourceId,
-    problems: &mut Vec<Diagnostic>,
-) -> Node {
+fn convert(raw: serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId, problems: &mut Vec<Diagnostic>) -> Node {
     let span = location_span(&raw, source, id);
     let value = match raw.value {
         RawNode::Null => Value::Null,
         RawNode::Bool(b) => Value::Bool(b),
         RawNode::Int(i) => Value::Int(i),
         RawNode::Float(f) => Value::Float(f),
-        RawNode::Str(s) => Value::Str(Text {
-            text: s,
-            interpolated: false,
-        }),
-        RawNode::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .map(|i| convert(i, source, id, problems))
-                .collect(),
-        ),
+        RawNode::Str(s) => Value::Str(Text { text: s, interpolated: false }),
+        RawNode::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, source, id, problems)).collect()),
         RawNode::Map(entries) => {
             let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
             for (k, v) in entries {
@@ -252,38 +214,22 @@ fn convert(
                 let key_node = convert(k, source, id, problems);
                 let Some(name) = key_node.scalar_text() else {
                     problems.push(
-                        Diagnostic::error(
-                            Code::WrongType,
-                            key_span,
-                            "a mapping key must be a plain value",
-                        )
-                        .with_label("a collection used as a key"),
+                        Diagnostic::error(Code::WrongType, key_span, "a mapping key must be a plain value")
+                            .with_label("a collection used as a key"),
                     );
                     continue;
                 };
                 let value = convert(v, source, id, problems);
                 if let Some((first, _)) = out.iter().find(|(k, _)| k.name == name) {
                     problems.push(
-                        Diagnostic::error(
-                            Code::DuplicateKey,
-                            key_span,
-                            format!("duplicate key `{name}`"),
-                        )
-                        .with_label("given again here")
-                        .with_related(first.span, "first given here")
-                        .with_help(
-                            "YAML mappings need unique keys: remove one of the two, or merge them",
-                        ),
+                        Diagnostic::error(Code::DuplicateKey, key_span, format!("duplicate key `{name}`"))
+                            .with_label("given again here")
+                            .with_related(first.span, "first given here")
+                            .with_help("YAML mappings need unique keys: remove one of the two, or merge them"),
                     );
                     continue;
                 }
-                out.push((
-                    Key {
-                        name,
-                        span: key_span,
-                    },
-                    value,
-                ));
+                out.push((Key { name, span: key_span }, value));
             }
             Value::Map(out)
         }
@@ -299,12 +245,7 @@ enum RawNode {
     Float(f64),
     Str(String),
     Seq(Vec<serde_saphyr::Spanned<RawNode>>),
-    Map(
-        Vec<(
-            serde_saphyr::Spanned<RawNode>,
-            serde_saphyr::Spanned<RawNode>,
-        )>,
-    ),
+    Map(Vec<(serde_saphyr::Spanned<RawNode>, serde_saphyr::Spanned<RawNode>)>),
 }
 
 impl<'de> Deserialize<'de> for RawNode {

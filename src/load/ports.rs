@@ -61,11 +61,7 @@ pub struct PortError {
 
 impl PortError {
     fn new(code: Code, message: impl Into<String>) -> Self {
-        PortError {
-            code,
-            message: message.into(),
-            help: None,
-        }
+        PortError { code, message: message.into(), help: None }
     }
     fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -87,17 +83,11 @@ pub struct ShortPorts {
 /// Parses the short syntax `[[IP:][HOST]:]CONTAINER[/PROTOCOL]`.
 pub fn parse_short(input: &str) -> Result<ShortPorts, PortError> {
     if input.is_empty() {
-        return Err(PortError::new(
-            Code::PortSyntax,
-            "empty port mapping: no port specified",
-        ));
+        return Err(PortError::new(Code::PortSyntax, "empty port mapping: no port specified"));
     }
     if input.chars().any(char::is_whitespace) {
-        return Err(PortError::new(
-            Code::PortSyntax,
-            format!("port mapping `{input}` contains white space"),
-        )
-        .help("write the mapping without spaces, e.g. `443:3000`"));
+        return Err(PortError::new(Code::PortSyntax, format!("port mapping `{input}` contains white space"))
+            .help("write the mapping without spaces, e.g. `443:3000`"));
     }
     let (addr, transport) = match input.rsplit_once('/') {
         Some((addr, proto)) => (addr, parse_transport(proto)?),
@@ -115,22 +105,20 @@ pub fn parse_short(input: &str) -> Result<ShortPorts, PortError> {
     };
     let container_range = parse_range(container, "container")?;
     let pairs = match host {
-        None => (container_range.0..=container_range.1)
-            .map(|p| (None, p))
-            .collect(),
+        None => (container_range.0..=container_range.1).map(|p| (None, p)).collect(),
         Some("") => {
             return Err(PortError::new(Code::MissingHostPort, format!("port mapping `{input}` has an empty host port"))
                 .help("a public listener needs a host port, e.g. `80:3000`; for an internal listener write only the container port"));
         }
         Some(host) => {
             let host_range = parse_range(host, "host")?;
-            let (hl, cl) = (
-                host_range.1 - host_range.0,
-                container_range.1 - container_range.0,
-            );
+            let (hl, cl) = (host_range.1 - host_range.0, container_range.1 - container_range.0);
             if hl != cl && cl == 0 {
-                return Err(PortError::new(Code::PortPool, format!("host port range `{host}` maps to the single container port {}", container_range.0))
-                    .help("a listener needs one balancer port: map one host port, e.g. `80:80`, or equal ranges"));
+                return Err(PortError::new(
+                    Code::PortPool,
+                    format!("host port range `{host}` maps to the single container port {}", container_range.0),
+                )
+                .help("a listener needs one balancer port: map one host port, e.g. `80:80`, or equal ranges"));
             }
             if hl != cl {
                 return Err(PortError::new(
@@ -141,9 +129,7 @@ pub fn parse_short(input: &str) -> Result<ShortPorts, PortError> {
                         cl + 1
                     ),
                 )
-                .help(
-                    "give host and container ranges of the same length, e.g. `9090-9091:8080-8081`",
-                ));
+                .help("give host and container ranges of the same length, e.g. `9090-9091:8080-8081`"));
             }
             (host_range.0..=host_range.1)
                 .zip(container_range.0..=container_range.1)
@@ -151,11 +137,7 @@ pub fn parse_short(input: &str) -> Result<ShortPorts, PortError> {
                 .collect()
         }
     };
-    Ok(ShortPorts {
-        pairs,
-        transport,
-        host_ip,
-    })
+    Ok(ShortPorts { pairs, transport, host_ip })
 }
 
 fn parse_transport(proto: &str) -> Result<Transport, PortError> {
@@ -172,25 +154,16 @@ fn parse_transport(proto: &str) -> Result<Transport, PortError> {
 /// Splits a leading `IP:` (or `[IPv6]:`) off; `rest` is `HOST:CONTAINER` or `CONTAINER`.
 fn split_host_ip(addr: &str) -> Result<(Option<String>, &str), PortError> {
     if let Some(after) = addr.strip_prefix('[') {
-        let (ip, rest) = after.split_once(']').ok_or_else(|| {
-            PortError::new(
-                Code::PortSyntax,
-                format!("`{addr}`: `[` without a closing `]`"),
-            )
-        })?;
+        let (ip, rest) = after
+            .split_once(']')
+            .ok_or_else(|| PortError::new(Code::PortSyntax, format!("`{addr}`: `[` without a closing `]`")))?;
         ip.parse::<Ipv6Addr>().map_err(|_| invalid_ip(ip))?;
-        let rest = rest.strip_prefix(':').ok_or_else(|| {
-            PortError::new(
-                Code::PortSyntax,
-                format!("`{addr}`: expected `:` after `[{ip}]`"),
-            )
-        })?;
+        let rest = rest
+            .strip_prefix(':')
+            .ok_or_else(|| PortError::new(Code::PortSyntax, format!("`{addr}`: expected `:` after `[{ip}]`")))?;
         if !rest.contains(':') {
-            return Err(PortError::new(
-                Code::PortSyntax,
-                format!("`{addr}`: a host IP needs HOST:CONTAINER after it"),
-            )
-            .help(format!("e.g. `[{ip}]:8080:80`")));
+            return Err(PortError::new(Code::PortSyntax, format!("`{addr}`: a host IP needs HOST:CONTAINER after it"))
+                .help(format!("e.g. `[{ip}]:8080:80`")));
         }
         return Ok((Some(ip.to_string()), rest));
     }
@@ -218,11 +191,8 @@ fn parse_range(text: &str, what: &str) -> Result<(u16, u16), PortError> {
         }
     };
     if a > b {
-        return Err(PortError::new(
-            Code::PortRange,
-            format!("{what} port range `{text}` runs backwards"),
-        )
-        .help(format!("write the lower port first: `{b}-{a}`")));
+        return Err(PortError::new(Code::PortRange, format!("{what} port range `{text}` runs backwards"))
+            .help(format!("write the lower port first: `{b}-{a}`")));
     }
     Ok((a, b))
 }
@@ -230,30 +200,18 @@ fn parse_range(text: &str, what: &str) -> Result<(u16, u16), PortError> {
 /// Parses one port number: digits only, 1–65535.
 pub fn parse_port(text: &str, what: &str) -> Result<u16, PortError> {
     if text.is_empty() {
-        return Err(PortError::new(
-            Code::PortSyntax,
-            format!("no {what} port specified"),
-        ));
+        return Err(PortError::new(Code::PortSyntax, format!("no {what} port specified")));
     }
     if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(PortError::new(
-            Code::PortSyntax,
-            format!("invalid {what} port `{text}`: not a number"),
-        )
-        .help("a port is a whole number from 1 to 65535"));
+        return Err(PortError::new(Code::PortSyntax, format!("invalid {what} port `{text}`: not a number"))
+            .help("a port is a whole number from 1 to 65535"));
     }
     match text.parse::<u32>() {
-        Ok(0) => Err(PortError::new(
-            Code::PortRange,
-            format!("{what} port 0 is not a port a listener can use"),
-        )
-        .help("use a port from 1 to 65535")),
+        Ok(0) => Err(PortError::new(Code::PortRange, format!("{what} port 0 is not a port a listener can use"))
+            .help("use a port from 1 to 65535")),
         Ok(p) if p <= 65535 => Ok(p as u16),
-        _ => Err(PortError::new(
-            Code::PortRange,
-            format!("invalid {what} port `{text}`: above 65535"),
-        )
-        .help("use a port from 1 to 65535")),
+        _ => Err(PortError::new(Code::PortRange, format!("invalid {what} port `{text}`: above 65535"))
+            .help("use a port from 1 to 65535")),
     }
 }
 
@@ -262,14 +220,14 @@ pub fn read_port_item(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMappi
     let short = match &item.value {
         Value::Int(i) => Some(i.to_string()),
         Value::Str(t) => Some(t.text.clone()),
-        Value::Map(_) => return read_long(item, diags).into_iter().collect(),
+        Value::Map(_) => return read_long(item, diags),
+        Value::Invalid => return Vec::new(),
         _ => None,
     };
     let Some(text) = short else {
-        diags.push(item.wrong_type(
-            "a port mapping",
-            "a string like \"443:3000\", a port number, or a mapping with `target:`",
-        ));
+        diags.push(
+            item.wrong_type("a port mapping", "a string like \"443:3000\", a port number, or a mapping with `target:`"),
+        );
         return Vec::new();
     };
     match parse_short(&text) {
@@ -301,8 +259,7 @@ fn port_diagnostic(e: PortError, item: &Node, text: &str) -> Diagnostic {
     let mut d = Diagnostic::error(e.code, item.span, e.message).with_label(format!("`{text}`"));
     let mut help = e.help;
     if item.is_interpolated() {
-        let note =
-            "this value came from `${…}` interpolation: check that the variables it uses are set";
+        let note = "this value came from `${…}` interpolation: check that the variables it uses are set";
         help = Some(match help {
             Some(h) => format!("{h}; {note}"),
             None => note.to_string(),
@@ -332,7 +289,9 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
                 ok = false;
                 diags.push(
                     Diagnostic::error(Code::PortSyntax, key.span, format!("unknown key `{k}` in a port mapping"))
-                        .with_help("the long syntax takes target, published, host_ip, protocol, mode, app_protocol and name"),
+                        .with_help(
+                            "the long syntax takes target, published, host_ip, protocol, mode, app_protocol and name",
+                        ),
                 );
             }
         }
@@ -382,8 +341,10 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
             }
             Err(e) if text.is_empty() => {
                 let _ = e;
-                diags.push(Diagnostic::error(Code::MissingHostPort, node.span, "`published` is empty")
-                    .with_help("give the balancer port, or remove `published` for an internal listener"));
+                diags.push(
+                    Diagnostic::error(Code::MissingHostPort, node.span, "`published` is empty")
+                        .with_help("give the balancer port, or remove `published` for an internal listener"),
+                );
                 None
             }
             Err(e) => {
@@ -397,11 +358,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
         Some(node) => match node.scalar_text().map(|p| parse_transport(&p)) {
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {
-                diags.push(port_diagnostic(
-                    e,
-                    node,
-                    &node.scalar_text().unwrap_or_default(),
-                ));
+                diags.push(port_diagnostic(e, node, &node.scalar_text().unwrap_or_default()));
                 None
             }
             None => {
@@ -410,10 +367,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
             }
         },
     };
-    let host_ip = item
-        .get("host_ip")
-        .and_then(Node::scalar_text)
-        .filter(|s| !s.is_empty());
+    let host_ip = item.get("host_ip").and_then(Node::scalar_text).filter(|s| !s.is_empty());
     if let (Some(ip), Some(node)) = (&host_ip, item.get("host_ip")) {
         if ip.parse::<std::net::IpAddr>().is_err() {
             ok = false;
@@ -429,8 +383,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
             transport,
             host_ip,
             span: item.span,
-            interpolated: target_node.is_interpolated()
-                || item.get("published").is_some_and(Node::is_interpolated),
+            interpolated: target_node.is_interpolated() || item.get("published").is_some_and(Node::is_interpolated),
         }],
         _ => Vec::new(),
     }
@@ -441,9 +394,7 @@ mod tests {
     use super::*;
 
     fn ok(input: &str) -> Vec<(Option<u16>, u16)> {
-        parse_short(input)
-            .unwrap_or_else(|e| panic!("{input}: {e:?}"))
-            .pairs
+        parse_short(input).unwrap_or_else(|e| panic!("{input}: {e:?}")).pairs
     }
 
     fn code(input: &str) -> Code {
@@ -458,37 +409,16 @@ mod tests {
         assert_eq!(ok("3000-3005")[5], (None, 3005));
         assert_eq!(ok("8000:8000"), vec![(Some(8000), 8000)]);
         assert_eq!(ok("49100:22"), vec![(Some(49100), 22)]);
-        assert_eq!(
-            ok("9090-9091:8080-8081"),
-            vec![(Some(9090), 8080), (Some(9091), 8081)]
-        );
+        assert_eq!(ok("9090-9091:8080-8081"), vec![(Some(9090), 8080), (Some(9091), 8081)]);
         assert_eq!(code("9090-9092:8080-8081"), Code::PortRangeMismatch);
         assert_eq!(code("8000-8010:80"), Code::PortPool);
         assert_eq!(code("80:8000-8010"), Code::PortRangeMismatch);
         assert_eq!(ok("127.0.0.1:8001:8001"), vec![(Some(8001), 8001)]);
-        assert_eq!(
-            parse_short("127.0.0.1:8001:8001")
-                .unwrap()
-                .host_ip
-                .as_deref(),
-            Some("127.0.0.1")
-        );
-        assert_eq!(
-            parse_short("[::1]:6001:6001").unwrap().host_ip.as_deref(),
-            Some("::1")
-        );
-        assert_eq!(
-            parse_short("0.0.0.0:80:80/tcp").unwrap().transport,
-            Transport::Tcp
-        );
-        assert_eq!(
-            parse_short("6060:6060/udp").unwrap().transport,
-            Transport::Udp
-        );
-        assert_eq!(
-            parse_short("6060:6060/UDP").unwrap().transport,
-            Transport::Udp
-        );
+        assert_eq!(parse_short("127.0.0.1:8001:8001").unwrap().host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(parse_short("[::1]:6001:6001").unwrap().host_ip.as_deref(), Some("::1"));
+        assert_eq!(parse_short("0.0.0.0:80:80/tcp").unwrap().transport, Transport::Tcp);
+        assert_eq!(parse_short("6060:6060/udp").unwrap().transport, Transport::Udp);
+        assert_eq!(parse_short("6060:6060/UDP").unwrap().transport, Transport::Udp);
         assert_eq!(parse_short("80/sctp").unwrap().transport, Transport::Sctp);
         assert_eq!(code("0"), Code::PortRange);
         assert_eq!(code("0:80"), Code::PortRange);
@@ -502,13 +432,7 @@ mod tests {
         assert_eq!(code("-1"), Code::PortSyntax);
         assert_eq!(code(" 80"), Code::PortSyntax);
         assert_eq!(code("80/http"), Code::PortSyntax);
-        assert!(
-            parse_short("80/http")
-                .unwrap_err()
-                .help
-                .unwrap()
-                .contains("convox.port.<port>.protocol=http")
-        );
+        assert!(parse_short("80/http").unwrap_err().help.unwrap().contains("convox.port.<port>.protocol=http"));
         assert_eq!(code("localhost:80:80"), Code::PortSyntax);
         assert_eq!(code("127.0.1:8080:80"), Code::PortSyntax);
         assert_eq!(code(":80"), Code::MissingHostPort);

@@ -76,8 +76,6 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
         self_signed,
         arn_pattern: CERTIFICATE_ARN_PATTERN,
     };
-    let text = env
-        .get_template(STACK_TEMPLATE)?
-        .render(minijinja::value::Serde(&context))?;
+    let text = env.get_template(STACK_TEMPLATE)?.render(minijinja::value::Serde(&context))?;
     Ok(serde_json::from_str(&text)?)
 }

@@ -13,9 +13,7 @@ pub fn validate(template: &Value) -> Vec<String> {
         return vec!["the template has no Resources".into()];
     };
     for (id, resource) in resources {
-        if resource.get("Type").and_then(Value::as_str)
-            == Some("AWS::ElasticLoadBalancing::LoadBalancer")
-        {
+        if resource.get("Type").and_then(Value::as_str) == Some("AWS::ElasticLoadBalancing::LoadBalancer") {
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
             check_balancer(id, &props, parameters, &mut problems);
         }
@@ -37,27 +35,17 @@ fn check_balancer(
         .flatten()
         .filter_map(|p| Some((p.get("PolicyName")?.as_str()?, p)))
         .collect();
-    let policy_count = props
-        .get("Policies")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let policy_count = props.get("Policies").and_then(Value::as_array).map_or(0, Vec::len);
     if policies.len() != policy_count {
         problem("policy names are not unique (or a policy has no name)".into());
     }
     for (name, policy) in &policies {
         if policy.get("PolicyType").and_then(Value::as_str) == Some("SSLNegotiationPolicyType") {
-            for attr in policy
-                .get("Attributes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for attr in policy.get("Attributes").and_then(Value::as_array).into_iter().flatten() {
                 if attr.get("Name").and_then(Value::as_str) == Some("Reference-Security-Policy") {
                     let value = attr.get("Value").and_then(Value::as_str).unwrap_or("");
                     if !TLS_POLICIES.contains(&value) {
-                        problem(format!(
-                            "policy {name} references unknown SSL policy `{value}`"
-                        ));
+                        problem(format!("policy {name} references unknown SSL policy `{value}`"));
                     }
                 }
             }
@@ -65,49 +53,33 @@ fn check_balancer(
     }
     let mut ports = BTreeSet::new();
     let mut backends: BTreeMap<String, bool> = BTreeMap::new();
-    let listeners = props
-        .get("Listeners")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
+    let listeners = props.get("Listeners").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     if listeners.is_empty() {
         problem("has no listeners".into());
     }
     for listener in listeners {
         let port = listener.get("LoadBalancerPort").map(port_number);
-        let at = format!(
-            "listener {}",
-            port.flatten().map_or("?".into(), |p| p.to_string())
-        );
+        let at = format!("listener {}", port.flatten().map_or("?".into(), |p| p.to_string()));
         match port {
             Some(Some(p)) => {
                 if !ports.insert(p) {
                     problem(format!("{at}: LoadBalancerPort is used by two listeners"));
                 }
             }
-            _ => problem(format!(
-                "{at}: LoadBalancerPort must be a port from 1 to 65535"
-            )),
+            _ => problem(format!("{at}: LoadBalancerPort must be a port from 1 to 65535")),
         }
-        let front = listener
-            .get("Protocol")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let back = listener
-            .get("InstanceProtocol")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let front = listener.get("Protocol").and_then(Value::as_str).unwrap_or("");
+        let back = listener.get("InstanceProtocol").and_then(Value::as_str).unwrap_or("");
         let layer = |p: &str| match p {
             "HTTP" | "HTTPS" => Some(7),
             "TCP" | "SSL" => Some(4),
             _ => None,
         };
         match (layer(front), layer(back)) {
-            (None, _) => problem(format!(
-                "{at}: Protocol `{front}` must be HTTP, HTTPS, TCP or SSL (upper case)"
-            )),
-            (_, None) => problem(format!(
-                "{at}: InstanceProtocol `{back}` must be HTTP, HTTPS, TCP or SSL (upper case)"
-            )),
+            (None, _) => problem(format!("{at}: Protocol `{front}` must be HTTP, HTTPS, TCP or SSL (upper case)")),
+            (_, None) => {
+                problem(format!("{at}: InstanceProtocol `{back}` must be HTTP, HTTPS, TCP or SSL (upper case)"))
+            }
             (Some(f), Some(b)) if f != b => problem(format!(
                 "{at}: front end {front} needs a {} back end, not {back}",
                 if f == 7 { "HTTP/HTTPS" } else { "TCP/SSL" }
@@ -120,33 +92,25 @@ fn check_balancer(
             if let Some(previous) = backends.insert(key.clone(), secure_back)
                 && previous != secure_back
             {
-                problem(format!(
-                    "{at}: listeners sharing instance port {key} disagree on secure vs plain back ends"
-                ));
+                problem(format!("{at}: listeners sharing instance port {key} disagree on secure vs plain back ends"));
             }
         } else {
             problem(format!("{at}: has no InstancePort"));
         }
         let needs_cert = matches!(front.to_ascii_uppercase().as_str(), "HTTPS" | "SSL");
         match listener.get("SSLCertificateId") {
-            None if needs_cert => {
-                problem(format!("{at}: {front} listener has no SSLCertificateId"))
+            None if needs_cert => problem(format!("{at}: {front} listener has no SSLCertificateId")),
+            Some(Value::String(arn)) if !is_certificate_arn(arn) => {
+                problem(format!("{at}: SSLCertificateId `{arn}` is not a certificate ARN"))
             }
-            Some(Value::String(arn)) if !is_certificate_arn(arn) => problem(format!(
-                "{at}: SSLCertificateId `{arn}` is not a certificate ARN"
-            )),
             Some(cert) => {
                 if let Some(name) = cert.get("Ref").and_then(Value::as_str) {
                     let param = parameters.and_then(|p| p.get(name));
                     match param {
-                        None => problem(format!(
-                            "{at}: SSLCertificateId refers to missing parameter {name}"
-                        )),
+                        None => problem(format!("{at}: SSLCertificateId refers to missing parameter {name}")),
                         Some(param) => {
                             if param.get("AllowedPattern").is_none() {
-                                problem(format!(
-                                    "{at}: certificate parameter {name} has no AllowedPattern"
-                                ));
+                                problem(format!("{at}: certificate parameter {name} has no AllowedPattern"));
                             }
                             if let Some(default) = param.get("Default").and_then(Value::as_str)
                                 && !is_certificate_arn(default)
@@ -161,12 +125,7 @@ fn check_balancer(
             }
             None => {}
         }
-        for name in listener
-            .get("PolicyNames")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for name in listener.get("PolicyNames").and_then(Value::as_array).into_iter().flatten() {
             let name = name.as_str().unwrap_or("");
             if !policies.contains_key(name) {
                 problem(format!("{at}: PolicyNames names undefined policy `{name}`"));
@@ -179,23 +138,12 @@ fn check_balancer(
 }
 
 fn check_health(health: &Value, problem: &mut impl FnMut(String)) {
-    let number = |key: &str| {
-        health.get(key).and_then(|v| {
-            v.as_str()
-                .and_then(|s| s.parse::<u64>().ok())
-                .or_else(|| v.as_u64())
-        })
-    };
+    let number =
+        |key: &str| health.get(key).and_then(|v| v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64()));
     match (number("Timeout"), number("Interval")) {
-        (Some(t), Some(i)) if i <= t => {
-            problem(format!("health check Interval {i} must exceed Timeout {t}"))
-        }
-        (Some(t), _) if !(2..=60).contains(&t) => {
-            problem(format!("health check Timeout {t} is outside 2–60"))
-        }
-        (_, Some(i)) if !(5..=300).contains(&i) => {
-            problem(format!("health check Interval {i} is outside 5–300"))
-        }
+        (Some(t), Some(i)) if i <= t => problem(format!("health check Interval {i} must exceed Timeout {t}")),
+        (Some(t), _) if !(2..=60).contains(&t) => problem(format!("health check Timeout {t} is outside 2–60")),
+        (_, Some(i)) if !(5..=300).contains(&i) => problem(format!("health check Interval {i} is outside 5–300")),
         (None, _) | (_, None) => problem("health check needs numeric Timeout and Interval".into()),
         _ => {}
     }
@@ -208,11 +156,7 @@ fn check_health(health: &Value, problem: &mut impl FnMut(String)) {
     let target = health.get("Target");
     let parts: Vec<Option<&str>> = match target {
         Some(Value::String(s)) => vec![Some(s.as_str())],
-        Some(v) => match v
-            .get("Fn::Join")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
+        Some(v) => match v.get("Fn::Join").and_then(Value::as_array).map(Vec::as_slice) {
             Some([Value::String(sep), Value::Array(items)]) if sep.is_empty() => {
                 items.iter().map(Value::as_str).collect()
             }
@@ -240,9 +184,6 @@ fn check_health(health: &Value, problem: &mut impl FnMut(String)) {
 }
 
 fn port_number(v: &Value) -> Option<u16> {
-    let n = v
-        .as_str()
-        .and_then(|s| s.parse::<u64>().ok())
-        .or_else(|| v.as_u64())?;
+    let n = v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64())?;
     u16::try_from(n).ok().filter(|p| *p > 0)
 }

@@ -1,0 +1,109 @@
+//! Library-level guarantees of `compile`: determinism, stable instance ports, and no
+//! template whenever there is an error.
+
+use compose_cfn::load::{Environment, Input};
+use compose_cfn::{CompileOptions, compile};
+use serde_json::Value;
+
+fn compile_text(text: &str) -> compose_cfn::Compilation {
+    let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+    compile(vec![input], &Environment::default(), &CompileOptions { fallback_app: "demo".into(), ..Default::default() })
+}
+
+fn template(text: &str) -> String {
+    let c = compile_text(text);
+    c.template.unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics))
+}
+
+fn instance_ports(template: &str) -> Vec<(String, String)> {
+    let t: Value = serde_json::from_str(template).unwrap();
+    t["Parameters"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.ends_with("Host"))
+        .map(|(k, v)| (k.clone(), v["Default"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+const APP: &str = "services:
+  web:
+    labels: [convox.port.443.protocol=https, convox.health.path=/health]
+    ports: [\"80:3000\", \"443:3000\"]
+  api:
+    labels: {convox.port.8443.protocol: tls}
+    ports: [\"8443:8000\", \"9000\"]
+  admin:
+    ports: [\"8080:8080\"]
+";
+
+#[test]
+fn the_same_input_gives_the_same_bytes_every_time() {
+    let first = template(APP);
+    for _ in 0..50 {
+        assert_eq!(template(APP), first);
+    }
+}
+
+#[test]
+fn service_order_in_the_file_does_not_change_the_output() {
+    let reordered = "services:
+  admin:
+    ports: [\"8080:8080\"]
+  api:
+    labels: {convox.port.8443.protocol: tls}
+    ports: [\"8443:8000\", \"9000\"]
+  web:
+    labels: [convox.health.path=/health, convox.port.443.protocol=https]
+    ports: [\"80:3000\", \"443:3000\"]
+";
+    assert_eq!(template(reordered), template(APP));
+}
+
+#[test]
+fn adding_or_removing_a_service_keeps_every_other_instance_port() {
+    let before = instance_ports(&template(APP));
+    let more = format!("{APP}  extra:\n    ports: [\"80:80\", \"443:443\", \"5000-5010:5000-5010\"]\n");
+    let after = instance_ports(&template(&more));
+    for (name, port) in &before {
+        assert!(after.contains(&(name.clone(), port.clone())), "{name} moved from {port}");
+    }
+    let fewer = APP.replace("  admin:\n    ports: [\"8080:8080\"]\n", "");
+    let after = instance_ports(&template(&fewer));
+    for (name, port) in &after {
+        assert!(before.contains(&(name.clone(), port.clone())), "{name} moved to {port}");
+    }
+}
+
+#[test]
+fn instance_ports_are_unique_across_services() {
+    let many: String =
+        (0..200).map(|i| format!("  svc{i}:\n    ports: [\"80:80\", \"443:443\", \"{}:3000\"]\n", 1000 + i)).collect();
+    let ports = instance_ports(&template(&format!("services:\n{many}")));
+    let mut values: Vec<&String> = ports.iter().map(|(_, p)| p).collect();
+    assert_eq!(values.len(), 600);
+    values.sort();
+    values.dedup();
+    assert_eq!(values.len(), 600, "two listeners share an instance port");
+}
+
+#[test]
+fn any_error_means_no_template_and_all_errors_are_reported() {
+    let c = compile_text(
+        "services:
+  web:
+    labels: [convox.port.443.protocol=htps, convox.idle.timeout=0]
+    ports: [\"443:3000\", \"0\"]
+",
+    );
+    assert!(c.template.is_none());
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["port-range", "label-value", "label-value"]);
+}
+
+#[test]
+fn no_certificate_or_key_material_reaches_the_template() {
+    let pem = "-----BEGIN PRIVATE KEY-----";
+    let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));
+    assert!(!c.template.expect("compiles").contains("PRIVATE KEY"), "other labels never reach the template");
+}

@@ -1,0 +1,59 @@
+//! The compliance suite: every folder in fixtures/ compiled by the real binary, its template
+//! and its diagnostics snapshotted, and the invariants every run must keep checked.
+
+mod common;
+
+use common::{case_name, compile_fixture};
+use serde_json::Value;
+
+#[test]
+fn every_fixture_compiles_as_snapshotted() {
+    insta::glob!("../fixtures", "*/docker-compose.yml", |compose| {
+        let dir = compose.parent().expect("fixture folder");
+        let case = case_name(dir);
+        let human = compile_fixture(dir, &[]);
+        let json = compile_fixture(dir, &["--format", "json"]);
+
+        // The exit code, stdout and the JSON diagnostics must tell the same story.
+        assert_eq!(human.code, json.code, "{case}: exit code depends on --format");
+        assert_eq!(human.stdout, json.stdout, "{case}: template depends on --format");
+        let diagnostics: Vec<Value> = json
+            .stderr
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{case}: bad JSON diagnostic {l}: {e}")))
+            .collect();
+        let errors = diagnostics.iter().filter(|d| d["severity"] == "error").count();
+        if case.starts_with("error-") {
+            assert_eq!(human.code, 1, "{case}: errors must exit 1\n{}", human.stderr);
+            assert!(human.stdout.is_empty(), "{case}: no template may be printed when there is an error");
+            assert!(errors > 0, "{case}: exit 1 without an error diagnostic");
+        } else {
+            assert_eq!(human.code, 0, "{case}: expected success\n{}", human.stderr);
+            assert_eq!(errors, 0, "{case}: success with error diagnostics");
+            let template: Value = serde_json::from_str(&human.stdout).expect("the template is JSON");
+            assert!(template["Resources"].as_object().is_some_and(|r| !r.is_empty()), "{case}: no resources");
+        }
+        // Every diagnostic about a file names a real line and column.
+        for d in &diagnostics {
+            if d.get("file").is_some() {
+                assert!(d["line"].as_u64().is_some_and(|l| l >= 1), "{case}: {d}");
+                assert!(d["column"].as_u64().is_some_and(|c| c >= 1), "{case}: {d}");
+            }
+            assert!(d["code"].is_string() && d["message"].is_string(), "{case}: {d}");
+        }
+
+        insta::with_settings!({
+            snapshot_path => "../snapshots",
+            prepend_module_to_snapshot => false,
+            snapshot_suffix => "",
+            omit_expression => true,
+        }, {
+            if human.code == 0 {
+                insta::assert_snapshot!(format!("{case}.template"), human.stdout);
+            }
+            if !human.stderr.is_empty() {
+                insta::assert_snapshot!(format!("{case}.stderr"), human.stderr);
+            }
+        });
+    });
+}
