@@ -70,7 +70,6 @@ codes! {
     ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
     Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
     NoBalancers = "no-balancers": "No service maps a TCP port, so there is no listener to compile.",
-    InstancePortMoved = "instance-port-moved": "Two listeners hashed to the same instance port; one was moved.",
     InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
 }
 

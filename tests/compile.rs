@@ -98,7 +98,7 @@ fn any_error_means_no_template_and_all_errors_are_reported() {
     );
     assert!(c.template.is_none());
     let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
-    assert_eq!(codes, ["port-range", "label-value", "label-value"]);
+    assert_eq!(codes, ["port-range", "unknown-protocol", "label-value"]);
 }
 
 #[test]
@@ -106,4 +106,16 @@ fn no_certificate_or_key_material_reaches_the_template() {
     let pem = "-----BEGIN PRIVATE KEY-----";
     let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));
     assert!(!c.template.expect("compiles").contains("PRIVATE KEY"), "other labels never reach the template");
+}
+
+#[test]
+fn the_readme_documents_every_label_and_every_diagnostic_code() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for label in compose_cfn::interpret::labels::LABELS {
+        let key = label.key.replace("threshold.unhealthy", "threshold.healthy");
+        assert!(readme.contains(&format!("`{key}`")), "README lacks label {}", label.key);
+    }
+    for code in compose_cfn::diagnostic::Code::ALL {
+        assert!(readme.contains(&format!("`{}`", code.as_str())), "README lacks diagnostic code {}", code.as_str());
+    }
 }

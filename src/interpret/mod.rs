@@ -266,7 +266,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
                 Ok(value) => {
                     out.balancer.insert(spec.key, (value, label));
                 }
-                Err(e) => diags.push(value_error(e, label)),
+                Err(e) => diags.push(value_error(spec, e, label)),
             }
         } else if labels::OWNED_PREFIXES.iter().any(|p| key.starts_with(p)) {
             let known: Vec<&str> =
@@ -337,7 +337,7 @@ fn read_port_label<'a>(
     let value = match labels::parse_value(spec, key, &label.value) {
         Ok(v) => v,
         Err(e) => {
-            diags.push(value_error(e, label));
+            diags.push(value_error(spec, e, label));
             return;
         }
     };
@@ -407,8 +407,13 @@ fn read_port_label<'a>(
     );
 }
 
-fn value_error(e: labels::ValueError, label: &Label) -> Diagnostic {
-    Diagnostic::error(Code::LabelValue, label.value_span, e.message).with_label("invalid value").with_help(e.help)
+fn value_error(spec: &labels::LabelSpec, e: labels::ValueError, label: &Label) -> Diagnostic {
+    let code = if spec.kind == labels::ValueKind::Choice(labels::PROTOCOLS) {
+        Code::UnknownProtocol
+    } else {
+        Code::LabelValue
+    };
+    Diagnostic::error(code, label.value_span, e.message).with_label("invalid value").with_help(e.help)
 }
 
 fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnostics) -> Scheme {

@@ -187,3 +187,122 @@ fn port_number(v: &Value) -> Option<u16> {
     let n = v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64())?;
     u16::try_from(n).ok().filter(|p| *p > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn template(listeners: Value, extra: Value) -> Value {
+        let mut props = json!({
+            "Listeners": listeners,
+            "HealthCheck": {"Target": "TCP:8000", "Timeout": "3", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"},
+            "Policies": [{"PolicyName": "Tls", "PolicyType": "SSLNegotiationPolicyType",
+                          "Attributes": [{"Name": "Reference-Security-Policy", "Value": "ELBSecurityPolicy-TLS-1-2-2017-01"}]}]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            props[k] = v.clone();
+        }
+        json!({
+            "Parameters": {"Cert": {"Type": "String", "AllowedPattern": "^arn:.*$"}},
+            "Resources": {"B": {"Type": "AWS::ElasticLoadBalancing::LoadBalancer", "Properties": props}}
+        })
+    }
+
+    fn problems(listeners: Value, extra: Value) -> Vec<String> {
+        validate(&template(listeners, extra))
+    }
+
+    fn one(listeners: Value, extra: Value, expected: &str) {
+        let found = problems(listeners, extra);
+        assert!(found.iter().any(|p| p.contains(expected)), "expected `{expected}` in {found:?}");
+    }
+
+    #[test]
+    fn a_sound_balancer_has_no_problems() {
+        let l = json!([
+            {"LoadBalancerPort": "80", "InstancePort": "8000", "Protocol": "HTTP", "InstanceProtocol": "HTTP"},
+            {"LoadBalancerPort": "443", "InstancePort": "8001", "Protocol": "HTTPS", "InstanceProtocol": "HTTP",
+             "SSLCertificateId": {"Ref": "Cert"}, "PolicyNames": ["Tls"]}
+        ]);
+        assert_eq!(problems(l, json!({})), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_classic_elb_rule_is_enforced() {
+        let http = |port: &str, instance: &str| json!({"LoadBalancerPort": port, "InstancePort": instance, "Protocol": "HTTP", "InstanceProtocol": "HTTP"});
+        one(json!([http("80", "1"), http("80", "2")]), json!({}), "used by two listeners");
+        one(json!([http("70000", "1")]), json!({}), "LoadBalancerPort must be a port");
+        one(
+            json!([{"LoadBalancerPort": "80", "InstancePort": "1", "Protocol": "HTTP", "InstanceProtocol": "TCP"}]),
+            json!({}),
+            "needs a HTTP/HTTPS back end",
+        );
+        one(
+            json!([{"LoadBalancerPort": "80", "InstancePort": "1", "Protocol": "https", "InstanceProtocol": "HTTP"}]),
+            json!({}),
+            "upper case",
+        );
+        one(
+            json!([{"LoadBalancerPort": "443", "InstancePort": "1", "Protocol": "SSL", "InstanceProtocol": "TCP"}]),
+            json!({}),
+            "has no SSLCertificateId",
+        );
+        one(
+            json!([{"LoadBalancerPort": "443", "InstancePort": "1", "Protocol": "SSL", "InstanceProtocol": "TCP", "SSLCertificateId": "cert-123"}]),
+            json!({}),
+            "not a certificate ARN",
+        );
+        one(
+            json!([http("80", "1"), {"LoadBalancerPort": "81", "InstancePort": "1", "Protocol": "HTTP", "InstanceProtocol": "HTTPS"}]),
+            json!({}),
+            "disagree on secure vs plain",
+        );
+        one(
+            json!([{"LoadBalancerPort": "80", "InstancePort": "1", "Protocol": "HTTP", "InstanceProtocol": "HTTP", "PolicyNames": ["Nope"]}]),
+            json!({}),
+            "undefined policy `Nope`",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"HealthCheck": {"Target": "TCP:1", "Timeout": "5", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"}}),
+            "must exceed Timeout",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"HealthCheck": {"Target": "HTTP:1", "Timeout": "3", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"}}),
+            "Target",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"HealthCheck": {"Target": "TCP:1/x", "Timeout": "3", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"}}),
+            "Target",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"HealthCheck": {"Target": "TCP:1", "Timeout": "3", "Interval": "5", "HealthyThreshold": "1", "UnhealthyThreshold": "2"}}),
+            "HealthyThreshold",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"Policies": [{"PolicyName": "P", "PolicyType": "SSLNegotiationPolicyType", "Attributes": [{"Name": "Reference-Security-Policy", "Value": "Made-Up"}]},
+                                {"PolicyName": "P", "PolicyType": "ProxyProtocolPolicyType", "Attributes": []}]}),
+            "not unique",
+        );
+        one(
+            json!([http("80", "1")]),
+            json!({"Policies": [{"PolicyName": "P", "PolicyType": "SSLNegotiationPolicyType", "Attributes": [{"Name": "Reference-Security-Policy", "Value": "Made-Up"}]}]}),
+            "unknown SSL policy `Made-Up`",
+        );
+        one(json!([]), json!({}), "has no listeners");
+    }
+
+    #[test]
+    fn joined_health_targets_are_understood() {
+        let l = json!([{"LoadBalancerPort": "80", "InstancePort": {"Ref": "P"}, "Protocol": "HTTP", "InstanceProtocol": "HTTP"}]);
+        let hc = |parts: Value| json!({"HealthCheck": {"Target": {"Fn::Join": ["", parts]}, "Timeout": "3", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"}});
+        assert!(problems(l.clone(), hc(json!(["HTTP:", {"Ref": "P"}, "/health"]))).is_empty());
+        assert!(problems(l.clone(), hc(json!(["TCP:", {"Ref": "P"}]))).is_empty());
+        assert!(!problems(l, hc(json!(["HTTP:", {"Ref": "P"}]))).is_empty());
+    }
+}

@@ -1,0 +1,125 @@
+//! The command line's contract with scripts: exit codes, stdout only for the template,
+//! `-o` never leaving half a file, usage errors, and no colour when not on a terminal.
+
+mod common;
+
+use common::run_in;
+use std::path::Path;
+
+const SEED: &str = "web:\n  labels:\n    - convox.port.443.protocol=https\n  ports:\n    - 80:3000\n    - 443:3000\n";
+const BROKEN: &str = "web:\n  labels:\n    - convox.port.443.protocol=htps\n  ports:\n    - 443:3000\n";
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn output_file_is_written_on_success_and_left_alone_on_error() {
+    let dir = dir_with(&[("good.yml", SEED), ("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "good.yml", "-o", "out.json"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "with -o nothing goes to stdout");
+    let written = std::fs::read_to_string(dir.path().join("out.json")).unwrap();
+    assert!(written.contains("\"BalancerWeb\""));
+
+    let run = run_in(dir.path(), &args(&["compile", "bad.yml", "-o", "out.json"]), &[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(std::fs::read_to_string(dir.path().join("out.json")).unwrap(), written, "the old template survives");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}
+
+#[test]
+fn without_a_file_argument_the_default_file_and_its_override_are_read() {
+    let dir =
+        dir_with(&[("docker-compose.yml", SEED), ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n")]);
+    let run = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("WebPort8080Host"), "the override's port is merged in");
+    let app = dir.path().file_name().unwrap().to_string_lossy().to_string();
+    assert!(run.stdout.contains(&format!("\"App\": \"{app}\"")), "the app is named after the directory");
+}
+
+#[test]
+fn usage_and_environment_errors_exit_2() {
+    let dir = dir_with(&[("good.yml", SEED)]);
+    for (argv, expected) in [
+        (vec!["compile", "missing.yml"], "cannot read `missing.yml`"),
+        (vec!["compile"], "no compose file given"),
+        (vec!["compile", "good.yml", "--certificate", "web:443=not-an-arn"], "is not a certificate ARN"),
+        (
+            vec!["compile", "good.yml", "--certificate", "web=arn:aws:acm:us-east-1:123456789012:certificate/x"],
+            "SERVICE:PORT",
+        ),
+        (vec!["compile", "good.yml", "--format", "xml"], "invalid value 'xml'"),
+    ] {
+        let run = run_in(dir.path(), &args(&argv), &[]);
+        assert_eq!(run.code, 2, "{argv:?}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{argv:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(16 * 1024 * 1024 + 1).unwrap();
+    let run = run_in(dir.path(), &args(&["compile", "big.yml"]), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("over 16777216 bytes are refused"), "{}", run.stderr);
+}
+
+#[test]
+fn no_colour_when_stderr_is_not_a_terminal() {
+    let dir = dir_with(&[("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "bad.yml"]), &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[unknown-protocol]"));
+    assert!(!run.stderr.contains('\x1b'), "escape codes in piped output: {:?}", run.stderr);
+    let forced = run_in(dir.path(), &args(&["compile", "bad.yml"]), &[("CLICOLOR_FORCE".into(), "1".into())]);
+    assert!(forced.stderr.contains('\x1b'), "CLICOLOR_FORCE=1 asks for colour");
+}
+
+#[test]
+fn the_process_environment_wins_over_dotenv() {
+    let compose = "web:\n  ports:\n    - \"${PORT}:3000\"\n";
+    let dir = dir_with(&[("docker-compose.yml", compose), (".env", "PORT=8080\n")]);
+    let from_dotenv = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert!(from_dotenv.stdout.contains("WebPort8080Host"), "{}", from_dotenv.stderr);
+    let from_process = run_in(dir.path(), &args(&["compile"]), &[("PORT".into(), "9090".into())]);
+    assert!(from_process.stdout.contains("WebPort9090Host"), "{}", from_process.stderr);
+}
+
+#[test]
+fn the_seed_example_gives_https_to_http_on_443_and_tcp_on_80() {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed-ssl");
+    let run = run_in(&seed, &args(&["compile", "docker-compose.yml"]), &[]);
+    assert_eq!(run.code, 0);
+    let t: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let listeners = t["Resources"]["BalancerWeb"]["Properties"]["Listeners"].as_array().unwrap();
+    let by_port = |p: &str| listeners.iter().find(|l| l["LoadBalancerPort"] == p).unwrap();
+    assert_eq!(
+        (by_port("80")["Protocol"].as_str(), by_port("80")["InstanceProtocol"].as_str()),
+        (Some("TCP"), Some("TCP"))
+    );
+    assert_eq!(
+        (by_port("443")["Protocol"].as_str(), by_port("443")["InstanceProtocol"].as_str()),
+        (Some("HTTPS"), Some("HTTP"))
+    );
+    assert_eq!(by_port("443")["SSLCertificateId"]["Ref"], "WebPort443Certificate");
+    assert!(t["Parameters"]["WebPort443Certificate"].get("Default").is_none(), "self-signed at deploy: no default");
+}
