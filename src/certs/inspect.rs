@@ -199,26 +199,20 @@ fn push(diagnostics: &mut Vec<Diagnostic>, result: Result<(), CertError>) {
 
 /// Fails for a certificate outside its validity period at `now`, as ACM does on import.
 pub fn check_validity(cert: &Certificate, now: OffsetDateTime) -> Result<(), CertError> {
+    let (file, subject) = (cert.file.clone(), cert.name().to_string());
+    let when = |t| format!("{} ({})", when::utc(t), when::relative(now, t));
     if now > cert.not_after {
         return Err(CertError::Expired {
-            file: cert.file.clone(),
-            subject: cert.name().to_string(),
-            not_after: format!(
-                "{} ({})",
-                when::utc(cert.not_after),
-                when::relative(now, cert.not_after)
-            ),
+            file,
+            subject,
+            not_after: when(cert.not_after),
         });
     }
     if now < cert.not_before {
         return Err(CertError::NotYetValid {
-            file: cert.file.clone(),
-            subject: cert.name().to_string(),
-            not_before: format!(
-                "{} ({})",
-                when::utc(cert.not_before),
-                when::relative(now, cert.not_before)
-            ),
+            file,
+            subject,
+            not_before: when(cert.not_before),
         });
     }
     Ok(())

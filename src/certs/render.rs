@@ -63,11 +63,19 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
     };
     field(&mut out, "Private key", &key);
     let count = report.chain.len();
-    let plural = if count == 1 { "" } else { "s" };
+    if count == 1 {
+        let only = if cert.self_signed {
+            "none (self-signed)"
+        } else {
+            "none given"
+        };
+        field(&mut out, "Chain", only);
+        return out;
+    }
     let summary = if report.chain_ordered {
-        format!("{count} certificate{plural}, leaf first")
+        format!("{count} certificates, leaf first")
     } else {
-        format!("{count} certificate{plural} that do not link up, as read")
+        format!("{count} certificates that do not link up, as read")
     };
     field(&mut out, "Chain", &summary);
     let width = report
@@ -90,15 +98,14 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
                 _ => format!("issued {i} by name, signature not checked"),
             });
         }
-        let _ = writeln!(
-            out,
-            "  {}. {:<width$}  {} #{}  {}",
+        let place = format!("{} #{}", c.file, c.index);
+        let line = format!(
+            "  {}. {:<width$}  {place}  {}",
             i + 1,
             c.name(),
-            c.file,
-            c.index,
             notes.join(", ")
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
 }
