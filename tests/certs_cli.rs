@@ -8,10 +8,7 @@ use std::process::{Command, Output};
 use support::fixture_path;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
-        .args(args)
-        .output()
-        .expect("run compose-cfn")
+    Command::new(env!("CARGO_BIN_EXE_compose-cfn")).args(args).output().expect("run compose-cfn")
 }
 
 fn code(out: &Output) -> i32 {
@@ -40,10 +37,7 @@ fn inspect_exits_0_when_every_check_passes() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Private key  matches"), "{stdout}");
-    assert!(
-        stdout.contains("Expires      in "),
-        "relative expiry: {stdout}"
-    );
+    assert!(stdout.contains("Expires      in "), "relative expiry: {stdout}");
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
@@ -53,15 +47,10 @@ fn inspect_exits_1_on_a_failed_check_with_a_rustc_style_message() {
     let out = run(&["certs", "inspect", &der]);
     assert_eq!(code(&out), 1);
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.starts_with(&format!("error: {der} is binary DER, not PEM text")),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with(&format!("error: {der} is binary DER, not PEM text")), "{stderr}");
     assert!(stderr.contains(&format!("\n  --> {der}\n")), "{stderr}");
     assert!(
-        stderr.contains(&format!(
-            "  = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`"
-        )),
+        stderr.contains(&format!("  = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`")),
         "{stderr}"
     );
 }
@@ -71,38 +60,15 @@ fn inspect_exits_2_for_an_unreadable_file_or_bad_usage() {
     let out = run(&["certs", "inspect", "/nonexistent/site.pem"]);
     assert_eq!(code(&out), 2);
     assert!(text(&out.stderr).starts_with("error: cannot read /nonexistent/site.pem"));
-    let out = run(&[
-        "certs",
-        "inspect",
-        &fx("rsa.pem"),
-        "--key",
-        "/nonexistent/site.key",
-    ]);
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", "/nonexistent/site.key"]);
     assert_eq!(code(&out), 2);
     assert_eq!(code(&run(&["certs", "inspect"])), 2);
-    assert_eq!(
-        code(&run(&[
-            "certs",
-            "inspect",
-            &fx("rsa.pem"),
-            "--format",
-            "yaml"
-        ])),
-        2
-    );
+    assert_eq!(code(&run(&["certs", "inspect", &fx("rsa.pem"), "--format", "yaml"])), 2);
 }
 
 #[test]
 fn inspect_json_is_one_object_on_stdout() {
-    let out = run(&[
-        "certs",
-        "inspect",
-        &fx("rsa.pem"),
-        "--key",
-        &fx("ec-sec1-TEST-ONLY.key"),
-        "--format",
-        "json",
-    ]);
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("ec-sec1-TEST-ONLY.key"), "--format", "json"]);
     assert_eq!(code(&out), 1);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(json["ok"], false);
@@ -134,35 +100,18 @@ fn self_signed_writes_a_cert_and_a_private_key_that_inspect_accepts() {
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Key type     RSA 2048"), "{stdout}");
-    assert!(
-        !stdout.contains("PRIVATE KEY") && out.stderr.is_empty(),
-        "the key is never printed"
-    );
+    assert!(!stdout.contains("PRIVATE KEY") && out.stderr.is_empty(), "the key is never printed");
     let (cert, key) = (dir.path().join("site.pem"), dir.path().join("site.key"));
-    assert!(
-        std::fs::read_to_string(&key)
-            .unwrap()
-            .starts_with("-----BEGIN PRIVATE KEY-----")
-    );
+    assert!(std::fs::read_to_string(&key).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "key mode {mode:o}");
     }
-    let out = run(&[
-        "certs",
-        "inspect",
-        &cert.display().to_string(),
-        "--key",
-        &key.display().to_string(),
-    ]);
+    let out = run(&["certs", "inspect", &cert.display().to_string(), "--key", &key.display().to_string()]);
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("Expires      in 2 months"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert!(text(&out.stdout).contains("Expires      in 2 months"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -172,17 +121,10 @@ fn self_signed_refuses_to_overwrite_without_force() {
     std::fs::write(&key, "precious").unwrap();
     let out = self_signed(dir.path(), &[]);
     assert_eq!(code(&out), 2);
-    assert!(
-        text(&out.stderr).contains("already exists"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--force"));
     assert_eq!(std::fs::read_to_string(&key).unwrap(), "precious");
-    assert!(
-        !dir.path().join("site.pem").exists(),
-        "nothing written when refusing"
-    );
+    assert!(!dir.path().join("site.pem").exists(), "nothing written when refusing");
 
     #[cfg(unix)]
     {
@@ -196,10 +138,7 @@ fn self_signed_refuses_to_overwrite_without_force() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
-        assert_eq!(
-            mode, 0o600,
-            "a replaced key does not keep the old file's mode"
-        );
+        assert_eq!(mode, 0o600, "a replaced key does not keep the old file's mode");
     }
 }
 
@@ -207,15 +146,7 @@ fn self_signed_refuses_to_overwrite_without_force() {
 fn self_signed_usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let same = dir.path().join("both.pem").display().to_string();
-    let out = run(&[
-        "certs",
-        "self-signed",
-        "a.example",
-        "--cert-out",
-        &same,
-        "--key-out",
-        &same,
-    ]);
+    let out = run(&["certs", "self-signed", "a.example", "--cert-out", &same, "--key-out", &same]);
     assert_eq!(code(&out), 2);
     let out = run(&[
         "certs",

@@ -26,9 +26,7 @@ fn armor(label: &str, der: &[u8]) -> Vec<u8> {
 
 /// The DER inside the first PEM block of a committed fixture.
 fn fixture_der(name: &str) -> Vec<u8> {
-    pem::parse(fixture(name))
-        .expect("fixture PEM")
-        .into_contents()
+    pem::parse(fixture(name)).expect("fixture PEM").into_contents()
 }
 
 fn assert_typed(result: Result<impl Sized, CertError>) {
@@ -43,20 +41,11 @@ fn assert_typed(result: Result<impl Sized, CertError>) {
 fn read_everything(bytes: &[u8]) {
     assert_typed(read_certificates("fuzz.pem", bytes));
     assert_typed(read_private_key("fuzz.key", bytes));
-    let input = Input {
-        file: "fuzz",
-        bytes,
-    };
+    let input = Input { file: "fuzz", bytes };
     let report = certs::inspect(input, Some(input), Some(input), now());
     let _ = certs::render::inspection(&report, now());
     let _ = certs::render::diagnostics(&report.diagnostics);
-    assert_eq!(
-        report.ok,
-        report
-            .diagnostics
-            .iter()
-            .all(|d| d.severity != certs::Severity::Error)
-    );
+    assert_eq!(report.ok, report.diagnostics.iter().all(|d| d.severity != certs::Severity::Error));
 }
 
 fn mutate(mut der: Vec<u8>, flips: &[(usize, u8)], cut: usize) -> Vec<u8> {

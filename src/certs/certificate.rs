@@ -65,10 +65,7 @@ pub enum SignatureCheck {
 impl Certificate {
     /// A short name for messages: the common name, else the first DNS name, else the subject.
     pub fn name(&self) -> &str {
-        self.common_name
-            .as_deref()
-            .or(self.dns_names.first().map(String::as_str))
-            .unwrap_or(&self.subject)
+        self.common_name.as_deref().or(self.dns_names.first().map(String::as_str)).unwrap_or(&self.subject)
     }
 
     /// The DER encoding.
@@ -88,10 +85,9 @@ impl Certificate {
 
     /// Checks that `issuer`'s key made this certificate's signature.
     pub fn verify_signed_by(&self, issuer: &Certificate) -> SignatureCheck {
-        let (Ok((_, this)), Ok((_, by))) = (
-            X509Certificate::from_der(&self.der),
-            X509Certificate::from_der(&issuer.der),
-        ) else {
+        let (Ok((_, this)), Ok((_, by))) =
+            (X509Certificate::from_der(&self.der), X509Certificate::from_der(&issuer.der))
+        else {
             return SignatureCheck::Failed; // unreachable: both were parsed before
         };
         check_signature(&this, &by, &issuer.public_key.key_type)
@@ -116,33 +112,19 @@ pub fn read_certificates(file: &str, bytes: &[u8]) -> Result<Vec<Certificate>, C
     Err(if holds_key {
         CertError::KeyNotCertificate { file: file.into() }
     } else {
-        CertError::UnexpectedPem {
-            file: file.into(),
-            expected: Expected::Certificate,
-            found: blocks.labels,
-        }
+        CertError::UnexpectedPem { file: file.into(), expected: Expected::Certificate, found: blocks.labels }
     })
 }
 
 /// Parses one DER certificate; `file` and `index` say where it came from.
 pub fn parse_certificate(file: &str, index: usize, der: &[u8]) -> Result<Certificate, CertError> {
-    let invalid = |detail: String| CertError::InvalidCertificate {
-        file: file.into(),
-        index,
-        detail,
-    };
+    let invalid = |detail: String| CertError::InvalidCertificate { file: file.into(), index, detail };
     let (rest, x509) = X509Certificate::from_der(der).map_err(|e| invalid(e.to_string()))?;
     if !rest.is_empty() {
         return Err(invalid(format!("{} bytes of trailing data", rest.len())));
     }
-    let public_key =
-        PublicKey::from_spki_der(x509.public_key().raw).map_err(|e| invalid(e.to_string()))?;
-    let common_name = x509
-        .subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_string);
+    let public_key = PublicKey::from_spki_der(x509.public_key().raw).map_err(|e| invalid(e.to_string()))?;
+    let common_name = x509.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_string);
     // A malformed SAN extension reads as no names; the user sees an empty list.
     let dns_names = match x509.subject_alternative_name() {
         Ok(Some(san)) => san
@@ -157,8 +139,7 @@ pub fn parse_certificate(file: &str, index: usize, der: &[u8]) -> Result<Certifi
         _ => Vec::new(),
     };
     let same_name = x509.subject().as_raw() == x509.issuer().as_raw();
-    let self_signed =
-        same_name && check_signature(&x509, &x509, &public_key.key_type) != SignatureCheck::Failed;
+    let self_signed = same_name && check_signature(&x509, &x509, &public_key.key_type) != SignatureCheck::Failed;
     Ok(Certificate {
         file: file.into(),
         index,
@@ -180,11 +161,7 @@ pub fn parse_certificate(file: &str, index: usize, der: &[u8]) -> Result<Certifi
 }
 
 /// Checks `this`'s signature with `by`'s key, of type `by_key`.
-fn check_signature(
-    this: &X509Certificate,
-    by: &X509Certificate,
-    by_key: &KeyType,
-) -> SignatureCheck {
+fn check_signature(this: &X509Certificate, by: &X509Certificate, by_key: &KeyType) -> SignatureCheck {
     // aws-lc verifies RSA signatures only for keys of 2048 bits and more; a smaller key
     // would read as a forged signature.
     if matches!(by_key, KeyType::Rsa { bits } if *bits < 2048) {
@@ -199,9 +176,5 @@ fn check_signature(
 
 /// `ab12cd` → `AB:12:CD`, the fingerprint style of openssl and browsers.
 fn colon_hex(hex: &str) -> String {
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| String::from_utf8_lossy(pair).to_uppercase())
-        .collect::<Vec<_>>()
-        .join(":")
+    hex.as_bytes().chunks(2).map(|pair| String::from_utf8_lossy(pair).to_uppercase()).collect::<Vec<_>>().join(":")
 }

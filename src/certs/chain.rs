@@ -42,16 +42,10 @@ impl Chain {
 pub fn build_chain(certs: Vec<Certificate>) -> Result<Chain, CertError> {
     let (mut pool, duplicates) = dedupe(certs);
     if pool.is_empty() {
-        return Ok(Chain {
-            certs: pool,
-            links: Vec::new(),
-            duplicates,
-        });
+        return Ok(Chain { certs: pool, links: Vec::new(), duplicates });
     }
-    let issued_another = |c: &Certificate| {
-        pool.iter()
-            .any(|other| other.sha256 != c.sha256 && other.names_as_issuer(c))
-    };
+    let issued_another =
+        |c: &Certificate| pool.iter().any(|other| other.sha256 != c.sha256 && other.names_as_issuer(c));
     // A bundle with a naming loop has no leaf; starting anywhere still reports it usefully.
     let leaf_at = pool.iter().position(|c| !issued_another(c)).unwrap_or(0);
     let mut ordered = vec![pool.remove(leaf_at)];
@@ -61,15 +55,11 @@ pub fn build_chain(certs: Vec<Certificate>) -> Result<Chain, CertError> {
         if current.self_signed {
             break;
         }
-        let named: Vec<usize> = (0..pool.len())
-            .filter(|&i| current.names_as_issuer(&pool[i]))
-            .collect();
+        let named: Vec<usize> = (0..pool.len()).filter(|&i| current.names_as_issuer(&pool[i])).collect();
         let Some(&first) = named.first() else { break };
         // Cross-signed CAs share a name; prefer the one whose key verifies the signature.
-        let checks: Vec<(usize, SignatureCheck)> = named
-            .iter()
-            .map(|&i| (i, current.verify_signed_by(&pool[i])))
-            .collect();
+        let checks: Vec<(usize, SignatureCheck)> =
+            named.iter().map(|&i| (i, current.verify_signed_by(&pool[i]))).collect();
         let Some(&(at, check)) = checks.iter().find(|(_, c)| *c != SignatureCheck::Failed) else {
             return Err(CertError::ChainSignature {
                 file: current.file.clone(),
@@ -81,11 +71,7 @@ pub fn build_chain(certs: Vec<Certificate>) -> Result<Chain, CertError> {
         ordered.push(pool.remove(at));
     }
     if let Some(stray) = pool.first() {
-        let chain = Chain {
-            certs: ordered,
-            links,
-            duplicates,
-        };
+        let chain = Chain { certs: ordered, links, duplicates };
         return Err(CertError::ChainBroken {
             file: stray.file.clone(),
             stray: stray.name().to_string(),
@@ -93,11 +79,7 @@ pub fn build_chain(certs: Vec<Certificate>) -> Result<Chain, CertError> {
             missing_issuer: chain.missing_issuer().map(str::to_string),
         });
     }
-    Ok(Chain {
-        certs: ordered,
-        links,
-        duplicates,
-    })
+    Ok(Chain { certs: ordered, links, duplicates })
 }
 
 fn dedupe(certs: Vec<Certificate>) -> (Vec<Certificate>, Vec<Certificate>) {

@@ -298,11 +298,7 @@ impl CertError {
     /// Facts that back the message, one `= note:` line each.
     pub fn notes(&self) -> Vec<String> {
         match self {
-            CertError::KeyMismatch {
-                cert_fingerprint,
-                key_fingerprint,
-                ..
-            } => vec![
+            CertError::KeyMismatch { cert_fingerprint, key_fingerprint, .. } => vec![
                 format!("certificate's public key SHA-256: {cert_fingerprint}"),
                 format!("private key's public key SHA-256: {key_fingerprint}"),
             ],
@@ -326,11 +322,7 @@ impl CertError {
                 expected.noun(),
                 pem_example(*expected)
             ),
-            Der {
-                file,
-                content,
-                expected,
-            } => der_help(file, *content, *expected),
+            Der { file, content, expected } => der_help(file, *content, *expected),
             NotPem { expected, .. } => format!(
                 "expected text with a `-----BEGIN {}-----` line; check that you passed the \
                  file your certificate authority sent, not a web page or an archive",
@@ -364,11 +356,7 @@ impl CertError {
                 "{ACCEPTED_KEYS}: issue a new certificate for a key made with \
                  `openssl req -new -newkey rsa:2048 -nodes -keyout KEY -out CSR`"
             ),
-            KeyMismatch {
-                cert_file,
-                key_file,
-                ..
-            } => format!(
+            KeyMismatch { cert_file, key_file, .. } => format!(
                 "use the key you made the certificate request with; openssl prints the same \
                  fingerprints with `openssl x509 -in {cert_file} -noout -pubkey | openssl pkey \
                  -pubin -outform der | sha256sum` and `openssl pkey -in {key_file} -pubout \
@@ -381,23 +369,15 @@ impl CertError {
             NotYetValid { .. } => "AWS refuses certificates before their start date: wait \
                                    until then, or check this machine's clock"
                 .into(),
-            ChainBroken {
-                leaf,
-                missing_issuer: Some(missing),
-                ..
-            } => format!(
+            ChainBroken { leaf, missing_issuer: Some(missing), .. } => format!(
                 "{leaf} was issued by {missing}, which the bundle does not hold; a chain holds \
                  the leaf's issuer, then that issuer's issuer, and so on: get the missing \
                  intermediate from your certificate authority and remove certificates of \
                  other sites"
             ),
-            ChainBroken {
-                leaf,
-                missing_issuer: None,
-                ..
-            } => format!(
-                "{leaf}'s chain already reaches its root; remove certificates of other sites"
-            ),
+            ChainBroken { leaf, missing_issuer: None, .. } => {
+                format!("{leaf}'s chain already reaches its root; remove certificates of other sites")
+            }
             ChainSignature { .. } => "two different CAs share that name; get the \
                                       intermediate that issued this certificate from your \
                                       certificate authority"
@@ -444,9 +424,7 @@ fn unexpected_help(file: &str, found: &[String]) -> String {
          and use the certificate it returns"
             .into()
     } else if has("PKCS7") {
-        format!(
-            "extract the certificates with `openssl pkcs7 -print_certs -in {file} -out {file}.pem`"
-        )
+        format!("extract the certificates with `openssl pkcs7 -print_certs -in {file} -out {file}.pem`")
     } else if has("PUBLIC KEY") || has("RSA PUBLIC KEY") {
         "that is a public key; the private key is the file you generated alongside the \
          certificate request"

@@ -3,8 +3,8 @@
 use super::certificate::{Certificate, parse_certificate};
 use super::error::CertError;
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
+    SerialNumber,
 };
 use std::fmt;
 use time::{Duration, OffsetDateTime};
@@ -64,46 +64,26 @@ const BACKDATE: Duration = Duration::hours(1);
 
 /// Generates a self-signed server certificate for `request.domains`, valid from about `now`.
 /// `cert_file` only names the certificate in the returned [`Certificate`].
-pub fn self_signed(
-    request: &SelfSignedRequest,
-    now: OffsetDateTime,
-    cert_file: &str,
-) -> Result<SelfSigned, CertError> {
-    let first = request
-        .domains
-        .first()
-        .ok_or_else(|| CertError::InvalidDomain {
-            domain: String::new(),
-            reason: "at least one domain is needed".into(),
-        })?;
+pub fn self_signed(request: &SelfSignedRequest, now: OffsetDateTime, cert_file: &str) -> Result<SelfSigned, CertError> {
+    let first = request.domains.first().ok_or_else(|| CertError::InvalidDomain {
+        domain: String::new(),
+        reason: "at least one domain is needed".into(),
+    })?;
     let mut names = Vec::with_capacity(request.domains.len());
     for domain in &request.domains {
         validate_domain(domain)?;
-        let ia5 =
-            domain
-                .as_str()
-                .try_into()
-                .map_err(|e: rcgen::Error| CertError::InvalidDomain {
-                    domain: domain.clone(),
-                    reason: e.to_string(),
-                })?;
+        let ia5 = domain
+            .as_str()
+            .try_into()
+            .map_err(|e: rcgen::Error| CertError::InvalidDomain { domain: domain.clone(), reason: e.to_string() })?;
         names.push(SanType::DnsName(ia5));
     }
-    let generate_error = |e: rcgen::Error| CertError::Generate {
-        detail: e.to_string(),
-    };
+    let generate_error = |e: rcgen::Error| CertError::Generate { detail: e.to_string() };
     let (algorithm, key_usages) = match request.key {
-        KeyChoice::Rsa2048 => (
-            &rcgen::PKCS_RSA_SHA256,
-            vec![
-                KeyUsagePurpose::DigitalSignature,
-                KeyUsagePurpose::KeyEncipherment,
-            ],
-        ),
-        KeyChoice::EcdsaP256 => (
-            &rcgen::PKCS_ECDSA_P256_SHA256,
-            vec![KeyUsagePurpose::DigitalSignature],
-        ),
+        KeyChoice::Rsa2048 => {
+            (&rcgen::PKCS_RSA_SHA256, vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment])
+        }
+        KeyChoice::EcdsaP256 => (&rcgen::PKCS_ECDSA_P256_SHA256, vec![KeyUsagePurpose::DigitalSignature]),
     };
     let key = KeyPair::generate_for(algorithm).map_err(generate_error)?;
 
@@ -124,18 +104,12 @@ pub fn self_signed(
     let cert = params.self_signed(&key).map_err(generate_error)?;
 
     let certificate = parse_certificate(cert_file, 1, cert.der())?;
-    Ok(SelfSigned {
-        cert_pem: cert.pem(),
-        key_pem: SecretPem(Zeroizing::new(key.serialize_pem())),
-        certificate,
-    })
+    Ok(SelfSigned { cert_pem: cert.pem(), key_pem: SecretPem(Zeroizing::new(key.serialize_pem())), certificate })
 }
 
 fn random_serial() -> Result<SerialNumber, CertError> {
     let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CertError::Generate {
-        detail: "no random numbers".into(),
-    })?;
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| CertError::Generate { detail: "no random numbers".into() })?;
     bytes[0] &= 0x7f; // serials are positive
     bytes[0] |= 0x01; // and keep their full length
     Ok(SerialNumber::from_slice(&bytes))
@@ -143,12 +117,7 @@ fn random_serial() -> Result<SerialNumber, CertError> {
 
 /// Accepts host names and one leading wildcard label, as certificate authorities do.
 pub fn validate_domain(domain: &str) -> Result<(), CertError> {
-    let invalid = |reason: &str| {
-        Err(CertError::InvalidDomain {
-            domain: domain.into(),
-            reason: reason.into(),
-        })
-    };
+    let invalid = |reason: &str| Err(CertError::InvalidDomain { domain: domain.into(), reason: reason.into() });
     let host = domain.strip_prefix("*.").unwrap_or(domain);
     if host.is_empty() {
         return invalid("it is empty");
@@ -166,10 +135,7 @@ pub fn validate_domain(domain: &str) -> Result<(), CertError> {
         if label.len() > 63 {
             return invalid("a label is longer than 63 characters");
         }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
+        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return invalid("only letters, digits, hyphens and a leading `*.` are allowed");
         }
         if label.starts_with('-') || label.ends_with('-') {
@@ -185,29 +151,11 @@ mod tests {
 
     #[test]
     fn domains_are_checked_like_a_certificate_authority_would() {
-        for ok in [
-            "example.org",
-            "*.example.org",
-            "a-b.example",
-            "localhost",
-            "xn--bcher-kva.ch",
-        ] {
+        for ok in ["example.org", "*.example.org", "a-b.example", "localhost", "xn--bcher-kva.ch"] {
             assert!(validate_domain(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "*.",
-            "a..b",
-            "exa mple.org",
-            "-a.org",
-            "a-.org",
-            "a.*.org",
-            "10.0.0.1",
-        ] {
-            assert!(
-                matches!(validate_domain(bad), Err(CertError::InvalidDomain { .. })),
-                "{bad}"
-            );
+        for bad in ["", "*.", "a..b", "exa mple.org", "-a.org", "a-.org", "a.*.org", "10.0.0.1"] {
+            assert!(matches!(validate_domain(bad), Err(CertError::InvalidDomain { .. })), "{bad}");
         }
         assert!(validate_domain(&"a".repeat(64)).is_err());
     }

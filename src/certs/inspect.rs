@@ -99,12 +99,7 @@ impl Inspection {
 }
 
 /// Inspects a certificate (optionally bundled with its chain), a separate chain file and a key.
-pub fn inspect(
-    cert: Input<'_>,
-    chain: Option<Input<'_>>,
-    key: Option<Input<'_>>,
-    now: OffsetDateTime,
-) -> Inspection {
+pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>, now: OffsetDateTime) -> Inspection {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let mut certs = read_certificates(cert.file, cert.bytes).unwrap_or_else(|e| {
@@ -138,10 +133,7 @@ pub fn inspect(
 
     if let Some(leaf) = &leaf {
         push(&mut diagnostics, check_validity(leaf, now));
-        push(
-            &mut diagnostics,
-            check_key_type(&leaf.file, &leaf.public_key.key_type),
-        );
+        push(&mut diagnostics, check_key_type(&leaf.file, &leaf.public_key.key_type));
         if let Some(w) = weak_key_warning(&leaf.file, &leaf.public_key.key_type) {
             diagnostics.push(w);
         }
@@ -202,18 +194,10 @@ pub fn check_validity(cert: &Certificate, now: OffsetDateTime) -> Result<(), Cer
     let (file, subject) = (cert.file.clone(), cert.name().to_string());
     let when = |t| format!("{} ({})", when::utc(t), when::relative(now, t));
     if now > cert.not_after {
-        return Err(CertError::Expired {
-            file,
-            subject,
-            not_after: when(cert.not_after),
-        });
+        return Err(CertError::Expired { file, subject, not_after: when(cert.not_after) });
     }
     if now < cert.not_before {
-        return Err(CertError::NotYetValid {
-            file,
-            subject,
-            not_before: when(cert.not_before),
-        });
+        return Err(CertError::NotYetValid { file, subject, not_before: when(cert.not_before) });
     }
     Ok(())
 }
@@ -223,10 +207,7 @@ pub fn check_key_type(file: &str, key_type: &KeyType) -> Result<(), CertError> {
     if key_type.accepted_by_aws() {
         Ok(())
     } else {
-        Err(CertError::UnsupportedKey {
-            file: file.into(),
-            key: key_type.to_string(),
-        })
+        Err(CertError::UnsupportedKey { file: file.into(), key: key_type.to_string() })
     }
 }
 
@@ -245,22 +226,14 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
     let leaf = chain.leaf();
     if leaf.file != cert_file {
         warnings.push(Diagnostic::warning(
-            format!(
-                "the leaf certificate {} is in {}, not in {cert_file}",
-                leaf.name(),
-                leaf.file
-            ),
+            format!("the leaf certificate {} is in {}, not in {cert_file}", leaf.name(), leaf.file),
             &leaf.file,
             "pass the site's own certificate first and its intermediates with --chain".into(),
         ));
     }
     for dup in &chain.duplicates {
         warnings.push(Diagnostic::warning(
-            format!(
-                "{} appears more than once; the copy in {} is ignored",
-                dup.name(),
-                dup.file
-            ),
+            format!("{} appears more than once; the copy in {} is ignored", dup.name(), dup.file),
             &dup.file,
             "remove the repeated certificate".into(),
         ));
@@ -291,10 +264,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
         };
         warnings.push(if chain.certs.len() == 1 {
             Diagnostic::warning(
-                format!(
-                    "no chain: {} is issued by {missing}, and no intermediate is given",
-                    leaf.name()
-                ),
+                format!("no chain: {} is issued by {missing}, and no intermediate is given", leaf.name()),
                 &leaf.file,
                 format!(
                     "pass the intermediate certificates your certificate authority sent with \
@@ -304,10 +274,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
             )
         } else {
             Diagnostic::warning(
-                format!(
-                    "the chain ends at {}, whose issuer {missing} is not included",
-                    last.name()
-                ),
+                format!("the chain ends at {}, whose issuer {missing} is not included", last.name()),
                 &last.file,
                 format!(
                     "that is fine when {missing} is a root that clients trust; otherwise add \

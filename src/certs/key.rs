@@ -150,12 +150,7 @@ impl PublicKey {
     pub(crate) fn from_spki_der(spki: &[u8]) -> Result<PublicKey, String> {
         let (_, info) = SubjectPublicKeyInfo::from_der(spki).map_err(|e| e.to_string())?;
         let algorithm = info.algorithm.algorithm.to_id_string();
-        let curve_oid = info
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok())
-            .map(|oid| oid.to_id_string());
+        let curve_oid = info.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|oid| oid.to_id_string());
         let parsed = info.parsed().map_err(|e| e.to_string())?;
         let (key_type, material) = match (algorithm.as_str(), parsed) {
             (OID_RSA, ParsedKey::RSA(rsa)) => {
@@ -166,34 +161,16 @@ impl PublicKey {
             }
             (OID_EC, ParsedKey::EC(point)) => {
                 let curve = curve_oid.ok_or("EC key without a named curve")?;
-                let key_type = KeyType::Ecdsa {
-                    curve: Curve::from_oid(&curve),
-                };
-                (
-                    key_type,
-                    Material::Ec {
-                        curve,
-                        point: point.data().to_vec(),
-                    },
-                )
+                let key_type = KeyType::Ecdsa { curve: Curve::from_oid(&curve) };
+                (key_type, Material::Ec { curve, point: point.data().to_vec() })
             }
             (algorithm, _) => {
                 let key_type = key_type_of_oid(algorithm);
                 let bits = info.subject_public_key.data.to_vec();
-                (
-                    key_type,
-                    Material::Other {
-                        algorithm: algorithm.into(),
-                        bits,
-                    },
-                )
+                (key_type, Material::Other { algorithm: algorithm.into(), bits })
             }
         };
-        Ok(PublicKey {
-            key_type,
-            sha256: sha256_hex(spki),
-            material,
-        })
+        Ok(PublicKey { key_type, sha256: sha256_hex(spki), material })
     }
 }
 
@@ -270,34 +247,16 @@ pub struct PrivateKey {
 pub fn read_private_key(file: &str, bytes: &[u8]) -> Result<PrivateKey, CertError> {
     let blocks = pem::split(file, bytes, Expected::PrivateKey)?;
     if blocks.labels.iter().any(|l| l == ENCRYPTED_PKCS8) {
-        return Err(CertError::EncryptedKey {
-            file: file.into(),
-            marker: ENCRYPTED_PKCS8.into(),
-        });
+        return Err(CertError::EncryptedKey { file: file.into(), marker: ENCRYPTED_PKCS8.into() });
     }
-    let keys: Vec<_> = blocks
-        .blocks
-        .iter()
-        .filter(|b| pem::is_private_key(b.kind))
-        .collect();
+    let keys: Vec<_> = blocks.blocks.iter().filter(|b| pem::is_private_key(b.kind)).collect();
     match keys.as_slice() {
         [key] => parse_key(file, key.kind, &key.der),
-        [] if blocks
-            .blocks
-            .iter()
-            .any(|b| b.kind == SectionKind::Certificate) =>
-        {
+        [] if blocks.blocks.iter().any(|b| b.kind == SectionKind::Certificate) => {
             Err(CertError::CertificateNotKey { file: file.into() })
         }
-        [] => Err(CertError::UnexpectedPem {
-            file: file.into(),
-            expected: Expected::PrivateKey,
-            found: blocks.labels,
-        }),
-        many => Err(CertError::MultipleKeys {
-            file: file.into(),
-            count: many.len(),
-        }),
+        [] => Err(CertError::UnexpectedPem { file: file.into(), expected: Expected::PrivateKey, found: blocks.labels }),
+        many => Err(CertError::MultipleKeys { file: file.into(), count: many.len() }),
     }
 }
 
@@ -307,11 +266,7 @@ fn parse_key(file: &str, kind: SectionKind, der: &[u8]) -> Result<PrivateKey, Ce
         SectionKind::EcPrivateKey => KeyFormat::Sec1,
         _ => KeyFormat::Pkcs8,
     };
-    let invalid = |detail: String| CertError::InvalidKey {
-        file: file.into(),
-        format: format.to_string(),
-        detail,
-    };
+    let invalid = |detail: String| CertError::InvalidKey { file: file.into(), format: format.to_string(), detail };
     let spki = match format {
         KeyFormat::Pkcs1 => rsa_spki(der),
         KeyFormat::Sec1 => ec_spki(der, None, None),
@@ -325,12 +280,7 @@ fn parse_key(file: &str, kind: SectionKind, der: &[u8]) -> Result<PrivateKey, Ce
         }
         Spki::Unavailable(key_type) => (key_type, None),
     };
-    Ok(PrivateKey {
-        file: file.into(),
-        format,
-        key_type,
-        public_key,
-    })
+    Ok(PrivateKey { file: file.into(), format, key_type, public_key })
 }
 
 /// The SubjectPublicKeyInfo of a private key, or only its type when it cannot be had
@@ -348,24 +298,15 @@ fn rsa_spki(der: &[u8]) -> Result<Spki, String> {
 
 /// `curve` comes from the PKCS#8 wrapper when the inner SEC1 key omits it; `outer_public`
 /// from a PKCS#8 v2 wrapper.
-fn ec_spki(
-    der: &[u8],
-    curve: Option<ObjectIdentifier>,
-    outer_public: Option<&[u8]>,
-) -> Result<Spki, String> {
+fn ec_spki(der: &[u8], curve: Option<ObjectIdentifier>, outer_public: Option<&[u8]>) -> Result<Spki, String> {
     let key = sec1::EcPrivateKey::from_der(der).map_err(|e| e.to_string())?;
-    let curve = key
-        .parameters
-        .and_then(|p| p.named_curve())
-        .or(curve)
-        .ok_or("the key does not name its curve")?;
-    let point = key.public_key.or(outer_public).ok_or(
-        "the key does not store its public key; `openssl pkey -in KEY -out KEY.pem` adds it",
-    )?;
-    let algorithm = AlgorithmIdentifierRef {
-        oid: ObjectIdentifier::new_unwrap(OID_EC),
-        parameters: Some(AnyRef::from(&curve)),
-    };
+    let curve = key.parameters.and_then(|p| p.named_curve()).or(curve).ok_or("the key does not name its curve")?;
+    let point = key
+        .public_key
+        .or(outer_public)
+        .ok_or("the key does not store its public key; `openssl pkey -in KEY -out KEY.pem` adds it")?;
+    let algorithm =
+        AlgorithmIdentifierRef { oid: ObjectIdentifier::new_unwrap(OID_EC), parameters: Some(AnyRef::from(&curve)) };
     encode_spki(algorithm, point)
 }
 
@@ -386,10 +327,7 @@ fn pkcs8_spki(der: &[u8]) -> Result<Spki, String> {
 
 fn encode_spki(algorithm: AlgorithmIdentifierRef<'_>, public: &[u8]) -> Result<Spki, String> {
     let subject_public_key = BitStringRef::from_bytes(public).map_err(|e| e.to_string())?;
-    let spki = SubjectPublicKeyInfoRef {
-        algorithm,
-        subject_public_key,
-    };
+    let spki = SubjectPublicKeyInfoRef { algorithm, subject_public_key };
     spki.to_der().map(Spki::Der).map_err(|e| e.to_string())
 }
 
@@ -428,12 +366,7 @@ mod tests {
         assert!(!KeyType::Rsa { bits: 8192 }.accepted_by_aws());
         assert!(!KeyType::Rsa { bits: 2047 }.accepted_by_aws());
         assert!(KeyType::Ecdsa { curve: Curve::P384 }.accepted_by_aws());
-        assert!(
-            !KeyType::Ecdsa {
-                curve: Curve::Other("secp256k1".into())
-            }
-            .accepted_by_aws()
-        );
+        assert!(!KeyType::Ecdsa { curve: Curve::Other("secp256k1".into()) }.accepted_by_aws());
         assert!(!KeyType::Ed25519.accepted_by_aws());
     }
 }

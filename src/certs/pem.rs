@@ -20,10 +20,7 @@ pub(crate) struct Blocks {
 
 /// Whether a block is a private key of a kind rustls-pki-types decodes.
 pub(crate) fn is_private_key(kind: SectionKind) -> bool {
-    matches!(
-        kind,
-        SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey | SectionKind::PrivateKey
-    )
+    matches!(kind, SectionKind::RsaPrivateKey | SectionKind::EcPrivateKey | SectionKind::PrivateKey)
 }
 
 /// The label that marks a PKCS#8 key encrypted with a passphrase.
@@ -32,44 +29,25 @@ pub(crate) const ENCRYPTED_PKCS8: &str = "ENCRYPTED PRIVATE KEY";
 /// Decodes every PEM block of `bytes`; `file` and `expected` only shape the errors.
 pub(crate) fn split(file: &str, bytes: &[u8], expected: Expected) -> Result<Blocks, CertError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(CertError::Empty {
-            file: file.into(),
-            expected,
-        });
+        return Err(CertError::Empty { file: file.into(), expected });
     }
     let labels = begin_labels(bytes);
     if labels.is_empty() {
         return Err(if bytes[0] == 0x30 {
-            CertError::Der {
-                file: file.into(),
-                content: sniff_der(bytes),
-                expected,
-            }
+            CertError::Der { file: file.into(), content: sniff_der(bytes), expected }
         } else {
-            CertError::NotPem {
-                file: file.into(),
-                expected,
-            }
+            CertError::NotPem { file: file.into(), expected }
         });
     }
     // Legacy OpenSSL encryption puts headers inside the block, which the PEM reader would
     // report as bad base64; catch it first so the user hears the real reason.
     if let Some(marker) = legacy_encryption_header(bytes) {
-        return Err(CertError::EncryptedKey {
-            file: file.into(),
-            marker,
-        });
+        return Err(CertError::EncryptedKey { file: file.into(), marker });
     }
     let blocks = <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes)
         .map(|item| {
-            item.map(|(kind, der)| Block {
-                kind,
-                der: Zeroizing::new(der),
-            })
-            .map_err(|e| CertError::BadPem {
-                file: file.into(),
-                detail: e.to_string(),
-            })
+            item.map(|(kind, der)| Block { kind, der: Zeroizing::new(der) })
+                .map_err(|e| CertError::BadPem { file: file.into(), detail: e.to_string() })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Blocks { blocks, labels })
@@ -127,8 +105,7 @@ mod tests {
 
     #[test]
     fn labels_are_read_with_crlf_and_unknown_kinds() {
-        let text =
-            b"-----BEGIN EC PARAMETERS-----\r\nBggqhkjOPQMBBw==\r\n-----END EC PARAMETERS-----\r\n";
+        let text = b"-----BEGIN EC PARAMETERS-----\r\nBggqhkjOPQMBBw==\r\n-----END EC PARAMETERS-----\r\n";
         assert_eq!(begin_labels(text), vec!["EC PARAMETERS".to_string()]);
     }
 

@@ -23,24 +23,12 @@ fn certificate_fields(out: &mut String, cert: &Certificate, now: OffsetDateTime)
     };
     field(out, "Domains", &domains);
     field(out, "Issuer", &cert.issuer);
-    let expiry = if now > cert.not_after {
-        "Expired"
-    } else {
-        "Expires"
-    };
+    let expiry = if now > cert.not_after { "Expired" } else { "Expires" };
     let relative = when::relative(now, cert.not_after);
-    field(
-        out,
-        expiry,
-        &format!("{relative} ({})", when::utc(cert.not_after)),
-    );
+    field(out, expiry, &format!("{relative} ({})", when::utc(cert.not_after)));
     field(out, "Valid from", &when::utc(cert.not_before));
     field(out, "Key type", &cert.public_key.key_type.to_string());
-    field(
-        out,
-        "Self-signed",
-        if cert.self_signed { "yes" } else { "no" },
-    );
+    field(out, "Self-signed", if cert.self_signed { "yes" } else { "no" });
     field(out, "Serial", &cert.serial);
     field(out, "SHA-256", &cert.sha256);
 }
@@ -64,11 +52,7 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
     field(&mut out, "Private key", &key);
     let count = report.chain.len();
     if count == 1 {
-        let only = if cert.self_signed {
-            "none (self-signed)"
-        } else {
-            "none given"
-        };
+        let only = if cert.self_signed { "none (self-signed)" } else { "none given" };
         field(&mut out, "Chain", only);
         return out;
     }
@@ -78,12 +62,7 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
         format!("{count} certificates that do not link up, as read")
     };
     field(&mut out, "Chain", &summary);
-    let width = report
-        .chain
-        .iter()
-        .map(|c| c.name().len())
-        .max()
-        .unwrap_or(0);
+    let width = report.chain.iter().map(|c| c.name().len()).max().unwrap_or(0);
     for (i, c) in report.chain.iter().enumerate() {
         let mut notes = Vec::new();
         if i == 0 && report.chain_ordered {
@@ -99,12 +78,7 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
             });
         }
         let place = format!("{} #{}", c.file, c.index);
-        let line = format!(
-            "  {}. {:<width$}  {place}  {}",
-            i + 1,
-            c.name(),
-            notes.join(", ")
-        );
+        let line = format!("  {}. {:<width$}  {place}  {}", i + 1, c.name(), notes.join(", "));
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out
@@ -136,19 +110,10 @@ pub fn diagnostic(d: &Diagnostic) -> String {
 }
 
 /// What `certs self-signed` prints after writing its two files.
-pub fn self_signed(
-    generated: &SelfSigned,
-    cert_out: &str,
-    key_out: &str,
-    now: OffsetDateTime,
-) -> String {
+pub fn self_signed(generated: &SelfSigned, cert_out: &str, key_out: &str, now: OffsetDateTime) -> String {
     let mut out = String::new();
     field(&mut out, "Wrote", &format!("{cert_out} (certificate)"));
-    field(
-        &mut out,
-        "Wrote",
-        &format!("{key_out} (private key, mode 0600; keep it private)"),
-    );
+    field(&mut out, "Wrote", &format!("{key_out} (private key, mode 0600; keep it private)"));
     certificate_fields(&mut out, &generated.certificate, now);
     out
 }

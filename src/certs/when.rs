@@ -15,12 +15,7 @@ pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
     const DAY: u64 = 24 * HOUR;
     let (count, unit) = match amount {
         s if s < MINUTE => {
-            return if future {
-                "in less than a minute"
-            } else {
-                "less than a minute ago"
-            }
-            .into();
+            return if future { "in less than a minute" } else { "less than a minute ago" }.into();
         }
         s if s < HOUR => (s / MINUTE, "minute"),
         s if s < 2 * DAY => (s / HOUR, "hour"),
@@ -29,11 +24,7 @@ pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
         s => (s / (365 * DAY), "year"),
     };
     let plural = if count == 1 { "" } else { "s" };
-    if future {
-        format!("in {count} {unit}{plural}")
-    } else {
-        format!("{count} {unit}{plural} ago")
-    }
+    if future { format!("in {count} {unit}{plural}") } else { format!("{count} {unit}{plural} ago") }
 }
 
 /// `2026-01-25 12:00:00 UTC`.
@@ -55,10 +46,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     utc(t).replacen(' ', "T", 1).replace(" UTC", "Z")
 }
 
-pub(crate) fn serialize_rfc3339<S: serde::Serializer>(
-    t: &OffsetDateTime,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_rfc3339<S: serde::Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&rfc3339(*t))
 }
 

@@ -94,19 +94,12 @@ fn name(path: &Path) -> String {
 
 /// Reads a whole file; zeroized on drop because it may be a private key.
 fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertError> {
-    fs::read(path)
-        .map(Zeroizing::new)
-        .map_err(|source| CertError::Read {
-            file: name(path),
-            source,
-        })
+    fs::read(path).map(Zeroizing::new).map_err(|source| CertError::Read { file: name(path), source })
 }
 
 /// Pairs an optional file's name with its contents.
 fn named<'a>(file: &'a Option<String>, bytes: &'a Option<Zeroizing<Vec<u8>>>) -> Option<Input<'a>> {
-    file.as_deref()
-        .zip(bytes.as_deref())
-        .map(|(file, bytes)| Input { file, bytes })
+    file.as_deref().zip(bytes.as_deref()).map(|(file, bytes)| Input { file, bytes })
 }
 
 /// Prints errors that stopped a command before it had a report, and returns its exit code.
@@ -126,29 +119,20 @@ fn print_json(value: &serde_json::Value) {
 
 impl InspectArgs {
     fn run(self, now: OffsetDateTime) -> ExitCode {
-        let (cert_name, key_name, chain_name) = (
-            name(&self.cert),
-            self.key.as_deref().map(name),
-            self.chain.as_deref().map(name),
-        );
+        let (cert_name, key_name, chain_name) =
+            (name(&self.cert), self.key.as_deref().map(name), self.chain.as_deref().map(name));
         let cert = read(&self.cert);
         let key = self.key.as_deref().map(read).transpose();
         let chain = self.chain.as_deref().map(read).transpose();
         let (cert, key, chain) = match (cert, key, chain) {
             (Ok(cert), Ok(key), Ok(chain)) => (cert, key, chain),
             (cert, key, chain) => {
-                let errors: Vec<CertError> = [cert.err(), key.err(), chain.err()]
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                let errors: Vec<CertError> = [cert.err(), key.err(), chain.err()].into_iter().flatten().collect();
                 return fail(self.format, &errors);
             }
         };
         let report = certs::inspect(
-            Input {
-                file: &cert_name,
-                bytes: &cert,
-            },
+            Input { file: &cert_name, bytes: &cert },
             named(&chain_name, &chain),
             named(&key_name, &key),
             now,
@@ -188,30 +172,13 @@ impl SelfSignedArgs {
         let request = SelfSignedRequest {
             domains: self.domains.clone(),
             days: self.days,
-            key: if self.ecdsa {
-                KeyChoice::EcdsaP256
-            } else {
-                KeyChoice::Rsa2048
-            },
+            key: if self.ecdsa { KeyChoice::EcdsaP256 } else { KeyChoice::Rsa2048 },
         };
         let generated = certs::self_signed(&request, now, &cert_out)?;
-        write_new(
-            &self.cert_out,
-            generated.cert_pem.as_bytes(),
-            0o644,
-            self.force,
-        )?;
-        write_new(
-            &self.key_out,
-            generated.key_pem.expose().as_bytes(),
-            0o600,
-            self.force,
-        )?;
+        write_new(&self.cert_out, generated.cert_pem.as_bytes(), 0o644, self.force)?;
+        write_new(&self.key_out, generated.key_pem.expose().as_bytes(), 0o600, self.force)?;
         match self.format {
-            Format::Human => print!(
-                "{}",
-                certs::render::self_signed(&generated, &cert_out, &key_out, now)
-            ),
+            Format::Human => print!("{}", certs::render::self_signed(&generated, &cert_out, &key_out, now)),
             Format::Json => print_json(&serde_json::json!({
                 "ok": true,
                 "cert_out": cert_out,
@@ -228,10 +195,7 @@ impl SelfSignedArgs {
 /// is removed first rather than truncated, so that the new file never inherits looser
 /// permissions or follows a symlink planted where the key goes.
 fn write_new(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), CertError> {
-    let error = |source| CertError::Write {
-        file: name(path),
-        source,
-    };
+    let error = |source| CertError::Write { file: name(path), source };
     if replace {
         match fs::remove_file(path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(error(e)),
@@ -248,7 +212,5 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), 
         io::ErrorKind::AlreadyExists => CertError::Exists { file: name(path) },
         _ => error(e),
     })?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(error)
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(error)
 }

@@ -3,17 +3,14 @@
 
 use compose_cfn::certs::{self, Diagnostic, Input, Inspection};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
 /// The committed fixture `fixtures/certs/NAME`.
 pub fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/certs")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/certs").join(name)
 }
 
 /// The bytes of the committed fixture `fixtures/certs/NAME`.
@@ -76,10 +73,7 @@ pub fn leaf_from(domains: &[&str], issuer: &Ca, from: OffsetDateTime, days: i64)
     params.distinguished_name = distinguished(domains[0]);
     validity(&mut params, from, days);
     let cert = params.signed_by(&key, issuer).expect("leaf");
-    Leaf {
-        cert: cert.pem(),
-        key: key.serialize_pem(),
-    }
+    Leaf { cert: cert.pem(), key: key.serialize_pem() }
 }
 
 /// A leaf for `domains` issued by `issuer`, valid from a day ago for 90 days.
@@ -94,23 +88,13 @@ pub fn self_signed_leaf(domain: &str, from: OffsetDateTime, days: i64) -> Leaf {
     params.distinguished_name = distinguished(domain);
     validity(&mut params, from, days);
     let cert = params.self_signed(&key).expect("self-signed");
-    Leaf {
-        cert: cert.pem(),
-        key: key.serialize_pem(),
-    }
+    Leaf { cert: cert.pem(), key: key.serialize_pem() }
 }
 
 /// Runs the library's inspect on named in-memory files.
-pub fn inspect(
-    cert: (&str, &[u8]),
-    chain: Option<(&str, &[u8])>,
-    key: Option<(&str, &[u8])>,
-) -> Inspection {
+pub fn inspect(cert: (&str, &[u8]), chain: Option<(&str, &[u8])>, key: Option<(&str, &[u8])>) -> Inspection {
     certs::inspect(
-        Input {
-            file: cert.0,
-            bytes: cert.1,
-        },
+        Input { file: cert.0, bytes: cert.1 },
         chain.map(|(file, bytes)| Input { file, bytes }),
         key.map(|(file, bytes)| Input { file, bytes }),
         now(),
