@@ -126,7 +126,10 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             "A key holds the wrong kind of value, e.g. `ports:` as a string instead of a list.",
             Some("services:\n  web:\n    ports: \"80:3000\"\n"),
         ),
-        Code::MissingServices => ("The file has no service, so there is nothing to compile.", Some("services: {}\n")),
+        Code::MissingServices => (
+            "A file with `version:` keeps its services under `services:`; only a format-1 file (no `version:`) has them at the top level.",
+            Some("version: \"3.8\"\nweb:\n  ports: [\"80:3000\"]\n"),
+        ),
         Code::ObsoleteVersion => (
             "Compose ignores `version:`; with `services:` it is harmless, without it the file is read as format 1.",
             Some("version: \"3.8\"\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),

@@ -152,6 +152,22 @@ fn owned_regex() -> String {
     format!("^({})", OWNED_PREFIXES.iter().map(|p| escape(p)).collect::<Vec<_>>().join("|"))
 }
 
+/// `labels:` in either form: object keywords apply to the mapping form, `items` to the list
+/// form, so one schema serves both and errors point at the label, not at `labels:`.
+fn labels() -> Value {
+    let (Value::Object(mut map), Value::Object(list)) = (label_map(), label_list()) else {
+        unreachable!("both are objects")
+    };
+    map.extend(list);
+    map.insert("type".into(), json!(["object", "array", "null"]));
+    map.insert(
+        "description".into(),
+        "Labels, as a mapping or as a list of `key=value` strings. Port labels are keyed by the balancer port (`convox.port.443.protocol`)."
+            .into(),
+    );
+    Value::Object(map)
+}
+
 /// Labels in mapping form.
 fn label_map() -> Value {
     let mut properties = Map::new();
@@ -216,7 +232,7 @@ pub fn compose_schema() -> Value {
         "type": "object",
         "description": "A service; one that maps a TCP port gets a Classic Load Balancer.",
         "properties": {
-            "labels": {"anyOf": [{"$ref": "#/definitions/labelMap"}, {"$ref": "#/definitions/labelList"}, {"type": "null"}]},
+            "labels": labels(),
             "ports": {
                 "type": ["array", "null"],
                 "description": "`HOST:CONTAINER` is a public listener on HOST; a bare `CONTAINER` is an internal listener.",
@@ -233,6 +249,12 @@ pub fn compose_schema() -> Value {
             "profiles": {"type": "array", "items": {"type": "string"}},
         },
     });
+    let top_level = json!({
+        "version": {"type": ["string", "number"], "description": "Obsolete; ignored."},
+        "name": {"type": "string", "description": "The project name; compose-cfn's default app name."},
+        "services": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/definitions/service"}},
+        "networks": {}, "volumes": {}, "secrets": {}, "configs": {}, "include": {},
+    });
     json!({
         "$schema": DRAFT,
         "title": "docker-compose file with Convox load balancer labels (compose-cfn)",
@@ -241,20 +263,19 @@ pub fn compose_schema() -> Value {
             DEFAULT_FILES.join(", ")
         ),
         "type": "object",
-        "properties": {
-            "version": {"type": ["string", "number"], "description": "Obsolete; ignored."},
-            "name": {"type": "string", "description": "The project name; compose-cfn's default app name."},
-            "services": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/definitions/service"}},
-            "networks": {}, "volumes": {}, "secrets": {}, "configs": {}, "include": {}, "models": {},
-        },
+        "properties": top_level,
         "patternProperties": {"^x-": {}},
-        // A file without `services:` (Compose file format 1) has its services at the top level.
-        "additionalProperties": {"$ref": "#/definitions/service"},
-        "definitions": {
-            "service": service,
-            "labelMap": label_map(),
-            "labelList": label_list(),
+        // With `version:`, services belong under `services:` (only format 1 has neither).
+        "dependencies": {"version": ["services"]},
+        // A file without `services:` (Compose file format 1) has its services at the top level;
+        // with it, other keys are only unknown (a warning), so they are not checked.
+        "if": {"required": ["services"]},
+        "else": {
+            "properties": top_level,
+            "patternProperties": {"^x-": {}},
+            "additionalProperties": {"$ref": "#/definitions/service"},
         },
+        "definitions": {"service": service},
     })
 }
 
