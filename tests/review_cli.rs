@@ -261,8 +261,47 @@ fn man_pages_render() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let diff = std::fs::read_to_string(out.join("compose-cfn-diff.1")).unwrap();
     assert!(diff.contains(".TH compose-cfn-diff 1") && diff.contains("\\-\\-format"), "{diff}");
-    // Where a roff formatter is installed, the page must format without complaint.
-    if let Ok(o) = Command::new("groff").args(["-man", "-Tutf8", "-ww", "-z"]).arg(out.join("compose-cfn.1")).output() {
-        assert!(o.status.success() && o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Where a roff formatter is installed, every page must format without complaint
+    // (`-k`: the pages are UTF-8, as `man` itself reads them).
+    for page in std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()) {
+        let Ok(o) = Command::new("groff").args(["-k", "-man", "-Tutf8", "-ww", "-z"]).arg(&page).output() else {
+            return;
+        };
+        assert!(o.status.success() && o.stderr.is_empty(), "{page:?}: {}", String::from_utf8_lossy(&o.stderr));
     }
+}
+
+#[test]
+fn the_example_workflow_is_yaml_and_runs_real_commands() {
+    let text = std::fs::read_to_string(root().join("examples/load-balancer-review.yml")).unwrap();
+    let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
+    assert!(workflow["jobs"]["diff"]["steps"].as_array().is_some_and(|s| s.len() >= 5));
+    let commands = text.lines().filter(|l| !l.trim_start().starts_with('#'));
+    let calls: Vec<&str> = commands.filter_map(|l| l.split("compose-cfn ").nth(1)).collect();
+    assert!(calls.iter().any(|c| c.starts_with("diff") && c.contains("--format markdown")), "{calls:?}");
+    for call in calls {
+        let sub = call.split_whitespace().next().unwrap();
+        let r = run(root(), &[sub, "--help"]);
+        assert_eq!(r.code, 0, "`compose-cfn {call}`: no subcommand `{sub}`");
+        for flag in call.split_whitespace().filter(|w| w.starts_with("--")) {
+            assert!(r.stdout.contains(flag), "`compose-cfn {sub}` has no {flag}");
+        }
+    }
+}
+
+#[test]
+fn the_readme_shows_the_real_seed_diff() {
+    let argv = [
+        "diff",
+        "--app",
+        "seed-ssl",
+        "fixtures/seed-ssl/docker-compose.yml",
+        "examples/seed-tls/docker-compose.yml",
+        "--format",
+        "markdown",
+    ];
+    let r = run(root(), &argv);
+    assert_eq!(r.code, 1);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains(&r.stdout), "README.md shows another output than:\n{}", r.stdout);
 }
