@@ -45,15 +45,11 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
         interpret::Options { app, profiles: options.profiles.clone(), certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
     diagnostics.extend(found);
-    // Said only of a clean manifest: after an error, missing balancers are a consequence.
-    if plan.balancers.is_empty() && !diagnostics.has_errors() {
+    // Said only of a clean manifest: after an error, missing services are a consequence.
+    if plan.services.is_empty() && !diagnostics.has_errors() {
         diagnostics.push(
-            Diagnostic::warning(
-                Code::NoBalancers,
-                None,
-                "no enabled service maps a TCP port: the template has no load balancer",
-            )
-            .with_help("map a port, e.g. `ports: [\"80:3000\"]`, or select a profile with --profile"),
+            Diagnostic::warning(Code::NoServices, None, "no service is enabled: the template deploys nothing")
+                .with_help("add a service, or select a profile with --profile"),
         );
     }
     let template = if diagnostics.has_errors() {

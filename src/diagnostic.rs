@@ -69,7 +69,12 @@ codes! {
     DuplicateLabel = "duplicate-label": "A label is given twice in list form; the last one wins.",
     ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
     Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
-    NoBalancers = "no-balancers": "No service maps a TCP port, so there is no listener to compile.",
+    NoServices = "no-services": "No service is enabled, so the template deploys nothing.",
+    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
+    ContainerValue = "container-value": "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
+    UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
+    UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",
+    HostPortConflict = "host-port-conflict": "Two services claim the same fixed host port on the container instances.",
     InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
 }
 

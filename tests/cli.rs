@@ -123,3 +123,21 @@ fn the_seed_example_gives_https_to_http_on_443_and_tcp_on_80() {
     assert_eq!(by_port("443")["SSLCertificateId"]["Ref"], "WebPort443Certificate");
     assert!(t["Parameters"]["WebPort443Certificate"].get("Default").is_none(), "self-signed at deploy: no default");
 }
+
+#[test]
+fn values_from_the_ci_environment_never_reach_the_template_or_the_log() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ecs-realistic-app");
+    let env = common::fixture_env(&dir);
+    assert!(!env.is_empty(), "the fixture sets secrets in its env file");
+    for format in ["human", "json"] {
+        let run = run_in(&dir, &args(&["compile", "docker-compose.yml", "--format", format]), &env);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        for (name, secret) in &env {
+            assert!(!run.stdout.contains(secret.as_str()), "{name}'s value is in the template");
+            assert!(!run.stderr.contains(secret.as_str()), "{name}'s value is in the diagnostics");
+        }
+        let t: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(t["Parameters"]["WebEnvDatabaseUrl"]["NoEcho"], true);
+        assert!(t["Parameters"]["WebEnvDatabaseUrl"].get("Default").is_none());
+    }
+}

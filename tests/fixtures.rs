@@ -3,8 +3,38 @@
 
 mod common;
 
-use common::{case_name, compile_fixture};
+use common::{case_name, compile_fixture, fixture_dirs};
 use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The snapshots a fixture's run must have: its template on success, its stderr when not empty.
+fn expected_snapshots(dir: &Path) -> Vec<String> {
+    let run = compile_fixture(dir, &[]);
+    let case = case_name(dir);
+    let mut names = Vec::new();
+    if run.code == 0 {
+        names.push(format!("{case}.template.snap"));
+    }
+    if !run.stderr.is_empty() {
+        names.push(format!("{case}.stderr.snap"));
+    }
+    names
+}
+
+#[test]
+fn no_snapshot_outlives_its_fixture() {
+    let expected: BTreeSet<String> = fixture_dirs().iter().flat_map(|d| expected_snapshots(d)).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots");
+    let stale: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".snap") && !expected.contains(name))
+        .collect();
+    assert!(stale.is_empty(), "snapshots no fixture produces any more (delete them): {stale:?}");
+}
 
 #[test]
 fn every_fixture_compiles_as_snapshotted() {

@@ -1,1 +1,24 @@
 //! Certificates: parsing, key matching, chain checks and self-signed generation.
+//!
+//! Everything here works on bytes and returns typed results; reading and writing files is
+//! the CLI's job. Nothing touches the network: chains are built only from the certificates
+//! given. Private key bytes are read only to take the public key out of them, and are not
+//! kept, printed or put in any error.
+
+mod certificate;
+mod chain;
+mod error;
+mod generate;
+mod inspect;
+mod key;
+mod pem;
+pub mod render;
+mod when;
+
+pub use certificate::{Certificate, SignatureCheck, parse_certificate, read_certificates};
+pub use chain::{Chain, build_chain};
+pub use error::{ACCEPTED_KEYS, CertError, DerContent, Expected};
+pub use generate::{KeyChoice, SecretPem, SelfSigned, SelfSignedRequest, self_signed, validate_domain};
+pub use inspect::{Diagnostic, Input, Inspection, Severity, check_key_type, check_validity, inspect};
+pub use key::{Curve, KeyFormat, KeyType, PrivateKey, PublicKey, check_key_matches, read_private_key};
+pub use when::{relative, rfc3339, utc};

@@ -28,6 +28,8 @@ pub enum Scope {
     Port,
     /// One key for the service's balancer.
     Balancer,
+    /// One key for the service's ECS service.
+    Service,
 }
 
 /// One label: its key (with `<N>` for the port), what it takes, its default and its effect.
@@ -172,15 +174,36 @@ pub const LABELS: &[LabelSpec] = &[
         default: DEFAULT_TLS_POLICY,
         summary: "The predefined SSL negotiation policy of the balancer's https and tls listeners.",
     },
+    LabelSpec {
+        key: "convox.scale",
+        scope: Scope::Service,
+        kind: ValueKind::Integer { min: 0, max: 1000 },
+        default: "1",
+        summary: "How many copies of the service run (ECS `DesiredCount`); overrides `deploy.replicas`.",
+    },
+    LabelSpec {
+        key: "convox.deployment.minimum",
+        scope: Scope::Service,
+        kind: ValueKind::Integer { min: 0, max: 100 },
+        default: "50",
+        summary: "Percent of the desired count that must stay healthy during a deployment.",
+    },
+    LabelSpec {
+        key: "convox.deployment.maximum",
+        scope: Scope::Service,
+        kind: ValueKind::Integer { min: 100, max: 200 },
+        default: "200",
+        summary: "Percent of the desired count that may run during a deployment.",
+    },
 ];
 
 /// Prefixes whose every label this tool owns: an unknown key under one is an error.
 pub const OWNED_PREFIXES: &[&str] =
-    &["convox.port.", "convox.health.", "convox.idle.", "convox.draining.", "convox.tls."];
+    &["convox.port.", "convox.health.", "convox.idle.", "convox.draining.", "convox.tls.", "convox.deployment."];
 
-/// The spec of a balancer-scope label.
-pub fn balancer_label(key: &str) -> Option<&'static LabelSpec> {
-    LABELS.iter().find(|l| l.scope == Scope::Balancer && l.key == key)
+/// The spec of a label that applies to the whole service (balancer or ECS service scope).
+pub fn service_label(key: &str) -> Option<&'static LabelSpec> {
+    LABELS.iter().find(|l| l.scope != Scope::Port && l.key == key)
 }
 
 /// The spec of a port-scope label by its last part (`protocol`, `secure`, `proxy`).
@@ -283,7 +306,16 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if let Some(c) = candidates.iter().find(|c| c.to_ascii_lowercase() == lower) {
         return Some(c);
     }
-    let limit = (word.chars().count() / 3).max(1) + 1;
+    // An abbreviation (`db` for `database`: same first letter, the rest in order) is a
+    // likelier intent than a short edit.
+    let abbreviates = |c: &str| {
+        let mut rest = c.chars();
+        lower.len() >= 2 && c.starts_with(&lower[..1]) && lower.chars().all(|w| rest.any(|x| x == w))
+    };
+    if let Some(c) = candidates.iter().find(|c| abbreviates(&c.to_ascii_lowercase())) {
+        return Some(c);
+    }
+    let limit = (word.chars().count() / 3).max(1);
     candidates
         .iter()
         .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
@@ -318,6 +350,8 @@ mod tests {
         assert_eq!(nearest("HTTPS", PROTOCOLS), Some("https"));
         assert_eq!(nearest("websocket", PROTOCOLS), None);
         assert_eq!(nearest("protocl", &["protocol", "secure", "proxy"]), Some("protocol"));
+        assert_eq!(nearest("db", &["database", "web"]), Some("database"));
+        assert_eq!(nearest("db", &["cache", "web"]), None);
     }
 
     #[test]
@@ -332,14 +366,14 @@ mod tests {
 
     #[test]
     fn values_are_checked_against_their_kind() {
-        let timeout = balancer_label("convox.health.timeout").unwrap();
+        let timeout = service_label("convox.health.timeout").unwrap();
         assert_eq!(parse_value(timeout, "convox.health.timeout", "5"), Ok(LabelValue::Number(5)));
         assert!(parse_value(timeout, "convox.health.timeout", "61").unwrap_err().message.contains("outside 2–60"));
         assert!(parse_value(timeout, "convox.health.timeout", "5s").unwrap_err().message.contains("whole number"));
         let secure = port_label("secure").unwrap();
         assert_eq!(parse_value(secure, "convox.port.443.secure", "true"), Ok(LabelValue::Bool(true)));
         assert_eq!(parse_value(secure, "convox.port.443.secure", "yes").unwrap_err().help, "write `true`");
-        let path = balancer_label("convox.health.path").unwrap();
+        let path = service_label("convox.health.path").unwrap();
         assert!(parse_value(path, "convox.health.path", "health").is_err());
         assert_eq!(parse_value(path, "convox.health.path", "/health"), Ok(LabelValue::Text("/health".into())));
     }

@@ -4,8 +4,12 @@
 pub mod labels;
 pub mod names;
 pub mod plan;
+pub mod workload;
 
-pub use plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Plan, Protocol, Scheme, TlsPolicy};
+pub use plan::{
+    Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
+    Protocol, Scheme, TlsPolicy, Workload,
+};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{Label, PortMapping, Project, Service, Transport};
@@ -95,11 +99,29 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
 
-    let mut balancers: Vec<Balancer> = services.iter().filter_map(|s| interpret_service(s, &mut diags)).collect();
+    let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
+    let mut balancers = Vec::new();
+    let mut read = Vec::new();
+    for service in &services {
+        let tcp = unique_tcp_ports(service, &mut diags);
+        let labels = read_labels(service, &tcp, &mut diags);
+        let balancer = balancer_for(service, &tcp, &labels, &mut diags);
+        // The workload names its listeners' instance port parameters; their values come later.
+        read.push(workload::read(service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
+        balancers.extend(balancer);
+    }
     assign_instance_ports(&mut balancers);
     bind_certificates(&mut balancers, &options.certificates, &mut diags);
-    check_logical_ids(&balancers, &services, &mut diags);
-    (Plan { app: options.app.clone(), balancers }, diags)
+    let workloads: Vec<Workload> = read
+        .into_iter()
+        .map(|(mut w, links)| {
+            workload::resolve_links(&mut w, links, &balancers, &mut diags);
+            w
+        })
+        .collect();
+    check_logical_ids(&balancers, &workloads, &services, &mut diags);
+    check_fixed_host_ports(&services, &balancers, &mut diags);
+    (Plan { app: options.app.clone(), balancers, services: workloads }, diags)
 }
 
 fn enabled(service: &Service, selected: &[String]) -> bool {
@@ -136,28 +158,100 @@ fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
     .with_help("rename one of the services")
 }
 
-/// Rarer collisions between different kinds of names: `web` with an internal balancer and a
-/// service `web-internal` are both `BalancerWebInternal`.
-fn check_logical_ids(balancers: &[Balancer], services: &[&Service], diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+/// Collisions between different kinds of names: `web` with an internal balancer and a
+/// service `web-internal` are both `BalancerWebInternal`; `DB_URL` and `db-url` are both `…EnvDbUrl`.
+fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &[&Service], diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let service = |name: &str| *services.iter().find(|s| s.name.value == name).expect("balancers come from services");
-    for b in balancers {
-        let ids = [b.logical_id.as_str(), b.security_group_id.as_str()]
+    let service =
+        |name: &str| *services.iter().find(|s| s.name.value == name).expect("plan entries come from services");
+    let balancer_ids = balancers.iter().flat_map(|b| {
+        [b.logical_id.clone(), b.security_group_id.clone()]
             .into_iter()
-            .chain(b.listeners.iter().map(|l| l.instance_port.parameter.as_str()))
-            .chain(b.listeners.iter().filter_map(|l| l.certificate.as_ref().map(|c| c.parameter.as_str())));
-        for id in ids {
-            match seen.get(id) {
-                Some(owner) if *owner != b.service => {
-                    // One error per pair; equal upper names were reported by `check_name_collisions`.
-                    let same_upper = names::upper_name(owner) == names::upper_name(&b.service);
-                    if !same_upper && reported.insert((owner, &b.service)) {
-                        diags.push(collision(service(owner), service(&b.service), id));
-                    }
+            .chain(b.listeners.iter().map(|l| l.instance_port.parameter.clone()))
+            .chain(b.listeners.iter().filter_map(|l| l.certificate.as_ref().map(|c| c.parameter.clone())))
+            .map(move |id| (id, b.service.as_str()))
+    });
+    let workload_ids = workloads.iter().flat_map(|w| {
+        let image = match &w.image {
+            Image::Parameter { parameter, .. } => Some(parameter.clone()),
+            Image::Literal { .. } => None,
+        };
+        let env = w.container.environment.iter().filter_map(|e| match &e.value {
+            EnvSource::Parameter { parameter } => Some(parameter.clone()),
+            _ => None,
+        });
+        [w.task_definition_id.clone(), w.service_id.clone()]
+            .into_iter()
+            .chain(image)
+            .chain(env)
+            .map(move |id| (id, w.service.as_str()))
+    });
+    for (id, owner) in balancer_ids.chain(workload_ids) {
+        match seen.get(&id) {
+            None => {
+                seen.insert(id, owner);
+            }
+            Some(first) if *first == owner => {
+                // Within one service only environment parameters can collide.
+                if reported.insert((first, owner)) {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::Environment,
+                            service(owner).name.span,
+                            format!("two variables of `{owner}` both become parameter `{id}`"),
+                        )
+                        .with_help("rename one of the variables: parameter names keep only letters and digits"),
+                    );
                 }
-                _ => {
-                    seen.insert(id, &b.service);
+            }
+            Some(first) => {
+                // One error per pair; equal upper names were reported by `check_name_collisions`.
+                let same_upper = names::upper_name(first) == names::upper_name(owner);
+                if !same_upper && reported.insert((first, owner)) {
+                    diags.push(collision(service(first), service(owner), &id));
+                }
+            }
+        }
+    }
+}
+
+/// Fixed host ports (UDP, or services without a balancer) must differ between services:
+/// they would meet on the same container instance.
+fn check_fixed_host_ports(services: &[&Service], balancers: &[Balancer], diags: &mut Diagnostics) {
+    let mut claimed: BTreeMap<(u16, Transport), &PortMapping> = BTreeMap::new();
+    for service in services {
+        let balanced = balancers.iter().any(|b| b.service == service.name.value);
+        let mut own: BTreeSet<(u16, Transport)> = BTreeSet::new();
+        for m in &service.ports {
+            let fixed = match (m.transport, m.published) {
+                (Transport::Udp, Some(p)) => Some((p, Transport::Udp)),
+                (Transport::Tcp, Some(p)) if !balanced => Some((p, Transport::Tcp)),
+                _ => None,
+            };
+            let Some(key) = fixed else { continue };
+            if !own.insert(key) {
+                continue;
+            }
+            match claimed.get(&key) {
+                Some(first) => diags.push(
+                    Diagnostic::error(
+                        Code::HostPortConflict,
+                        m.span,
+                        format!(
+                            "host port {}/{} is also claimed by another service",
+                            key.0,
+                            if key.1 == Transport::Udp { "udp" } else { "tcp" }
+                        ),
+                    )
+                    .with_label("claimed again here")
+                    .with_related(first.span, "first claimed here")
+                    .with_help(
+                        "two tasks on one container instance cannot bind the same host port: choose another host port",
+                    ),
+                ),
+                None => {
+                    claimed.insert(key, m);
                 }
             }
         }
@@ -167,14 +261,18 @@ fn check_logical_ids(balancers: &[Balancer], services: &[&Service], diags: &mut 
 /// The labels of one service that this tool reads, parsed and checked.
 #[derive(Default)]
 struct ServiceLabels<'a> {
+    /// Balancer- and service-scope labels by key.
     balancer: BTreeMap<&'static str, (LabelValue, &'a Label)>,
     port: BTreeMap<(u16, &'static str), (LabelValue, &'a Label)>,
 }
 
-fn interpret_service(service: &Service, diags: &mut Diagnostics) -> Option<Balancer> {
+fn balancer_for(
+    service: &Service,
+    tcp: &[&PortMapping],
+    labels: &ServiceLabels,
+    diags: &mut Diagnostics,
+) -> Option<Balancer> {
     let name = service.name.value.as_str();
-    let tcp = unique_tcp_ports(service, diags);
-    let labels = read_labels(service, &tcp, diags);
     let balanced = !matches!(labels.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _)));
     if !balanced {
         return None;
@@ -189,10 +287,10 @@ fn interpret_service(service: &Service, diags: &mut Diagnostics) -> Option<Balan
     if tcp.is_empty() {
         return None;
     }
-    let scheme = scheme_of(name, &tcp, diags);
-    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, &labels, diags)).collect();
+    let scheme = scheme_of(name, tcp, diags);
+    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
-    let health_check = health_check(service, &tcp, &listeners, &labels, diags);
+    let health_check = health_check(service, tcp, &listeners, labels, diags);
     let number = |key: &str, default: u32| match labels.balancer.get(key) {
         Some((LabelValue::Number(n), _)) => *n,
         _ => default,
@@ -261,7 +359,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
         };
         if let Some(port_part) = rest.strip_prefix("port.") {
             read_port_label(service, key, port_part, label, tcp, balanced_false, &mut out, diags);
-        } else if let Some(spec) = labels::balancer_label(key) {
+        } else if let Some(spec) = labels::service_label(key) {
             match labels::parse_value(spec, key, &label.value) {
                 Ok(value) => {
                     out.balancer.insert(spec.key, (value, label));
@@ -269,8 +367,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
                 Err(e) => diags.push(value_error(spec, e, label)),
             }
         } else if labels::OWNED_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            let known: Vec<&str> =
-                labels::LABELS.iter().filter(|l| l.scope == Scope::Balancer).map(|l| l.key).collect();
+            let known: Vec<&str> = labels::LABELS.iter().filter(|l| l.scope != Scope::Port).map(|l| l.key).collect();
             let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{key}`"))
                 .with_label("not a known key");
             d = match labels::nearest(key, &known) {
@@ -281,8 +378,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
         } else {
             // Labels of other Convox features (cron, scale, agent, …) are not ours to judge,
             // but a near-miss of one of ours is almost certainly a typo.
-            let known: Vec<&str> =
-                labels::LABELS.iter().filter(|l| l.scope == Scope::Balancer).map(|l| l.key).collect();
+            let known: Vec<&str> = labels::LABELS.iter().filter(|l| l.scope != Scope::Port).map(|l| l.key).collect();
             if let Some(s) = labels::nearest(key, &known).filter(|s| labels::edit_distance(key, s) <= 2) {
                 diags.push(
                     Diagnostic::warning(

@@ -62,6 +62,41 @@ pub fn tls_policy(service: &str) -> String {
     format!("{}TlsPolicy", upper_name(service))
 }
 
+/// The task definition of a service.
+pub fn task_definition(service: &str) -> String {
+    format!("{}TaskDefinition", upper_name(service))
+}
+
+/// The ECS service.
+pub fn ecs_service(service: &str) -> String {
+    format!("Service{}", upper_name(service))
+}
+
+/// The output holding the ECS service's ARN.
+pub fn service_arn_output(service: &str) -> String {
+    format!("Service{}Arn", upper_name(service))
+}
+
+/// The image parameter of a service that is built rather than pulled.
+pub fn image_parameter(service: &str) -> String {
+    format!("{}Image", upper_name(service))
+}
+
+/// The `NoEcho` parameter carrying a container variable taken from the compile environment.
+pub fn env_parameter(service: &str, variable: &str) -> String {
+    format!("{}Env{}", upper_name(service), upper_name(&variable.to_ascii_lowercase()))
+}
+
+/// The role ECS uses to register container instances with the app's Classic ELBs.
+pub const SERVICE_ROLE: &str = "ServiceRole";
+
+/// The least-privilege policy of [`SERVICE_ROLE`], a resource of its own so that ECS services
+/// can depend on it being attached.
+pub const SERVICE_ROLE_POLICY: &str = "ServiceRolePolicy";
+
+/// The app's CloudWatch log group.
+pub const LOG_GROUP: &str = "LogGroup";
+
 /// The host port range instance ports are derived in: above the well-known ports, below
 /// Linux's ephemeral range (32768+) and clear of the ECS agent's reserved ports.
 pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;

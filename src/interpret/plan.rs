@@ -10,6 +10,8 @@ pub struct Plan {
     pub app: String,
     /// One balancer per balanced service, sorted by service name.
     pub balancers: Vec<Balancer>,
+    /// One ECS task definition and service per enabled service, sorted by service name.
+    pub services: Vec<Workload>,
 }
 
 /// Who can reach a balancer.
@@ -179,4 +181,190 @@ pub struct TlsPolicy {
     pub name: String,
     /// The AWS predefined policy it references.
     pub reference: String,
+}
+
+/// The ECS side of one service: its task definition and its ECS service.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Workload {
+    /// The compose service name (also the container's name).
+    pub service: String,
+    /// Logical ID of the `AWS::ECS::TaskDefinition` (`<Service>TaskDefinition`).
+    pub task_definition_id: String,
+    /// Logical ID of the `AWS::ECS::Service` (`Service<Service>`).
+    pub service_id: String,
+    /// Name of the output holding the ECS service's ARN (`Service<Service>Arn`).
+    pub arn_output: String,
+    /// The image to run.
+    pub image: Image,
+    /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1).
+    pub desired_count: u32,
+    /// `DeploymentConfiguration.MinimumHealthyPercent` (`convox.deployment.minimum`).
+    pub minimum_healthy_percent: u32,
+    /// `DeploymentConfiguration.MaximumPercent` (`convox.deployment.maximum`).
+    pub maximum_percent: u32,
+    /// The balancer that registers this service's container instances, if any.
+    pub balancer: Option<BalancerTarget>,
+    /// The one container of the task.
+    pub container: Container,
+}
+
+/// The image a container runs.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Image {
+    /// `image:` as written.
+    Literal {
+        /// The image reference.
+        name: String,
+    },
+    /// Built by the deploy stage (`build:`, or no image at all) and passed as a parameter.
+    Parameter {
+        /// The parameter (`<Service>Image`).
+        parameter: String,
+        /// The build context, when `build:` names one.
+        build: Option<String>,
+    },
+}
+
+/// How an ECS service reaches its Classic ELB.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct BalancerTarget {
+    /// The balancer's logical ID.
+    pub logical_id: String,
+    /// The container port ECS associates with the balancer (that of the health-checked listener).
+    pub container_port: u16,
+}
+
+/// A task's container, in ECS terms.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+pub struct Container {
+    /// `Command` (`command:`).
+    pub command: Option<Vec<String>>,
+    /// `EntryPoint` (`entrypoint:`).
+    pub entrypoint: Option<Vec<String>>,
+    /// `Environment`, sorted by name.
+    pub environment: Vec<EnvEntry>,
+    /// `Memory`, MiB (`mem_limit`).
+    pub memory_mib: Option<u32>,
+    /// `MemoryReservation`, MiB (`mem_reservation`; 256 when neither is given, as ECS needs one).
+    pub memory_reservation_mib: Option<u32>,
+    /// `Cpu` shares (`cpu_shares`).
+    pub cpu_shares: Option<u32>,
+    /// `WorkingDirectory` (`working_dir`).
+    pub working_dir: Option<String>,
+    /// `User` (`user`).
+    pub user: Option<String>,
+    /// `Privileged` (`privileged`).
+    pub privileged: bool,
+    /// `Ulimits` (`ulimits`).
+    pub ulimits: Vec<Ulimit>,
+    /// `ExtraHosts` (`extra_hosts`).
+    pub extra_hosts: Vec<ExtraHost>,
+    /// `HealthCheck` (`healthcheck`).
+    pub health_check: Option<ContainerHealthCheck>,
+    /// `PortMappings`: listener instance ports, UDP and unbalanced ports.
+    pub port_mappings: Vec<PortMap>,
+}
+
+/// One environment variable of a container.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct EnvEntry {
+    /// The variable name.
+    pub name: String,
+    /// Its value.
+    pub value: EnvSource,
+}
+
+/// Where an environment variable's value comes from in the template.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EnvSource {
+    /// Written in the manifest.
+    Literal {
+        /// The value.
+        value: String,
+    },
+    /// A `NoEcho` parameter, because the value came from the compile environment.
+    Parameter {
+        /// The parameter (`<Service>Env<Name>`).
+        parameter: String,
+    },
+    /// The DNS name of a linked service's balancer (`links:`).
+    BalancerHost {
+        /// The balancer's logical ID.
+        balancer: String,
+    },
+    /// `scheme://host:port` of a linked service's balancer (`links:`).
+    BalancerUrl {
+        /// The balancer's logical ID.
+        balancer: String,
+        /// `http`, `https`, `tcp` or `tls`.
+        scheme: String,
+        /// The balancer port.
+        port: u16,
+    },
+}
+
+/// A resource limit.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct Ulimit {
+    /// The limit's name (`nofile`, `nproc`, …).
+    pub name: String,
+    /// Soft limit.
+    pub soft: i64,
+    /// Hard limit.
+    pub hard: i64,
+}
+
+/// An `/etc/hosts` entry.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct ExtraHost {
+    /// The host name.
+    pub hostname: String,
+    /// Its IP address.
+    pub ip: String,
+}
+
+/// The container's own health check.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct ContainerHealthCheck {
+    /// `["CMD", …]` or `["CMD-SHELL", "…"]`.
+    pub command: Vec<String>,
+    /// Seconds (5–300).
+    pub interval: u32,
+    /// Seconds (2–60).
+    pub timeout: u32,
+    /// 1–10.
+    pub retries: u32,
+    /// Seconds (0–300).
+    pub start_period: u32,
+}
+
+/// A container port mapping.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct PortMap {
+    /// The container port.
+    pub container_port: u16,
+    /// The host port.
+    pub host_port: HostPort,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+}
+
+/// The host side of a container port mapping.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HostPort {
+    /// A listener's instance port parameter.
+    Parameter {
+        /// The parameter (`<Service>Port<N>Host`).
+        parameter: String,
+    },
+    /// A fixed host port (unbalanced or UDP ports with a published port).
+    Fixed {
+        /// The port.
+        port: u16,
+    },
+    /// No host port: Docker picks one (unpublished UDP or unbalanced ports).
+    Dynamic,
 }

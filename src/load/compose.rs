@@ -1,5 +1,7 @@
 //! The typed compose model — services, their ports and labels — read from a node tree.
 
+use super::Environment;
+use super::container_env::{EnvVar, read_environment};
 use super::node::{Key, Node, Value};
 use super::ports::{PortMapping, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
@@ -31,6 +33,8 @@ pub struct Service {
     pub ports_complete: bool,
     /// Its labels, by key.
     pub labels: IndexMap<String, Label>,
+    /// Its container environment, by name.
+    pub environment: IndexMap<String, EnvVar>,
     /// The profiles that enable it (`None`: always enabled).
     pub profiles: Option<Vec<String>>,
     /// The whole service mapping, for later stages that read more keys.
@@ -52,7 +56,7 @@ const TOP_LEVEL_KEYS: &[&str] =
     &["version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models"];
 
 /// Reads one file's tree (already interpolated) into a project.
-pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
+pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
         diags.push(
             root.wrong_type("a compose file", "a mapping")
@@ -97,7 +101,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
         if key.name.starts_with("x-") && std::ptr::eq(services_node, root) {
             continue;
         }
-        if let Some(service) = read_service(key, node, diags) {
+        if let Some(service) = read_service(key, node, env, diags) {
             project.services.push(service);
         }
     }
@@ -110,7 +114,7 @@ fn valid_service_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Service> {
+fn read_service(key: &Key, node: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -149,6 +153,7 @@ fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
         }
     };
     let labels = node.get("labels").map(|l| read_labels(l, diags)).unwrap_or_default();
+    let environment = node.get("environment").map(|e| read_environment(e, env, diags)).unwrap_or_default();
     let profiles = node.get("profiles").map(|p| match &p.value {
         Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
         _ => {
@@ -161,6 +166,7 @@ fn read_service(key: &Key, node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
         ports,
         ports_complete,
         labels,
+        environment,
         profiles,
         node: node.clone(),
     })
@@ -247,6 +253,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
                 }
                 existing.ports_complete &= service.ports_complete;
                 existing.labels.extend(service.labels);
+                existing.environment.extend(service.environment);
                 if service.profiles.is_some() {
                     existing.profiles = service.profiles;
                 }

@@ -4,12 +4,14 @@
 //! project ([`load_project`]), which does no I/O and so can be tested and fuzzed directly.
 
 pub mod compose;
+pub mod container_env;
 pub mod dotenv;
 pub mod interpolate;
 pub mod node;
 pub mod ports;
 
 pub use compose::{Label, Project, Service};
+pub use container_env::{EnvValue, EnvVar};
 pub use ports::{PortMapping, Transport};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -132,7 +134,7 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
             continue;
         };
         let root = interpolate_tree(root, env, &mut diags);
-        let file_project = compose::read_project(&root, &mut diags);
+        let file_project = compose::read_project(&root, env, &mut diags);
         diagnostics.extend(diags);
         match &mut project {
             None => project = Some(file_project),

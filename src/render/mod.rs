@@ -1,11 +1,13 @@
 //! Render: plan → CloudFormation template text, through an embedded minijinja template,
 //! parsed back, checked by [`validate`], and printed canonically.
 
+pub mod container;
 pub mod validate;
 
-use crate::interpret::{CERTIFICATE_ARN_PATTERN, Plan, Scheme};
+use crate::interpret::{CERTIFICATE_ARN_PATTERN, EnvSource, Image, Plan, Scheme};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// The template's name; `.json.j2` turns on JSON auto-escaping.
 pub const STACK_TEMPLATE: &str = "stack.json.j2";
@@ -30,7 +32,26 @@ struct Context<'a> {
     plan: &'a Plan,
     any_internal: bool,
     self_signed: Vec<SelfSigned>,
+    built_images: Vec<BuiltImage>,
+    env_parameters: Vec<EnvParameter>,
+    containers: BTreeMap<&'a str, serde_json::Value>,
     arn_pattern: &'static str,
+}
+
+/// A service whose image the deploy stage builds and passes in.
+#[derive(Serialize)]
+struct BuiltImage {
+    parameter: String,
+    service: String,
+    build: Option<String>,
+}
+
+/// A container variable whose value the deploy stage passes in as a `NoEcho` parameter.
+#[derive(Serialize)]
+struct EnvParameter {
+    parameter: String,
+    service: String,
+    variable: String,
 }
 
 /// An https/tls listener whose certificate the deploy step must supply.
@@ -70,10 +91,37 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
             })
         })
         .collect();
+    let built_images = plan
+        .services
+        .iter()
+        .filter_map(|w| match &w.image {
+            Image::Parameter { parameter, build } => {
+                Some(BuiltImage { parameter: parameter.clone(), service: w.service.clone(), build: build.clone() })
+            }
+            Image::Literal { .. } => None,
+        })
+        .collect();
+    let env_parameters = plan
+        .services
+        .iter()
+        .flat_map(|w| {
+            w.container.environment.iter().filter_map(|e| match &e.value {
+                EnvSource::Parameter { parameter } => Some(EnvParameter {
+                    parameter: parameter.clone(),
+                    service: w.service.clone(),
+                    variable: e.name.clone(),
+                }),
+                _ => None,
+            })
+        })
+        .collect();
     let context = Context {
         plan,
         any_internal: plan.balancers.iter().any(|b| b.scheme == Scheme::Internal),
         self_signed,
+        built_images,
+        env_parameters,
+        containers: plan.services.iter().map(|w| (w.service.as_str(), container::container_definition(w))).collect(),
         arn_pattern: CERTIFICATE_ARN_PATTERN,
     };
     let text = env.get_template(STACK_TEMPLATE)?.render(minijinja::value::Serde(&context))?;

@@ -18,7 +18,137 @@ pub fn validate(template: &Value) -> Vec<String> {
             check_balancer(id, &props, parameters, &mut problems);
         }
     }
+    check_references(template, resources, parameters, &mut problems);
+    check_task_ports(resources, parameters, &mut problems);
     problems
+}
+
+/// Every `Ref`, `Fn::GetAtt`, `Fn::Sub` variable and `DependsOn` names something that exists.
+fn check_references(
+    template: &Value,
+    resources: &serde_json::Map<String, Value>,
+    parameters: Option<&serde_json::Map<String, Value>>,
+    problems: &mut Vec<String>,
+) {
+    let known = |name: &str| {
+        name.starts_with("AWS::") || resources.contains_key(name) || parameters.is_some_and(|p| p.contains_key(name))
+    };
+    let mut missing = BTreeSet::new();
+    walk(template, &mut |key, value| match key {
+        "Ref" => {
+            if let Some(name) = value.as_str().filter(|n| !known(n)) {
+                missing.insert(format!("Ref to undefined `{name}`"));
+            }
+        }
+        "Fn::GetAtt" => {
+            if let Some(name) = value.get(0).and_then(Value::as_str).filter(|n| !resources.contains_key(*n)) {
+                missing.insert(format!("Fn::GetAtt of undefined resource `{name}`"));
+            }
+        }
+        "Fn::Sub" => {
+            let text = value.as_str().or_else(|| value.get(0).and_then(Value::as_str)).unwrap_or("");
+            for var in text.split("${").skip(1).filter_map(|rest| rest.split_once('}').map(|(v, _)| v)) {
+                let name = var.split('.').next().unwrap_or(var);
+                if !var.starts_with('!') && !known(name) {
+                    missing.insert(format!("Fn::Sub variable `${{{var}}}` is undefined"));
+                }
+            }
+        }
+        _ => {}
+    });
+    for (id, resource) in resources {
+        let depends = match resource.get("DependsOn") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        for name in depends.into_iter().filter(|n| !resources.contains_key(*n)) {
+            missing.insert(format!("{id}: DependsOn undefined resource `{name}`"));
+        }
+    }
+    problems.extend(missing);
+}
+
+/// Calls `visit` with every key and value of every object in the document.
+fn walk(value: &Value, visit: &mut impl FnMut(&str, &Value)) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                visit(k, v);
+                walk(v, visit);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| walk(v, visit)),
+        _ => {}
+    }
+}
+
+/// Each balanced ECS service's task maps every instance port of its balancer's listeners
+/// exactly once, and no two task definitions claim the same host port.
+fn check_task_ports(
+    resources: &serde_json::Map<String, Value>,
+    parameters: Option<&serde_json::Map<String, Value>>,
+    problems: &mut Vec<String>,
+) {
+    let of_type =
+        |t: &'static str| resources.iter().filter(move |(_, r)| r.get("Type").and_then(Value::as_str) == Some(t));
+    let mappings = |task: &Value| -> Vec<Value> {
+        task.pointer("/Properties/ContainerDefinitions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c.get("PortMappings").and_then(Value::as_array).cloned().unwrap_or_default())
+            .collect()
+    };
+    for (id, service) in of_type("AWS::ECS::Service") {
+        let Some(task) =
+            service.pointer("/Properties/TaskDefinition/Ref").and_then(Value::as_str).and_then(|t| resources.get(t))
+        else {
+            continue;
+        };
+        let host_ports: Vec<Value> = mappings(task).iter().filter_map(|m| m.get("HostPort").cloned()).collect();
+        for lb in service.pointer("/Properties/LoadBalancers").and_then(Value::as_array).into_iter().flatten() {
+            let Some(balancer) =
+                lb.pointer("/LoadBalancerName/Ref").and_then(Value::as_str).and_then(|b| resources.get(b))
+            else {
+                continue;
+            };
+            for listener in balancer.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten() {
+                let Some(port) = listener.get("InstancePort") else { continue };
+                let count = host_ports.iter().filter(|h| *h == port).count();
+                if count != 1 {
+                    problems.push(format!(
+                        "{id}: instance port {port} of a listener is mapped {count} times in its task (needs exactly 1)"
+                    ));
+                }
+            }
+        }
+    }
+    // A host port is a parameter's default or a number; the same port in two tasks collides.
+    let resolve = |v: &Value| -> Option<String> {
+        match v.get("Ref").and_then(Value::as_str) {
+            Some(p) => parameters
+                .and_then(|ps| ps.get(p))
+                .and_then(|p| p.get("Default"))
+                .map(|d| d.as_str().map_or(d.to_string(), str::to_string)),
+            None => Some(v.as_str().map_or(v.to_string(), str::to_string)),
+        }
+    };
+    let mut claimed: BTreeMap<(String, String), &str> = BTreeMap::new();
+    for (id, task) in of_type("AWS::ECS::TaskDefinition") {
+        for m in mappings(task) {
+            let (Some(host), protocol) =
+                (m.get("HostPort").and_then(resolve), m.get("Protocol").and_then(Value::as_str).unwrap_or("tcp"))
+            else {
+                continue;
+            };
+            if let Some(other) = claimed.insert((host.clone(), protocol.to_string()), id)
+                && other != id
+            {
+                problems.push(format!("{id}: host port {host}/{protocol} is also claimed by {other}"));
+            }
+        }
+    }
 }
 
 fn check_balancer(
@@ -204,7 +334,7 @@ mod tests {
             props[k] = v.clone();
         }
         json!({
-            "Parameters": {"Cert": {"Type": "String", "AllowedPattern": "^arn:.*$"}},
+            "Parameters": {"Cert": {"Type": "String", "AllowedPattern": "^arn:.*$"}, "P": {"Type": "Number"}},
             "Resources": {"B": {"Type": "AWS::ElasticLoadBalancing::LoadBalancer", "Properties": props}}
         })
     }
@@ -304,5 +434,65 @@ mod tests {
         assert!(problems(l.clone(), hc(json!(["HTTP:", {"Ref": "P"}, "/health"]))).is_empty());
         assert!(problems(l.clone(), hc(json!(["TCP:", {"Ref": "P"}]))).is_empty());
         assert!(!problems(l, hc(json!(["HTTP:", {"Ref": "P"}]))).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod ecs_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A balanced ECS service whose task maps `host_ports`, beside a second task mapping `other`.
+    fn app(host_ports: Value, other: Value) -> Value {
+        json!({
+            "Parameters": {"WebPort80Host": {"Type": "Number", "Default": "12000"}},
+            "Resources": {
+                "BalancerWeb": {"Type": "AWS::ElasticLoadBalancing::LoadBalancer", "Properties": {
+                    "Listeners": [{"LoadBalancerPort": "80", "InstancePort": {"Ref": "WebPort80Host"}, "Protocol": "TCP", "InstanceProtocol": "TCP"}],
+                    "HealthCheck": {"Target": "TCP:12000", "Timeout": "3", "Interval": "5", "HealthyThreshold": "2", "UnhealthyThreshold": "2"}}},
+                "WebTaskDefinition": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"PortMappings": host_ports}]}},
+                "OtherTaskDefinition": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"PortMappings": other}]}},
+                "ServiceWeb": {"Type": "AWS::ECS::Service", "Properties": {
+                    "TaskDefinition": {"Ref": "WebTaskDefinition"},
+                    "LoadBalancers": [{"LoadBalancerName": {"Ref": "BalancerWeb"}}]}}
+            }
+        })
+    }
+
+    #[test]
+    fn every_listener_instance_port_is_mapped_exactly_once() {
+        let mapped = json!([{"ContainerPort": 3000, "HostPort": {"Ref": "WebPort80Host"}, "Protocol": "tcp"}]);
+        assert_eq!(validate(&app(mapped.clone(), json!([]))), Vec::<String>::new());
+        let missing = validate(&app(json!([{"ContainerPort": 3000, "Protocol": "tcp"}]), json!([])));
+        assert!(missing.iter().any(|p| p.contains("mapped 0 times")), "{missing:?}");
+        let twice = json!([{"ContainerPort": 3000, "HostPort": {"Ref": "WebPort80Host"}}, {"ContainerPort": 3001, "HostPort": {"Ref": "WebPort80Host"}}]);
+        assert!(validate(&app(twice, json!([]))).iter().any(|p| p.contains("mapped 2 times")));
+    }
+
+    #[test]
+    fn two_tasks_may_not_claim_one_host_port() {
+        let mapped = json!([{"ContainerPort": 3000, "HostPort": {"Ref": "WebPort80Host"}, "Protocol": "tcp"}]);
+        // The parameter's default is 12000: a fixed 12000 elsewhere collides with it.
+        let found = validate(&app(mapped.clone(), json!([{"ContainerPort": 1, "HostPort": 12000, "Protocol": "tcp"}])));
+        assert!(found.iter().any(|p| p.contains("host port 12000/tcp is also claimed")), "{found:?}");
+        assert!(validate(&app(mapped, json!([{"ContainerPort": 1, "HostPort": 12000, "Protocol": "udp"}]))).is_empty());
+    }
+
+    #[test]
+    fn references_must_resolve() {
+        let mut t = app(json!([{"ContainerPort": 3000, "HostPort": {"Ref": "WebPort80Host"}}]), json!([]));
+        t["Resources"]["ServiceWeb"]["DependsOn"] = json!(["Nowhere"]);
+        t["Resources"]["ServiceWeb"]["Properties"]["Cluster"] = json!({"Ref": "Cluster"});
+        t["Outputs"] = json!({"A": {"Value": {"Fn::GetAtt": ["Ghost", "DNSName"]}}, "B": {"Value": {"Fn::Sub": "${Missing}-${AWS::Region}-${!Literal}"}}});
+        let found = validate(&t);
+        for expected in [
+            "DependsOn undefined resource `Nowhere`",
+            "Ref to undefined `Cluster`",
+            "Fn::GetAtt of undefined resource `Ghost`",
+            "`${Missing}` is undefined",
+        ] {
+            assert!(found.iter().any(|p| p.contains(expected)), "expected {expected} in {found:?}");
+        }
+        assert_eq!(found.len(), 4, "{found:?}");
     }
 }

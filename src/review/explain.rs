@@ -236,9 +236,31 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
         Code::Certificate => {
             ("`--certificate SERVICE:PORT=ARN` must name an https or tls listener of the manifest.", None)
         }
-        Code::NoBalancers => (
-            "No enabled service maps a TCP port; check `ports:` and `--profile`.",
-            Some("services:\n  worker:\n    image: example/worker\n"),
+        Code::NoServices => (
+            "Every service is disabled (check `profiles:` and `--profile`), or the file defines none that can run.",
+            Some("services:\n  debug:\n    image: example/debug\n    profiles: [debug]\n"),
+        ),
+        Code::Environment => (
+            "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment compose-cfn runs in.",
+            Some("services:\n  web:\n    image: example/web\n    environment:\n      - \"=oops\"\n"),
+        ),
+        Code::ContainerValue => (
+            "Memory, CPU, health check, ulimit, host and command settings must parse and be in range for ECS.",
+            Some("services:\n  web:\n    image: example/web\n    mem_limit: lots\n"),
+        ),
+        Code::UnknownLink => (
+            "`links:` must name another service, one with a balancer for the link to point at.",
+            Some("services:\n  web:\n    image: example/web\n    links: [db]\n"),
+        ),
+        Code::UntranslatedKey => (
+            "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
+            Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
+        ),
+        Code::HostPortConflict => (
+            "Two services cannot both bind the same fixed host port on one container instance; ECS would never place the second.",
+            Some(
+                "services:\n  a:\n    image: example/a\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:8080\"]\n  b:\n    image: example/b\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:9090\"]\n",
+            ),
         ),
         Code::InvalidTemplate => (
             "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
@@ -263,6 +285,7 @@ impl Explanation {
                 let scope = match spec.scope {
                     Scope::Port => "one listener (keyed by its balancer port)",
                     Scope::Balancer => "the service's balancer",
+                    Scope::Service => "the service's ECS service",
                 };
                 out.push_str(&format!("applies: {scope}\n\nexample:\n{}", indent(&label_example(spec))));
                 out

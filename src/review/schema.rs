@@ -174,7 +174,7 @@ fn label_map() -> Value {
     let mut patterns = Map::new();
     for spec in LABELS {
         match spec.scope {
-            Scope::Balancer => {
+            Scope::Balancer | Scope::Service => {
                 properties.insert(spec.key.to_string(), value_schema(spec));
             }
             Scope::Port => {

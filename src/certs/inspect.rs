@@ -1,0 +1,287 @@
+//! `certs inspect` as a pure function: read a certificate, its chain and key, run every check AWS
+//! would, and collect the results as data for the human and JSON renderers.
+
+use super::certificate::{Certificate, SignatureCheck, read_certificates};
+use super::chain::{Chain, build_chain};
+use super::error::{ACCEPTED_KEYS, CertError};
+use super::key::{KeyType, PrivateKey, check_key_matches, read_private_key};
+use super::when;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// A file's name, as the user gave it, and its contents.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The name to show in messages.
+    pub file: &'a str,
+    /// The bytes read from it.
+    pub bytes: &'a [u8],
+}
+
+/// How bad a [`Diagnostic`] is: errors fail the command, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The certificate would be refused, or would not work.
+    Error,
+    /// Worth fixing, but AWS would take it.
+    Warning,
+}
+
+/// One finding, rendered as `error: ...` / `  --> FILE` / `  = help: ...`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// The file it is about.
+    pub file: Option<String>,
+    /// Facts that back the message, such as fingerprints.
+    pub notes: Vec<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl From<&CertError> for Diagnostic {
+    fn from(e: &CertError) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: e.to_string(),
+            file: e.file().map(str::to_string),
+            notes: e.notes(),
+            help: Some(e.help()),
+        }
+    }
+}
+
+impl Diagnostic {
+    fn warning(message: String, file: &str, help: String) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            message,
+            file: Some(file.into()),
+            notes: Vec::new(),
+            help: Some(help),
+        }
+    }
+}
+
+/// Everything `certs inspect` found out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    /// No error among the diagnostics.
+    pub ok: bool,
+    /// The leaf: the chain's first certificate, or the certificate file's first one when the
+    /// chain does not link up.
+    pub certificate: Option<Certificate>,
+    /// The leaf's expiry relative to the time of inspection, e.g. "in 2 months".
+    pub expires: Option<String>,
+    /// The private key, when one was given and could be read.
+    pub key: Option<PrivateKey>,
+    /// Whether the key belongs to the certificate; `None` when that could not be checked.
+    pub key_matches: Option<bool>,
+    /// The certificates leaf first when they link up, else in the order read.
+    pub chain: Vec<Certificate>,
+    /// Whether `chain` is ordered and each certificate was issued by the next.
+    pub chain_ordered: bool,
+    /// `links[i]`: how `chain[i]`'s signature by `chain[i + 1]` was checked.
+    pub links: Vec<SignatureCheck>,
+    /// Errors and warnings, in the order the checks ran.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Inspection {
+    /// 0 when every check passed, 1 when any failed.
+    pub fn exit_code(&self) -> u8 {
+        if self.ok { 0 } else { 1 }
+    }
+}
+
+/// Inspects a certificate (optionally bundled with its chain), a separate chain file and a key.
+pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>, now: OffsetDateTime) -> Inspection {
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+
+    let mut certs = read_certificates(cert.file, cert.bytes).unwrap_or_else(|e| {
+        diagnostics.push(Diagnostic::from(&e));
+        Vec::new()
+    });
+    let from_cert_file = certs.len();
+    if let Some(chain) = chain {
+        match read_certificates(chain.file, chain.bytes) {
+            Ok(more) => certs.extend(more),
+            Err(e) => diagnostics.push(Diagnostic::from(&e)),
+        }
+    }
+
+    let (ordered, chain_ok) = if from_cert_file == 0 {
+        (None, false) // without the certificate itself there is no chain to speak of
+    } else {
+        match build_chain(certs.clone()) {
+            Ok(c) => (Some(c), true),
+            Err(e) => {
+                diagnostics.push(Diagnostic::from(&e));
+                (None, false)
+            }
+        }
+    };
+    let leaf = match &ordered {
+        Some(c) => c.certs.first().cloned(),
+        None if from_cert_file > 0 => certs.first().cloned(),
+        None => None,
+    };
+
+    if let Some(leaf) = &leaf {
+        push(&mut diagnostics, check_validity(leaf, now));
+        push(&mut diagnostics, check_key_type(&leaf.file, &leaf.public_key.key_type));
+        if let Some(w) = weak_key_warning(&leaf.file, &leaf.public_key.key_type) {
+            diagnostics.push(w);
+        }
+    }
+    if let Some(c) = &ordered {
+        diagnostics.extend(chain_warnings(c, cert.file, now));
+    }
+
+    let mut key_matches = None;
+    let key = key.and_then(|k| match read_private_key(k.file, k.bytes) {
+        Ok(key) => Some(key),
+        Err(e) => {
+            diagnostics.push(Diagnostic::from(&e));
+            None
+        }
+    });
+    if let Some(key) = &key {
+        let same_type = leaf.as_ref().map(|l| &l.public_key.key_type) == Some(&key.key_type);
+        // The certificate's error already says the type is refused; do not say it twice.
+        if !same_type {
+            push(&mut diagnostics, check_key_type(&key.file, &key.key_type));
+        }
+        if let Some(leaf) = &leaf
+            && (key.public_key.is_some() || !same_type)
+        {
+            let result = check_key_matches(leaf, key);
+            key_matches = Some(result.is_ok());
+            push(&mut diagnostics, result);
+        }
+    }
+
+    let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let (chain, links) = match ordered {
+        Some(c) => (c.certs, c.links),
+        None => (certs, Vec::new()),
+    };
+    Inspection {
+        ok,
+        expires: leaf.as_ref().map(|l| when::relative(now, l.not_after)),
+        certificate: leaf,
+        key,
+        key_matches,
+        chain,
+        chain_ordered: chain_ok,
+        links,
+        diagnostics,
+    }
+}
+
+fn push(diagnostics: &mut Vec<Diagnostic>, result: Result<(), CertError>) {
+    if let Err(e) = result {
+        diagnostics.push(Diagnostic::from(&e));
+    }
+}
+
+/// Fails for a certificate outside its validity period at `now`, as ACM does on import.
+pub fn check_validity(cert: &Certificate, now: OffsetDateTime) -> Result<(), CertError> {
+    let (file, subject) = (cert.file.clone(), cert.name().to_string());
+    let when = |t| format!("{} ({})", when::utc(t), when::relative(now, t));
+    if now > cert.not_after {
+        return Err(CertError::Expired { file, subject, not_after: when(cert.not_after) });
+    }
+    if now < cert.not_before {
+        return Err(CertError::NotYetValid { file, subject, not_before: when(cert.not_before) });
+    }
+    Ok(())
+}
+
+/// Fails for key types and sizes ACM does not import.
+pub fn check_key_type(file: &str, key_type: &KeyType) -> Result<(), CertError> {
+    if key_type.accepted_by_aws() {
+        Ok(())
+    } else {
+        Err(CertError::UnsupportedKey { file: file.into(), key: key_type.to_string() })
+    }
+}
+
+fn weak_key_warning(file: &str, key_type: &KeyType) -> Option<Diagnostic> {
+    (*key_type == KeyType::Rsa { bits: 1024 }).then(|| {
+        Diagnostic::warning(
+            format!("{file} has an RSA 1024 key, which ACM imports but browsers distrust"),
+            file,
+            format!("{ACCEPTED_KEYS}; reissue the certificate for an RSA 2048 key"),
+        )
+    })
+}
+
+fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let leaf = chain.leaf();
+    if leaf.file != cert_file {
+        warnings.push(Diagnostic::warning(
+            format!("the leaf certificate {} is in {}, not in {cert_file}", leaf.name(), leaf.file),
+            &leaf.file,
+            "pass the site's own certificate first and its intermediates with --chain".into(),
+        ));
+    }
+    for dup in &chain.duplicates {
+        warnings.push(Diagnostic::warning(
+            format!("{} appears more than once; the copy in {} is ignored", dup.name(), dup.file),
+            &dup.file,
+            "remove the repeated certificate".into(),
+        ));
+    }
+    for cert in chain.intermediates() {
+        if check_validity(cert, now).is_err() {
+            warnings.push(Diagnostic::warning(
+                format!(
+                    "the chain certificate {} is outside its validity ({} to {})",
+                    cert.name(),
+                    when::utc(cert.not_before),
+                    when::utc(cert.not_after)
+                ),
+                &cert.file,
+                "clients may refuse the chain: get the current intermediate from your \
+                 certificate authority"
+                    .into(),
+            ));
+        }
+    }
+    if let Some(missing) = chain.missing_issuer() {
+        let last = chain.certs.last().unwrap_or(leaf);
+        let cloudflare = if missing.to_ascii_lowercase().contains("cloudflare origin") {
+            " Cloudflare origin certificates are trusted only by Cloudflare's proxy; its \
+             Origin CA root certificate, from Cloudflare's documentation, is the chain."
+        } else {
+            ""
+        };
+        warnings.push(if chain.certs.len() == 1 {
+            Diagnostic::warning(
+                format!("no chain: {} is issued by {missing}, and no intermediate is given", leaf.name()),
+                &leaf.file,
+                format!(
+                    "pass the intermediate certificates your certificate authority sent with \
+                     --chain (or append them to the certificate file); without them many \
+                     clients cannot verify the certificate.{cloudflare}"
+                ),
+            )
+        } else {
+            Diagnostic::warning(
+                format!("the chain ends at {}, whose issuer {missing} is not included", last.name()),
+                &last.file,
+                format!(
+                    "that is fine when {missing} is a root that clients trust; otherwise add \
+                     its certificate to the chain.{cloudflare}"
+                ),
+            )
+        });
+    }
+    warnings
+}

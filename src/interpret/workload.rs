@@ -1,0 +1,705 @@
+//! Interpret: the ECS side of a service — its container (image, command, environment, limits,
+//! health check, port mappings) and its ECS service settings — read from the compose model.
+
+use super::ServiceLabels;
+use super::labels::LabelValue;
+use super::names;
+use super::plan::{
+    Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
+    PortMap, Ulimit, Workload,
+};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::node::{Node, Value};
+use crate::load::{EnvValue, PortMapping, Service, Transport};
+
+/// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
+const TRANSLATED: &[&str] = &[
+    "image",
+    "build",
+    "command",
+    "entrypoint",
+    "environment",
+    "mem_limit",
+    "mem_reservation",
+    "cpu_shares",
+    "working_dir",
+    "user",
+    "privileged",
+    "ulimits",
+    "extra_hosts",
+    "links",
+    "healthcheck",
+    "deploy",
+    "ports",
+    "labels",
+    "profiles",
+];
+
+/// ECS needs a memory figure per container on EC2; Convox gave each process 256 MiB.
+pub const DEFAULT_MEMORY_RESERVATION_MIB: u32 = 256;
+
+/// A link to another service, resolved once every balancer exists.
+pub(super) struct PendingLink {
+    /// The service linked to.
+    pub(super) target: String,
+    /// The variable prefix (the alias, upper-cased).
+    pub(super) prefix: String,
+    /// Where the link was written.
+    pub(super) span: crate::source::Span,
+}
+
+/// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port).
+pub(super) fn read(
+    service: &Service,
+    tcp: &[&PortMapping],
+    labels: &ServiceLabels,
+    balancer: Option<&Balancer>,
+    service_names: &[&str],
+    diags: &mut Diagnostics,
+) -> (Workload, Vec<PendingLink>) {
+    let name = service.name.value.as_str();
+    let node = &service.node;
+    warn_untranslated(node, diags);
+    let image = match node.get("image").and_then(Node::scalar_text).filter(|s| !s.is_empty()) {
+        Some(image) => Image::Literal { name: image },
+        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node) },
+    };
+    let mut container = Container {
+        command: node.get("command").and_then(|n| command(n, "command", diags)),
+        entrypoint: node.get("entrypoint").and_then(|n| command(n, "entrypoint", diags)),
+        environment: environment(service),
+        memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)),
+        memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)),
+        cpu_shares: node.get("cpu_shares").and_then(|n| whole(n, "cpu_shares", 0, 10240, diags)),
+        working_dir: text(node, "working_dir", diags),
+        user: text(node, "user", diags),
+        privileged: match node.get("privileged") {
+            None => false,
+            Some(Node { value: Value::Bool(b), .. }) => *b,
+            Some(other) => {
+                diags.push(other.wrong_type("`privileged`", "true or false"));
+                false
+            }
+        },
+        ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
+        extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
+        health_check: node.get("healthcheck").and_then(|n| health_check(n, diags)),
+        port_mappings: port_mappings(
+            service,
+            balancer,
+            matches!(labels.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _))),
+            diags,
+        ),
+    };
+    if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
+        container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
+    }
+    let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
+    let number = |key: &str| match labels.balancer.get(key) {
+        Some((LabelValue::Number(n), _)) => Some(*n),
+        _ => None,
+    };
+    let replicas =
+        node.get("deploy").and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let workload = Workload {
+        service: name.to_string(),
+        task_definition_id: names::task_definition(name),
+        service_id: names::ecs_service(name),
+        arn_output: names::service_arn_output(name),
+        image,
+        desired_count: number("convox.scale").or(replicas).unwrap_or(1),
+        minimum_healthy_percent: number("convox.deployment.minimum").unwrap_or(50),
+        maximum_percent: number("convox.deployment.maximum").unwrap_or(200),
+        balancer: balancer.map(|b| BalancerTarget {
+            logical_id: b.logical_id.clone(),
+            container_port: tcp
+                .iter()
+                .find(|m| m.balancer_port() == b.health_check.listener_port)
+                .map_or(b.listeners[0].container_port, |m| m.target),
+        }),
+        container,
+    };
+    (workload, links)
+}
+
+fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
+    for (key, _) in node.as_map().unwrap_or_default() {
+        if TRANSLATED.contains(&key.name.as_str()) || key.name.starts_with("x-") {
+            continue;
+        }
+        diags.push(
+            Diagnostic::warning(Code::UntranslatedKey, key.span, format!("`{}` is not translated to ECS and is ignored", key.name))
+                .with_label("ignored")
+                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, ports and labels"),
+        );
+    }
+    if let Some(deploy) = node.get("deploy").and_then(Node::as_map) {
+        for (key, _) in deploy.iter().filter(|(k, _)| k.name != "replicas") {
+            diags.push(
+                Diagnostic::warning(
+                    Code::UntranslatedKey,
+                    key.span,
+                    format!("`deploy.{}` is not translated to ECS and is ignored", key.name),
+                )
+                .with_label("ignored")
+                .with_help("of `deploy:`, only `replicas` is translated (to the desired count)"),
+            );
+        }
+    }
+}
+
+fn build_context(node: &Node) -> Option<String> {
+    let build = node.get("build")?;
+    build.scalar_text().or_else(|| build.get("context").and_then(Node::scalar_text)).filter(|s| !s.is_empty())
+}
+
+fn environment(service: &Service) -> Vec<EnvEntry> {
+    let mut entries: Vec<EnvEntry> = service
+        .environment
+        .iter()
+        .map(|(name, var)| EnvEntry {
+            name: name.clone(),
+            value: match &var.value {
+                EnvValue::Literal(value) => EnvSource::Literal { value: value.clone() },
+                EnvValue::FromEnvironment => {
+                    EnvSource::Parameter { parameter: names::env_parameter(&service.name.value, name) }
+                }
+            },
+        })
+        .collect();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    entries
+}
+
+fn container_error(node: &Node, message: String, help: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(Code::ContainerValue, node.span, message).with_label("invalid value").with_help(help)
+}
+
+/// `command:` / `entrypoint:` as a list, or a string split as a POSIX shell splits words.
+fn command(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+    match &node.value {
+        Value::Null | Value::Invalid => None,
+        Value::Seq(items) => {
+            let words: Option<Vec<String>> = items.iter().map(Node::scalar_text).collect();
+            if words.is_none() {
+                diags.push(node.wrong_type(&format!("`{key}`"), "a string or a list of strings"));
+            }
+            words
+        }
+        Value::Str(t) => match shell_words(&t.text) {
+            Ok(words) => Some(words),
+            Err(message) => {
+                diags.push(container_error(
+                    node,
+                    format!("`{key}`: {message}"),
+                    "close the quote, or write the command as a list",
+                ));
+                None
+            }
+        },
+        _ => {
+            diags.push(node.wrong_type(&format!("`{key}`"), "a string or a list of strings"));
+            None
+        }
+    }
+}
+
+/// Splits a command line into words: white space separates, quotes group, `\` escapes.
+pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => w.push(c),
+                        None => return Err("unclosed single quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => w.push(c),
+                            Some(c) => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                            None => return Err("unclosed double quote".into()),
+                        },
+                        Some(c) => w.push(c),
+                        None => return Err("unclosed double quote".into()),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Ok(words)
+}
+
+/// A memory size as Docker reads it (`512m`, `1.5g`, `1073741824`), in whole MiB (rounded up).
+fn memory(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<u32> {
+    let bytes = match &node.value {
+        Value::Invalid => return None,
+        Value::Int(i) if *i >= 0 => Ok(*i as f64),
+        Value::Str(t) => parse_bytes(&t.text).ok_or(t.text.clone()),
+        other => Err(node.scalar_text().unwrap_or_else(|| format!("{other:?}"))),
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(text) => {
+            diags.push(container_error(
+                node,
+                format!("`{key}` is `{text}`, not a memory size"),
+                "write a number with a unit b, k, m or g, e.g. `512m` or `1g`",
+            ));
+            return None;
+        }
+    };
+    let mib = (bytes / (1024.0 * 1024.0)).ceil();
+    if mib < 6.0 {
+        let hint = match &node.value {
+            Value::Int(i) => format!("; `{i}` is bytes — did you mean `{i}m`?"),
+            _ => String::new(),
+        };
+        diags.push(container_error(
+            node,
+            format!("`{key}` is below the 6 MiB a container needs"),
+            format!("give at least `6m`{hint}"),
+        ));
+        return None;
+    }
+    if mib > f64::from(u32::MAX) {
+        diags.push(container_error(
+            node,
+            format!("`{key}` is larger than any instance"),
+            "give the size in m or g, e.g. `4g`",
+        ));
+        return None;
+    }
+    Some(mib as u32)
+}
+
+fn parse_bytes(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let unit = unit.strip_suffix('b').unwrap_or(&unit);
+    let unit = unit.strip_suffix('i').unwrap_or(unit);
+    let factor = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024.0 * 1024.0,
+        "g" => 1024.0 * 1024.0 * 1024.0,
+        "t" => 1024.0_f64.powi(4),
+        _ => return None,
+    };
+    Some(number * factor)
+}
+
+fn whole(node: &Node, key: &str, min: i64, max: i64, diags: &mut Diagnostics) -> Option<u32> {
+    let value = match &node.value {
+        Value::Int(i) => Some(*i),
+        Value::Str(t) => t.text.trim().parse::<i64>().ok(),
+        Value::Invalid => return None,
+        _ => None,
+    };
+    match value {
+        Some(v) if (min..=max).contains(&v) => Some(v as u32),
+        _ => {
+            diags.push(container_error(
+                node,
+                format!(
+                    "`{key}` must be a whole number from {min} to {max}, not `{}`",
+                    node.scalar_text().unwrap_or_default()
+                ),
+                format!("use a whole number from {min} to {max}"),
+            ));
+            None
+        }
+    }
+}
+
+fn text(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<String> {
+    let value = node.get(key)?;
+    match &value.value {
+        Value::Str(_) | Value::Int(_) => value.scalar_text(),
+        Value::Null | Value::Invalid => None,
+        _ => {
+            diags.push(value.wrong_type(&format!("`{key}`"), "a string"));
+            None
+        }
+    }
+}
+
+/// The names Docker (and so ECS) accepts in `ulimits`.
+const ULIMITS: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+fn ulimits(node: &Node, diags: &mut Diagnostics) -> Vec<Ulimit> {
+    let Some(entries) = node.as_map() else {
+        diags.push(node.wrong_type("`ulimits`", "a mapping such as `nofile: {soft: 20000, hard: 40000}`"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        if !ULIMITS.contains(&key.name.as_str()) {
+            let help = match super::labels::nearest(&key.name, ULIMITS) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("ulimits are {}", ULIMITS.join(", ")),
+            };
+            diags.push(
+                Diagnostic::error(Code::ContainerValue, key.span, format!("unknown ulimit `{}`", key.name))
+                    .with_help(help),
+            );
+            continue;
+        }
+        let limit = |n: &Node| match &n.value {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        };
+        let (soft, hard) = match &value.value {
+            Value::Int(i) => (Some(*i), Some(*i)),
+            Value::Map(_) => (value.get("soft").and_then(limit), value.get("hard").and_then(limit)),
+            _ => (None, None),
+        };
+        match (soft, hard) {
+            (Some(soft), Some(hard)) if soft <= hard => out.push(Ulimit { name: key.name.clone(), soft, hard }),
+            (Some(_), Some(_)) => diags.push(container_error(
+                value,
+                format!("ulimit `{}`: soft limit above hard limit", key.name),
+                "make `soft` at most `hard`",
+            )),
+            _ => diags.push(container_error(
+                value,
+                format!("ulimit `{}` needs a number, or `soft:` and `hard:` numbers", key.name),
+                format!("e.g. `{}: {{soft: 20000, hard: 40000}}`", key.name),
+            )),
+        }
+    }
+    out
+}
+
+fn extra_hosts(node: &Node, diags: &mut Diagnostics) -> Vec<ExtraHost> {
+    let mut pairs: Vec<(String, String, &Node)> = Vec::new();
+    match &node.value {
+        Value::Seq(items) => {
+            for item in items {
+                let Some(text) = item.scalar_text() else {
+                    diags.push(item.wrong_type("an `extra_hosts` entry", "a string `host:ip`"));
+                    continue;
+                };
+                // `host:ip` (the IP may be IPv6 and contain colons) or `host=ip`.
+                match text.split_once('=').or_else(|| text.split_once(':')) {
+                    Some((host, ip)) => pairs.push((host.to_string(), ip.trim_matches(['[', ']']).to_string(), item)),
+                    None => diags.push(container_error(
+                        item,
+                        format!("`{text}` is not `host:ip`"),
+                        "write e.g. `somehost:162.242.195.82`",
+                    )),
+                }
+            }
+        }
+        Value::Map(entries) => {
+            pairs.extend(entries.iter().map(|(k, v)| (k.name.clone(), v.scalar_text().unwrap_or_default(), v)));
+        }
+        Value::Null | Value::Invalid => {}
+        _ => diags.push(node.wrong_type("`extra_hosts`", "a list of `host:ip` strings or a mapping")),
+    }
+    pairs
+        .into_iter()
+        .filter_map(|(hostname, ip, at)| {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                diags.push(container_error(
+                    at,
+                    format!("`{ip}` is not an IP address (extra host `{hostname}`)"),
+                    "give a numeric IPv4 or IPv6 address",
+                ));
+                return None;
+            }
+            Some(ExtraHost { hostname, ip })
+        })
+        .collect()
+}
+
+fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<PendingLink> {
+    let Value::Seq(items) = &node.value else {
+        if !matches!(node.value, Value::Null | Value::Invalid) {
+            diags.push(node.wrong_type("`links`", "a list of service names"));
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(text) = item.scalar_text() else {
+            diags.push(item.wrong_type("a link", "a service name, or `service:alias`"));
+            continue;
+        };
+        let (target, alias) = text.split_once(':').unwrap_or((&text, &text));
+        if !service_names.contains(&target) {
+            let help = match super::labels::nearest(target, service_names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the services are {}", service_names.join(", ")),
+            };
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownLink,
+                    item.span,
+                    format!("`links` names `{target}`, which is not a service of this project"),
+                )
+                .with_label("no such service")
+                .with_help(help),
+            );
+            continue;
+        }
+        let prefix: String =
+            alias.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+        out.push(PendingLink { target: target.to_string(), prefix, span: item.span });
+    }
+    out
+}
+
+/// Turns links into `<ALIAS>_HOST`, `_PORT` and `_URL` variables pointing at the linked
+/// service's balancer, as Convox did: ECS links only join containers of one task, and each
+/// compose service is a task of its own.
+pub(super) fn resolve_links(
+    workload: &mut Workload,
+    links: Vec<PendingLink>,
+    balancers: &[Balancer],
+    diags: &mut Diagnostics,
+) {
+    for link in links {
+        let Some(b) = balancers.iter().find(|b| b.service == link.target) else {
+            diags.push(
+                Diagnostic::warning(
+                    Code::UnknownLink,
+                    link.span,
+                    format!("`{}` has no load balancer, so the link gives no address", link.target),
+                )
+                .with_help(format!(
+                    "map a port on `{}` (e.g. an internal port such as `5432`) so that it gets a balancer",
+                    link.target
+                )),
+            );
+            continue;
+        };
+        let listener = &b.listeners[0];
+        let scheme = format!("{:?}", listener.protocol).to_ascii_lowercase();
+        let entries = [
+            ("HOST", EnvSource::BalancerHost { balancer: b.logical_id.clone() }),
+            ("PORT", EnvSource::Literal { value: listener.balancer_port.to_string() }),
+            ("URL", EnvSource::BalancerUrl { balancer: b.logical_id.clone(), scheme, port: listener.balancer_port }),
+        ];
+        for (suffix, value) in entries {
+            let name = format!("{}_{suffix}", link.prefix);
+            // A variable the manifest sets itself wins over the generated one.
+            if !workload.container.environment.iter().any(|e| e.name == name) {
+                workload.container.environment.push(EnvEntry { name, value });
+            }
+        }
+    }
+    workload.container.environment.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+fn health_check(node: &Node, diags: &mut Diagnostics) -> Option<ContainerHealthCheck> {
+    if node.get("disable").is_some_and(|d| d.value == Value::Bool(true)) {
+        return None;
+    }
+    let test = node.get("test")?;
+    let command = match &test.value {
+        Value::Str(t) => vec!["CMD-SHELL".to_string(), t.text.clone()],
+        Value::Seq(items) => {
+            let words: Vec<String> = items.iter().filter_map(Node::scalar_text).collect();
+            match words.first().map(String::as_str) {
+                Some("NONE") => return None,
+                Some("CMD" | "CMD-SHELL") if words.len() > 1 => words,
+                _ => {
+                    diags.push(container_error(
+                        test,
+                        "`healthcheck.test` must start with CMD or CMD-SHELL".into(),
+                        "e.g. `[\"CMD\", \"curl\", \"-f\", \"http://localhost/\"]`",
+                    ));
+                    return None;
+                }
+            }
+        }
+        _ => {
+            diags.push(test.wrong_type("`healthcheck.test`", "a string or a list"));
+            return None;
+        }
+    };
+    let seconds = |key: &str, default: u32, min: u32, max: u32, diags: &mut Diagnostics| -> u32 {
+        let Some(n) = node.get(key) else { return default };
+        let parsed = match &n.value {
+            Value::Str(t) => parse_duration(&t.text),
+            _ => None,
+        };
+        match parsed {
+            Some(s) if (f64::from(min)..=f64::from(max)).contains(&s.ceil()) => s.ceil() as u32,
+            Some(_) => {
+                diags.push(container_error(
+                    n,
+                    format!("`healthcheck.{key}` must be from {min}s to {max}s on ECS"),
+                    format!("use a duration from {min}s to {max}s"),
+                ));
+                default
+            }
+            None => {
+                diags.push(container_error(
+                    n,
+                    format!("`healthcheck.{key}` is `{}`, not a duration", n.scalar_text().unwrap_or_default()),
+                    "write a duration such as `30s` or `1m30s`",
+                ));
+                default
+            }
+        }
+    };
+    let interval = seconds("interval", 30, 5, 300, diags);
+    let timeout = seconds("timeout", 5, 2, 60, diags);
+    let start_period = seconds("start_period", 0, 0, 300, diags);
+    let retries = node.get("retries").and_then(|n| whole(n, "healthcheck.retries", 1, 10, diags)).unwrap_or(3);
+    Some(ContainerHealthCheck { command, interval, timeout, retries, start_period })
+}
+
+/// A Go duration (`1m30s`, `500ms`, `2h`) in seconds.
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += number * factor;
+        rest = &rest[unit_len..];
+    }
+    Some(total)
+}
+
+fn port_mappings(
+    service: &Service,
+    balancer: Option<&Balancer>,
+    labels_disable_balancer: bool,
+    diags: &mut Diagnostics,
+) -> Vec<PortMap> {
+    let mut out: Vec<PortMap> = Vec::new();
+    if let Some(b) = balancer {
+        out.extend(b.listeners.iter().map(|l| PortMap {
+            container_port: l.container_port,
+            host_port: HostPort::Parameter { parameter: l.instance_port.parameter.clone() },
+            protocol: "tcp".into(),
+        }));
+    }
+    for m in &service.ports {
+        let plain = match m.transport {
+            Transport::Udp => true,
+            Transport::Tcp => balancer.is_none(),
+            Transport::Sctp => {
+                // A balanced service gets an error for SCTP already.
+                if labels_disable_balancer {
+                    diags.push(
+                        Diagnostic::warning(
+                            Code::UntranslatedKey,
+                            m.span,
+                            "ECS cannot map SCTP ports; this one is ignored",
+                        )
+                        .with_help("remove the port, or map it as TCP or UDP"),
+                    );
+                }
+                false
+            }
+        };
+        if plain {
+            let map = PortMap {
+                container_port: m.target,
+                host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
+                protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
+            };
+            if !out.contains(&map) {
+                out.push(map);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_split_like_a_shell() {
+        assert_eq!(shell_words("bin/web --port 3000").unwrap(), ["bin/web", "--port", "3000"]);
+        assert_eq!(
+            shell_words(r#"sh -c 'echo "hi there"' x\ y "a\"b""#).unwrap(),
+            ["sh", "-c", "echo \"hi there\"", "x y", "a\"b"]
+        );
+        assert_eq!(shell_words("  ").unwrap(), Vec::<String>::new());
+        assert_eq!(shell_words("''").unwrap(), [""]);
+        assert!(shell_words("echo 'open").is_err());
+        assert!(shell_words("echo \"open").is_err());
+    }
+
+    #[test]
+    fn memory_sizes_read_as_docker_reads_them() {
+        assert_eq!(parse_bytes("512m"), Some(512.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("1g"), Some(1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("1.5GB"), Some(1.5 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("64MiB"), Some(64.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("1024"), Some(1024.0));
+        assert_eq!(parse_bytes("512q"), None);
+        assert_eq!(parse_bytes("m"), None);
+        assert_eq!(parse_bytes(""), None);
+    }
+
+    #[test]
+    fn durations_read_as_go_reads_them() {
+        assert_eq!(parse_duration("30s"), Some(30.0));
+        assert_eq!(parse_duration("1m30s"), Some(90.0));
+        assert_eq!(parse_duration("1h"), Some(3600.0));
+        assert_eq!(parse_duration("1500ms"), Some(1.5));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("10x"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

@@ -1,0 +1,176 @@
+//! `compose-cfn certs …` end to end: exit codes, files written, what reaches stdout and stderr.
+
+#[path = "certs/support.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use support::fixture_path;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_compose-cfn")).args(args).output().expect("run compose-cfn")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fx(name: &str) -> String {
+    fixture_path(name).display().to_string()
+}
+
+#[test]
+fn inspect_exits_0_when_every_check_passes() {
+    let out = run(&[
+        "certs",
+        "inspect",
+        &fx("chain-leaf.pem"),
+        "--chain",
+        &fx("chain-bundle.pem"),
+        "--key",
+        &fx("chain-leaf-TEST-ONLY.key"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Private key  matches"), "{stdout}");
+    assert!(stdout.contains("Expires      in "), "relative expiry: {stdout}");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn inspect_exits_1_on_a_failed_check_with_a_rustc_style_message() {
+    let der = fx("rsa.der");
+    let out = run(&["certs", "inspect", &der]);
+    assert_eq!(code(&out), 1);
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with(&format!("error: {der} is binary DER, not PEM text")), "{stderr}");
+    assert!(stderr.contains(&format!("\n  --> {der}\n")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("  = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inspect_exits_2_for_an_unreadable_file_or_bad_usage() {
+    let out = run(&["certs", "inspect", "/nonexistent/site.pem"]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).starts_with("error: cannot read /nonexistent/site.pem"));
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", "/nonexistent/site.key"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(code(&run(&["certs", "inspect"])), 2);
+    assert_eq!(code(&run(&["certs", "inspect", &fx("rsa.pem"), "--format", "yaml"])), 2);
+}
+
+#[test]
+fn inspect_json_is_one_object_on_stdout() {
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("ec-sec1-TEST-ONLY.key"), "--format", "json"]);
+    assert_eq!(code(&out), 1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["key_matches"], false);
+    assert_eq!(json["certificate"]["dns_names"][1], "www.rsa.example.test");
+    assert_eq!(json["diagnostics"][0]["severity"], "error");
+    assert!(out.stderr.is_empty());
+
+    let out = run(&["certs", "inspect", "/nonexistent.pem", "--format", "json"]);
+    assert_eq!(code(&out), 2);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["diagnostics"][0]["file"], "/nonexistent.pem");
+}
+
+fn self_signed(dir: &Path, extra: &[&str]) -> Output {
+    let cert = dir.join("site.pem").display().to_string();
+    let key = dir.join("site.key").display().to_string();
+    let mut args = vec!["certs", "self-signed", "example.org", "www.example.org"];
+    args.extend(["--cert-out", &cert, "--key-out", &key]);
+    args.extend(extra);
+    run(&args)
+}
+
+#[test]
+fn self_signed_writes_a_cert_and_a_private_key_that_inspect_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = self_signed(dir.path(), &["--days", "90"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Key type     RSA 2048"), "{stdout}");
+    assert!(!stdout.contains("PRIVATE KEY") && out.stderr.is_empty(), "the key is never printed");
+    let (cert, key) = (dir.path().join("site.pem"), dir.path().join("site.key"));
+    assert!(std::fs::read_to_string(&key).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "key mode {mode:o}");
+    }
+    let out = run(&["certs", "inspect", &cert.display().to_string(), "--key", &key.display().to_string()]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Expires      in 2 months"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn self_signed_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("site.key");
+    std::fs::write(&key, "precious").unwrap();
+    let out = self_signed(dir.path(), &[]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("already exists"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), "precious");
+    assert!(!dir.path().join("site.pem").exists(), "nothing written when refusing");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = self_signed(dir.path(), &["--force", "--ecdsa"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ECDSA P-256"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "a replaced key does not keep the old file's mode");
+    }
+}
+
+#[test]
+fn self_signed_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = dir.path().join("both.pem").display().to_string();
+    let out = run(&["certs", "self-signed", "a.example", "--cert-out", &same, "--key-out", &same]);
+    assert_eq!(code(&out), 2);
+    let out = run(&[
+        "certs",
+        "self-signed",
+        "not a domain",
+        "--cert-out",
+        &dir.path().join("c").display().to_string(),
+        "--key-out",
+        &dir.path().join("k").display().to_string(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("is not a valid domain name"));
+    let out = self_signed(dir.path(), &["--days", "0"]);
+    assert_eq!(code(&out), 2);
+    assert!(!dir.path().join("site.key").exists());
+}
+
+#[test]
+fn self_signed_json_reports_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = self_signed(dir.path(), &["--format", "json", "--ecdsa"]);
+    assert_eq!(code(&out), 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["certificate"]["public_key"]["type"]["curve"], "P-256");
+    assert!(!text(&out.stdout).contains("PRIVATE KEY"));
+}
