@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod interpret;
 pub mod load;
 pub mod render;
+pub mod review;
 pub mod source;
 
 pub use compile::{Compilation, CompileOptions, compile};

@@ -3,15 +3,16 @@
 use super::{Format, report};
 use clap::Args;
 use compose_cfn::interpret::CertificateBinding;
-use compose_cfn::load::{self, Environment};
-use compose_cfn::{CompileOptions, compile};
+use compose_cfn::load::{self, Environment, Input};
+use compose_cfn::{Compilation, CompileOptions, compile};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments of `compile`.
+/// The manifest to compile: files, or the default ones of the current directory, and the
+/// options that shape the compilation (shared by `compile` and `plan`).
 #[derive(Debug, Args)]
-pub struct CompileArgs {
+pub struct ManifestArgs {
     /// Compose files, merged in order [default: docker-compose.yml (or compose.yaml, …) in the
     /// current directory, plus docker-compose.override.yml beside it]
     #[arg(value_name = "FILE")]
@@ -19,26 +20,40 @@ pub struct CompileArgs {
     /// A compose file (may be repeated; read after the positional files)
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     more_files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: CompileFlags,
+}
+
+/// Options of a compilation besides its files (shared by `compile`, `plan` and `diff`).
+#[derive(Clone, Debug, Args)]
+pub struct CompileFlags {
     /// App name for tags and descriptions [default: the file's `name:`, else the first file's directory name]
     #[arg(long)]
     app: Option<String>,
-    /// Write the template here instead of stdout (only when compilation succeeds)
-    #[arg(short, long, value_name = "OUT")]
-    output: Option<PathBuf>,
     /// Bind a certificate ARN to an https/tls listener, e.g. web:443=arn:aws:acm:…
     #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN")]
     certificates: Vec<CertificateBinding>,
     /// Enable services of this profile (may be repeated; also read from COMPOSE_PROFILES)
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
+}
+
+/// Arguments of `compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Write the template here instead of stdout (only when compilation succeeds)
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
 
-impl CompileArgs {
-    /// Compiles and writes the template; diagnostics go to stderr.
-    pub fn run(self) -> ExitCode {
+impl ManifestArgs {
+    /// Finds and reads the files, then compiles them; `Err` holds the exit code of a usage error.
+    pub fn compile(self) -> Result<Compilation, ExitCode> {
         let mut paths: Vec<PathBuf> = self.files.into_iter().chain(self.more_files).collect();
         if paths.is_empty() {
             match load::discover(Path::new(".")) {
@@ -47,17 +62,14 @@ impl CompileArgs {
                         found.into_iter().map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)).collect()
                 }
                 None => {
-                    return report::usage_error(&format!(
+                    return Err(report::usage_error(&format!(
                         "no compose file given, and none of {} in the current directory",
                         load::DEFAULT_FILES.join(", ")
-                    ));
+                    )));
                 }
             }
         }
-        let inputs = match load::read_inputs(&paths) {
-            Ok(inputs) => inputs,
-            Err(e) => return report::usage_error(&e.to_string()),
-        };
+        let inputs = load::read_inputs(&paths).map_err(|e| report::usage_error(&e.to_string()))?;
         // `docker-compose.yml` has the parent "", which names no directory.
         let dir = paths[0]
             .parent()
@@ -65,17 +77,30 @@ impl CompileArgs {
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let dotenv = std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default();
         let env = Environment::with_dotenv(std::env::vars(), dotenv);
-        let mut profiles = self.profiles;
+        Ok(self.options.compile(inputs, &env, directory_name(&dir)))
+    }
+}
+
+impl CompileFlags {
+    /// Compiles `inputs` with these options; `fallback_app` names the app when nothing else does.
+    pub fn compile(&self, inputs: Vec<Input>, env: &Environment, fallback_app: String) -> Compilation {
+        let mut profiles = self.profiles.clone();
         if let Some(p) = env.get("COMPOSE_PROFILES") {
             profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
         }
-        let options = CompileOptions {
-            app: self.app,
-            fallback_app: directory_name(&dir),
-            profiles,
-            certificates: self.certificates,
+        let options =
+            CompileOptions { app: self.app.clone(), fallback_app, profiles, certificates: self.certificates.clone() };
+        compile(inputs, env, &options)
+    }
+}
+
+impl CompileArgs {
+    /// Compiles and writes the template; diagnostics go to stderr.
+    pub fn run(self) -> ExitCode {
+        let result = match self.manifest.compile() {
+            Ok(result) => result,
+            Err(code) => return code,
         };
-        let result = compile(inputs, &env, &options);
         report::diagnostics(&result.diagnostics, &result.sources, self.format, "compile");
         let Some(template) = result.template else {
             return ExitCode::from(1);
@@ -98,7 +123,7 @@ impl CompileArgs {
 }
 
 /// The name of the directory holding the first file, as the default app name.
-fn directory_name(dir: &Path) -> String {
+pub fn directory_name(dir: &Path) -> String {
     std::fs::canonicalize(dir)
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))

@@ -2,7 +2,12 @@
 
 mod certs;
 mod compile;
+mod completions;
+mod diff;
+mod explain;
+mod plan;
 mod report;
+mod schema;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -22,6 +27,18 @@ enum Command {
     /// Inspect and generate TLS certificates, offline.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
+    /// Show the load balancers a manifest asks for: one row per listener.
+    Plan(plan::PlanArgs),
+    /// Show what changes on the load balancers between two manifests or templates (exit 1 if anything does).
+    Diff(diff::DiffArgs),
+    /// Explain a label (convox.port.443.protocol) or a diagnostic code (unknown-protocol).
+    Explain(explain::ExplainArgs),
+    /// Print the JSON Schema of compose files with Convox labels (for editors), or of plan/diff JSON.
+    Schema(schema::SchemaArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page, or write all pages into a directory.
+    Man(completions::ManArgs),
 }
 
 /// How diagnostics are printed.
@@ -39,6 +56,12 @@ impl Cli {
         match self.command {
             Command::Compile(args) => args.run(),
             Command::Certs(cmd) => cmd.run(),
+            Command::Plan(args) => args.run(),
+            Command::Diff(args) => args.run(),
+            Command::Explain(args) => args.run(),
+            Command::Schema(args) => args.run(),
+            Command::Completions(args) => args.run(),
+            Command::Man(args) => args.run(),
         }
     }
 }

@@ -1,0 +1,64 @@
+//! `compose-cfn completions SHELL` and `compose-cfn man`: generated from the command-line
+//! definition itself, so they list exactly the commands and options there are.
+
+use super::Cli;
+use super::plan::write_stdout;
+use super::report;
+use clap::{Args, CommandFactory};
+use clap_complete::Shell;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    shell: Shell,
+}
+
+impl CompletionsArgs {
+    /// Prints the completion script.
+    pub fn run(self) -> ExitCode {
+        let mut out = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "compose-cfn", &mut out);
+        write_stdout(&String::from_utf8_lossy(&out))
+    }
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write compose-cfn.1 and one page per subcommand (compose-cfn-plan.1, …) into DIR
+    /// instead of printing compose-cfn.1, e.g. `--out-dir target/man`
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+}
+
+impl ManArgs {
+    /// Renders the man page(s) with clap_mangen.
+    pub fn run(self) -> ExitCode {
+        let command = Cli::command();
+        let Some(dir) = self.out_dir else {
+            return write_stdout(&render(&command));
+        };
+        let mut pages = vec![("compose-cfn.1".to_string(), render(&command))];
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = format!("compose-cfn-{}", sub.get_name());
+            pages.push((format!("{name}.1"), render(&sub.clone().display_name(name.clone()).bin_name(name))));
+        }
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| pages.iter().try_for_each(|(file, text)| std::fs::write(dir.join(file), text)));
+        match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report::usage_error(&format!("cannot write man pages to `{}`: {e}", dir.display())),
+        }
+    }
+}
+
+/// One page in roff.
+fn render(command: &clap::Command) -> String {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out).expect("writing to memory");
+    String::from_utf8(out).expect("roff is UTF-8")
+}

@@ -1,0 +1,122 @@
+//! `compose-cfn diff OLD NEW`: what changes on the load balancers between two manifests or
+//! templates, each read from a file or from git (`git:REV:PATH`, no checkout).
+
+use super::compile::{CompileFlags, directory_name};
+use super::plan::{ReviewFormat, write_stdout};
+use super::report;
+use clap::Args;
+use compose_cfn::load::{self, Environment, Input};
+use compose_cfn::review::{self, StackView, view};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: a compose file, a compiled template (JSON), or git:REV:PATH (PATH from the
+    /// repository's root, or ./PATH from the current directory)
+    #[arg(value_name = "OLD")]
+    old: String,
+    /// The new side, in the same forms
+    #[arg(value_name = "NEW")]
+    new: String,
+    #[command(flatten)]
+    options: CompileFlags,
+    /// How the changes are printed
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    format: ReviewFormat,
+}
+
+impl DiffArgs {
+    /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
+    pub fn run(self) -> ExitCode {
+        let old = match self.side(&self.old) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let new = match self.side(&self.new) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let diff = review::diff(&old, &new, &self.old, &self.new);
+        match write_stdout(&self.format.report().diff(&diff)) {
+            code if code != ExitCode::SUCCESS => code,
+            _ if diff.is_empty() => ExitCode::SUCCESS,
+            _ => ExitCode::from(1),
+        }
+    }
+
+    /// Reads one side and turns it into a template view; compose files are compiled.
+    fn side(&self, spec: &str) -> Result<StackView, ExitCode> {
+        let (bytes, dir, dotenv) = match spec.strip_prefix("git:") {
+            Some(rest) => {
+                let (rev, path) = rest.split_once(':').ok_or_else(|| {
+                    report::usage_error(&format!("`{spec}`: expected git:REV:PATH, e.g. git:main:docker-compose.yml"))
+                })?;
+                let bytes = git_show(rev, path).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")))?;
+                (bytes, git_directory(path), false)
+            }
+            None => {
+                let path = PathBuf::from(spec);
+                let mut inputs =
+                    load::read_inputs(std::slice::from_ref(&path)).map_err(|e| report::usage_error(&e.to_string()))?;
+                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+                (inputs.remove(0).bytes, dir, true)
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if view::is_template(&text) {
+            return StackView::parse(&text).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")));
+        }
+        // A compose file from git is interpolated with the current environment only: its
+        // `.env` would be the working tree's, not the revision's.
+        let dotenv = if dotenv {
+            std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let env = Environment::with_dotenv(std::env::vars(), dotenv);
+        let inputs = vec![Input { path: spec.to_string(), bytes }];
+        let result = self.options.compile(inputs, &env, directory_name(&dir));
+        if result.diagnostics.has_errors() {
+            report::diagnostics(
+                &result.diagnostics,
+                &result.sources,
+                self.format.diagnostics(),
+                &format!("compile `{spec}`"),
+            );
+            return Err(ExitCode::from(2));
+        }
+        Ok(review::view_of(&result).expect("no error, so a template"))
+    }
+}
+
+/// `git show REV:PATH`: the file as committed, without touching the working tree.
+fn git_show(rev: &str, path: &str) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .args(["show", &format!("{rev}:{path}")])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(format!("git show failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// The working-tree directory a repository path lives in, so that a file read from git gets
+/// the same default app name as the same file checked out.
+fn git_directory(path: &str) -> PathBuf {
+    let relative = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty());
+    if path.starts_with("./") || path.starts_with("../") {
+        return relative.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    }
+    let top = Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .unwrap_or_else(|| PathBuf::from("."));
+    relative.map_or(top.clone(), |r| top.join(r))
+}

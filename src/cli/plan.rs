@@ -1,0 +1,71 @@
+//! `compose-cfn plan`: the interpreted manifest as one table of listeners, for review.
+
+use super::compile::ManifestArgs;
+use super::{Format, report};
+use clap::{Args, ValueEnum};
+use compose_cfn::review::report::{Human, Json, Markdown, Report};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// How `plan` and `diff` print their result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// Aligned text for a terminal.
+    Human,
+    /// JSON (its schema: `compose-cfn schema --plan` or `--diff`).
+    Json,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
+}
+
+impl ReviewFormat {
+    /// The report type of this format.
+    pub fn report(self) -> Box<dyn Report> {
+        match self {
+            ReviewFormat::Human => Box::new(Human),
+            ReviewFormat::Json => Box::new(Json),
+            ReviewFormat::Markdown => Box::new(Markdown),
+        }
+    }
+
+    /// How diagnostics go with this format: JSON lines next to JSON, else for people.
+    pub fn diagnostics(self) -> Format {
+        if self == ReviewFormat::Json { Format::Json } else { Format::Human }
+    }
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// How the plan is printed
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    format: ReviewFormat,
+}
+
+impl PlanArgs {
+    /// Compiles the manifest and prints its plan; exit 1 when the manifest has an error.
+    pub fn run(self) -> ExitCode {
+        let format = self.format;
+        let result = match self.manifest.compile() {
+            Ok(result) => result,
+            Err(code) => return code,
+        };
+        report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "plan");
+        // A plan with errors would show listeners that will never exist.
+        let (false, Some(plan)) = (result.diagnostics.has_errors(), result.plan) else {
+            return ExitCode::from(1);
+        };
+        write_stdout(&format.report().plan(&plan))
+    }
+}
+
+/// Writes a result to stdout (colour stripped where it does not belong); exit 2 if that fails.
+pub fn write_stdout(text: &str) -> ExitCode {
+    let mut out = anstream::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(2),
+    }
+}

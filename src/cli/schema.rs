@@ -1,0 +1,34 @@
+//! `compose-cfn schema`: JSON Schemas — for compose files (editors), plans and diffs (scripts).
+
+use super::plan::write_stdout;
+use clap::Args;
+use compose_cfn::interpret::Plan;
+use compose_cfn::review::{Diff, schema};
+use std::process::ExitCode;
+
+/// Arguments of `schema`.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct SchemaArgs {
+    /// The schema of `plan --format json` instead
+    #[arg(long)]
+    plan: bool,
+    /// The schema of `diff --format json` instead
+    #[arg(long)]
+    diff: bool,
+}
+
+impl SchemaArgs {
+    /// Prints the chosen schema [default: compose files, draft-07, for yaml-language-server].
+    pub fn run(self) -> ExitCode {
+        let value = if self.plan {
+            serde_json::to_value(schemars::schema_for!(Plan))
+        } else if self.diff {
+            serde_json::to_value(schemars::schema_for!(Diff))
+        } else {
+            Ok(schema::compose_schema())
+        };
+        let text = serde_json::to_string_pretty(&value.expect("schemas serialise")).expect("JSON");
+        write_stdout(&(text + "\n"))
+    }
+}

@@ -1,0 +1,23 @@
+//! Review: what a pull request changes on the load balancers, in the terms a reviewer reads.
+//!
+//! [`table`] turns a plan into one row per listener; [`view`] reads any compiled template
+//! back into balancers and listeners; [`diff`] compares two of them by meaning and marks the
+//! risky changes; [`report`] prints plans and diffs for people, scripts and pull requests;
+//! [`explain`] and [`schema`] are generated from the interpreter's label table. No I/O here.
+
+pub mod diff;
+pub mod explain;
+pub mod report;
+pub mod schema;
+pub mod table;
+pub mod view;
+
+pub use diff::{Diff, diff};
+pub use view::StackView;
+
+use crate::compile::Compilation;
+
+/// The template of a compilation read for review, or `None` when it failed (its diagnostics say why).
+pub fn view_of(compilation: &Compilation) -> Option<StackView> {
+    compilation.template.as_deref().map(|t| StackView::parse(t).expect("compile produces a valid template"))
+}

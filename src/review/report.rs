@@ -1,0 +1,270 @@
+//! Reports of plans and diffs, one type per output format (as crate-ci/typos does): people
+//! read [`Human`], scripts read [`Json`], pull requests get [`Markdown`].
+
+use super::diff::{Action, Change, Diff, Subject};
+use super::table::{self, Row};
+use crate::interpret::Plan;
+
+/// One output format.
+pub trait Report {
+    /// The plan: a table of every listener.
+    fn plan(&self, plan: &Plan) -> String;
+    /// The changes between two templates.
+    fn diff(&self, diff: &Diff) -> String;
+}
+
+/// Aligned text for a terminal; warnings in yellow (the CLI strips colour where it does not belong).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Human;
+
+/// Pretty-printed JSON of the plan or the diff; their schemas come from `schema --plan`/`--diff`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Json;
+
+/// GitHub-flavoured Markdown, ready to post as a pull-request comment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Markdown;
+
+/// The first line of every Markdown diff: a CI job finds its earlier comment by it and edits
+/// that one instead of adding a new comment on every push.
+pub const MARKDOWN_MARKER: &str = "<!-- compose-cfn diff -->";
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn marker(action: Action) -> &'static str {
+    match action {
+        Action::Added => "+",
+        Action::Removed => "-",
+        Action::Changed => "~",
+        Action::Replaced => "-/+",
+    }
+}
+
+/// The section a change is listed under: the service for listeners and balancers.
+fn group(subject: &Subject) -> String {
+    match subject {
+        Subject::Listener { service, .. } | Subject::Balancer { service } => format!("service {service}"),
+        Subject::Resource { .. } => "resources".into(),
+        Subject::Parameter { .. } => "parameters".into(),
+        Subject::Output { .. } => "outputs".into(),
+        Subject::Template { .. } => "template".into(),
+    }
+}
+
+/// The subject within its section.
+fn name(subject: &Subject) -> String {
+    match subject {
+        Subject::Listener { port, .. } => format!("port {port}"),
+        Subject::Balancer { .. } => "balancer".into(),
+        Subject::Resource { logical_id, resource_type } => format!("{logical_id} ({resource_type})"),
+        Subject::Parameter { name } | Subject::Output { name } => name.clone(),
+        Subject::Template { key } => key.clone(),
+    }
+}
+
+/// What changed, in words: `protocol: HTTPS→HTTP → SSL→TCP`.
+fn what(c: &Change) -> String {
+    if let Subject::Resource { .. } = c.subject {
+        let props = c.new.clone().unwrap_or_default();
+        return match c.action {
+            Action::Changed => format!("updated in place: {props}"),
+            Action::Replaced if c.field.as_deref() == Some("Type") => {
+                format!("replaced: type {} → {}", c.old.as_deref().unwrap_or("?"), props)
+            }
+            Action::Replaced => format!("replaced: {props}"),
+            Action::Added => "added".into(),
+            Action::Removed => "removed".into(),
+        };
+    }
+    let action = match c.action {
+        Action::Added => "added",
+        Action::Removed => "removed",
+        Action::Changed => "changed",
+        Action::Replaced => "replaced",
+    };
+    match (&c.field, &c.old, &c.new) {
+        (Some(f), Some(a), Some(b)) => format!("{f}: {a} → {b}"),
+        (Some(f), None, Some(b)) => format!("{f} {action}: {b}"),
+        (Some(f), Some(a), None) => format!("{f} {action}: {a}"),
+        (Some(f), None, None) => format!("{f} {action}"),
+        (None, Some(a), Some(b)) => format!("{a} → {b}"),
+        (None, _, _) => action.to_string(),
+    }
+}
+
+fn summary(diff: &Diff) -> String {
+    if diff.is_empty() {
+        return "no changes".into();
+    }
+    let warnings = diff.warnings();
+    let mut s = plural(diff.changes.len(), "change");
+    if warnings > 0 {
+        s.push_str(&format!(", {}", plural(warnings, "warning")));
+    }
+    s
+}
+
+impl Report for Human {
+    fn plan(&self, plan: &Plan) -> String {
+        let rows = table::rows(plan);
+        if rows.is_empty() {
+            return format!("app {}: no load balancers\n", plan.app);
+        }
+        let mut lines: Vec<[String; 8]> = vec![table::HEADINGS.map(String::from)];
+        lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| if c.is_empty() { String::new() } else { c })));
+        let widths: Vec<usize> =
+            (0..8).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
+        let mut out = format!("app {}\n", plan.app);
+        for line in &lines {
+            let mut text = String::new();
+            for (i, cell) in line.iter().enumerate() {
+                text.push_str(cell);
+                if i + 1 < line.len() {
+                    text.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    fn diff(&self, diff: &Diff) -> String {
+        let mut out = format!("\x1b[1m--- {}\n+++ {}\x1b[0m\n", diff.old, diff.new);
+        let mut current = String::new();
+        for c in &diff.changes {
+            let g = group(&c.subject);
+            if g != current {
+                out.push_str(&format!("\n\x1b[1m{g}\x1b[0m\n"));
+                current = g;
+            }
+            let colour = match c.action {
+                Action::Added => "\x1b[32m",
+                Action::Removed | Action::Replaced => "\x1b[31m",
+                Action::Changed => "\x1b[36m",
+            };
+            out.push_str(&format!("  {colour}{:<3}\x1b[0m {}  {}\n", marker(c.action), name(&c.subject), what(c)));
+            if let Some(w) = &c.warning {
+                out.push_str(&format!("      \x1b[1;33mwarning\x1b[0m: {w}\n"));
+            }
+            if let Some(n) = &c.note {
+                out.push_str(&format!("      note: {n}\n"));
+            }
+        }
+        out.push_str(&format!("\n{}\n", summary(diff)));
+        out
+    }
+}
+
+impl Report for Json {
+    fn plan(&self, plan: &Plan) -> String {
+        serde_json::to_string_pretty(plan).expect("a plan serialises") + "\n"
+    }
+
+    fn diff(&self, diff: &Diff) -> String {
+        serde_json::to_string_pretty(diff).expect("a diff serialises") + "\n"
+    }
+}
+
+/// A table cell: `|` would end the cell and a newline the row.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Inline code, with a longer fence when the text holds a backtick.
+fn code(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let fence = if text.contains('`') { "``" } else { "`" };
+    cell(&format!("{fence}{text}{fence}"))
+}
+
+impl Report for Markdown {
+    fn plan(&self, plan: &Plan) -> String {
+        let rows = table::rows(plan);
+        let mut out = format!("#### Load balancers of `{}`\n\n", cell(&plan.app));
+        if rows.is_empty() {
+            out.push_str("No service has a load balancer.\n");
+            return out;
+        }
+        out.push_str(&format!("| {} |\n", table::HEADINGS.map(|h| h.to_lowercase()).join(" | ")));
+        out.push_str(&format!("|{}\n", "---|".repeat(8)));
+        for Row(cells) in rows {
+            let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+        out
+    }
+
+    fn diff(&self, diff: &Diff) -> String {
+        let mut out = format!("{MARKDOWN_MARKER}\n### Load balancer changes\n\n");
+        out.push_str(&format!("{} → {}: **{}**\n", code(&diff.old), code(&diff.new), summary(diff)));
+        if diff.is_empty() {
+            return out;
+        }
+        let warnings: Vec<&Change> = diff.changes.iter().filter(|c| c.warning.is_some()).collect();
+        if !warnings.is_empty() {
+            out.push_str("\n> [!WARNING]\n");
+            for c in warnings {
+                let subject = match &c.subject {
+                    Subject::Listener { service, port } => format!("{service}:{port}"),
+                    Subject::Balancer { service } => format!("{service} balancer"),
+                    other => name(other),
+                };
+                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+                out.push_str(&format!(
+                    "> - **{}**{}: {}\n",
+                    cell(&subject),
+                    cell(&field),
+                    cell(c.warning.as_deref().unwrap_or_default())
+                ));
+            }
+        }
+        let (balanced, other): (Vec<&Change>, Vec<&Change>) =
+            diff.changes.iter().partition(|c| matches!(c.subject, Subject::Listener { .. } | Subject::Balancer { .. }));
+        if !balanced.is_empty() {
+            out.push_str("\n| | service | listener | what | before | after | note |\n|---|---|---|---|---|---|---|\n");
+            for c in balanced {
+                let (service, listener) = match &c.subject {
+                    Subject::Listener { service, port } => (service.clone(), port.to_string()),
+                    Subject::Balancer { service } => (service.clone(), "balancer".to_string()),
+                    _ => unreachable!("partitioned above"),
+                };
+                let icon = if c.warning.is_some() { "⚠️" } else { marker(c.action) };
+                out.push_str(&format!(
+                    "| {icon} | {} | {} | {} | {} | {} | {} |\n",
+                    cell(&service),
+                    listener,
+                    cell(c.field.as_deref().unwrap_or_default()),
+                    code(c.old.as_deref().unwrap_or_default()),
+                    code(c.new.as_deref().unwrap_or_default()),
+                    cell(c.note.as_deref().unwrap_or_default()),
+                ));
+            }
+        }
+        if !other.is_empty() {
+            out.push_str("\n| | resource, parameter or output | change | note |\n|---|---|---|---|\n");
+            for c in other {
+                let icon = if c.warning.is_some() { "⚠️" } else { marker(c.action) };
+                let subject = match &c.subject {
+                    Subject::Resource { logical_id, resource_type } => {
+                        format!("{} {}", code(logical_id), code(resource_type))
+                    }
+                    Subject::Parameter { name } => format!("parameter {}", code(name)),
+                    Subject::Output { name } => format!("output {}", code(name)),
+                    Subject::Template { key } => format!("template {}", code(key)),
+                    _ => unreachable!("partitioned above"),
+                };
+                out.push_str(&format!(
+                    "| {icon} | {subject} | {} | {} |\n",
+                    cell(&what(c)),
+                    cell(c.note.as_deref().unwrap_or_default())
+                ));
+            }
+        }
+        out
+    }
+}
