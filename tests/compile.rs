@@ -132,3 +132,12 @@ fn the_readme_shows_the_seed_template_as_compile_prints_it() {
     let compiled = compile(vec![input], &Environment::default(), &options).template.unwrap();
     assert_eq!(shown, compiled, "README's seed template is stale: paste the output of compile again");
 }
+
+#[test]
+fn signed_numbers_are_not_ports_or_label_numbers() {
+    let c = compile_text(
+        "services:\n  web:\n    labels: {convox.port.+443.protocol: https, convox.idle.timeout: \"+5\"}\n    ports: [\"443:3000\"]\n",
+    );
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["unknown-label", "label-value"]);
+}

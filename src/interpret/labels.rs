@@ -269,7 +269,7 @@ pub fn parse_value(spec: &LabelSpec, key: &str, value: &str) -> Result<LabelValu
                 ),
             }),
         },
-        ValueKind::Integer { min, max } => match value.parse::<u32>() {
+        ValueKind::Integer { min, max } => match digits(value).and_then(|d| d.parse::<u32>().ok()).ok_or(()) {
             Ok(n) if (min..=max).contains(&n) => Ok(LabelValue::Number(n)),
             Ok(n) => Err(ValueError {
                 message: format!("`{}` is {n}, outside {min}–{max}", key),
@@ -298,6 +298,12 @@ pub fn parse_value(spec: &LabelSpec, key: &str, value: &str) -> Result<LabelValu
             }),
         },
     }
+}
+
+/// `text` when it is only ASCII digits: Rust's integer parsing also takes a leading `+`,
+/// which no Convox label value or port has ever had.
+pub fn digits(text: &str) -> Option<&str> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())).then_some(text)
 }
 
 /// The candidate closest to `word` (case-insensitively equal, or within a small edit distance).
@@ -370,6 +376,7 @@ mod tests {
         assert_eq!(parse_value(timeout, "convox.health.timeout", "5"), Ok(LabelValue::Number(5)));
         assert!(parse_value(timeout, "convox.health.timeout", "61").unwrap_err().message.contains("outside 2–60"));
         assert!(parse_value(timeout, "convox.health.timeout", "5s").unwrap_err().message.contains("whole number"));
+        assert!(parse_value(timeout, "convox.health.timeout", "+5").is_err(), "a sign is not part of a label number");
         let secure = port_label("secure").unwrap();
         assert_eq!(parse_value(secure, "convox.port.443.secure", "true"), Ok(LabelValue::Bool(true)));
         assert_eq!(parse_value(secure, "convox.port.443.secure", "yes").unwrap_err().help, "write `true`");

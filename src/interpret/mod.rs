@@ -406,7 +406,7 @@ fn read_port_label<'a>(
     diags: &mut Diagnostics,
 ) {
     let (port_text, name) = port_part.split_once('.').unwrap_or((port_part, ""));
-    let Some(port) = port_text.parse::<u16>().ok().filter(|p| *p > 0) else {
+    let Some(port) = labels::digits(port_text).and_then(|d| d.parse::<u16>().ok()).filter(|p| *p > 0) else {
         diags.push(
             Diagnostic::error(
                 Code::UnknownLabel,
