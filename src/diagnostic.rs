@@ -55,6 +55,7 @@ codes! {
     PortRange = "port-range": "A port number is 0 or above 65535, or a range runs backwards.",
     PortRangeMismatch = "port-range-mismatch": "Host and container port ranges have different lengths.",
     PortPool = "port-pool": "A host port range maps to one container port; a listener needs one port.",
+    TooManyPorts = "too-many-ports": "Port ranges expand to more mappings, or the app to more listeners, than one template can hold.",
     MissingHostPort = "missing-host-port": "A public mapping has an empty host port.",
     PortProtocol = "port-protocol": "A transport protocol a load balancer cannot carry.",
     HostIp = "host-ip": "A host IP in a port mapping has no meaning on a load balancer.",

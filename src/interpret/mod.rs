@@ -96,7 +96,9 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     check_name_collisions(&services, &mut diags);
 
     let mut balancers: Vec<Balancer> = services.iter().filter_map(|s| interpret_service(s, &mut diags)).collect();
-    assign_instance_ports(&mut balancers);
+    if check_instance_port_capacity(&balancers, &services, &mut diags) {
+        assign_instance_ports(&mut balancers);
+    }
     bind_certificates(&mut balancers, &options.certificates, &mut diags);
     check_logical_ids(&balancers, &services, &mut diags);
     (Plan { app: options.app.clone(), balancers }, diags)
@@ -223,9 +225,15 @@ fn interpret_service(service: &Service, diags: &mut Diagnostics) -> Option<Balan
 /// error (or, when identical, a warning).
 fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
     let mut out: Vec<&PortMapping> = Vec::new();
+    // Indexed by balancer port: a range maps up to 65,535 ports, and a scan of `out` per port
+    // made one `1-65535` item cost two billion comparisons.
+    let mut first_by_port: BTreeMap<u16, &PortMapping> = BTreeMap::new();
     for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
-        match out.iter().find(|o| o.balancer_port() == m.balancer_port()) {
-            None => out.push(m),
+        match first_by_port.get(&m.balancer_port()).copied() {
+            None => {
+                first_by_port.insert(m.balancer_port(), m);
+                out.push(m);
+            }
             Some(first) if first.target == m.target && first.published == m.published => diags.push(
                 Diagnostic::warning(Code::DuplicatePort, m.span, format!("port {} is mapped twice", m.balancer_port()))
                     .with_label("the same mapping again")
@@ -571,6 +579,35 @@ fn health_check(
 /// Gives every listener its derived instance port. Ports are claimed in service-name and
 /// port order; a listener whose preferred port is taken uses the next free one, so two
 /// listeners never share an instance port.
+/// False (with an error) when the app has more listeners than there are instance ports to
+/// derive: assigning them would search for a free port forever.
+fn check_instance_port_capacity(balancers: &[Balancer], services: &[&Service], diags: &mut Diagnostics) -> bool {
+    let capacity = names::INSTANCE_PORTS.len();
+    let mut listeners = 0;
+    for b in balancers {
+        listeners += b.listeners.len();
+        if listeners > capacity {
+            let total: usize = balancers.iter().map(|b| b.listeners.len()).sum();
+            let service = services.iter().find(|s| s.name.value == b.service).expect("balancers come from services");
+            diags.push(
+                Diagnostic::error(
+                    Code::TooManyPorts,
+                    service.name.span,
+                    format!(
+                        "the app has {total} TCP listeners, more than the {capacity} instance ports {}–{} they are given",
+                        names::INSTANCE_PORTS.start(),
+                        names::INSTANCE_PORTS.end()
+                    ),
+                )
+                .with_label(format!("listener {} is here", capacity + 1))
+                .with_help("map fewer ports, or split the app: each listener needs its own instance port"),
+            );
+            return false;
+        }
+    }
+    true
+}
+
 fn assign_instance_ports(balancers: &mut [Balancer]) {
     let mut taken: BTreeSet<u16> = BTreeSet::new();
     for balancer in balancers.iter_mut() {
