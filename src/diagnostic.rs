@@ -225,11 +225,25 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
             }
             seen.push(file);
             let source = sources.get(file);
-            let mut snippet = Snippet::source(source.text.as_str()).path(source.path.as_str()).fold(true);
-            for (span, label, primary) in places.iter().filter(|p| p.0.source == file) {
-                let kind = if *primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-                let range = display_range(&source.text, *span);
-                snippet = snippet.annotation(kind.span(range).label(*label));
+            // Only the lines the annotations cover go to the renderer: it scans all the text it
+            // is given, so handing it the whole file made N diagnostics cost N file scans
+            // (20,000 errors in a 0.5 MB file took 34 s).
+            let ranges: Vec<_> = places
+                .iter()
+                .filter(|p| p.0.source == file)
+                .map(|(span, label, primary)| (display_range(&source.text, *span), *label, *primary))
+                .collect();
+            let from = ranges.iter().map(|r| r.0.start).min().unwrap_or(0);
+            let to = ranges.iter().map(|r| r.0.end).max().unwrap_or(0);
+            let first = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
+            let last = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
+            let mut snippet = Snippet::source(&source.text[first..last])
+                .line_start(source.line_col(first).line)
+                .path(source.path.as_str())
+                .fold(true);
+            for (range, label, primary) in ranges {
+                let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+                snippet = snippet.annotation(kind.span(range.start - first..range.end - first).label(label));
             }
             group = group.element(snippet);
         }
