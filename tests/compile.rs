@@ -141,3 +141,17 @@ fn signed_numbers_are_not_ports_or_label_numbers() {
     let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["unknown-label", "label-value"]);
 }
+
+#[test]
+fn instance_ports_avoid_host_ports_that_unbalanced_services_bind() {
+    // web:80 prefers 23857 (pinned in names.rs); a service without a balancer binds it.
+    let text = "services:
+  web:
+    ports: [\"80:3000\"]
+  sidecar:
+    labels: {convox.balancer: \"false\"}
+    ports: [\"23857:23857\"]
+";
+    let ports = instance_ports(&template(text));
+    assert_eq!(ports, [("WebPort80Host".to_string(), "23858".to_string())]);
+}

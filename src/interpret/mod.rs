@@ -110,7 +110,14 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         read.push(workload::read(service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
         balancers.extend(balancer);
     }
-    assign_instance_ports(&mut balancers);
+    // Ports that unbalanced services bind are not handed out as instance ports.
+    let bound: BTreeSet<u16> = fixed_host_ports(&services, &balancers)
+        .filter(|(port, transport)| *transport == Transport::Tcp && names::INSTANCE_PORTS.contains(port))
+        .map(|(port, _)| port)
+        .collect();
+    if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
+        assign_instance_ports(&mut balancers, &bound);
+    }
     bind_certificates(&mut balancers, &options.certificates, &mut diags);
     let workloads: Vec<Workload> = read
         .into_iter()
@@ -218,40 +225,52 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
 
 /// Fixed host ports (UDP, or services without a balancer) must differ between services:
 /// they would meet on the same container instance.
+/// The fixed host ports (UDP, or TCP of services without a balancer) the services bind.
+fn fixed_host_ports<'a>(
+    services: &'a [&'a Service],
+    balancers: &'a [Balancer],
+) -> impl Iterator<Item = (u16, Transport)> + 'a {
+    services.iter().flat_map(move |service| {
+        let balanced = balancers.iter().any(|b| b.service == service.name.value);
+        service.ports.iter().filter_map(move |m| fixed_host_port(m, balanced))
+    })
+}
+
+fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> {
+    match (m.transport, m.published) {
+        (Transport::Udp, Some(p)) => Some((p, Transport::Udp)),
+        (Transport::Tcp, Some(p)) if !balanced => Some((p, Transport::Tcp)),
+        _ => None,
+    }
+}
+
+/// Two services that bind the same fixed host port can run, but never on the same container
+/// instance: ECS places their tasks apart, and a cluster with too few instances cannot place
+/// them all. Worth a warning, not an error.
 fn check_fixed_host_ports(services: &[&Service], balancers: &[Balancer], diags: &mut Diagnostics) {
-    let mut claimed: BTreeMap<(u16, Transport), &PortMapping> = BTreeMap::new();
+    let mut claimed: BTreeMap<(u16, Transport), (&str, &PortMapping)> = BTreeMap::new();
     for service in services {
         let balanced = balancers.iter().any(|b| b.service == service.name.value);
-        let mut own: BTreeSet<(u16, Transport)> = BTreeSet::new();
         for m in &service.ports {
-            let fixed = match (m.transport, m.published) {
-                (Transport::Udp, Some(p)) => Some((p, Transport::Udp)),
-                (Transport::Tcp, Some(p)) if !balanced => Some((p, Transport::Tcp)),
-                _ => None,
-            };
-            let Some(key) = fixed else { continue };
-            if !own.insert(key) {
-                continue;
-            }
+            let Some(key) = fixed_host_port(m, balanced) else { continue };
             match claimed.get(&key) {
-                Some(first) => diags.push(
-                    Diagnostic::error(
+                Some((owner, _)) if *owner == service.name.value => {}
+                Some((owner, first)) => diags.push(
+                    Diagnostic::warning(
                         Code::HostPortConflict,
                         m.span,
                         format!(
-                            "host port {}/{} is also claimed by another service",
+                            "host port {}/{} is also bound by `{owner}`: ECS never places their tasks on the same instance",
                             key.0,
                             if key.1 == Transport::Udp { "udp" } else { "tcp" }
                         ),
                     )
-                    .with_label("claimed again here")
-                    .with_related(first.span, "first claimed here")
-                    .with_help(
-                        "two tasks on one container instance cannot bind the same host port: choose another host port",
-                    ),
+                    .with_label("bound again here")
+                    .with_related(first.span, "first bound here")
+                    .with_help("give one of them another host port, unless the cluster has an instance for each task"),
                 ),
                 None => {
-                    claimed.insert(key, m);
+                    claimed.insert(key, (&service.name.value, m));
                 }
             }
         }
@@ -321,9 +340,15 @@ fn balancer_for(
 /// error (or, when identical, a warning).
 fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
     let mut out: Vec<&PortMapping> = Vec::new();
+    // Indexed by balancer port: a range maps up to 65,535 ports, and a scan of `out` per port
+    // made one `1-65535` item cost two billion comparisons.
+    let mut first_by_port: BTreeMap<u16, &PortMapping> = BTreeMap::new();
     for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
-        match out.iter().find(|o| o.balancer_port() == m.balancer_port()) {
-            None => out.push(m),
+        match first_by_port.get(&m.balancer_port()).copied() {
+            None => {
+                first_by_port.insert(m.balancer_port(), m);
+                out.push(m);
+            }
             Some(first) if first.target == m.target && first.published == m.published => diags.push(
                 Diagnostic::warning(Code::DuplicatePort, m.span, format!("port {} is mapped twice", m.balancer_port()))
                     .with_label("the same mapping again")
@@ -667,8 +692,42 @@ fn health_check(
 /// Gives every listener its derived instance port. Ports are claimed in service-name and
 /// port order; a listener whose preferred port is taken uses the next free one, so two
 /// listeners never share an instance port.
-fn assign_instance_ports(balancers: &mut [Balancer]) {
-    let mut taken: BTreeSet<u16> = BTreeSet::new();
+/// False (with an error) when the app has more listeners than there are instance ports to
+/// derive: assigning them would search for a free port forever.
+fn check_instance_port_capacity(
+    balancers: &[Balancer],
+    services: &[&Service],
+    reserved: usize,
+    diags: &mut Diagnostics,
+) -> bool {
+    let capacity = names::INSTANCE_PORTS.len() - reserved;
+    let mut listeners = 0;
+    for b in balancers {
+        listeners += b.listeners.len();
+        if listeners > capacity {
+            let total: usize = balancers.iter().map(|b| b.listeners.len()).sum();
+            let service = services.iter().find(|s| s.name.value == b.service).expect("balancers come from services");
+            diags.push(
+                Diagnostic::error(
+                    Code::TooManyPorts,
+                    service.name.span,
+                    format!(
+                        "the app has {total} TCP listeners, more than the {capacity} instance ports {}–{} they are given",
+                        names::INSTANCE_PORTS.start(),
+                        names::INSTANCE_PORTS.end()
+                    ),
+                )
+                .with_label(format!("listener {} is here", capacity + 1))
+                .with_help("map fewer ports, or split the app: each listener needs its own instance port"),
+            );
+            return false;
+        }
+    }
+    true
+}
+
+fn assign_instance_ports(balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
+    let mut taken: BTreeSet<u16> = bound.clone();
     for balancer in balancers.iter_mut() {
         for listener in &mut balancer.listeners {
             let mut port = names::preferred_instance_port(&balancer.service, listener.balancer_port);

@@ -12,6 +12,11 @@ use indexmap::IndexMap;
 /// value is a mistake (or an attack) that would otherwise flow into the template.
 pub const MAX_LABEL_VALUE_BYTES: usize = 64 * 1024;
 
+/// Port mappings one file may expand to, ranges counted port by port. A range multiplies a
+/// few bytes into up to 65,535 mappings, so without a bound a 16 MiB file of `1-65535` items
+/// asks for terabytes; far more than the 20,000 listeners an app can have in any case.
+pub const MAX_PORT_MAPPINGS: usize = 100_000;
+
 /// The services of one compose project (one file, or several merged).
 #[derive(Clone, Debug, Default)]
 pub struct Project {
@@ -97,11 +102,12 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
         }
         return project;
     };
+    let mut port_budget = MAX_PORT_MAPPINGS;
     for (key, node) in services {
         if key.name.starts_with("x-") && std::ptr::eq(services_node, root) {
             continue;
         }
-        if let Some(service) = read_service(key, node, env, diags) {
+        if let Some(service) = read_service(key, node, env, &mut port_budget, diags) {
             project.services.push(service);
         }
     }
@@ -114,7 +120,13 @@ fn valid_service_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn read_service(key: &Key, node: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Option<Service> {
+fn read_service(
+    key: &Key,
+    node: &Node,
+    env: &Environment,
+    port_budget: &mut usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -138,9 +150,29 @@ fn read_service(key: &Key, node: &Node, env: &Environment, diags: &mut Vec<Diagn
         Some(Node { value: Value::Seq(items), .. }) => items
             .iter()
             .flat_map(|item| {
+                // Once the file's budget is spent (and reported), no item is expanded any more.
+                if *port_budget == 0 {
+                    ports_complete = false;
+                    return Vec::new();
+                }
                 // Every readable item yields at least one mapping.
                 let read = read_port_item(item, diags);
                 ports_complete &= !read.is_empty();
+                if read.len() > *port_budget {
+                    *port_budget = 0;
+                    ports_complete = false;
+                    diags.push(
+                        Diagnostic::error(
+                            Code::TooManyPorts,
+                            item.span,
+                            format!("the ports of this file expand to more than {MAX_PORT_MAPPINGS} mappings"),
+                        )
+                        .with_label("the limit is passed here")
+                        .with_help("map fewer or shorter port ranges; a Classic ELB listens on a handful of ports"),
+                    );
+                    return Vec::new();
+                }
+                *port_budget -= read.len();
                 read
             })
             .collect(),

@@ -60,10 +60,8 @@ fn expand(
                 i += 2;
             }
             Some(b'{') => {
-                let close = matching_brace(bytes, i + 1).ok_or_else(|| InterpolationError::Syntax {
-                    offset: base + dollar,
-                    message: "`${` is never closed with `}`".into(),
-                })?;
+                let close = matching_brace(bytes, i + 1)
+                    .map_err(|message| InterpolationError::Syntax { offset: base + dollar, message: message.into() })?;
                 braced(&input[i + 2..close], base + i + 2, base + dollar, lookup, out)?;
                 i = close + 1;
             }
@@ -169,22 +167,28 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
     end
 }
 
+/// How deeply `${…}` may nest inside defaults. Each level is one recursion of [`expand`], so
+/// without a bound a hostile value (`${A:-${A:-…}}` a million deep) overflows the stack, and
+/// the rescan of every level makes it quadratic first. Real files nest one or two levels.
+pub const MAX_NESTING: usize = 32;
+
 /// Index of the `}` closing the `{` at `open`, allowing nested `${…}` in defaults.
-fn matching_brace(bytes: &[u8], open: usize) -> Option<usize> {
+fn matching_brace(bytes: &[u8], open: usize) -> Result<usize, &'static str> {
     let mut depth = 0usize;
     for (i, &b) in bytes.iter().enumerate().skip(open) {
         match b {
+            b'{' if depth == MAX_NESTING => return Err("`${` is nested more than 32 levels deep"),
             b'{' => depth += 1,
             b'}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(i);
+                    return Ok(i);
                 }
             }
             _ => {}
         }
     }
-    None
+    Err("`${` is never closed with `}`")
 }
 
 #[cfg(test)]

@@ -262,6 +262,10 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
                 "services:\n  a:\n    image: example/a\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:8080\"]\n  b:\n    image: example/b\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:9090\"]\n",
             ),
         ),
+        Code::TooManyPorts => (
+            "Port ranges are expanded one mapping per port, and every listener needs its own instance port: a file may expand to at most 100,000 mappings, and an app to at most 20,000 listeners (the derived instance port range). Map the ports a balancer really serves.",
+            Some("services:\n  web:\n    ports: [\"1-65535\"]\n"),
+        ),
         Code::InvalidTemplate => (
             "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
             None,

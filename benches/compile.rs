@@ -1,0 +1,55 @@
+//! Compile time per manifest size, next to the "parse floor": the time to parse the same YAML
+//! into a generic value and do nothing else. Run: `cargo bench --bench compile`.
+//!
+//! Two floors are measured, and the README names which one a ratio is against:
+//! - `parse_floor_generic`: serde-saphyr (the YAML parser `compile` uses) into a
+//!   `serde_json::Value`: the cheapest generic tree that parser builds, no positions kept;
+//! - `parse_spanned_tree`: `load::node::parse`, the first step of `compile` itself, which keeps
+//!   a span on every value and checks duplicate keys.
+//!
+//! Each benchmark generates its manifest once, outside the timed loop, with the same
+//! generator as `examples/gen-manifest.rs`.
+
+#[path = "support/manifest.rs"]
+mod manifest;
+
+use compose_cfn::load::node::{self, ParseLimits};
+use compose_cfn::load::{Environment, Input};
+use compose_cfn::source::Sources;
+use compose_cfn::{CompileOptions, compile};
+use divan::Bencher;
+
+fn main() {
+    divan::main();
+}
+
+/// Fewer samples for the big sizes keeps a full run near a minute on a 2-core machine.
+const SAMPLES: u32 = 20;
+
+#[divan::bench(args = manifest::SIZES, sample_count = SAMPLES)]
+fn compile_manifest(bencher: Bencher, services: usize) {
+    let text = manifest::manifest(services);
+    let env = Environment::default();
+    let options = CompileOptions { fallback_app: "bench".into(), ..Default::default() };
+    // The input's bytes are copied outside the timed part: `compile` takes them by value.
+    bencher
+        .with_inputs(|| vec![Input { path: "docker-compose.yml".into(), bytes: text.clone().into_bytes() }])
+        .bench_local_values(|inputs| {
+            let c = compile(inputs, &env, &options);
+            assert!(c.template.is_some(), "the generated manifest compiles");
+            c
+        });
+}
+
+#[divan::bench(args = manifest::SIZES, sample_count = SAMPLES)]
+fn parse_floor_generic(bencher: Bencher, services: usize) {
+    let text = manifest::manifest(services);
+    bencher.bench_local(|| serde_saphyr::from_str::<serde_json::Value>(&text).expect("valid YAML"));
+}
+
+#[divan::bench(args = manifest::SIZES, sample_count = SAMPLES)]
+fn parse_spanned_tree(bencher: Bencher, services: usize) {
+    let mut sources = Sources::new();
+    let id = sources.add("docker-compose.yml", manifest::manifest(services));
+    bencher.bench_local(|| node::parse(sources.get(id), id, ParseLimits::default()).expect("valid YAML"));
+}
