@@ -233,24 +233,43 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
             // Only the lines the annotations cover go to the renderer: it scans all the text it
             // is given, so handing it the whole file made N diagnostics cost N file scans
             // (20,000 errors in a 0.5 MB file took 34 s).
-            let ranges: Vec<_> = places
+            // Annotations far apart get snippets of their own, so the text given stays small
+            // even when a related place is thousands of lines away.
+            let mut ranges: Vec<_> = places
                 .iter()
                 .filter(|p| p.0.source == file)
                 .map(|(span, label, primary)| (display_range(&source.text, *span), *label, *primary))
                 .collect();
-            let from = ranges.iter().map(|r| r.0.start).min().unwrap_or(0);
-            let to = ranges.iter().map(|r| r.0.end).max().unwrap_or(0);
-            let first = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
-            let last = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
-            let mut snippet = Snippet::source(&source.text[first..last])
-                .line_start(source.line_col(first).line)
-                .path(source.path.as_str())
-                .fold(true);
-            for (range, label, primary) in ranges {
-                let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-                snippet = snippet.annotation(kind.span(range.start - first..range.end - first).label(label));
+            ranges.sort_by_key(|r| r.0.start);
+            let mut clusters: Vec<Vec<(std::ops::Range<usize>, Option<&str>, bool)>> = Vec::new();
+            for r in ranges {
+                match clusters.last_mut() {
+                    Some(c)
+                        if source.line_col(r.0.start).line
+                            <= source.line_col(c[c.len() - 1].0.end).line + NEAR_LINES =>
+                    {
+                        c.push(r)
+                    }
+                    _ => clusters.push(vec![r]),
+                }
             }
-            group = group.element(snippet);
+            // The primary place comes first: its `-->` line is the one editors jump to.
+            clusters.sort_by_key(|c| !c.iter().any(|r| r.2));
+            for cluster in clusters {
+                let from = cluster.iter().map(|r| r.0.start).min().unwrap_or(0);
+                let to = cluster.iter().map(|r| r.0.end).max().unwrap_or(0);
+                let first = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
+                let last = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
+                let mut snippet = Snippet::source(&source.text[first..last])
+                    .line_start(source.line_col(first).line)
+                    .path(source.path.as_str())
+                    .fold(true);
+                for (range, label, primary) in cluster {
+                    let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
+                    snippet = snippet.annotation(kind.span(range.start - first..range.end - first).label(label));
+                }
+                group = group.element(snippet);
+            }
         }
         if let Some(help) = &d.help {
             group = group.element(Level::HELP.message(help.as_str()));
@@ -260,6 +279,9 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
     }
     out
 }
+
+/// Annotations within this many lines of each other share one snippet.
+const NEAR_LINES: usize = 8;
 
 /// A span widened to at least one character so the caret is visible, kept on char boundaries.
 fn display_range(text: &str, span: Span) -> std::ops::Range<usize> {
@@ -362,4 +384,23 @@ pub fn render_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn far_apart_places_get_snippets_of_their_own_with_the_primary_first() {
+        let mut sources = Sources::new();
+        let text: String = (1..=100).map(|i| format!("line{i}: x\n")).collect();
+        let id = sources.add("f.yml", text.as_str());
+        let at = |line: usize| Span::new(id, text.find(&format!("line{line}:")).unwrap(), 5);
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning(Code::HostPortConflict, at(90), "again").with_related(at(2), "first"));
+        let out = render_human(&diags, &sources, false);
+        assert!(out.contains("--> f.yml:90:1"), "{out}");
+        assert!(out.find("line90").unwrap() < out.find("line2:").unwrap(), "the primary place comes first:\n{out}");
+        assert!(!out.contains("line50"), "lines between distant places are not shown:\n{out}");
+    }
 }

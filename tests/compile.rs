@@ -155,3 +155,15 @@ fn instance_ports_avoid_host_ports_that_unbalanced_services_bind() {
     let ports = instance_ports(&template(text));
     assert_eq!(ports, [("WebPort80Host".to_string(), "23858".to_string())]);
 }
+
+#[test]
+fn services_sharing_a_host_port_get_one_warning_per_port() {
+    let services: String =
+        (0..5).map(|i| format!("  s{i}:\n    image: example/dns\n    ports: [\"53:53/udp\"]\n")).collect();
+    let c = compile_text(&format!("services:\n{services}"));
+    assert!(c.template.is_some(), "a shared fixed port is a warning, not an error");
+    let warnings: Vec<&str> =
+        c.diagnostics.iter().filter(|d| d.code.as_str() == "host-port-conflict").map(|d| d.message.as_str()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("`s0`, `s1` and 3 more services"), "{}", warnings[0]);
+}

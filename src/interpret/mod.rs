@@ -246,34 +246,40 @@ fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> 
 
 /// Two services that bind the same fixed host port can run, but never on the same container
 /// instance: ECS places their tasks apart, and a cluster with too few instances cannot place
-/// them all. Worth a warning, not an error.
+/// them all. Worth a warning, not an error: one per port, however many services share it.
 fn check_fixed_host_ports(services: &[&Service], balancers: &[Balancer], diags: &mut Diagnostics) {
-    let mut claimed: BTreeMap<(u16, Transport), (&str, &PortMapping)> = BTreeMap::new();
+    // (port, transport) → the services binding it, each with its first mapping.
+    let mut bound: BTreeMap<(u16, Transport), Vec<(&str, &PortMapping)>> = BTreeMap::new();
     for service in services {
         let balanced = balancers.iter().any(|b| b.service == service.name.value);
         for m in &service.ports {
             let Some(key) = fixed_host_port(m, balanced) else { continue };
-            match claimed.get(&key) {
-                Some((owner, _)) if *owner == service.name.value => {}
-                Some((owner, first)) => diags.push(
-                    Diagnostic::warning(
-                        Code::HostPortConflict,
-                        m.span,
-                        format!(
-                            "host port {}/{} is also bound by `{owner}`: ECS never places their tasks on the same instance",
-                            key.0,
-                            if key.1 == Transport::Udp { "udp" } else { "tcp" }
-                        ),
-                    )
-                    .with_label("bound again here")
-                    .with_related(first.span, "first bound here")
-                    .with_help("give one of them another host port, unless the cluster has an instance for each task"),
-                ),
-                None => {
-                    claimed.insert(key, (&service.name.value, m));
-                }
+            let users = bound.entry(key).or_default();
+            if users.last().is_none_or(|(owner, _)| *owner != service.name.value) {
+                users.push((&service.name.value, m));
             }
         }
+    }
+    for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
+        let (first, first_mapping) = users[0];
+        let (second, second_mapping) = users[1];
+        let who = match users.len() - 2 {
+            0 => format!("`{first}` and `{second}`"),
+            n => format!("`{first}`, `{second}` and {n} more service{}", if n == 1 { "" } else { "s" }),
+        };
+        diags.push(
+            Diagnostic::warning(
+                Code::HostPortConflict,
+                second_mapping.span,
+                format!(
+                    "host port {port}/{} is bound by {who}: ECS never places their tasks on the same instance",
+                    if transport == Transport::Udp { "udp" } else { "tcp" }
+                ),
+            )
+            .with_label(format!("bound again by `{second}`"))
+            .with_related(first_mapping.span, format!("first bound by `{first}`"))
+            .with_help("give them different host ports, unless the cluster has an instance for each of their tasks"),
+        );
     }
 }
 
