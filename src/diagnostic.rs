@@ -241,7 +241,7 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 .map(|(span, label, primary)| (display_range(&source.text, *span), *label, *primary))
                 .collect();
             ranges.sort_by_key(|r| r.0.start);
-            let mut clusters: Vec<Vec<(std::ops::Range<usize>, Option<&str>, bool)>> = Vec::new();
+            let mut clusters: Vec<Vec<Annotated>> = Vec::new();
             for r in ranges {
                 match clusters.last_mut() {
                     Some(c)
@@ -279,6 +279,9 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
     }
     out
 }
+
+/// A place to mark in a snippet: its byte range, its label, and whether it is the primary one.
+type Annotated<'a> = (std::ops::Range<usize>, Option<&'a str>, bool);
 
 /// Annotations within this many lines of each other share one snippet.
 const NEAR_LINES: usize = 8;
