@@ -76,6 +76,7 @@ codes! {
     UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
     UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",
     HostPortConflict = "host-port-conflict": "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
+    StackLimits = "stack-limits": "The template exceeds a CloudFormation quota (500 resources, 200 parameters, 200 outputs, 1 MB): it is valid but cannot be deployed as one stack.",
     InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
 }
 

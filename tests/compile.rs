@@ -167,3 +167,19 @@ fn services_sharing_a_host_port_get_one_warning_per_port() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("`s0`, `s1` and 3 more services"), "{}", warnings[0]);
 }
+
+#[test]
+fn apps_beyond_cloudformation_quotas_compile_with_a_warning() {
+    let small = compile_text(APP);
+    assert!(!small.diagnostics.iter().any(|d| d.code.as_str() == "stack-limits"));
+    // 200 services of two listeners: 400+ parameters, 600+ resources, 800+ outputs.
+    let many: String =
+        (0..200).map(|i| format!("  svc{i}:\n    image: example/x\n    ports: [\"80:80\", \"443:443\"]\n")).collect();
+    let big = compile_text(&format!("services:\n{many}"));
+    assert!(big.template.is_some());
+    let over: Vec<&str> =
+        big.diagnostics.iter().filter(|d| d.code.as_str() == "stack-limits").map(|d| d.message.as_str()).collect();
+    assert_eq!(over.len(), 4, "{over:?}");
+    assert!(over[0].contains("more than the 500 CloudFormation allows"), "{over:?}");
+    assert!(over[3].contains("bytes, more than the 1000000"), "{over:?}");
+}

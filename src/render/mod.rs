@@ -60,7 +60,7 @@ struct SelfSigned {
 }
 
 /// Renders the plan to a canonical, pretty-printed CloudFormation template (with a final newline).
-pub fn render(plan: &Plan) -> Result<String, RenderError> {
+pub fn render(plan: &Plan) -> Result<Rendered, RenderError> {
     let template = render_value(plan)?;
     let problems = validate::validate(&template);
     if !problems.is_empty() {
@@ -68,7 +68,44 @@ pub fn render(plan: &Plan) -> Result<String, RenderError> {
     }
     let mut text = serde_json::to_string_pretty(&template)?;
     text.push('\n');
-    Ok(text)
+    let over_limits = stack_limits(&template, text.len());
+    Ok(Rendered { text, over_limits })
+}
+
+/// A rendered template and the CloudFormation quotas it exceeds.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The canonical template text.
+    pub text: String,
+    /// Quotas the template exceeds, one sentence each: the template is valid, but
+    /// CloudFormation will refuse to create a stack from it.
+    pub over_limits: Vec<String>,
+}
+
+/// CloudFormation's per-template quotas (resources, parameters, outputs per stack; the body
+/// size when uploaded through S3).
+pub const STACK_LIMITS: [(&str, usize); 3] = [("Resources", 500), ("Parameters", 200), ("Outputs", 200)];
+
+/// The largest template body CloudFormation accepts (through S3; 51,200 bytes when inline).
+pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
+
+fn stack_limits(template: &serde_json::Value, bytes: usize) -> Vec<String> {
+    let mut over: Vec<String> = STACK_LIMITS
+        .iter()
+        .filter_map(|(section, limit)| {
+            let count = template.get(*section).and_then(serde_json::Value::as_object).map_or(0, |m| m.len());
+            (count > *limit).then(|| {
+                format!(
+                    "the template has {count} {}, more than the {limit} CloudFormation allows in a stack",
+                    section.to_lowercase()
+                )
+            })
+        })
+        .collect();
+    if bytes > MAX_TEMPLATE_BYTES {
+        over.push(format!("the template is {bytes} bytes, more than the {MAX_TEMPLATE_BYTES} CloudFormation accepts"));
+    }
+    over
 }
 
 /// Renders the plan to a JSON value, without validating it.

@@ -266,6 +266,10 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             "Port ranges are expanded one mapping per port, and every listener needs its own instance port: a file may expand to at most 100,000 mappings, and an app to at most 20,000 listeners (the derived instance port range). Map the ports a balancer really serves.",
             Some("services:\n  web:\n    ports: [\"1-65535\"]\n"),
         ),
+        Code::StackLimits => (
+            "CloudFormation refuses a stack of more than 500 resources, 200 parameters or 200 outputs, or a template over 1 MB. Each service adds two or more resources, each listener a parameter and two outputs: an app of a few dozen services reaches the limits, and is better deployed as several stacks (one compose file each).",
+            None,
+        ),
         Code::InvalidTemplate => (
             "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
             None,
