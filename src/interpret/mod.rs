@@ -291,6 +291,34 @@ struct ServiceLabels<'a> {
     port: BTreeMap<(u16, &'static str), (LabelValue, &'a Label)>,
 }
 
+impl<'a> ServiceLabels<'a> {
+    /// A number-valued service label and where it was written.
+    fn number_at(&self, key: &str) -> Option<(u32, &'a Label)> {
+        match self.balancer.get(key) {
+            Some((LabelValue::Number(n), label)) => Some((*n, *label)),
+            _ => None,
+        }
+    }
+
+    /// A number-valued service label.
+    fn number(&self, key: &str) -> Option<u32> {
+        self.number_at(key).map(|(n, _)| n)
+    }
+
+    /// A text-valued service label (a choice or a path).
+    fn text(&self, key: &str) -> Option<&str> {
+        match self.balancer.get(key) {
+            Some((LabelValue::Text(t), _)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// True when `convox.balancer=false` asks for no balancer.
+    fn balancer_disabled(&self) -> bool {
+        matches!(self.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _)))
+    }
+}
+
 fn balancer_for(
     service: &Service,
     tcp: &[&PortMapping],
@@ -298,8 +326,7 @@ fn balancer_for(
     diags: &mut Diagnostics,
 ) -> Option<Balancer> {
     let name = service.name.value.as_str();
-    let balanced = !matches!(labels.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _)));
-    if !balanced {
+    if labels.balancer_disabled() {
         return None;
     }
     for p in service.ports.iter().filter(|p| p.transport == Transport::Sctp) {
@@ -316,16 +343,9 @@ fn balancer_for(
     let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
     let health_check = health_check(service, tcp, &listeners, labels, diags);
-    let number = |key: &str, default: u32| match labels.balancer.get(key) {
-        Some((LabelValue::Number(n), _)) => *n,
-        _ => default,
-    };
     let tls_policy = listeners.iter().any(|l| l.protocol.terminates_tls()).then(|| TlsPolicy {
         name: names::tls_policy(name),
-        reference: match labels.balancer.get("convox.tls.policy") {
-            Some((LabelValue::Text(p), _)) => p.clone(),
-            _ => labels::DEFAULT_TLS_POLICY.to_string(),
-        },
+        reference: labels.text("convox.tls.policy").unwrap_or(labels::DEFAULT_TLS_POLICY).to_string(),
     });
     let logical_id = names::balancer(name, scheme == Scheme::Internal);
     Some(Balancer {
@@ -336,8 +356,8 @@ fn balancer_for(
         scheme,
         listeners,
         health_check,
-        idle_timeout: number("convox.idle.timeout", 3600),
-        draining_timeout: number("convox.draining.timeout", 60),
+        idle_timeout: labels.number("convox.idle.timeout").unwrap_or(3600),
+        draining_timeout: labels.number("convox.draining.timeout").unwrap_or(60),
         tls_policy,
     })
 }
@@ -614,13 +634,9 @@ fn health_check(
     labels: &ServiceLabels,
     diags: &mut Diagnostics,
 ) -> HealthCheck {
-    let number = |key: &str| match labels.balancer.get(key) {
-        Some((LabelValue::Number(n), label)) => Some((*n, *label)),
-        _ => None,
-    };
     // Default: the first TCP port as written in the file.
     let mut checked = tcp[0];
-    if let Some((port, label)) = number("convox.health.port") {
+    if let Some((port, label)) = labels.number_at("convox.health.port") {
         match tcp.iter().find(|m| u32::from(m.target) == port) {
             Some(m) => checked = m,
             None if !service.ports_complete => {}
@@ -651,18 +667,15 @@ fn health_check(
     }
     let listener =
         listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
-    let path = match labels.balancer.get("convox.health.path") {
-        Some((LabelValue::Text(p), _)) => Some(p.clone()),
-        _ => None,
-    };
+    let path = labels.text("convox.health.path").map(str::to_string);
     let protocol = match (path.is_some(), listener.secure) {
         (true, false) => "HTTP",
         (true, true) => "HTTPS",
         (false, false) => "TCP",
         (false, true) => "SSL",
     };
-    let timeout = number("convox.health.timeout").map_or(3, |(n, _)| n);
-    let interval = match number("convox.health.interval") {
+    let timeout = labels.number("convox.health.timeout").unwrap_or(3);
+    let interval = match labels.number_at("convox.health.interval") {
         Some((interval, label)) => {
             if interval <= timeout {
                 diags.push(
@@ -690,8 +703,8 @@ fn health_check(
         path,
         timeout,
         interval,
-        healthy_threshold: number("convox.health.threshold.healthy").map_or(2, |(n, _)| n),
-        unhealthy_threshold: number("convox.health.threshold.unhealthy").map_or(2, |(n, _)| n),
+        healthy_threshold: labels.number("convox.health.threshold.healthy").unwrap_or(2),
+        unhealthy_threshold: labels.number("convox.health.threshold.unhealthy").unwrap_or(2),
     }
 }
 

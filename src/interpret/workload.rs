@@ -2,7 +2,6 @@
 //! health check, port mappings) and its ECS service settings — read from the compose model.
 
 use super::ServiceLabels;
-use super::labels::LabelValue;
 use super::names;
 use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
@@ -84,21 +83,12 @@ pub(super) fn read(
         ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
         extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
         health_check: node.get("healthcheck").and_then(|n| health_check(n, diags)),
-        port_mappings: port_mappings(
-            service,
-            balancer,
-            matches!(labels.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _))),
-            diags,
-        ),
+        port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
     let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
-    let number = |key: &str| match labels.balancer.get(key) {
-        Some((LabelValue::Number(n), _)) => Some(*n),
-        _ => None,
-    };
     let replicas =
         node.get("deploy").and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
     let workload = Workload {
@@ -107,9 +97,9 @@ pub(super) fn read(
         service_id: names::ecs_service(name),
         arn_output: names::service_arn_output(name),
         image,
-        desired_count: number("convox.scale").or(replicas).unwrap_or(1),
-        minimum_healthy_percent: number("convox.deployment.minimum").unwrap_or(50),
-        maximum_percent: number("convox.deployment.maximum").unwrap_or(200),
+        desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
+        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(50),
+        maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(200),
         balancer: balancer.map(|b| BalancerTarget {
             logical_id: b.logical_id.clone(),
             container_port: tcp
