@@ -111,9 +111,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.
-    let bound: BTreeSet<u16> = fixed_host_ports(&services, &balancers)
-        .filter(|(port, transport)| *transport == Transport::Tcp && names::INSTANCE_PORTS.contains(port))
-        .map(|(port, _)| port)
+    let fixed = fixed_bindings(&services, &balancers);
+    let bound: BTreeSet<u16> = fixed
+        .iter()
+        .filter(|b| b.port.1 == Transport::Tcp && names::INSTANCE_PORTS.contains(&b.port.0))
+        .map(|b| b.port.0)
         .collect();
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
         assign_instance_ports(&mut balancers, &bound);
@@ -127,7 +129,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         })
         .collect();
     check_logical_ids(&balancers, &workloads, &services, &mut diags);
-    check_fixed_host_ports(&services, &balancers, &mut diags);
+    check_fixed_host_ports(&fixed, &mut diags);
     (Plan { app: options.app.clone(), balancers, services: workloads }, diags)
 }
 
@@ -223,17 +225,26 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
     }
 }
 
-/// Fixed host ports (UDP, or services without a balancer) must differ between services:
-/// they would meet on the same container instance.
-/// The fixed host ports (UDP, or TCP of services without a balancer) the services bind.
-fn fixed_host_ports<'a>(
-    services: &'a [&'a Service],
-    balancers: &'a [Balancer],
-) -> impl Iterator<Item = (u16, Transport)> + 'a {
-    services.iter().flat_map(move |service| {
-        let balanced = balancers.iter().any(|b| b.service == service.name.value);
-        service.ports.iter().filter_map(move |m| fixed_host_port(m, balanced))
-    })
+/// One fixed host port binding: UDP, or TCP of a service without a balancer.
+struct FixedBinding<'a> {
+    service: &'a str,
+    mapping: &'a PortMapping,
+    port: (u16, Transport),
+}
+
+/// Every fixed host port binding, in service and file order.
+fn fixed_bindings<'a>(services: &[&'a Service], balancers: &[Balancer]) -> Vec<FixedBinding<'a>> {
+    let balanced: BTreeSet<&str> = balancers.iter().map(|b| b.service.as_str()).collect();
+    services
+        .iter()
+        .flat_map(|service| {
+            let is_balanced = balanced.contains(service.name.value.as_str());
+            service.ports.iter().filter_map(move |mapping| {
+                let port = fixed_host_port(mapping, is_balanced)?;
+                Some(FixedBinding { service: &service.name.value, mapping, port })
+            })
+        })
+        .collect()
 }
 
 fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> {
@@ -247,17 +258,13 @@ fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> 
 /// Two services that bind the same fixed host port can run, but never on the same container
 /// instance: ECS places their tasks apart, and a cluster with too few instances cannot place
 /// them all. Worth a warning, not an error: one per port, however many services share it.
-fn check_fixed_host_ports(services: &[&Service], balancers: &[Balancer], diags: &mut Diagnostics) {
+fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
     // (port, transport) → the services binding it, each with its first mapping.
     let mut bound: BTreeMap<(u16, Transport), Vec<(&str, &PortMapping)>> = BTreeMap::new();
-    for service in services {
-        let balanced = balancers.iter().any(|b| b.service == service.name.value);
-        for m in &service.ports {
-            let Some(key) = fixed_host_port(m, balanced) else { continue };
-            let users = bound.entry(key).or_default();
-            if users.last().is_none_or(|(owner, _)| *owner != service.name.value) {
-                users.push((&service.name.value, m));
-            }
+    for binding in fixed {
+        let users = bound.entry(binding.port).or_default();
+        if users.last().is_none_or(|(owner, _)| *owner != binding.service) {
+            users.push((binding.service, binding.mapping));
         }
     }
     for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
