@@ -274,10 +274,17 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
     if later.name.is_some() {
         earlier.name = later.name;
     }
+    // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
+    let mut index: std::collections::HashMap<String, usize> =
+        earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
     for service in later.services {
-        match earlier.services.iter_mut().find(|s| s.name.value == service.name.value) {
-            None => earlier.services.push(service),
-            Some(existing) => {
+        match index.get(&service.name.value).copied() {
+            None => {
+                index.insert(service.name.value.clone(), earlier.services.len());
+                earlier.services.push(service);
+            }
+            Some(i) => {
+                let existing = &mut earlier.services[i];
                 for port in service.ports {
                     if !existing.ports.iter().any(|p| same_mapping(p, &port)) {
                         existing.ports.push(port);
