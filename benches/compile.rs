@@ -1,11 +1,13 @@
 //! Compile time per manifest size, next to the "parse floor": the time to parse the same YAML
 //! into a generic value and do nothing else. Run: `cargo bench --bench compile`.
 //!
-//! Two floors are measured, and the README names which one a ratio is against:
+//! Three floors are measured, and the README names which one a ratio is against:
 //! - `parse_floor_generic`: serde-saphyr (the YAML parser `compile` uses) into a
 //!   `serde_json::Value`: the cheapest generic tree that parser builds, no positions kept;
 //! - `parse_spanned_tree`: `load::node::parse`, the first step of `compile` itself, which keeps
-//!   a span on every value and checks duplicate keys.
+//!   a span on every value and checks duplicate keys;
+//! - `output_floor`: the generic parse above plus serializing the finished (typed) template to
+//!   pretty JSON: reading the input and writing the output, which any compile must do.
 //!
 //! Each benchmark generates its manifest once, outside the timed loop, with the same
 //! generator as `examples/gen-manifest.rs`.
@@ -15,6 +17,7 @@ mod manifest;
 
 use compose_cfn::load::node::{self, ParseLimits};
 use compose_cfn::load::{Environment, Input};
+use compose_cfn::lower::{self, Target};
 use compose_cfn::source::Sources;
 use compose_cfn::{CompileOptions, compile};
 use divan::Bencher;
@@ -52,4 +55,17 @@ fn parse_spanned_tree(bencher: Bencher, services: usize) {
     let mut sources = Sources::new();
     let id = sources.add("docker-compose.yml", manifest::manifest(services));
     bencher.bench_local(|| node::parse(sources.get(id), id, ParseLimits::default()).expect("valid YAML"));
+}
+
+#[divan::bench(args = manifest::SIZES, sample_count = SAMPLES)]
+fn output_floor(bencher: Bencher, services: usize) {
+    let text = manifest::manifest(services);
+    let input = vec![Input { path: "docker-compose.yml".into(), bytes: text.clone().into_bytes() }];
+    let options = CompileOptions { fallback_app: "bench".into(), ..Default::default() };
+    let plan = compile(input, &Environment::default(), &options).plan.expect("the generated manifest interprets");
+    let template = lower::lower(&plan, Target::Classic).expect("the generated manifest lowers").template;
+    bencher.bench_local(|| {
+        let tree = serde_saphyr::from_str::<serde_json::Value>(&text).expect("valid YAML");
+        (tree, template.to_text())
+    });
 }

@@ -1,9 +1,9 @@
-//! The whole pipeline in one call — load → interpret → render — without any I/O.
+//! The whole pipeline in one call — load → interpret → lower — without any I/O.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::interpret::{self, Plan};
 use crate::load::{self, Environment, Input};
-use crate::render;
+use crate::lower::{self, Target};
 use crate::source::Sources;
 
 /// What `compile` needs besides the files.
@@ -44,7 +44,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let interpret_options =
         interpret::Options { app, profiles: options.profiles.clone(), certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
-    // The compose tree is not needed past this point; freeing it before rendering lowers the
+    // The compose tree is not needed past this point; freeing it before lowering lowers the
     // peak memory of a large app by the size of that tree.
     drop(project);
     diagnostics.extend(found);
@@ -58,15 +58,15 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let template = if diagnostics.has_errors() {
         None
     } else {
-        match render::render(&plan) {
-            Ok(rendered) => {
-                for limit in rendered.over_limits {
+        match lower::lower(&plan, Target::Classic) {
+            Ok(lowered) => {
+                for limit in lowered.over_limits {
                     diagnostics.push(
                         Diagnostic::warning(Code::StackLimits, None, limit)
                             .with_help("split the app into several compose files, and so several stacks"),
                     );
                 }
-                Some(rendered.text)
+                Some(lowered.text)
             }
             Err(e) => {
                 diagnostics.push(

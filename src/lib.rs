@@ -2,14 +2,16 @@
 //!
 //! The library is the pipeline; the binary is a thin layer over it:
 //! [`load`] (files → spanned compose model) → [`interpret`] (Convox semantics → plan and
-//! diagnostics) → [`render`] (plan → CloudFormation template). [`compile()`] runs all three.
+//! diagnostics) → [`lower`] (plan → typed [`cfn`] template for a balancer target) → JSON.
+//! [`compile()`] runs them all.
 
 pub mod certs;
+pub mod cfn;
 pub mod compile;
 pub mod diagnostic;
 pub mod interpret;
 pub mod load;
-pub mod render;
+pub mod lower;
 pub mod review;
 pub mod source;
 

@@ -62,6 +62,9 @@ fn every_fixture_compiles_as_snapshotted() {
             assert_eq!(errors, 0, "{case}: success with error diagnostics");
             let template: Value = serde_json::from_str(&human.stdout).expect("the template is JSON");
             assert!(template["Resources"].as_object().is_some_and(|r| !r.is_empty()), "{case}: no resources");
+            // The validator compile used before the typed model, kept as an oracle: it must agree.
+            let problems = compose_cfn::lower::oracle::validate(&template);
+            assert!(problems.is_empty(), "{case}: the oracle finds problems: {problems:?}");
         }
         // Every diagnostic about a file names a real line and column.
         for d in &diagnostics {

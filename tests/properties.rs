@@ -8,6 +8,8 @@
 //!   services in reverse order, gives the same bytes.
 //! - Raw: arbitrary bytes, and fixtures with random bytes changed, never make `compile`, the
 //!   port parser or the interpolation parser panic.
+//! - Every template produced also passes the `Value`-walking validator kept as a test oracle
+//!   (`lower::oracle`), the one compile used before the typed model.
 //! - Regressions: every input under tests/regressions/ is compiled with the same checks;
 //!   proptest records the seed of any failing case in tests/regressions/properties.txt.
 //!
@@ -18,6 +20,7 @@ use compose_cfn::diagnostic::Code;
 use compose_cfn::load::interpolate::interpolate;
 use compose_cfn::load::ports::parse_short;
 use compose_cfn::load::{Environment, Input};
+use compose_cfn::lower::oracle;
 use compose_cfn::{Compilation, CompileOptions, compile};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -221,6 +224,9 @@ fn balancer_of<'a>(t: &'a Value, service: &str) -> Option<(&'a Value, &'a Vec<Va
 
 fn check_template(services: &[ServiceModel], template: &str) -> Result<(), TestCaseError> {
     let t: Value = serde_json::from_str(template).map_err(|e| TestCaseError::fail(format!("not JSON: {e}")))?;
+    // The validator compile used before the typed model, kept as an oracle: it must agree.
+    let problems = oracle::validate(&t);
+    prop_assert!(problems.is_empty(), "the oracle finds problems in the template: {problems:?}");
     for s in services {
         // Without errors every item was valid, so the model knows every mapping.
         let mappings: Vec<(Option<u16>, u16, bool)> =
@@ -350,6 +356,10 @@ fn every_committed_regression_input_compiles_or_fails_cleanly() {
         let c = compile_text(&bytes);
         let expect_error = path.file_name().unwrap().to_string_lossy().starts_with("error-");
         assert_eq!(c.template.is_none(), expect_error, "{}: {:?}", path.display(), c.diagnostics);
+        if let Some(template) = &c.template {
+            let problems = oracle::validate(&serde_json::from_str(template).expect("JSON"));
+            assert!(problems.is_empty(), "{}: the oracle finds {problems:?}", path.display());
+        }
         if let Ok(text) = std::str::from_utf8(&bytes) {
             check_places(&c, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }

@@ -94,6 +94,16 @@ impl Protocol {
         }
     }
 
+    /// The label spelling (`http`, `https`, `tcp` or `tls`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+            Protocol::Tcp => "tcp",
+            Protocol::Tls => "tls",
+        }
+    }
+
     /// Parses the label spelling.
     pub fn from_label(s: &str) -> Option<Self> {
         match s {

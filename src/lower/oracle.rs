@@ -1,4 +1,10 @@
-//! Checks of Classic ELB rules that cfn-lint does not make, over any CloudFormation template.
+//! The test oracle: checks of Classic ELB and ECS rules that cfn-lint does not make, over any
+//! CloudFormation template as a JSON value. Compiling no longer uses it (the typed model and
+//! [`super::check`] do that work); the fixture and property tests run it over every template
+//! they produce, so nothing it catches is lost.
+//!
+//! Over 400 lines: one walker per rule family over untyped JSON, kept whole as the oracle it
+//! was when it was the validator, with its tests.
 
 use crate::interpret::is_certificate_arn;
 use crate::interpret::labels::TLS_POLICIES;

@@ -1,0 +1,62 @@
+//! The template's `Metadata.ComposeCfn` section: what the deploy step must supply (self-signed
+//! certificates, built images, values from the deploy environment). It is a contract with
+//! `deploy`, so its shape is typed here once.
+
+use serde::Serialize;
+
+/// The template's `Metadata`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Metadata {
+    /// `ComposeCfn`.
+    #[serde(rename = "ComposeCfn")]
+    pub compose_cfn: ComposeCfn,
+}
+
+/// What compose-cfn records for the deploy step.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ComposeCfn {
+    /// The app name.
+    pub app: String,
+    /// Listeners whose certificate parameter has no default: deploy supplies a self-signed one.
+    pub self_signed_certificates: Vec<SelfSigned>,
+    /// Services whose image deploy builds and passes in.
+    pub built_images: Vec<BuiltImage>,
+    /// Container variables whose values deploy passes in as `NoEcho` parameters.
+    pub environment_parameters: Vec<EnvParameter>,
+}
+
+/// An https/tls listener whose certificate the deploy step must supply.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SelfSigned {
+    /// The certificate parameter.
+    pub parameter: String,
+    /// `service:port`.
+    pub target: String,
+}
+
+/// A service whose image the deploy stage builds and passes in.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BuiltImage {
+    /// The image parameter.
+    pub parameter: String,
+    /// The compose service.
+    pub service: String,
+    /// The build context, when the manifest names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+}
+
+/// A container variable whose value the deploy stage passes in as a `NoEcho` parameter.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnvParameter {
+    /// The parameter.
+    pub parameter: String,
+    /// The compose service.
+    pub service: String,
+    /// The variable's name in the container.
+    pub variable: String,
+}

@@ -1,0 +1,332 @@
+//! A small typed CloudFormation model: the template, its parameters, resources, outputs and
+//! conditions, built through a [`Builder`] that checks every reference, and serialized once,
+//! straight to a writer, in the key order the templates have always had.
+//!
+//! The model knows CloudFormation, not compose files: the per-target lowerings in
+//! [`crate::lower`] turn a plan into one.
+
+pub mod expr;
+pub mod metadata;
+pub mod resources;
+
+pub use expr::{Expr, Name};
+pub use metadata::Metadata;
+pub use resources::{Properties, Resource};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::io::Write;
+
+/// A whole template. Made by [`Builder::finish`], so every reference in it resolves.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Template {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    format_version: &'static str,
+    description: String,
+    metadata: Metadata,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    parameters: IndexMap<Name, Parameter>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    conditions: IndexMap<Name, Expr>,
+    resources: IndexMap<Name, Resource>,
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    outputs: IndexMap<Name, Output>,
+}
+
+impl Template {
+    /// The parameters, in template order.
+    pub fn parameters(&self) -> &IndexMap<Name, Parameter> {
+        &self.parameters
+    }
+
+    /// The resources, in template order.
+    pub fn resources(&self) -> &IndexMap<Name, Resource> {
+        &self.resources
+    }
+
+    /// The outputs, in template order.
+    pub fn outputs(&self) -> &IndexMap<Name, Output> {
+        &self.outputs
+    }
+
+    /// Writes the template as pretty-printed JSON with a final newline.
+    pub fn write_to(&self, mut out: impl Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")
+    }
+
+    /// The template as pretty-printed JSON text with a final newline.
+    pub fn to_text(&self) -> String {
+        let mut bytes = Vec::with_capacity(4096);
+        self.write_to(&mut bytes).expect("writing to memory cannot fail, and every key is a string");
+        String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    }
+}
+
+/// The type of a template parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ParameterType {
+    /// `String`.
+    String,
+    /// `Number`.
+    Number,
+    /// `List<AWS::EC2::Subnet::Id>`.
+    #[serde(rename = "List<AWS::EC2::Subnet::Id>")]
+    SubnetIds,
+    /// `AWS::EC2::VPC::Id`.
+    #[serde(rename = "AWS::EC2::VPC::Id")]
+    VpcId,
+}
+
+/// A template parameter. Fields are in the order the templates write them.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Parameter {
+    /// `Type`.
+    #[serde(rename = "Type")]
+    pub kind: ParameterType,
+    /// `Default`, written as a string whatever the type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// `NoEcho`: the value never appears in the console or API answers.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_echo: bool,
+    /// `MinLength`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    /// `MinValue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<u32>,
+    /// `MaxValue`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<u32>,
+    /// `AllowedValues`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_values: Vec<String>,
+    /// `AllowedPattern`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_pattern: Option<&'static str>,
+    /// `ConstraintDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_description: Option<&'static str>,
+    /// `Description`.
+    pub description: String,
+}
+
+impl Parameter {
+    /// A parameter of `kind` with a description and nothing else.
+    pub fn new(kind: ParameterType, description: impl Into<String>) -> Self {
+        Parameter {
+            kind,
+            default: None,
+            no_echo: false,
+            min_length: None,
+            min_value: None,
+            max_value: None,
+            allowed_values: Vec::new(),
+            allowed_pattern: None,
+            constraint_description: None,
+            description: description.into(),
+        }
+    }
+}
+
+/// A template output.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Output {
+    /// `Description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Value`.
+    pub value: Expr,
+}
+
+/// How a name was referred to, for checking it once the template is complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    /// `Ref` or a `Fn::Sub` variable: a parameter, resource or pseudo parameter.
+    Ref,
+    /// `Fn::GetAtt` or `DependsOn`: a resource.
+    Resource,
+}
+
+/// Builds a [`Template`], recording every name it refers to so that [`Builder::finish`] can
+/// refuse a template that refers to something it never declares, or declares a name twice.
+#[derive(Debug)]
+pub struct Builder {
+    template: Template,
+    uses: Vec<(Name, Use)>,
+    duplicates: Vec<String>,
+}
+
+impl Builder {
+    /// An empty template.
+    pub fn new(description: String, metadata: Metadata) -> Self {
+        Builder {
+            template: Template {
+                format_version: "2010-09-09",
+                description,
+                metadata,
+                parameters: IndexMap::new(),
+                conditions: IndexMap::new(),
+                resources: IndexMap::new(),
+                outputs: IndexMap::new(),
+            },
+            uses: Vec::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    /// `{"Ref": name}`.
+    pub fn reference(&mut self, name: &str) -> Expr {
+        Expr::Ref(self.refer(name, Use::Ref))
+    }
+
+    /// `{"Fn::GetAtt": [resource, attribute]}`.
+    pub fn get_att(&mut self, resource: &str, attribute: &'static str) -> Expr {
+        Expr::GetAtt(self.refer(resource, Use::Resource), attribute)
+    }
+
+    /// `{"Fn::Sub": text}`; each `${Name}` or `${Name.Attribute}` variable is a reference
+    /// (`${!…}` is literal text).
+    pub fn sub(&mut self, text: String) -> Expr {
+        for var in text.split("${").skip(1).filter_map(|rest| rest.split_once('}').map(|(v, _)| v)) {
+            if !var.starts_with('!') {
+                let name = var.split('.').next().unwrap_or(var);
+                self.refer(name, Use::Ref);
+            }
+        }
+        Expr::Sub(text)
+    }
+
+    fn refer(&mut self, name: &str, usage: Use) -> Name {
+        let name = Name(name.to_string());
+        self.uses.push((name.clone(), usage));
+        name
+    }
+
+    fn declare<T>(map: &mut IndexMap<Name, T>, duplicates: &mut Vec<String>, name: String, value: T, what: &str) {
+        if map.insert(Name(name.clone()), value).is_some() {
+            duplicates.push(format!("{what} `{name}` is declared twice"));
+        }
+    }
+
+    /// Declares a parameter.
+    pub fn parameter(&mut self, name: impl Into<String>, parameter: Parameter) {
+        Self::declare(&mut self.template.parameters, &mut self.duplicates, name.into(), parameter, "parameter");
+    }
+
+    /// Declares a condition.
+    pub fn condition(&mut self, name: impl Into<String>, condition: Expr) {
+        Self::declare(&mut self.template.conditions, &mut self.duplicates, name.into(), condition, "condition");
+    }
+
+    /// Declares a resource that is created after those it `depends_on`.
+    pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) {
+        let depends_on = depends_on.iter().map(|d| self.refer(d, Use::Resource)).collect();
+        let resource = Resource { depends_on, properties };
+        Self::declare(&mut self.template.resources, &mut self.duplicates, name.into(), resource, "resource");
+    }
+
+    /// Declares an output.
+    pub fn output(&mut self, name: impl Into<String>, description: Option<String>, value: Expr) {
+        let output = Output { description, value };
+        Self::declare(&mut self.template.outputs, &mut self.duplicates, name.into(), output, "output");
+    }
+
+    /// The template, or every dangling reference and duplicate declaration in it.
+    pub fn finish(self) -> Result<Template, Vec<String>> {
+        let Builder { template, uses, mut duplicates } = self;
+        let mut problems = std::mem::take(&mut duplicates);
+        let mut missing: Vec<String> = uses
+            .iter()
+            .filter(|(name, usage)| {
+                let resource = template.resources.contains_key(name);
+                match usage {
+                    Use::Resource => !resource,
+                    Use::Ref => !resource && !name.0.starts_with("AWS::") && !template.parameters.contains_key(name),
+                }
+            })
+            .map(|(name, usage)| match usage {
+                Use::Resource => format!("resource `{}` is referred to but not declared", name.0),
+                Use::Ref => format!("`{}` is referred to but is neither a parameter nor a resource", name.0),
+            })
+            .collect();
+        missing.sort();
+        missing.dedup();
+        problems.extend(missing);
+        if template.resources.is_empty() {
+            problems.push("the template has no resources".into());
+        }
+        if problems.is_empty() { Ok(template) } else { Err(problems) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use resources::{LogGroup, WaitConditionHandle};
+
+    fn builder() -> Builder {
+        Builder::new("d".into(), Metadata::default())
+    }
+
+    #[test]
+    fn references_to_undeclared_names_are_refused() {
+        let mut b = builder();
+        let retention = b.reference("Days");
+        b.resource("Logs", &["Elsewhere"], Properties::LogGroup(LogGroup { retention_in_days: retention }));
+        let host = b.get_att("Ghost", "DNSName");
+        b.output("Host", None, host);
+        let sub = b.sub("${Missing.Arn}-${AWS::Region}-${!Literal}-${Logs}".into());
+        b.output("S", None, sub);
+        let problems = b.finish().unwrap_err();
+        assert_eq!(
+            problems,
+            [
+                "`Days` is referred to but is neither a parameter nor a resource",
+                "`Missing` is referred to but is neither a parameter nor a resource",
+                "resource `Elsewhere` is referred to but not declared",
+                "resource `Ghost` is referred to but not declared",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_parameter_is_not_a_resource_for_get_att() {
+        let mut b = builder();
+        b.parameter("P", Parameter::new(ParameterType::String, "p"));
+        let att = b.get_att("P", "Arn");
+        b.output("O", None, att);
+        b.resource("H", &[], Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }));
+        assert_eq!(b.finish().unwrap_err(), ["resource `P` is referred to but not declared"]);
+    }
+
+    #[test]
+    fn duplicate_declarations_and_empty_templates_are_refused() {
+        let mut b = builder();
+        b.parameter("P", Parameter::new(ParameterType::String, "one"));
+        b.parameter("P", Parameter::new(ParameterType::Number, "two"));
+        assert_eq!(b.finish().unwrap_err(), ["parameter `P` is declared twice", "the template has no resources"]);
+    }
+
+    #[test]
+    fn sections_serialize_in_template_order_and_empty_ones_are_left_out() {
+        let mut b = builder();
+        let p = b.reference("P");
+        b.condition("IsEmpty", Expr::Equals(Box::new(p), Box::new(Expr::from(""))));
+        b.parameter("P", Parameter { default: Some("3".into()), ..Parameter::new(ParameterType::Number, "p") });
+        b.resource("H", &[], Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }));
+        let text = b.finish().unwrap().to_text();
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Value>(&text).unwrap().as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            ["AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Conditions", "Resources"]
+        );
+        assert!(text.contains("\"Default\": \"3\""), "{text}");
+        assert!(text.ends_with("}\n"));
+    }
+}

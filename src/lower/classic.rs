@@ -1,0 +1,420 @@
+//! The `classic` target: one Classic ELB per balanced service, registered by ECS through a
+//! service role, in front of EC2 tasks in bridge networking with fixed instance ports.
+
+use super::LowerError;
+use super::container::container_definition;
+use crate::cfn::metadata::{BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
+use crate::cfn::resources::{
+    ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
+    DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, Ingress, InstanceProtocol,
+    ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement, StatementResource,
+    Tag, TaskDefinition, Transport, WaitConditionHandle,
+};
+use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
+use crate::interpret::plan::{Balancer, EnvSource, Image, Listener, Plan, Protocol, Scheme, Workload};
+use crate::interpret::{CERTIFICATE_ARN_PATTERN, names};
+
+/// The retention periods CloudWatch Logs accepts, in days.
+const LOG_RETENTION_DAYS: [&str; 22] = [
+    "1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545", "731", "1096", "1827",
+    "2192", "2557", "2922", "3288", "3653",
+];
+
+/// Lowers the plan to a Classic ELB template.
+pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
+    let description = format!(
+        "App {}: its ECS services and their load balancers, compiled by compose-cfn from its compose file",
+        plan.app
+    );
+    let mut b = Builder::new(description, metadata(plan));
+    if plan.services.is_empty() {
+        b.resource(
+            "Placeholder",
+            &[],
+            Properties::WaitConditionHandle(WaitConditionHandle {
+                reason: "the manifest enables no service, and a template needs one resource".into(),
+            }),
+        );
+    } else {
+        parameters(&mut b, plan);
+        let retention_in_days = b.reference("LogRetention");
+        b.resource(names::LOG_GROUP, &[], Properties::LogGroup(LogGroup { retention_in_days }));
+        if !plan.balancers.is_empty() {
+            service_role(&mut b, plan);
+        }
+        for balancer in &plan.balancers {
+            security_group(&mut b, plan, balancer);
+            let properties = load_balancer(&mut b, plan, balancer)?;
+            b.resource(balancer.logical_id.clone(), &[], Properties::ClassicLoadBalancer(properties));
+        }
+        for w in &plan.services {
+            workload(&mut b, plan, w);
+        }
+        outputs(&mut b, plan);
+    }
+    b.finish().map_err(LowerError::Invalid)
+}
+
+fn tags(app: &str, service: &str) -> Vec<Tag> {
+    vec![Tag { key: "App", value: app.to_string() }, Tag { key: "Service", value: service.to_string() }]
+}
+
+fn metadata(plan: &Plan) -> Metadata {
+    let self_signed_certificates = plan
+        .balancers
+        .iter()
+        .flat_map(|b| {
+            b.listeners.iter().filter_map(move |l| {
+                let cert = l.certificate.as_ref().filter(|c| c.arn.is_none())?;
+                Some(SelfSigned {
+                    parameter: cert.parameter.clone(),
+                    target: format!("{}:{}", b.service, l.balancer_port),
+                })
+            })
+        })
+        .collect();
+    let built_images = plan
+        .services
+        .iter()
+        .filter_map(|w| match &w.image {
+            Image::Parameter { parameter, build } => {
+                Some(BuiltImage { parameter: parameter.clone(), service: w.service.clone(), build: build.clone() })
+            }
+            Image::Literal { .. } => None,
+        })
+        .collect();
+    let environment_parameters = env_parameters(plan).collect();
+    Metadata {
+        compose_cfn: ComposeCfn {
+            app: plan.app.clone(),
+            self_signed_certificates,
+            built_images,
+            environment_parameters,
+        },
+    }
+}
+
+fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
+    plan.services.iter().flat_map(|w| {
+        w.container.environment.iter().filter_map(|e| match &e.value {
+            EnvSource::Parameter { parameter } => Some(EnvParameter {
+                parameter: parameter.clone(),
+                service: w.service.clone(),
+                variable: e.name.clone(),
+            }),
+            _ => None,
+        })
+    })
+}
+
+fn parameters(b: &mut Builder, plan: &Plan) {
+    b.parameter(
+        "Cluster",
+        Parameter::new(
+            ParameterType::String,
+            "The ECS cluster (name or ARN) whose container instances run the services",
+        ),
+    );
+    b.parameter(
+        "LogRetention",
+        Parameter {
+            default: Some("30".into()),
+            allowed_values: LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect(),
+            ..Parameter::new(ParameterType::Number, "Days the app's container logs are kept")
+        },
+    );
+    if !plan.balancers.is_empty() {
+        b.parameter(
+            "Subnets",
+            Parameter::new(
+                ParameterType::SubnetIds,
+                "Subnets the load balancers are placed in (public subnets for internet-facing ones)",
+            ),
+        );
+        b.parameter(
+            "VpcId",
+            Parameter::new(ParameterType::VpcId, "The VPC of the subnets and the container instances"),
+        );
+    }
+    if plan.balancers.iter().any(|b| b.scheme == Scheme::Internal) {
+        b.parameter(
+            "VpcCidr",
+            Parameter {
+                default: Some("10.0.0.0/16".into()),
+                allowed_pattern: Some(r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"),
+                constraint_description: Some("an IPv4 CIDR block such as 10.0.0.0/16"),
+                ..Parameter::new(
+                    ParameterType::String,
+                    "The VPC's CIDR block: internal balancers accept traffic only from it",
+                )
+            },
+        );
+    }
+    for w in &plan.services {
+        if let Image::Parameter { parameter, .. } = &w.image {
+            let description = format!("Image of service {}, built and pushed by the deploy stage", w.service);
+            b.parameter(
+                parameter.clone(),
+                Parameter { min_length: Some(1), ..Parameter::new(ParameterType::String, description) },
+            );
+        }
+    }
+    for e in env_parameters(plan) {
+        let description = format!(
+            "Value of {} for service {}, taken from the deploy environment (never written into the template)",
+            e.variable, e.service
+        );
+        b.parameter(e.parameter, Parameter { no_echo: true, ..Parameter::new(ParameterType::String, description) });
+    }
+    for balancer in &plan.balancers {
+        for l in &balancer.listeners {
+            let description = format!(
+                "Instance (host) port of {}:{}, mapped to container port {}",
+                balancer.service, l.balancer_port, l.container_port
+            );
+            b.parameter(
+                l.instance_port.parameter.clone(),
+                Parameter {
+                    default: Some(l.instance_port.default.to_string()),
+                    min_value: Some(1),
+                    max_value: Some(65535),
+                    ..Parameter::new(ParameterType::Number, description)
+                },
+            );
+            if let Some(cert) = &l.certificate {
+                let description = format!(
+                    "Certificate ARN of the {} listener {}:{}",
+                    l.protocol.label(),
+                    balancer.service,
+                    l.balancer_port
+                );
+                b.parameter(
+                    cert.parameter.clone(),
+                    Parameter {
+                        default: cert.arn.clone(),
+                        allowed_pattern: Some(CERTIFICATE_ARN_PATTERN),
+                        constraint_description: Some("an ACM certificate ARN or an IAM server certificate ARN"),
+                        ..Parameter::new(ParameterType::String, description)
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The role ECS assumes to register instances with the app's balancers, and its policy.
+fn service_role(b: &mut Builder, plan: &Plan) {
+    let document = |statement| PolicyDocument { version: "2012-10-17", statement };
+    let trust = Statement {
+        effect: "Allow",
+        principal: Some(ServicePrincipal { service: vec!["ecs.amazonaws.com"] }),
+        action: vec!["sts:AssumeRole"],
+        resource: None,
+    };
+    b.resource(
+        names::SERVICE_ROLE,
+        &[],
+        Properties::Role(Role {
+            description: format!(
+                "Lets ECS register the container instances of app {} with its load balancers",
+                plan.app
+            ),
+            assume_role_policy_document: document(vec![trust]),
+            path: "/",
+        }),
+    );
+    let arns = plan
+        .balancers
+        .iter()
+        .map(|balancer| {
+            b.sub(format!(
+                "arn:${{AWS::Partition}}:elasticloadbalancing:${{AWS::Region}}:${{AWS::AccountId}}:loadbalancer/${{{}}}",
+                balancer.logical_id
+            ))
+        })
+        .collect();
+    let register = Statement {
+        effect: "Allow",
+        principal: None,
+        action: vec![
+            "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
+            "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+        ],
+        resource: Some(StatementResource::Arns(arns)),
+    };
+    let describe = Statement {
+        effect: "Allow",
+        principal: None,
+        action: vec![
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeInstanceHealth",
+            "ec2:DescribeInstances",
+        ],
+        resource: Some(StatementResource::All),
+    };
+    let roles = vec![b.reference(names::SERVICE_ROLE)];
+    b.resource(
+        names::SERVICE_ROLE_POLICY,
+        &[],
+        Properties::Policy(Policy {
+            policy_name: "register-instances-with-balancers",
+            roles,
+            policy_document: document(vec![register, describe]),
+        }),
+    );
+}
+
+fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer) {
+    let ingress = balancer
+        .listeners
+        .iter()
+        .map(|l| Ingress {
+            ip_protocol: Transport::Tcp,
+            from_port: l.balancer_port,
+            to_port: l.balancer_port,
+            cidr_ip: match balancer.scheme {
+                Scheme::Internal => b.reference("VpcCidr"),
+                Scheme::Public => Expr::from("0.0.0.0/0"),
+            },
+            description: format!("{} listener {}", l.protocol.label(), l.balancer_port),
+        })
+        .collect();
+    let properties = SecurityGroup {
+        group_description: format!("{} balancer of app {}", balancer.service, plan.app),
+        vpc_id: b.reference("VpcId"),
+        security_group_ingress: ingress,
+        tags: tags(&plan.app, &balancer.service),
+    };
+    b.resource(balancer.security_group_id.clone(), &[], Properties::SecurityGroup(properties));
+}
+
+fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<ClassicLoadBalancer, LowerError> {
+    let bug = |what: String| LowerError::Invalid(vec![format!("{}: {what}", balancer.logical_id)]);
+    let h = &balancer.health_check;
+    let port = b.reference(&h.instance_port_parameter);
+    let target = match (h.protocol.as_str(), &h.path) {
+        ("HTTP" | "HTTPS", Some(path)) => {
+            HealthTarget::Request { tls: h.protocol == "HTTPS", port, path: path.clone() }
+        }
+        ("TCP" | "SSL", None) => HealthTarget::Connect { tls: h.protocol == "SSL", port },
+        (protocol, path) => return Err(bug(format!("health check {protocol} with path {path:?}"))),
+    };
+    let mut listeners = Vec::with_capacity(balancer.listeners.len());
+    for l in &balancer.listeners {
+        listeners.push(listener(b, balancer, l).ok_or_else(|| {
+            bug(format!("{} listener {} has no certificate or TLS policy", l.protocol.label(), l.balancer_port))
+        })?);
+    }
+    let mut policies: Vec<ClassicPolicy> = balancer
+        .tls_policy
+        .iter()
+        .map(|p| ClassicPolicy::SslNegotiation { name: p.name.clone(), reference: p.reference.clone() })
+        .collect();
+    for l in balancer.listeners.iter().filter(|l| l.proxy) {
+        let name = l
+            .proxy_policy
+            .clone()
+            .ok_or_else(|| bug(format!("proxy listener {} has no policy name", l.balancer_port)))?;
+        policies
+            .push(ClassicPolicy::ProxyProtocol { name, instance_ports: vec![b.reference(&l.instance_port.parameter)] });
+    }
+    Ok(ClassicLoadBalancer {
+        scheme: match balancer.scheme {
+            Scheme::Public => ElbScheme::InternetFacing,
+            Scheme::Internal => ElbScheme::Internal,
+        },
+        subnets: b.reference("Subnets"),
+        security_groups: vec![b.reference(&balancer.security_group_id)],
+        cross_zone: true,
+        connection_draining_policy: ConnectionDraining { enabled: true, timeout: balancer.draining_timeout },
+        connection_settings: ConnectionSettings { idle_timeout: balancer.idle_timeout },
+        health_check: ClassicHealthCheck {
+            target,
+            timeout: h.timeout,
+            interval: h.interval,
+            healthy_threshold: h.healthy_threshold,
+            unhealthy_threshold: h.unhealthy_threshold,
+        },
+        listeners,
+        policies,
+        tags: tags(&plan.app, &balancer.service),
+    })
+}
+
+/// The listener, or `None` when a TLS front end lacks its certificate or policy.
+fn listener(b: &mut Builder, balancer: &Balancer, l: &Listener) -> Option<ClassicListener> {
+    let mut tls = || -> Option<ListenerTls> {
+        let certificate = b.reference(&l.certificate.as_ref()?.parameter);
+        Some(ListenerTls { certificate, policy_names: vec![balancer.tls_policy.as_ref()?.name.clone()] })
+    };
+    let front = match l.protocol {
+        Protocol::Http => Front::Http,
+        Protocol::Tcp => Front::Tcp,
+        Protocol::Https => Front::Https(tls()?),
+        Protocol::Tls => Front::Ssl(tls()?),
+    };
+    let back = match (l.protocol.is_http(), l.secure) {
+        (true, false) => InstanceProtocol::Http,
+        (true, true) => InstanceProtocol::Https,
+        (false, false) => InstanceProtocol::Tcp,
+        (false, true) => InstanceProtocol::Ssl,
+    };
+    Some(ClassicListener { port: l.balancer_port, instance_port: b.reference(&l.instance_port.parameter), front, back })
+}
+
+fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
+    let container = container_definition(b, w);
+    b.resource(
+        w.task_definition_id.clone(),
+        &[],
+        Properties::TaskDefinition(TaskDefinition {
+            network_mode: "bridge",
+            requires_compatibilities: vec!["EC2"],
+            container_definitions: vec![container],
+            tags: tags(&plan.app, &w.service),
+        }),
+    );
+    let (load_balancers, role) = match &w.balancer {
+        Some(target) => (
+            vec![EcsLoadBalancer {
+                container_name: w.service.clone(),
+                container_port: target.container_port,
+                load_balancer_name: b.reference(&target.logical_id),
+            }],
+            Some(b.reference(names::SERVICE_ROLE)),
+        ),
+        None => (Vec::new(), None),
+    };
+    let service = EcsService {
+        cluster: b.reference("Cluster"),
+        launch_type: "EC2",
+        task_definition: b.reference(&w.task_definition_id),
+        desired_count: w.desired_count,
+        deployment_configuration: DeploymentConfiguration {
+            minimum_healthy_percent: w.minimum_healthy_percent,
+            maximum_percent: w.maximum_percent,
+        },
+        load_balancers,
+        role,
+        tags: tags(&plan.app, &w.service),
+    };
+    // Registration needs the role's policy attached first, or the first deploy fails.
+    let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
+    b.resource(w.service_id.clone(), depends, Properties::EcsService(service));
+}
+
+fn outputs(b: &mut Builder, plan: &Plan) {
+    for w in &plan.services {
+        let value = b.reference(&w.service_id);
+        b.output(w.arn_output.clone(), Some(format!("ARN of the ECS service {}", w.service)), value);
+    }
+    for balancer in &plan.balancers {
+        let host = b.get_att(&balancer.logical_id, "DNSName");
+        b.output(balancer.host_output.clone(), Some(format!("DNS name of the {} balancer", balancer.service)), host);
+        for l in &balancer.listeners {
+            b.output(l.port_output.clone(), None, Expr::Str(l.balancer_port.to_string()));
+            let name = b.reference(&balancer.logical_id);
+            b.output(l.balancer_name_output.clone(), None, name);
+        }
+    }
+}

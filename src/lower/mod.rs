@@ -1,0 +1,60 @@
+//! Lower: a plan → a typed CloudFormation [`Template`] for one balancer target, checked by the
+//! rules types cannot express ([`check`]), then serialized once.
+//!
+//! Each target chooses its own resources and names; `load` and `interpret` know nothing of
+//! them, so a second target is a second module here.
+
+pub mod check;
+pub mod classic;
+pub mod container;
+pub mod oracle;
+
+use crate::cfn::Template;
+use crate::interpret::Plan;
+
+/// The balancer technology a plan is lowered to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    /// One Classic ELB per balanced service (the Convox generation 1 behaviour).
+    #[default]
+    Classic,
+}
+
+/// Why a plan could not be lowered. Each is a bug in this tool, not in the manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum LowerError {
+    /// The template breaks a rule of CloudFormation or of the balancer.
+    #[error("the generated template breaks load balancer rules:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+/// A lowered template, its text, and the CloudFormation quotas it exceeds.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The typed template.
+    pub template: Template,
+    /// The canonical template text (pretty JSON with a final newline).
+    pub text: String,
+    /// Quotas the template exceeds, one sentence each: the template is valid, but
+    /// CloudFormation will refuse to create a stack from it.
+    pub over_limits: Vec<String>,
+}
+
+/// Lowers the plan for `target`, checks the result and writes its text.
+pub fn lower(plan: &Plan, target: Target) -> Result<Lowered, LowerError> {
+    let template = lower_unchecked(plan, target)?;
+    let problems = check::check(&template);
+    if !problems.is_empty() {
+        return Err(LowerError::Invalid(problems));
+    }
+    let text = template.to_text();
+    let over_limits = check::stack_limits(&template, text.len());
+    Ok(Lowered { template, text, over_limits })
+}
+
+/// Lowers the plan for `target` without the rule checks (references are always checked).
+pub fn lower_unchecked(plan: &Plan, target: Target) -> Result<Template, LowerError> {
+    match target {
+        Target::Classic => classic::lower(plan),
+    }
+}
