@@ -77,6 +77,11 @@ fn plan_json_follows_its_schema() {
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.is_valid(&plan));
     assert!(!validator.is_valid(&serde_json::json!({"app": 1})));
+    // The JSON form is a contract: it carries its version, and the schema requires it.
+    assert_eq!(plan["version"], compose_cfn::interpret::plan::PLAN_VERSION);
+    let mut unversioned = plan.clone();
+    unversioned.as_object_mut().unwrap().remove("version");
+    assert!(!validator.is_valid(&unversioned));
 }
 
 #[test]

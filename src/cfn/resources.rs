@@ -343,6 +343,16 @@ pub enum InstanceProtocol {
 }
 
 impl InstanceProtocol {
+    /// The value as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            InstanceProtocol::Http => "HTTP",
+            InstanceProtocol::Https => "HTTPS",
+            InstanceProtocol::Tcp => "TCP",
+            InstanceProtocol::Ssl => "SSL",
+        }
+    }
+
     /// True for the layer-7 protocols.
     pub fn is_http(self) -> bool {
         matches!(self, InstanceProtocol::Http | InstanceProtocol::Https)

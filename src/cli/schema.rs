@@ -2,7 +2,7 @@
 
 use super::plan::write_stdout;
 use clap::Args;
-use compose_cfn::interpret::Plan;
+use compose_cfn::interpret::plan::PlanDocument;
 use compose_cfn::review::{Diff, schema};
 use std::process::ExitCode;
 
@@ -22,7 +22,7 @@ impl SchemaArgs {
     /// Prints the chosen schema [default: compose files, draft-07, for yaml-language-server].
     pub fn run(self) -> ExitCode {
         let value = if self.plan {
-            serde_json::to_value(schemars::schema_for!(Plan))
+            serde_json::to_value(schemars::schema_for!(PlanDocument<'static>))
         } else if self.diff {
             serde_json::to_value(schemars::schema_for!(Diff))
         } else {

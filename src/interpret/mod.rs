@@ -8,7 +8,7 @@ pub mod workload;
 
 pub use plan::{
     Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
-    Protocol, Scheme, TlsPolicy, Workload,
+    Protocol, Scheme, Workload,
 };
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -350,10 +350,10 @@ fn balancer_for(
     let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
     let health_check = health_check(service, tcp, &listeners, labels, diags);
-    let tls_policy = listeners.iter().any(|l| l.protocol.terminates_tls()).then(|| TlsPolicy {
-        name: names::tls_policy(name),
-        reference: labels.text("convox.tls.policy").unwrap_or(labels::DEFAULT_TLS_POLICY).to_string(),
-    });
+    let tls_policy = listeners
+        .iter()
+        .any(|l| l.protocol.terminates_tls())
+        .then(|| labels.text("convox.tls.policy").unwrap_or(labels::DEFAULT_TLS_POLICY).to_string());
     let logical_id = names::balancer(name, scheme == Scheme::Internal);
     Some(Balancer {
         service: name.to_string(),
@@ -612,7 +612,7 @@ fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, diags: &mut 
     if proxy && protocol.is_http() {
         let (_, label) = get("proxy").expect("proxy is set");
         diags.push(
-            Diagnostic::warning(Code::ProxyOnHttp, label.key_span, format!("proxy protocol on {} listener {port}", protocol.elb_name()))
+            Diagnostic::warning(Code::ProxyOnHttp, label.key_span, format!("proxy protocol on {} listener {port}", protocol.label().to_ascii_uppercase()))
                 .with_help("http and https listeners already pass the client address in X-Forwarded-For; proxy protocol is for tcp and tls"),
         );
     }
@@ -620,15 +620,12 @@ fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, diags: &mut 
         balancer_port: port,
         container_port: m.target,
         protocol,
-        elb_protocol: protocol.elb_name().to_string(),
-        instance_protocol: protocol.instance_protocol(secure).to_string(),
         secure,
         proxy,
         instance_port: InstancePort { parameter: names::instance_port_parameter(service, port), default: 0 },
         certificate: protocol
             .terminates_tls()
             .then(|| CertificateRef { parameter: names::certificate_parameter(service, port), arn: None }),
-        proxy_policy: proxy.then(|| names::proxy_policy(service, port)),
         port_output: names::port_output(service, port),
         balancer_name_output: names::balancer_name_output(service, port),
     }
@@ -675,12 +672,6 @@ fn health_check(
     let listener =
         listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
     let path = labels.text("convox.health.path").map(str::to_string);
-    let protocol = match (path.is_some(), listener.secure) {
-        (true, false) => "HTTP",
-        (true, true) => "HTTPS",
-        (false, false) => "TCP",
-        (false, true) => "SSL",
-    };
     let timeout = labels.number("convox.health.timeout").unwrap_or(3);
     let interval = match labels.number_at("convox.health.interval") {
         Some((interval, label)) => {
@@ -704,9 +695,7 @@ fn health_check(
         None => (timeout + 2).max(5),
     };
     HealthCheck {
-        protocol: protocol.to_string(),
         listener_port: listener.balancer_port,
-        instance_port_parameter: listener.instance_port.parameter.clone(),
         path,
         timeout,
         interval,

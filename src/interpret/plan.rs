@@ -1,7 +1,30 @@
-//! The plan: what the manifest asks for in load balancer terms, before any CloudFormation syntax.
+//! The plan: what the manifest asks for — services, their ports and exposure, protocols, TLS,
+//! health, timeouts, certificates, containers — before any balancer target's resources or
+//! CloudFormation syntax. Protocols are the label's words; each lowering chooses its own.
 
 use schemars::JsonSchema;
 use serde::Serialize;
+
+/// The version of the plan's JSON form (`plan --format json`, `schema --plan`): raised whenever
+/// a field is removed or changes meaning, since tools read it.
+pub const PLAN_VERSION: u32 = 1;
+
+/// The public JSON form of a plan (`plan --format json`): its version, then the plan.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanDocument<'a> {
+    /// The version of this form ([`PLAN_VERSION`]).
+    pub version: u32,
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: &'a Plan,
+}
+
+impl<'a> PlanDocument<'a> {
+    /// The plan in its current JSON form.
+    pub fn new(plan: &'a Plan) -> Self {
+        PlanDocument { version: PLAN_VERSION, plan }
+    }
+}
 
 /// Every balancer of one app.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -45,8 +68,9 @@ pub struct Balancer {
     pub idle_timeout: u32,
     /// `ConnectionDrainingPolicy.Timeout`, seconds.
     pub draining_timeout: u32,
-    /// The TLS negotiation policy, when any listener terminates TLS.
-    pub tls_policy: Option<TlsPolicy>,
+    /// The predefined TLS security policy of the listeners that terminate TLS (`convox.tls.policy`
+    /// or its default); none when no listener terminates TLS.
+    pub tls_policy: Option<String>,
 }
 
 /// A listener's protocol as the `convox.port.N.protocol` label names it.
@@ -64,16 +88,6 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// The ELB `Protocol` value.
-    pub fn elb_name(self) -> &'static str {
-        match self {
-            Protocol::Http => "HTTP",
-            Protocol::Https => "HTTPS",
-            Protocol::Tcp => "TCP",
-            Protocol::Tls => "SSL",
-        }
-    }
-
     /// True when the balancer terminates TLS and so needs a certificate.
     pub fn terminates_tls(self) -> bool {
         matches!(self, Protocol::Https | Protocol::Tls)
@@ -82,16 +96,6 @@ impl Protocol {
     /// True for the layer-7 protocols.
     pub fn is_http(self) -> bool {
         matches!(self, Protocol::Http | Protocol::Https)
-    }
-
-    /// The ELB `InstanceProtocol` for this front end: HTTP/HTTPS for http(s), TCP/SSL for tcp/tls.
-    pub fn instance_protocol(self, secure: bool) -> &'static str {
-        match (self.is_http(), secure) {
-            (true, false) => "HTTP",
-            (true, true) => "HTTPS",
-            (false, false) => "TCP",
-            (false, true) => "SSL",
-        }
     }
 
     /// The label spelling (`http`, `https`, `tcp` or `tls`).
@@ -125,10 +129,6 @@ pub struct Listener {
     pub container_port: u16,
     /// Front-end protocol, as the label names it.
     pub protocol: Protocol,
-    /// ELB `Protocol` (HTTP, HTTPS, TCP or SSL).
-    pub elb_protocol: String,
-    /// ELB `InstanceProtocol` (HTTP, HTTPS, TCP or SSL).
-    pub instance_protocol: String,
     /// True when traffic is re-encrypted to the container.
     pub secure: bool,
     /// True when the PROXY protocol header is sent.
@@ -137,8 +137,6 @@ pub struct Listener {
     pub instance_port: InstancePort,
     /// The certificate, for https and tls listeners.
     pub certificate: Option<CertificateRef>,
-    /// The name of this listener's proxy protocol policy, when `proxy` is set.
-    pub proxy_policy: Option<String>,
     /// Output holding the balancer port (`<Service>Port<N>Balancer`).
     pub port_output: String,
     /// Output holding the balancer's name (`<Service>Port<N>BalancerName`).
@@ -163,16 +161,13 @@ pub struct CertificateRef {
     pub arn: Option<String>,
 }
 
-/// The balancer's health check.
+/// The balancer's health check: a request for `path` when one is set, else a connection, to
+/// the back end of one listener (over TLS when that listener's back end is `secure`).
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct HealthCheck {
-    /// HTTP, HTTPS, TCP or SSL.
-    pub protocol: String,
-    /// The balancer port of the listener whose instance port is checked.
+    /// The balancer port of the listener whose back end is checked.
     pub listener_port: u16,
-    /// That listener's instance port parameter.
-    pub instance_port_parameter: String,
-    /// The path, for HTTP(S) checks.
+    /// The path requested; none: the check only connects.
     pub path: Option<String>,
     /// Seconds.
     pub timeout: u32,
@@ -182,15 +177,6 @@ pub struct HealthCheck {
     pub healthy_threshold: u32,
     /// Failing checks to become unhealthy.
     pub unhealthy_threshold: u32,
-}
-
-/// The SSL negotiation policy of a balancer's TLS listeners.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-pub struct TlsPolicy {
-    /// The policy's name on the balancer (`<Service>TlsPolicy`).
-    pub name: String,
-    /// The AWS predefined policy it references.
-    pub reference: String,
 }
 
 /// The ECS side of one service: its task definition and its ECS service.

@@ -291,32 +291,33 @@ fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer) {
 fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<ClassicLoadBalancer, LowerError> {
     let bug = |what: String| LowerError::Invalid(vec![format!("{}: {what}", balancer.logical_id)]);
     let h = &balancer.health_check;
-    let port = b.reference(&h.instance_port_parameter);
-    let target = match (h.protocol.as_str(), &h.path) {
-        ("HTTP" | "HTTPS", Some(path)) => {
-            HealthTarget::Request { tls: h.protocol == "HTTPS", port, path: path.clone() }
-        }
-        ("TCP" | "SSL", None) => HealthTarget::Connect { tls: h.protocol == "SSL", port },
-        (protocol, path) => return Err(bug(format!("health check {protocol} with path {path:?}"))),
+    let checked = balancer
+        .listeners
+        .iter()
+        .find(|l| l.balancer_port == h.listener_port)
+        .ok_or_else(|| bug(format!("the health check's listener {} does not exist", h.listener_port)))?;
+    let port = b.reference(&checked.instance_port.parameter);
+    let target = match &h.path {
+        Some(path) => HealthTarget::Request { tls: checked.secure, port, path: path.clone() },
+        None => HealthTarget::Connect { tls: checked.secure, port },
     };
+    let policy_name = names::tls_policy(&balancer.service);
     let mut listeners = Vec::with_capacity(balancer.listeners.len());
     for l in &balancer.listeners {
-        listeners.push(listener(b, balancer, l).ok_or_else(|| {
+        listeners.push(listener(b, balancer, l, &policy_name).ok_or_else(|| {
             bug(format!("{} listener {} has no certificate or TLS policy", l.protocol.label(), l.balancer_port))
         })?);
     }
     let mut policies: Vec<ClassicPolicy> = balancer
         .tls_policy
         .iter()
-        .map(|p| ClassicPolicy::SslNegotiation { name: p.name.clone(), reference: p.reference.clone() })
+        .map(|reference| ClassicPolicy::SslNegotiation { name: policy_name.clone(), reference: reference.clone() })
         .collect();
     for l in balancer.listeners.iter().filter(|l| l.proxy) {
-        let name = l
-            .proxy_policy
-            .clone()
-            .ok_or_else(|| bug(format!("proxy listener {} has no policy name", l.balancer_port)))?;
-        policies
-            .push(ClassicPolicy::ProxyProtocol { name, instance_ports: vec![b.reference(&l.instance_port.parameter)] });
+        policies.push(ClassicPolicy::ProxyProtocol {
+            name: names::proxy_policy(&balancer.service, l.balancer_port),
+            instance_ports: vec![b.reference(&l.instance_port.parameter)],
+        });
     }
     Ok(ClassicLoadBalancer {
         scheme: match balancer.scheme {
@@ -341,11 +342,12 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<Cl
     })
 }
 
-/// The listener, or `None` when a TLS front end lacks its certificate or policy.
-fn listener(b: &mut Builder, balancer: &Balancer, l: &Listener) -> Option<ClassicListener> {
+/// The listener, or `None` when a TLS front end lacks its certificate or the balancer its policy.
+fn listener(b: &mut Builder, balancer: &Balancer, l: &Listener, policy_name: &str) -> Option<ClassicListener> {
     let mut tls = || -> Option<ListenerTls> {
+        balancer.tls_policy.as_ref()?;
         let certificate = b.reference(&l.certificate.as_ref()?.parameter);
-        Some(ListenerTls { certificate, policy_names: vec![balancer.tls_policy.as_ref()?.name.clone()] })
+        Some(ListenerTls { certificate, policy_names: vec![policy_name.to_string()] })
     };
     let front = match l.protocol {
         Protocol::Http => Front::Http,
@@ -353,13 +355,33 @@ fn listener(b: &mut Builder, balancer: &Balancer, l: &Listener) -> Option<Classi
         Protocol::Https => Front::Https(tls()?),
         Protocol::Tls => Front::Ssl(tls()?),
     };
-    let back = match (l.protocol.is_http(), l.secure) {
+    Some(ClassicListener {
+        port: l.balancer_port,
+        instance_port: b.reference(&l.instance_port.parameter),
+        front,
+        back: instance_protocol(l.protocol, l.secure),
+    })
+}
+
+/// The Classic ELB back end of a listener: HTTP(S) behind http(s), TCP/SSL behind tcp/tls,
+/// encrypted when `secure`.
+pub fn instance_protocol(protocol: Protocol, secure: bool) -> InstanceProtocol {
+    match (protocol.is_http(), secure) {
         (true, false) => InstanceProtocol::Http,
         (true, true) => InstanceProtocol::Https,
         (false, false) => InstanceProtocol::Tcp,
         (false, true) => InstanceProtocol::Ssl,
-    };
-    Some(ClassicListener { port: l.balancer_port, instance_port: b.reference(&l.instance_port.parameter), front, back })
+    }
+}
+
+/// The Classic ELB front-end `Protocol` of a listener (`tls` is `SSL` there).
+pub fn front_name(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Http => "HTTP",
+        Protocol::Https => "HTTPS",
+        Protocol::Tcp => "TCP",
+        Protocol::Tls => "SSL",
+    }
 }
 
 fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {

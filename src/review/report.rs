@@ -4,6 +4,7 @@
 use super::diff::{Action, Change, Diff, Subject};
 use super::table::{self, Row};
 use crate::interpret::Plan;
+use crate::interpret::plan::PlanDocument;
 
 /// One output format.
 pub trait Report {
@@ -160,7 +161,7 @@ impl Report for Human {
 
 impl Report for Json {
     fn plan(&self, plan: &Plan) -> String {
-        serde_json::to_string_pretty(plan).expect("a plan serialises") + "\n"
+        serde_json::to_string_pretty(&PlanDocument::new(plan)).expect("a plan serialises") + "\n"
     }
 
     fn diff(&self, diff: &Diff) -> String {

@@ -1,7 +1,8 @@
 //! The plan as one table, a row per listener: the columns a reviewer reads, in words.
 
 use crate::interpret::labels::DEFAULT_TLS_POLICY;
-use crate::interpret::{Balancer, Listener, Plan, Scheme};
+use crate::interpret::{Balancer, Listener, Plan, Protocol, Scheme};
+use crate::lower::classic::{front_name, instance_protocol};
 
 /// The column headings, in order.
 pub const HEADINGS: [&str; 8] =
@@ -27,17 +28,17 @@ fn row(b: &Balancer, l: &Listener, first: bool) -> Row {
     };
     // A non-default TLS policy is the one TLS fact the certificate column cannot show.
     let certificate = match &b.tls_policy {
-        Some(p) if l.protocol.terminates_tls() && p.reference != DEFAULT_TLS_POLICY => {
-            format!("{certificate} (policy {})", p.reference)
-        }
+        Some(p) if l.protocol.terminates_tls() && p != DEFAULT_TLS_POLICY => format!("{certificate} (policy {p})"),
         _ => certificate,
     };
     let h = &b.health_check;
     // The health check belongs to one listener's instance port: shown on that listener's row.
     let health = if h.listener_port == l.balancer_port {
+        // Classic ELB words: a request is HTTP(S), a connection TCP/SSL, secure as the back end.
+        let probe = if h.path.is_some() { Protocol::Http } else { Protocol::Tcp };
         format!(
             "{}{} every {}s, timeout {}s, healthy {}, unhealthy {}",
-            h.protocol,
+            instance_protocol(probe, l.secure).name(),
             h.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
             h.interval,
             h.timeout,
@@ -52,19 +53,15 @@ fn row(b: &Balancer, l: &Listener, first: bool) -> Row {
         balancer_cell(b.service.clone()),
         balancer_cell(format!("{} ({scheme})", b.logical_id)),
         format!("{} → {}", l.balancer_port, l.container_port),
-        format!("{} ({}→{})", protocol_label(l), l.elb_protocol, l.instance_protocol),
+        format!(
+            "{} ({}→{})",
+            l.protocol.label(),
+            front_name(l.protocol),
+            instance_protocol(l.protocol, l.secure).name()
+        ),
         certificate,
         if l.proxy { "yes" } else { "no" }.to_string(),
         health,
         balancer_cell(format!("idle {}s, draining {}s", b.idle_timeout, b.draining_timeout)),
     ])
-}
-
-fn protocol_label(l: &Listener) -> &'static str {
-    match l.protocol {
-        crate::interpret::Protocol::Http => "http",
-        crate::interpret::Protocol::Https => "https",
-        crate::interpret::Protocol::Tcp => "tcp",
-        crate::interpret::Protocol::Tls => "tls",
-    }
 }
