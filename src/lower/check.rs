@@ -1,6 +1,9 @@
 //! The rules a typed template can still break, checked on the typed model: what the types
 //! guarantee (upper-case protocols, a certificate on every HTTPS/SSL listener, health targets
 //! of the right shape, references that resolve) is not checked again here.
+//!
+//! Past 400 lines because of its tests: they build typed templates by hand, one per rule, and
+//! belong next to the rules they break.
 
 use crate::cfn::resources::{ClassicLoadBalancer, ClassicPolicy, HealthTarget, Properties, Transport};
 use crate::cfn::{Expr, Template};

@@ -1,5 +1,8 @@
 //! The `classic` target: one Classic ELB per balanced service, registered by ECS through a
 //! service role, in front of EC2 tasks in bridge networking with fixed instance ports.
+//!
+//! One file past 400 lines: the lowering is one walk over the plan in template order
+//! (parameters, resources, outputs), and splitting it would scatter the order it must keep.
 
 use super::LowerError;
 use super::container::container_definition;
@@ -438,5 +441,41 @@ fn outputs(b: &mut Builder, plan: &Plan) {
             let name = b.reference(&balancer.logical_id);
             b.output(l.balancer_name_output.clone(), None, name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Environment, Input};
+    use crate::{CompileOptions, compile};
+
+    fn seed_plan() -> Plan {
+        let text = "services:\n  web:\n    image: web\n    ports: [\"80:3000\", \"443:3000\"]\n    labels:\n      - convox.port.443.protocol=https\n";
+        let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+        let options = CompileOptions { fallback_app: "t".into(), ..Default::default() };
+        compile(vec![input], &Environment::default(), &options).plan.expect("a plan")
+    }
+
+    fn problems(plan: &Plan) -> String {
+        match lower(plan) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_seed_lowers_and_a_plan_missing_what_a_listener_needs_does_not() {
+        let plan = seed_plan();
+        assert_eq!(problems(&plan), "");
+        let mut no_certificate = plan.clone();
+        no_certificate.balancers[0].listeners[1].certificate = None;
+        assert!(problems(&no_certificate).contains("https listener 443 has no certificate"));
+        let mut no_policy = plan.clone();
+        no_policy.balancers[0].tls_policy = None;
+        assert!(problems(&no_policy).contains("has no certificate or TLS policy"));
+        let mut unchecked = plan;
+        unchecked.balancers[0].health_check.listener_port = 8;
+        assert!(problems(&unchecked).contains("the health check's listener 8 does not exist"));
     }
 }
