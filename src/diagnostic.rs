@@ -14,71 +14,9 @@ pub enum Severity {
     Warning,
 }
 
-macro_rules! codes {
-    ($($variant:ident = $name:literal : $summary:literal,)*) => {
-        /// A stable identifier for each kind of diagnostic (shown as `error[code]`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $($variant,)* }
+mod codes;
 
-        impl Code {
-            /// Every code, in declaration order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
-
-            /// The code as written in reports, e.g. `unknown-protocol`.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Code::$variant => $name,)* }
-            }
-
-            /// One sentence on what the code means.
-            pub fn summary(self) -> &'static str {
-                match self { $(Code::$variant => $summary,)* }
-            }
-        }
-    };
-}
-
-codes! {
-    InvalidUtf8 = "invalid-utf8": "A file is not valid UTF-8 text.",
-    YamlSyntax = "yaml-syntax": "The file is not valid YAML.",
-    YamlLimit = "yaml-limit": "The YAML exceeds a safety limit (alias expansion, nesting or size).",
-    DuplicateKey = "duplicate-key": "A mapping names the same key twice.",
-    WrongType = "wrong-type": "A value has the wrong YAML type (e.g. a list where a mapping belongs).",
-    MissingServices = "missing-services": "The file declares no services.",
-    ObsoleteVersion = "obsolete-version": "The top-level `version:` key is obsolete and ignored.",
-    UnknownKey = "unknown-key": "A key this tool does not know; it is ignored.",
-    ServiceName = "service-name": "A service name Compose would reject.",
-    ServiceNameCollision = "service-name-collision": "Two service names map to the same CloudFormation name.",
-    Interpolation = "interpolation": "A `$` expression is malformed.",
-    RequiredVariable = "required-variable": "A `${VAR:?message}` variable is not set.",
-    UnsetVariable = "unset-variable": "A variable without a default is not set; it becomes empty.",
-    PortSyntax = "port-syntax": "A port mapping does not follow Compose's port grammar.",
-    PortRange = "port-range": "A port number is 0 or above 65535, or a range runs backwards.",
-    PortRangeMismatch = "port-range-mismatch": "Host and container port ranges have different lengths.",
-    PortPool = "port-pool": "A host port range maps to one container port; a listener needs one port.",
-    TooManyPorts = "too-many-ports": "Port ranges expand to more mappings, or the app to more listeners, than one template can hold.",
-    MissingHostPort = "missing-host-port": "A public mapping has an empty host port.",
-    PortProtocol = "port-protocol": "A transport protocol a load balancer cannot carry.",
-    HostIp = "host-ip": "A host IP in a port mapping has no meaning on a load balancer.",
-    DuplicatePort = "duplicate-port": "Two mappings use the same load balancer port.",
-    InternalBalancer = "internal-balancer": "An internal port makes the whole Classic ELB internal.",
-    UnknownProtocol = "unknown-protocol": "A `convox.port.N.protocol` value that is not http, https, tcp or tls.",
-    UnmappedPort = "unmapped-port": "A `convox.port.N.*` label names a port the service does not map.",
-    ContainerPortLabel = "container-port-label": "A `convox.port.N.*` label is keyed by the container port, not the balancer port.",
-    UdpPortLabel = "udp-port-label": "A `convox.port.N.*` label names a UDP port, which gets no listener.",
-    UnknownLabel = "unknown-label": "A `convox.*` label this tool does not know.",
-    LabelValue = "label-value": "A label value is not of the expected kind or is out of range.",
-    DuplicateLabel = "duplicate-label": "A label is given twice in list form; the last one wins.",
-    ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
-    Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
-    NoServices = "no-services": "No service is enabled, so the template deploys nothing.",
-    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
-    ContainerValue = "container-value": "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
-    UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
-    UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",
-    HostPortConflict = "host-port-conflict": "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
-    StackLimits = "stack-limits": "The template exceeds a CloudFormation quota (500 resources, 200 parameters, 200 outputs, 1 MB): it is valid but cannot be deployed as one stack.",
-    InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
-}
+pub use codes::Code;
 
 /// A secondary location shown with a diagnostic, e.g. the first of two duplicate keys.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,246 @@
+//! The registry of diagnostic codes: for each, its stable name, its one-line summary and the
+//! longer text and example `compose-cfn explain CODE` prints, side by side so that a new code
+//! cannot be added without them.
+//!
+//! Past 400 lines: one entry per code, and the point of the file is that they stay together.
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal {
+        summary: $summary:literal,
+        details: $details:literal,
+        example: $example:expr,
+    })*) => {
+        /// A stable identifier for each kind of diagnostic (shown as `error[code]`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as written in reports, e.g. `unknown-protocol`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// One sentence on what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+
+            /// More on the code than its summary, for `compose-cfn explain CODE`.
+            pub fn details(self) -> &'static str {
+                match self { $(Code::$variant => $details,)* }
+            }
+
+            /// A compose file that draws the diagnostic, where one short file can (some codes
+            /// need a command-line option, invalid bytes, or a bug in this tool).
+            pub fn example(self) -> Option<&'static str> {
+                match self { $(Code::$variant => $example,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    InvalidUtf8 = "invalid-utf8" {
+        summary: "A file is not valid UTF-8 text.",
+        details: "Compose files are UTF-8 text; re-save the file as UTF-8.",
+        example: None,
+    }
+    YamlSyntax = "yaml-syntax" {
+        summary: "The file is not valid YAML.",
+        details: "The YAML parser stopped; the caret shows where. Often an unclosed bracket or quote, or a tab used for indentation.",
+        example: Some("services:\n  web:\n    ports: [\"80:3000\"\n"),
+    }
+    YamlLimit = "yaml-limit" {
+        summary: "The YAML exceeds a safety limit (alias expansion, nesting or size).",
+        details: "Aliases that expand into millions of nodes (an \"alias bomb\"), very deep nesting or a huge file are refused before they exhaust memory.",
+        example: None,
+    }
+    DuplicateKey = "duplicate-key" {
+        summary: "A mapping names the same key twice.",
+        details: "YAML forbids a key twice in one mapping; Compose would silently keep the last one.",
+        example: Some("services:\n  web:\n    ports: [\"80:3000\"]\n    ports: [\"81:3000\"]\n"),
+    }
+    WrongType = "wrong-type" {
+        summary: "A value has the wrong YAML type (e.g. a list where a mapping belongs).",
+        details: "A key holds the wrong kind of value, e.g. `ports:` as a string instead of a list.",
+        example: Some("services:\n  web:\n    ports: \"80:3000\"\n"),
+    }
+    MissingServices = "missing-services" {
+        summary: "The file declares no services.",
+        details: "A file with `version:` keeps its services under `services:`; only a format-1 file (no `version:`) has them at the top level.",
+        example: Some("version: \"3.8\"\nweb:\n  ports: [\"80:3000\"]\n"),
+    }
+    ObsoleteVersion = "obsolete-version" {
+        summary: "The top-level `version:` key is obsolete and ignored.",
+        details: "Compose ignores `version:`; with `services:` it is harmless, without it the file is read as format 1.",
+        example: Some("version: \"3.8\"\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+    }
+    UnknownKey = "unknown-key" {
+        summary: "A key this tool does not know; it is ignored.",
+        details: "A top-level key Compose does not define; it is ignored. Extension keys start with `x-`.",
+        example: Some("servces:\n  web:\n    ports: [\"80:3000\"]\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+    }
+    ServiceName = "service-name" {
+        summary: "A service name Compose would reject.",
+        details: "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit.",
+        example: Some("services:\n  \"web server\":\n    ports: [\"80:3000\"]\n"),
+    }
+    ServiceNameCollision = "service-name-collision" {
+        summary: "Two service names map to the same CloudFormation name.",
+        details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",
+        example: Some("services:\n  my-api:\n    ports: [\"80:3000\"]\n  my_api:\n    ports: [\"81:3000\"]\n"),
+    }
+    Interpolation = "interpolation" {
+        summary: "A `$` expression is malformed.",
+        details: "A `$` starts a variable: write `$$` for a literal dollar sign, and close every `${`.",
+        example: Some("services:\n  web:\n    image: \"example/web:${TAG\"\n    ports: [\"80:3000\"]\n"),
+    }
+    RequiredVariable = "required-variable" {
+        summary: "A `${VAR:?message}` variable is not set.",
+        details: "`${VAR:?message}` stops the compilation when VAR is unset or empty; set it in the environment or in `.env`.",
+        example: Some("services:\n  web:\n    ports:\n      - \"${COMPOSE_CFN_EXAMPLE_PORT:?set the port}:3000\"\n"),
+    }
+    UnsetVariable = "unset-variable" {
+        summary: "A variable without a default is not set; it becomes empty.",
+        details: "An unset variable without a default becomes an empty string, as in Compose; give a default with `${VAR:-value}`.",
+        example: Some("services:\n  web:\n    image: \"example/web:${COMPOSE_CFN_EXAMPLE_TAG}\"\n    ports: [\"80:3000\"]\n"),
+    }
+    PortSyntax = "port-syntax" {
+        summary: "A port mapping does not follow Compose's port grammar.",
+        details: "Ports are `[IP:]HOST:CONTAINER[/PROTOCOL]`, a bare `CONTAINER`, or the long mapping form.",
+        example: Some("services:\n  web:\n    ports: [\"http:3000\"]\n"),
+    }
+    PortRange = "port-range" {
+        summary: "A port number is 0 or above 65535, or a range runs backwards.",
+        details: "Ports run from 1 to 65535.",
+        example: Some("services:\n  web:\n    ports: [\"80:70000\"]\n"),
+    }
+    PortRangeMismatch = "port-range-mismatch" {
+        summary: "Host and container port ranges have different lengths.",
+        details: "`8080-8081:80-82` maps two host ports to three container ports.",
+        example: Some("services:\n  web:\n    ports: [\"8080-8081:80-82\"]\n"),
+    }
+    PortPool = "port-pool" {
+        summary: "A host port range maps to one container port; a listener needs one port.",
+        details: "`8000-8010:80` lets Docker pick one host port of the range; a listener needs exactly one.",
+        example: Some("services:\n  web:\n    ports: [\"8000-8010:80\"]\n"),
+    }
+    TooManyPorts = "too-many-ports" {
+        summary: "Port ranges expand to more mappings, or the app to more listeners, than one template can hold.",
+        details: "Port ranges are expanded one mapping per port, and every listener needs its own instance port: a file may expand to at most 100,000 mappings, and an app to at most 20,000 listeners (the derived instance port range). Map the ports a balancer really serves.",
+        example: Some("services:\n  web:\n    ports: [\"1-65535\"]\n"),
+    }
+    MissingHostPort = "missing-host-port" {
+        summary: "A public mapping has an empty host port.",
+        details: "`:3000` has an empty host port, often an unset variable: `${PORT}:3000`.",
+        example: Some("services:\n  web:\n    ports: [\":3000\"]\n"),
+    }
+    PortProtocol = "port-protocol" {
+        summary: "A transport protocol a load balancer cannot carry.",
+        details: "A Classic ELB carries TCP only; UDP ports get no listener and SCTP ports are refused.",
+        example: Some("services:\n  web:\n    ports: [\"80:3000/sctp\"]\n"),
+    }
+    HostIp = "host-ip" {
+        summary: "A host IP in a port mapping has no meaning on a load balancer.",
+        details: "`127.0.0.1:80:3000` binds a host address; a load balancer listens on all of its addresses.",
+        example: Some("services:\n  web:\n    ports: [\"127.0.0.1:80:3000\"]\n"),
+    }
+    DuplicatePort = "duplicate-port" {
+        summary: "Two mappings use the same load balancer port.",
+        details: "One balancer port has one listener, so it can forward to one container port only.",
+        example: Some("services:\n  web:\n    ports: [\"80:3000\", \"80:4000\"]\n"),
+    }
+    InternalBalancer = "internal-balancer" {
+        summary: "An internal port makes the whole Classic ELB internal.",
+        details: "A Classic ELB is internet-facing or internal, and ECS attaches one per service: one internal port makes all of the service's ports internal.",
+        example: Some("services:\n  web:\n    ports: [\"80:3000\", \"3001\"]\n"),
+    }
+    UnknownProtocol = "unknown-protocol" {
+        summary: "A `convox.port.N.protocol` value that is not http, https, tcp or tls.",
+        details: "Convox silently used TCP for an unknown protocol; compose-cfn refuses it and suggests the value you probably meant.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.443.protocol=htps\n    ports: [\"443:3000\"]\n"),
+    }
+    UnmappedPort = "unmapped-port" {
+        summary: "A `convox.port.N.*` label names a port the service does not map.",
+        details: "Port labels are keyed by a balancer port the service maps; Convox ignored others silently.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.8443.protocol=https\n    ports: [\"443:3000\"]\n"),
+    }
+    ContainerPortLabel = "container-port-label" {
+        summary: "A `convox.port.N.*` label is keyed by the container port, not the balancer port.",
+        details: "With `443:3000`, the label is `convox.port.443.*`, not `convox.port.3000.*`.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.3000.protocol=https\n    ports: [\"443:3000\"]\n"),
+    }
+    UdpPortLabel = "udp-port-label" {
+        summary: "A `convox.port.N.*` label names a UDP port, which gets no listener.",
+        details: "UDP ports get no listener, so their port labels do nothing.",
+        example: Some("services:\n  dns:\n    labels:\n      - convox.port.53.protocol=tls\n    ports: [\"53:53/udp\"]\n"),
+    }
+    UnknownLabel = "unknown-label" {
+        summary: "A `convox.*` label this tool does not know.",
+        details: "A label under `convox.port.`, `convox.health.`, `convox.idle.`, `convox.draining.` or `convox.tls.` that compose-cfn does not know is an error; a near-miss elsewhere is a warning.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.443.protcol=https\n    ports: [\"443:3000\"]\n"),
+    }
+    LabelValue = "label-value" {
+        summary: "A label value is not of the expected kind or is out of range.",
+        details: "Run `compose-cfn explain LABEL` for the values a label takes.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.health.timeout=5s\n    ports: [\"80:3000\"]\n"),
+    }
+    DuplicateLabel = "duplicate-label" {
+        summary: "A label is given twice in list form; the last one wins.",
+        details: "In list form a label can be written twice; Compose keeps the last, which is rarely what was meant.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.443.protocol=tls\n      - convox.port.443.protocol=https\n    ports: [\"443:3000\"]\n"),
+    }
+    ProxyOnHttp = "proxy-on-http" {
+        summary: "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
+        details: "http and https listeners already send the client address in X-Forwarded-For; a PROXY header would reach the app as garbage before the request.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.80.protocol=http\n      - convox.port.80.proxy=true\n    ports: [\"80:3000\"]\n"),
+    }
+    Certificate = "certificate" {
+        summary: "A `--certificate` option that does not fit the manifest.",
+        details: "`--certificate SERVICE:PORT=ARN` must name an https or tls listener of the manifest.",
+        example: None,
+    }
+    NoServices = "no-services" {
+        summary: "No service is enabled, so the template deploys nothing.",
+        details: "Every service is disabled (check `profiles:` and `--profile`), or the file defines none that can run.",
+        example: Some("services:\n  debug:\n    image: example/debug\n    profiles: [debug]\n"),
+    }
+    Environment = "environment" {
+        summary: "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
+        details: "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment compose-cfn runs in.",
+        example: Some("services:\n  web:\n    image: example/web\n    environment:\n      - \"=oops\"\n"),
+    }
+    ContainerValue = "container-value" {
+        summary: "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
+        details: "Memory, CPU, health check, ulimit, host and command settings must parse and be in range for ECS.",
+        example: Some("services:\n  web:\n    image: example/web\n    mem_limit: lots\n"),
+    }
+    UnknownLink = "unknown-link" {
+        summary: "`links:` names a service that does not exist, or one without a balancer to point at.",
+        details: "`links:` must name another service, one with a balancer for the link to point at.",
+        example: Some("services:\n  web:\n    image: example/web\n    links: [db]\n"),
+    }
+    UntranslatedKey = "untranslated-key" {
+        summary: "A Compose key this tool does not translate to ECS; it is ignored.",
+        details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
+        example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
+    }
+    HostPortConflict = "host-port-conflict" {
+        summary: "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
+        details: "Two services cannot both bind the same fixed host port on one container instance; ECS would never place the second.",
+        example: Some("services:\n  a:\n    image: example/a\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:8080\"]\n  b:\n    image: example/b\n    labels: {convox.balancer: \"false\"}\n    ports: [\"8080:9090\"]\n"),
+    }
+    StackLimits = "stack-limits" {
+        summary: "The template exceeds a CloudFormation quota (500 resources, 200 parameters, 200 outputs, 1 MB): it is valid but cannot be deployed as one stack.",
+        details: "CloudFormation refuses a stack of more than 500 resources, 200 parameters or 200 outputs, or a template over 1 MB. Each service adds two or more resources, each listener a parameter and two outputs: an app of a few dozen services reaches the limits, and is better deployed as several stacks (one compose file each).",
+        example: None,
+    }
+    InvalidTemplate = "invalid-template" {
+        summary: "The generated template broke a load balancer rule (a bug in this tool).",
+        details: "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
+        example: None,
+    }
+}
