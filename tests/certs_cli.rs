@@ -47,7 +47,7 @@ fn inspect_exits_1_on_a_failed_check_with_a_rustc_style_message() {
     let out = run(&["certs", "inspect", &der]);
     assert_eq!(code(&out), 1);
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with(&format!("error: {der} is binary DER, not PEM text")), "{stderr}");
+    assert!(stderr.starts_with(&format!("error[cert-format]: {der} is binary DER, not PEM text")), "{stderr}");
     assert!(stderr.contains(&format!("\n  --> {der}\n")), "{stderr}");
     assert!(
         stderr.contains(&format!("  = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`")),
@@ -59,7 +59,7 @@ fn inspect_exits_1_on_a_failed_check_with_a_rustc_style_message() {
 fn inspect_exits_2_for_an_unreadable_file_or_bad_usage() {
     let out = run(&["certs", "inspect", "/nonexistent/site.pem"]);
     assert_eq!(code(&out), 2);
-    assert!(text(&out.stderr).starts_with("error: cannot read /nonexistent/site.pem"));
+    assert!(text(&out.stderr).starts_with("error[cert-io]: cannot read /nonexistent/site.pem"));
     let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", "/nonexistent/site.key"]);
     assert_eq!(code(&out), 2);
     assert_eq!(code(&run(&["certs", "inspect"])), 2);
@@ -173,4 +173,14 @@ fn self_signed_json_reports_the_certificate() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["certificate"]["public_key"]["type"]["curve"], "P-256");
     assert!(!text(&out.stdout).contains("PRIVATE KEY"));
+}
+
+#[test]
+fn certificate_errors_carry_registry_codes_that_explain_knows() {
+    let out = run(&["certs", "inspect", &fx("rsa.der"), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&text(&out.stdout)).expect("JSON");
+    assert_eq!(report["diagnostics"][0]["code"], "cert-format", "{report}");
+    let explained = run(&["explain", "cert-format"]);
+    assert_eq!(code(&explained), 0);
+    assert!(text(&explained.stdout).contains("PKCS#12"), "{}", text(&explained.stdout));
 }

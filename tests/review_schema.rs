@@ -299,6 +299,7 @@ fn every_code_example_draws_its_code() {
         }
     }
     // These need invalid bytes, a huge file, a command-line option, an app of hundreds of
-    // services, or a bug.
-    assert_eq!(without, ["invalid-utf8", "yaml-limit", "certificate", "stack-limits", "invalid-template"]);
+    // services, or a bug; the `cert-*` codes are about certificate files, not compose files.
+    let compose: Vec<&str> = without.iter().copied().filter(|c| !c.starts_with("cert-")).collect();
+    assert_eq!(compose, ["invalid-utf8", "yaml-limit", "certificate", "stack-limits", "invalid-template"]);
 }

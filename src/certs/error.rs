@@ -1,5 +1,6 @@
 //! The one error type of the certificate layer: each failure names its file and says how to fix it.
 
+use crate::diagnostic::Code;
 use std::io;
 
 /// Which of the inputs a reader was looking for, so that messages can say what was expected.
@@ -253,6 +254,32 @@ pub const ACCEPTED_KEYS: &str = "ACM imports RSA keys of 1024, 2048, 3072 or 409
 ECDSA keys on P-256, P-384 or P-521; RSA 2048 works with every Classic ELB listener and client";
 
 impl CertError {
+    /// The diagnostic code of this error.
+    pub fn code(&self) -> Code {
+        use CertError::*;
+        match self {
+            Read { .. } | Write { .. } => Code::CertIo,
+            Exists { .. } | SameOutput { .. } => Code::CertExists,
+            Empty { .. }
+            | Der { .. }
+            | NotPem { .. }
+            | BadPem { .. }
+            | KeyNotCertificate { .. }
+            | CertificateNotKey { .. }
+            | UnexpectedPem { .. }
+            | MultipleKeys { .. }
+            | InvalidCertificate { .. }
+            | InvalidKey { .. } => Code::CertFormat,
+            EncryptedKey { .. } => Code::CertEncryptedKey,
+            UnsupportedKey { .. } => Code::CertKeyType,
+            KeyMismatch { .. } => Code::CertKeyMismatch,
+            Expired { .. } | NotYetValid { .. } => Code::CertValidity,
+            ChainBroken { .. } | ChainSignature { .. } => Code::CertChain,
+            InvalidDomain { .. } => Code::CertDomain,
+            Generate { .. } => Code::CertGenerate,
+        }
+    }
+
     /// The file the error is about, for the `--> FILE` line.
     pub fn file(&self) -> Option<&str> {
         use CertError::*;

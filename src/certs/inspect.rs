@@ -6,6 +6,7 @@ use super::chain::{Chain, build_chain};
 use super::error::{ACCEPTED_KEYS, CertError};
 use super::key::{KeyType, PrivateKey, check_key_matches, read_private_key};
 use super::when;
+use crate::diagnostic::Code;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -28,11 +29,13 @@ pub enum Severity {
     Warning,
 }
 
-/// One finding, rendered as `error: ...` / `  --> FILE` / `  = help: ...`.
+/// One finding, rendered as `error[code]: ...` / `  --> FILE` / `  = help: ...`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// Its code in the diagnostic registry (`compose-cfn explain CODE`).
+    pub code: Code,
     /// What is wrong.
     pub message: String,
     /// The file it is about.
@@ -47,6 +50,7 @@ impl From<&CertError> for Diagnostic {
     fn from(e: &CertError) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
+            code: e.code(),
             message: e.to_string(),
             file: e.file().map(str::to_string),
             notes: e.notes(),
@@ -56,9 +60,10 @@ impl From<&CertError> for Diagnostic {
 }
 
 impl Diagnostic {
-    fn warning(message: String, file: &str, help: String) -> Diagnostic {
+    fn warning(code: Code, message: String, file: &str, help: String) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
+            code,
             message,
             file: Some(file.into()),
             notes: Vec::new(),
@@ -214,6 +219,7 @@ pub fn check_key_type(file: &str, key_type: &KeyType) -> Result<(), CertError> {
 fn weak_key_warning(file: &str, key_type: &KeyType) -> Option<Diagnostic> {
     (*key_type == KeyType::Rsa { bits: 1024 }).then(|| {
         Diagnostic::warning(
+            Code::CertKeyType,
             format!("{file} has an RSA 1024 key, which ACM imports but browsers distrust"),
             file,
             format!("{ACCEPTED_KEYS}; reissue the certificate for an RSA 2048 key"),
@@ -226,6 +232,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
     let leaf = chain.leaf();
     if leaf.file != cert_file {
         warnings.push(Diagnostic::warning(
+            Code::CertChain,
             format!("the leaf certificate {} is in {}, not in {cert_file}", leaf.name(), leaf.file),
             &leaf.file,
             "pass the site's own certificate first and its intermediates with --chain".into(),
@@ -233,6 +240,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
     }
     for dup in &chain.duplicates {
         warnings.push(Diagnostic::warning(
+            Code::CertChain,
             format!("{} appears more than once; the copy in {} is ignored", dup.name(), dup.file),
             &dup.file,
             "remove the repeated certificate".into(),
@@ -241,6 +249,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
     for cert in chain.intermediates() {
         if check_validity(cert, now).is_err() {
             warnings.push(Diagnostic::warning(
+                Code::CertValidity,
                 format!(
                     "the chain certificate {} is outside its validity ({} to {})",
                     cert.name(),
@@ -264,6 +273,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
         };
         warnings.push(if chain.certs.len() == 1 {
             Diagnostic::warning(
+                Code::CertChain,
                 format!("no chain: {} is issued by {missing}, and no intermediate is given", leaf.name()),
                 &leaf.file,
                 format!(
@@ -274,6 +284,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
             )
         } else {
             Diagnostic::warning(
+                Code::CertChain,
                 format!("the chain ends at {}, whose issuer {missing} is not included", last.name()),
                 &last.file,
                 format!(

@@ -84,7 +84,7 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
     out
 }
 
-/// Every diagnostic, each as `error: ...` / `  --> FILE` / `  = help: ...`, separated by
+/// Every diagnostic, each as `error[code]: ...` / `  --> FILE` / `  = help: ...`, separated by
 /// blank lines.
 pub fn diagnostics(list: &[Diagnostic]) -> String {
     list.iter().map(diagnostic).collect::<Vec<_>>().join("\n")
@@ -96,7 +96,7 @@ pub fn diagnostic(d: &Diagnostic) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut out = format!("{level}: {}\n", d.message);
+    let mut out = format!("{level}[{}]: {}\n", d.code.as_str(), d.message);
     if let Some(file) = &d.file {
         let _ = writeln!(out, "  --> {file}");
     }

@@ -14,6 +14,12 @@ macro_rules! codes {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code { $($variant,)* }
 
+        impl serde::Serialize for Code {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
         impl Code {
             /// Every code, in declaration order.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
@@ -241,6 +247,56 @@ codes! {
     InvalidTemplate = "invalid-template" {
         summary: "The generated template broke a load balancer rule (a bug in this tool).",
         details: "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
+        example: None,
+    }
+    CertIo = "cert-io" {
+        summary: "`certs`: a file cannot be read or written.",
+        details: "The path is wrong, the directory does not exist, or permissions forbid it; `certs` exits 2.",
+        example: None,
+    }
+    CertExists = "cert-exists" {
+        summary: "`certs self-signed`: an output file exists, or the certificate and key would share one.",
+        details: "Output files are never replaced silently: pass --force to replace them, and give --cert-out and --key-out different files.",
+        example: None,
+    }
+    CertFormat = "cert-format" {
+        summary: "`certs`: a file is not the PEM certificate or key it should be.",
+        details: "Certificates and keys are PEM text (`-----BEGIN CERTIFICATE-----`, `-----BEGIN PRIVATE KEY-----`). Binary DER, PKCS#12 archives, damaged PEM, a key where a certificate belongs (or the reverse) and several keys in one file are refused, with the openssl command that converts the file where one does.",
+        example: None,
+    }
+    CertEncryptedKey = "cert-encrypted-key" {
+        summary: "`certs`: the private key is protected by a passphrase.",
+        details: "ACM and the load balancers take a key without a passphrase: decrypt it with openssl and keep the result private.",
+        example: None,
+    }
+    CertKeyType = "cert-key-type" {
+        summary: "`certs`: a key type or size ACM or the load balancers refuse, or that clients distrust.",
+        details: "ACM imports RSA keys of 1024, 2048, 3072 or 4096 bits and ECDSA keys on P-256, P-384 or P-521; RSA 1024 is imported but distrusted by browsers (a warning); RSA 2048 works with every Classic ELB listener and client.",
+        example: None,
+    }
+    CertKeyMismatch = "cert-key-mismatch" {
+        summary: "`certs`: the private key is not the one the certificate was issued for.",
+        details: "The certificate's public key and the key's public key differ; the notes give both SHA-256 fingerprints, which openssl prints the same way.",
+        example: None,
+    }
+    CertValidity = "cert-validity" {
+        summary: "`certs`: a certificate has expired or is not valid yet.",
+        details: "An expired or not-yet-valid leaf is refused; an intermediate outside its validity is a warning, as clients may still build another chain.",
+        example: None,
+    }
+    CertChain = "cert-chain" {
+        summary: "`certs`: the chain does not link up, or is incomplete or out of order.",
+        details: "Each certificate must be issued (and signed) by the next. A stray certificate or a bad signature is an error; a missing intermediate, a leaf that is not first, or a repeated certificate is a warning.",
+        example: None,
+    }
+    CertDomain = "cert-domain" {
+        summary: "`certs self-signed`: a domain that is not a DNS name.",
+        details: "Domains are DNS names of letters, digits and hyphens, optionally starting with `*.`.",
+        example: None,
+    }
+    CertGenerate = "cert-generate" {
+        summary: "`certs self-signed`: the certificate could not be generated (a bug).",
+        details: "The certificate generator failed: a bug in compose-cfn or its crypto library; please report it.",
         example: None,
     }
 }
