@@ -14,5 +14,6 @@ pub mod load;
 pub mod lower;
 pub mod review;
 pub mod source;
+pub mod style;
 
 pub use compile::{Compilation, CompileOptions, compile};

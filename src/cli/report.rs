@@ -3,6 +3,7 @@
 use super::Format;
 use compose_cfn::diagnostic::{self, Diagnostics};
 use compose_cfn::source::Sources;
+use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -18,15 +19,11 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
             if errors > 0 {
                 let also =
                     if warnings > 0 { format!("; {} emitted", plural(warnings, "warning")) } else { String::new() };
-                text.push_str(&format!(
-                    "\x1b[1;31merror\x1b[0m\x1b[1m: could not {what} due to {}{also}\x1b[0m\n",
-                    plural(errors, "error")
-                ));
+                let summary = format!(": could not {what} due to {}{also}", plural(errors, "error"));
+                text.push_str(&format!("{}{}\n", paint(ERROR, "error"), paint(STRONG, summary)));
             } else if warnings > 0 {
-                text.push_str(&format!(
-                    "\x1b[1;33mwarning\x1b[0m\x1b[1m: {} emitted\x1b[0m\n",
-                    plural(warnings, "warning")
-                ));
+                let summary = format!(": {} emitted", plural(warnings, "warning"));
+                text.push_str(&format!("{}{}\n", paint(WARNING, "warning"), paint(STRONG, summary)));
             }
             err.write_all(text.as_bytes())
         }
@@ -35,6 +32,6 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
 
 /// Prints a usage or environment error and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
-    let _ = writeln!(anstream::stderr().lock(), "\x1b[1;31merror\x1b[0m: {message}");
+    let _ = writeln!(anstream::stderr().lock(), "{}: {message}", paint(ERROR, "error"));
     ExitCode::from(2)
 }

@@ -5,6 +5,7 @@ use super::diff::{Action, Change, Diff, Subject};
 use super::table::{self, Row};
 use crate::interpret::Plan;
 use crate::interpret::plan::PlanDocument;
+use crate::style::{ADDED, CHANGED, REMOVED, STRONG, WARNING, paint};
 
 /// One output format.
 pub trait Report {
@@ -133,22 +134,23 @@ impl Report for Human {
     }
 
     fn diff(&self, diff: &Diff) -> String {
-        let mut out = format!("\x1b[1m--- {}\n+++ {}\x1b[0m\n", diff.old, diff.new);
+        let mut out = format!("{}\n", paint(STRONG, format!("--- {}\n+++ {}", diff.old, diff.new)));
         let mut current = String::new();
         for c in &diff.changes {
             let g = group(&c.subject);
             if g != current {
-                out.push_str(&format!("\n\x1b[1m{g}\x1b[0m\n"));
+                out.push_str(&format!("\n{}\n", paint(STRONG, &g)));
                 current = g;
             }
             let colour = match c.action {
-                Action::Added => "\x1b[32m",
-                Action::Removed | Action::Replaced => "\x1b[31m",
-                Action::Changed => "\x1b[36m",
+                Action::Added => ADDED,
+                Action::Removed | Action::Replaced => REMOVED,
+                Action::Changed => CHANGED,
             };
-            out.push_str(&format!("  {colour}{:<3}\x1b[0m {}  {}\n", marker(c.action), name(&c.subject), what(c)));
+            let mark = paint(colour, format!("{:<3}", marker(c.action)));
+            out.push_str(&format!("  {mark} {}  {}\n", name(&c.subject), what(c)));
             if let Some(w) = &c.warning {
-                out.push_str(&format!("      \x1b[1;33mwarning\x1b[0m: {w}\n"));
+                out.push_str(&format!("      {}: {w}\n", paint(WARNING, "warning")));
             }
             if let Some(n) = &c.note {
                 out.push_str(&format!("      note: {n}\n"));
