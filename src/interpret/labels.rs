@@ -1,5 +1,8 @@
 //! The Convox labels this tool understands: one table that the interpreter reads values with,
 //! and that documentation, `explain` and the editor schema are generated from.
+//!
+//! One file past 400 lines: most of it is the table, and the value parsers it names belong
+//! beside it.
 
 /// What values a label takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

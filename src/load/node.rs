@@ -1,5 +1,9 @@
 //! A YAML document as a tree of spanned nodes, read with serde-saphyr (YAML 1.2).
 //!
+//! One file past 400 lines: the node type, its conversion from the parser's tree (spans,
+//! merge tags, duplicate keys) and the parser's error messages are one piece of code, and a
+//! third of it is the serde visitor that cannot live elsewhere.
+//!
 //! Compose files are read into this generic tree rather than straight into typed structs so
 //! that interpolation and multi-file merging can run first, and so that every problem in a
 //! file is reported in one run instead of stopping at serde's first error.
