@@ -9,6 +9,7 @@ pub mod certs;
 pub mod cfn;
 pub mod compile;
 pub mod diagnostic;
+pub mod escape;
 pub mod interpret;
 pub mod load;
 pub mod lower;

@@ -32,6 +32,7 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
 
 /// Prints a usage or environment error and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
+    let message = compose_cfn::escape::terminal(message, true);
     let _ = writeln!(anstream::stderr().lock(), "{}: {message}", paint(ERROR, "error"));
     ExitCode::from(2)
 }

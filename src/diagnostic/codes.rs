@@ -1,8 +1,6 @@
 //! The registry of diagnostic codes: for each, its stable name, its one-line summary and the
 //! longer text and example `compose-cfn explain CODE` prints, side by side so that a new code
 //! cannot be added without them.
-//!
-//! Past 400 lines: one entry per code, and the point of the file is that they stay together.
 
 macro_rules! codes {
     ($($variant:ident = $name:literal {
@@ -90,9 +88,19 @@ codes! {
         example: Some("servces:\n  web:\n    ports: [\"80:3000\"]\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
     }
     ServiceName = "service-name" {
-        summary: "A service name Compose would reject.",
-        details: "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit.",
+        summary: "A service name Compose would reject, or one too long for CloudFormation's names.",
+        details: "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit; CloudFormation names built from them stop at 255 characters, so very long names are refused too.",
         example: Some("services:\n  \"web server\":\n    ports: [\"80:3000\"]\n"),
+    }
+    AppName = "app-name" {
+        summary: "An app name that is not lower-case letters, digits and `-`, or is too long.",
+        details: "Convox app names are lower-case letters, digits and `-`, at most 63 characters; the name goes into AWS descriptions and tags. Set it with `name:`, `--app`, or the directory's name.",
+        example: Some("name: My App\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+    }
+    Unsupported = "unsupported" {
+        summary: "A Compose feature this tool does not implement (`include:`, custom YAML tags); refused rather than ignored.",
+        details: "`include:` and YAML tags other than `!reset` and `!override` would change the services in ways this tool cannot follow, so they are refused instead of ignored. Merge files with `-f` instead of `include:`.",
+        example: Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
     }
     ServiceNameCollision = "service-name-collision" {
         summary: "Two service names map to the same CloudFormation name.",

@@ -3,6 +3,7 @@
 
 use super::diff::{Action, Change, Diff, Subject};
 use super::table::{self, Row};
+use crate::escape;
 use crate::interpret::Plan;
 use crate::interpret::plan::PlanDocument;
 use crate::style::{ADDED, CHANGED, REMOVED, STRONG, WARNING, paint};
@@ -112,13 +113,13 @@ impl Report for Human {
     fn plan(&self, plan: &Plan) -> String {
         let rows = table::rows(plan);
         if rows.is_empty() {
-            return format!("app {}: no load balancers\n", plan.app);
+            return format!("app {}: no load balancers\n", plain(&plan.app));
         }
         let mut lines: Vec<[String; 8]> = vec![table::HEADINGS.map(String::from)];
-        lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| if c.is_empty() { String::new() } else { c })));
+        lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| plain(&c))));
         let widths: Vec<usize> =
             (0..8).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
-        let mut out = format!("app {}\n", plan.app);
+        let mut out = format!("app {}\n", plain(&plan.app));
         for line in &lines {
             let mut text = String::new();
             for (i, cell) in line.iter().enumerate() {
@@ -134,10 +135,10 @@ impl Report for Human {
     }
 
     fn diff(&self, diff: &Diff) -> String {
-        let mut out = format!("{}\n", paint(STRONG, format!("--- {}\n+++ {}", diff.old, diff.new)));
+        let mut out = format!("{}\n", paint(STRONG, format!("--- {}\n+++ {}", plain(&diff.old), plain(&diff.new))));
         let mut current = String::new();
         for c in &diff.changes {
-            let g = group(&c.subject);
+            let g = plain(&group(&c.subject));
             if g != current {
                 out.push_str(&format!("\n{}\n", paint(STRONG, &g)));
                 current = g;
@@ -148,12 +149,12 @@ impl Report for Human {
                 Action::Changed => CHANGED,
             };
             let mark = paint(colour, format!("{:<3}", marker(c.action)));
-            out.push_str(&format!("  {mark} {}  {}\n", name(&c.subject), what(c)));
+            out.push_str(&format!("  {mark} {}  {}\n", plain(&name(&c.subject)), plain(&what(c))));
             if let Some(w) = &c.warning {
-                out.push_str(&format!("      {}: {w}\n", paint(WARNING, "warning")));
+                out.push_str(&format!("      {}: {}\n", paint(WARNING, "warning"), plain(w)));
             }
             if let Some(n) = &c.note {
-                out.push_str(&format!("      note: {n}\n"));
+                out.push_str(&format!("      note: {}\n", plain(n)));
             }
         }
         out.push_str(&format!("\n{}\n", summary(diff)));
@@ -171,24 +172,25 @@ impl Report for Json {
     }
 }
 
-/// A table cell: `|` would end the cell and a newline the row.
+/// A table cell of Markdown: input text shown as text (see [`escape::markdown_text`]).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape::markdown_text(text)
 }
 
-/// Inline code, with a longer fence when the text holds a backtick.
+/// Inline code in a Markdown cell (see [`escape::markdown_code`]).
 fn code(text: &str) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    let fence = if text.contains('`') { "``" } else { "`" };
-    cell(&format!("{fence}{text}{fence}"))
+    escape::markdown_code(text)
+}
+
+/// Text for the terminal, on one line.
+fn plain(text: &str) -> String {
+    escape::terminal(text, false)
 }
 
 impl Report for Markdown {
     fn plan(&self, plan: &Plan) -> String {
         let rows = table::rows(plan);
-        let mut out = format!("#### Load balancers of `{}`\n\n", cell(&plan.app));
+        let mut out = format!("#### Load balancers of {}\n\n", code(&plan.app));
         if rows.is_empty() {
             out.push_str("No service has a load balancer.\n");
             return out;
