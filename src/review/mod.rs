@@ -2,11 +2,13 @@
 //!
 //! [`table`] turns a plan into one row per listener; [`view`] reads any compiled template
 //! back into balancers and listeners; [`diff`] compares two of them by meaning and marks the
-//! risky changes; [`report`] prints plans and diffs for people, scripts and pull requests;
+//! risky changes; [`report`] prints plans and diffs for people, scripts and pull requests
+//! (the pull-request comment through the minijinja templates of [`markdown`]);
 //! [`explain`] and [`schema`] are generated from the interpreter's label table. No I/O here.
 
 pub mod diff;
 pub mod explain;
+pub mod markdown;
 pub mod report;
 pub mod schema;
 pub mod table;

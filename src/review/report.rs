@@ -2,6 +2,7 @@
 //! read [`Human`], scripts read [`Json`], pull requests get [`Markdown`].
 
 use super::diff::{Action, Change, Diff, Subject};
+use super::markdown;
 use super::table::{self, Row};
 use crate::escape;
 use crate::interpret::Plan;
@@ -36,7 +37,7 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn marker(action: Action) -> &'static str {
+pub(super) fn marker(action: Action) -> &'static str {
     match action {
         Action::Added => "+",
         Action::Removed => "-",
@@ -57,7 +58,7 @@ fn group(subject: &Subject) -> String {
 }
 
 /// The subject within its section.
-fn name(subject: &Subject) -> String {
+pub(super) fn name(subject: &Subject) -> String {
     match subject {
         Subject::Listener { port, .. } => format!("port {port}"),
         Subject::Balancer { .. } => "balancer".into(),
@@ -68,7 +69,7 @@ fn name(subject: &Subject) -> String {
 }
 
 /// What changed, in words: `protocol: HTTPS→HTTP → SSL→TCP`.
-fn what(c: &Change) -> String {
+pub(super) fn what(c: &Change) -> String {
     if let Subject::Resource { .. } = c.subject {
         let props = c.new.clone().unwrap_or_default();
         return match c.action {
@@ -97,7 +98,7 @@ fn what(c: &Change) -> String {
     }
 }
 
-fn summary(diff: &Diff) -> String {
+pub(super) fn summary(diff: &Diff) -> String {
     if diff.is_empty() {
         return "no changes".into();
     }
@@ -172,16 +173,6 @@ impl Report for Json {
     }
 }
 
-/// A table cell of Markdown: input text shown as text (see [`escape::markdown_text`]).
-fn cell(text: &str) -> String {
-    escape::markdown_text(text)
-}
-
-/// Inline code in a Markdown cell (see [`escape::markdown_code`]).
-fn code(text: &str) -> String {
-    escape::markdown_code(text)
-}
-
 /// Text for the terminal, on one line.
 fn plain(text: &str) -> String {
     escape::terminal(text, false)
@@ -189,87 +180,10 @@ fn plain(text: &str) -> String {
 
 impl Report for Markdown {
     fn plan(&self, plan: &Plan) -> String {
-        let rows = table::rows(plan);
-        let mut out = format!("#### Load balancers of {}\n\n", code(&plan.app));
-        if rows.is_empty() {
-            out.push_str("No service has a load balancer.\n");
-            return out;
-        }
-        out.push_str(&format!("| {} |\n", table::HEADINGS.map(|h| h.to_lowercase()).join(" | ")));
-        out.push_str(&format!("|{}\n", "---|".repeat(8)));
-        for Row(cells) in rows {
-            let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-            out.push_str(&format!("| {} |\n", cells.join(" | ")));
-        }
-        out
+        markdown::plan(plan)
     }
 
     fn diff(&self, diff: &Diff) -> String {
-        let mut out = format!("{MARKDOWN_MARKER}\n### Load balancer changes\n\n");
-        out.push_str(&format!("{} → {}: **{}**\n", code(&diff.old), code(&diff.new), summary(diff)));
-        if diff.is_empty() {
-            return out;
-        }
-        let warnings: Vec<&Change> = diff.changes.iter().filter(|c| c.warning.is_some()).collect();
-        if !warnings.is_empty() {
-            out.push_str("\n> [!WARNING]\n");
-            for c in warnings {
-                let subject = match &c.subject {
-                    Subject::Listener { service, port } => format!("{service}:{port}"),
-                    Subject::Balancer { service } => format!("{service} balancer"),
-                    other => name(other),
-                };
-                let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
-                out.push_str(&format!(
-                    "> - **{}**{}: {}\n",
-                    cell(&subject),
-                    cell(&field),
-                    cell(c.warning.as_deref().unwrap_or_default())
-                ));
-            }
-        }
-        let (balanced, other): (Vec<&Change>, Vec<&Change>) =
-            diff.changes.iter().partition(|c| matches!(c.subject, Subject::Listener { .. } | Subject::Balancer { .. }));
-        if !balanced.is_empty() {
-            out.push_str("\n| | service | listener | what | before | after | note |\n|---|---|---|---|---|---|---|\n");
-            for c in balanced {
-                let (service, listener) = match &c.subject {
-                    Subject::Listener { service, port } => (service.clone(), port.to_string()),
-                    Subject::Balancer { service } => (service.clone(), "balancer".to_string()),
-                    _ => unreachable!("partitioned above"),
-                };
-                let icon = if c.warning.is_some() { "⚠️" } else { marker(c.action) };
-                out.push_str(&format!(
-                    "| {icon} | {} | {} | {} | {} | {} | {} |\n",
-                    cell(&service),
-                    listener,
-                    cell(c.field.as_deref().unwrap_or_default()),
-                    code(c.old.as_deref().unwrap_or_default()),
-                    code(c.new.as_deref().unwrap_or_default()),
-                    cell(c.note.as_deref().unwrap_or_default()),
-                ));
-            }
-        }
-        if !other.is_empty() {
-            out.push_str("\n| | resource, parameter or output | change | note |\n|---|---|---|---|\n");
-            for c in other {
-                let icon = if c.warning.is_some() { "⚠️" } else { marker(c.action) };
-                let subject = match &c.subject {
-                    Subject::Resource { logical_id, resource_type } => {
-                        format!("{} {}", code(logical_id), code(resource_type))
-                    }
-                    Subject::Parameter { name } => format!("parameter {}", code(name)),
-                    Subject::Output { name } => format!("output {}", code(name)),
-                    Subject::Template { key } => format!("template {}", code(key)),
-                    _ => unreachable!("partitioned above"),
-                };
-                out.push_str(&format!(
-                    "| {icon} | {subject} | {} | {} |\n",
-                    cell(&what(c)),
-                    cell(c.note.as_deref().unwrap_or_default())
-                ));
-            }
-        }
-        out
+        markdown::diff(diff)
     }
 }
