@@ -11,7 +11,7 @@ pub mod node;
 pub mod ports;
 
 pub use compose::{Label, Project, Service};
-pub use container_env::{EnvValue, EnvVar};
+pub use container_env::EnvVar;
 pub use ports::{PortMapping, Transport};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -134,7 +134,7 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
             continue;
         };
         let root = interpolate_tree(root, env, &mut diags);
-        let file_project = compose::read_project(&root, env, &mut diags);
+        let file_project = compose::read_project(&root, &mut diags);
         diagnostics.extend(diags);
         match &mut project {
             None => project = Some(file_project),
@@ -175,7 +175,9 @@ fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>)
     }
 }
 
-/// Applies `${…}` interpolation to every string value in the tree (keys are left as written).
+/// Parses every string holding `$` (keys are left as written): each keeps its text as written
+/// and gains its segments, with the variables' values looked up once. Nothing is substituted
+/// here; readers ask for structural values or segments.
 fn interpolate_tree(mut node: Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Node {
     interpolate_node(&mut node, env, diags);
     node
@@ -185,25 +187,10 @@ fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnost
     match &mut node.value {
         Value::Str(t) if t.text.contains('$') => {
             let lookup = |name: &str| env.get(name).map(str::to_owned);
-            match interpolate::interpolate(&t.text, &lookup) {
-                Ok(result) => {
-                    for name in &result.unset {
-                        diags.push(
-                            Diagnostic::warning(
-                                Code::UnsetVariable,
-                                node.span,
-                                format!("variable `{name}` is not set; it becomes an empty string"),
-                            )
-                            .with_help(format!(
-                                "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
-                            )),
-                        );
-                    }
-                    t.interpolated = result.substituted;
-                    t.text = result.text;
-                }
+            match interpolate::parse(&t.text, &lookup) {
+                Ok(segments) => t.segments = Some(segments),
                 Err(e) => {
-                    diags.push(interpolation_error(e, node.span));
+                    diags.push(node::interpolation_error(e, node.span));
                     node.value = Value::Invalid;
                 }
             }
@@ -211,19 +198,5 @@ fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnost
         Value::Seq(items) => items.iter_mut().for_each(|i| interpolate_node(i, env, diags)),
         Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate_node(v, env, diags)),
         _ => {}
-    }
-}
-
-fn interpolation_error(e: interpolate::InterpolationError, span: Span) -> Diagnostic {
-    match e {
-        interpolate::InterpolationError::Syntax { message, .. } => {
-            Diagnostic::error(Code::Interpolation, span, format!("invalid interpolation: {message}"))
-                .with_help("write `$$` for a literal `$`")
-        }
-        interpolate::InterpolationError::Required { name, message } => {
-            let why = if message.is_empty() { String::new() } else { format!(": {message}") };
-            Diagnostic::error(Code::RequiredVariable, span, format!("required variable `{name}` is not set{why}"))
-                .with_help(format!("set `{name}` in the environment or in `.env` beside the compose file"))
-        }
     }
 }
