@@ -195,7 +195,10 @@ fn check_logical_ids(
             Image::Parameter { parameter, .. } => Some(parameter.clone()),
             Image::Literal { .. } => None,
         };
-        [w.task_definition_id.clone(), w.service_id.clone()].into_iter().chain(image).map(move |id| (id, w.service.as_str()))
+        [w.task_definition_id.clone(), w.service_id.clone()]
+            .into_iter()
+            .chain(image)
+            .map(move |id| (id, w.service.as_str()))
     });
     for (id, owner) in balancer_ids.chain(workload_ids) {
         match seen.get(&id) {
@@ -425,10 +428,8 @@ fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'
 
 fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {
     let mut out = ServiceLabels::default();
-    let balanced_false = service
-        .labels
-        .get("convox.balancer")
-        .is_some_and(|l| l.value.structural_quiet().as_deref() == Some("false"));
+    let balanced_false =
+        service.labels.get("convox.balancer").is_some_and(|l| l.value.structural_quiet().as_deref() == Some("false"));
     for (key, label) in &service.labels {
         let Some(rest) = key.strip_prefix("convox.") else {
             continue;

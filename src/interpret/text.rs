@@ -101,7 +101,6 @@ impl Text {
     }
 }
 
-
 /// The deploy-time text of a scalar node; `None` (with an error) when a reference cannot be
 /// filled by the deploy stage, and for collections.
 pub fn of_node(node: &Node, diags: &mut Diagnostics) -> Option<Text> {

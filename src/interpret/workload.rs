@@ -149,7 +149,9 @@ fn build_context(node: &Node, diags: &mut Diagnostics) -> Option<String> {
         diags.push(
             Diagnostic::error(Code::ContainerValue, context.span, "the build context comes from `${…}`")
                 .with_label("a path from the environment")
-                .with_help("write the build context out: the template names it, and must not depend on the environment"),
+                .with_help(
+                    "write the build context out: the template names it, and must not depend on the environment",
+                ),
         );
         return None;
     }

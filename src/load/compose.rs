@@ -152,12 +152,7 @@ fn project_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
     None
 }
 
-fn read_service(
-    key: &Key,
-    node: &Node,
-    port_budget: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Service> {
+fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -275,8 +270,12 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                     }
                     continue;
                 }
-                let label =
-                    Label { key_span: key.span, key_written: key.name.clone(), value: value.clone(), value_span: value.span };
+                let label = Label {
+                    key_span: key.span,
+                    key_written: key.name.clone(),
+                    value: value.clone(),
+                    value_span: value.span,
+                };
                 add(key.name.clone(), label, diags, false);
             }
         }

@@ -95,11 +95,7 @@ pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<St
 
 /// A variable *name* taken from the environment would put a value into the template.
 fn computed_name(item: &Node, t: &Text) -> Diagnostic {
-    Diagnostic::error(
-        Code::Environment,
-        item.span,
-        format!("the variable name in `{}` comes from `${{…}}`", t.text),
-    )
-    .with_label("a name from the environment")
-    .with_help("write the name out (`KEY=${VALUE}`): only values can come from the environment, at deploy time")
+    Diagnostic::error(Code::Environment, item.span, format!("the variable name in `{}` comes from `${{…}}`", t.text))
+        .with_label("a name from the environment")
+        .with_help("write the name out (`KEY=${VALUE}`): only values can come from the environment, at deploy time")
 }

@@ -48,17 +48,56 @@ impl Environment {
         Environment { vars: pairs.into_iter().collect() }
     }
 
-    /// The process environment layered over a `.env` file's variables (the process wins).
-    pub fn with_dotenv(process: impl IntoIterator<Item = (String, String)>, dotenv: Vec<(String, String)>) -> Self {
-        let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
-        vars.extend(process);
-        Environment { vars }
-    }
-
     /// A variable's value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
+
+    /// This environment over a `.env` file's variables: this one wins, as the process
+    /// environment wins over `.env` in Compose.
+    pub fn over(&self, dotenv: Vec<(String, String)>) -> Self {
+        let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
+        vars.extend(self.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Environment { vars }
+    }
+}
+
+/// The environment interpolation sees: `env` over the `.env` file, which becomes a source
+/// (masked: diagnostics show its lines and columns, never its text) so its problems are placed.
+pub fn with_dotenv(
+    sources: &mut Sources,
+    file: &dotenv::DotenvFile,
+    env: &Environment,
+    diagnostics: &mut Diagnostics,
+) -> Environment {
+    let (path, bytes) = match file {
+        dotenv::DotenvFile::Absent => return env.clone(),
+        dotenv::DotenvFile::Refused { path, reason } => {
+            diagnostics.push(
+                Diagnostic::error(Code::Dotenv, None, format!("`{path}` {reason}"))
+                    .with_help("make `.env` a regular file in the project directory, or remove it and set the variables in the environment"),
+            );
+            return env.clone();
+        }
+        dotenv::DotenvFile::Read { path, bytes } => (path, bytes),
+    };
+    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+    };
+    let id = sources.add(path.clone(), dotenv::masked(&text));
+    if let Some(at) = bad_utf8 {
+        diagnostics.push(
+            Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), "`.env` is not valid UTF-8")
+                .with_label("not UTF-8")
+                .with_help("save `.env` as UTF-8"),
+        );
+        return env.clone();
+    }
+    let lookup = |name: &str| env.get(name).map(str::to_owned);
+    let (vars, problems) = dotenv::parse(&text, id, &lookup);
+    diagnostics.extend(problems);
+    env.over(vars)
 }
 
 /// Finds the files to read when none were named: the first default file in `dir`, plus

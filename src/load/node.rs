@@ -7,9 +7,9 @@
 use super::interpolate::{self, Segment};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Source, SourceId, Span};
-use std::borrow::Cow;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 

@@ -56,8 +56,11 @@ pub fn container_definition(w: &Workload) -> Value {
         set("Ulimits", json!(limits));
     }
     if !c.extra_hosts.is_empty() {
-        let hosts: Vec<Value> =
-            c.extra_hosts.iter().map(|h| json!({ "Hostname": text_value(&h.hostname), "IpAddress": text_value(&h.ip) })).collect();
+        let hosts: Vec<Value> = c
+            .extra_hosts
+            .iter()
+            .map(|h| json!({ "Hostname": text_value(&h.hostname), "IpAddress": text_value(&h.ip) }))
+            .collect();
         set("ExtraHosts", json!(hosts));
     }
     if let Some(h) = &c.health_check {

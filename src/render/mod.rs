@@ -155,7 +155,12 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
                     metadata[key] = serde_json::json!(value);
                 }
             }
-            EnvParameter { parameter: id.to_string(), variable: p.variable.clone(), default: p.default.clone(), metadata }
+            EnvParameter {
+                parameter: id.to_string(),
+                variable: p.variable.clone(),
+                default: p.default.clone(),
+                metadata,
+            }
         })
         .collect();
     let context = Context {
