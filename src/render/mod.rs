@@ -194,7 +194,11 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
         let parts = template.pointer_mut(&pointer).and_then(serde_json::Value::as_array_mut).ok_or_else(|| {
             RenderError::Invalid(vec![format!("{}: the template has no health check target", b.logical_id)])
         })?;
-        parts.push(container::text_value(path));
+        // Always a string or `Fn::Sub`: a bare `Ref` in the join would read as a port.
+        parts.push(match path.parts.as_slice() {
+            [crate::interpret::Part::Parameter(p)] => serde_json::json!({ "Fn::Sub": format!("${{{}}}", p.parameter) }),
+            _ => container::text_value(path),
+        });
     }
     Ok(template)
 }
