@@ -123,31 +123,16 @@ fn valid_service_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-/// The project `name:`. The app name reaches tags and descriptions, so one taken from the
-/// environment must be a Compose project name (lower-case letters, digits, `-`, `_`): a
-/// structural keyword, never free text.
+/// The project `name:`. The app name reaches tags, descriptions and every review, so it is
+/// never taken from the environment: a `${…}` in it is an error (`--app` names the app instead).
 fn project_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
     if !node.is_interpolated() {
-        return node.scalar_text();
-    }
-    let name = node.structural(diags)?;
-    let mut chars = name.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if valid {
-        return Some(name);
+        return node.segments().and_then(|s| interpolate::literal(&s));
     }
     diags.push(
-        Diagnostic::error(
-            Code::WrongType,
-            node.span,
-            format!("`name: {}` is not a project name once its variables are substituted", node.scalar_text()?),
-        )
-        .with_label("not a project name")
-        .with_help(
-            "a project name from the environment must be lower-case letters, digits, `-` and `_` \
-             (its value is not shown, since it may be a secret); or pass `--app`",
-        ),
+        Diagnostic::error(Code::WrongType, node.span, "the project `name:` comes from `${…}`")
+            .with_label("a name from the environment")
+            .with_help("write the name out, or pass `--app NAME`: the app name is in every template and review"),
     );
     None
 }
