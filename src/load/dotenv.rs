@@ -43,7 +43,7 @@ pub enum DotenvFile {
 /// link is followed only when it stays inside) of at most [`MAX_DOTENV_BYTES`].
 pub fn read_file(dir: &Path) -> DotenvFile {
     let path = dir.join(".env");
-    let shown = path.display().to_string();
+    let shown = path.strip_prefix(".").unwrap_or(&path).display().to_string();
     let refused = |reason: String| DotenvFile::Refused { path: shown.clone(), reason };
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return DotenvFile::Absent,
@@ -171,14 +171,17 @@ impl Parser<'_> {
                 return true;
             }
             other => {
+                // Never a character of the line: it may be the start of a value.
                 let at = self.pos;
-                let found = other.map_or("the end of the file".to_string(), |c| {
-                    if key.is_empty() { "a character that cannot start a name".into() } else { format!("`{c}`") }
-                });
+                let message = match (key.is_empty(), other) {
+                    (true, _) => "`.env` line: expected a variable name".to_string(),
+                    (false, None) => format!("`.env` line: expected `=` after `{key}`, found the end of the file"),
+                    (false, Some(_)) => format!("`.env` line: expected `=` after `{key}`"),
+                };
                 self.error(
                     at,
                     other.map_or(0, char::len_utf8),
-                    format!("`.env` line: expected `NAME=value`, found {found}"),
+                    message,
                     "names are letters, digits, `_` and `.`; write `NAME=value`, one per line",
                 );
                 self.skip_line();
