@@ -72,7 +72,7 @@ codes! {
     ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
     Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
     NoServices = "no-services": "No service is enabled, so the template deploys nothing.",
-    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
+    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY` (or names its variable with `${…}`), or two variables that become one parameter name.",
     ContainerValue = "container-value": "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
     UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
     UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",

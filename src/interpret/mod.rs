@@ -1,5 +1,7 @@
 //! Interpret: Convox semantics over the compose model → a [`Plan`] of balancers and
 //! listeners, with a diagnostic at the label or port line for everything that does not fit.
+//! One file, past 400 lines: the balancer checks read each other's results (ports, labels,
+//! listeners, instance ports, names) in one pass over the services.
 
 pub mod labels;
 pub mod names;

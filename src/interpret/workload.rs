@@ -1,5 +1,7 @@
 //! Interpret: the ECS side of a service — its container (image, command, environment, limits,
 //! health check, port mappings) and its ECS service settings — read from the compose model.
+//! One file, past 400 lines, because every container key is read the same way (structural
+//! values substituted and checked, free text kept as deploy-time text) and side by side.
 
 use super::ServiceLabels;
 use super::names;

@@ -4,7 +4,8 @@
 //! A string is first [`parse`]d into literal text and variable references (each holding the
 //! value it had at compile time, hidden from `Debug`); [`resolve`] then computes the text as
 //! Compose would. Structural values (ports, numbers, keywords) are resolved at compile time;
-//! everything else keeps the references, which become deploy-time parameters.
+//! everything else keeps the references, which become deploy-time parameters. One file
+//! (with its tests, past 400 lines): parsing and resolving are two readings of one grammar.
 
 /// A value taken from the environment or `.env`. It is kept only to compute *structural*
 /// values (port numbers, enumerated label values, sizes), and its `Debug` never shows it, so a
@@ -193,7 +194,7 @@ fn resolve_into(segments: &[Segment], out: &mut Interpolated) -> Result<(), Inte
             Op::Plain => match &var.value {
                 Some(v) => out.text.push_str(v.expose()),
                 None => {
-                    if !out.unset.iter().any(|u| *u == var.name) {
+                    if !out.unset.contains(&var.name) {
                         out.unset.push(var.name.clone());
                     }
                 }

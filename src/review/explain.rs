@@ -243,7 +243,7 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             Some("services:\n  debug:\n    image: example/debug\n    profiles: [debug]\n"),
         ),
         Code::Environment => (
-            "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment compose-cfn runs in.",
+            "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment the deploy stage runs in (a deploy-time parameter, never a value at compile time).",
             Some("services:\n  web:\n    image: example/web\n    environment:\n      - \"=oops\"\n"),
         ),
         Code::ContainerValue => (
