@@ -237,6 +237,42 @@ fn dotenv_is_read_as_compose_reads_it() {
     assert!(run.stdout.contains("WebPort8080Host") && run.stdout.contains("WebPort9090Host"), "{}", run.stderr);
 }
 
+#[test]
+fn references_without_a_parameter_form_or_name_are_located_errors() {
+    let cases = [
+        // A default that refers to another variable cannot be filled by the deploy stage.
+        ("    environment:\n      URL: ${A:-${B}}\n", "interpolation", "5:12"),
+        // A parameter named like another parameter of the template.
+        ("    build: .\n    environment:\n      X: ${IMAGE}\n", "environment", "2:3"),
+        // A variable name from the environment.
+        ("    environment:\n      - ${NAME}=1\n", "environment", "5:9"),
+        ("    build: ${CONTEXT}\n", "container-value", "3:12"),
+        ("    links: [\"${LINK}\"]\n", "unknown-link", "4:13"),
+    ];
+    for (lines, code, place) in cases {
+        let compose = format!("services:\n  env:\n    image: example/web\n{lines}    ports: [\"80:3000\"]\n");
+        let compose = if lines.contains("build") { compose.replace("    image: example/web\n", "") } else { compose };
+        let dir = project(&[("docker-compose.yml", &compose)]);
+        let run = run_in(dir.path(), &args(&["compile", "docker-compose.yml"]), &secret_env());
+        assert_eq!(run.code, 1, "{compose}\n{}", run.stderr);
+        assert!(run.stderr.contains(&format!("error[{code}]")), "{compose}\n{}", run.stderr);
+        assert!(run.stderr.contains(&format!("docker-compose.yml:{place}")), "{compose}\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn diff_shows_a_deploy_time_health_path_by_its_parameter() {
+    let dir = project(&[("docker-compose.yml", &regression("secrets-in-free-text.yml"))]);
+    std::fs::write(
+        dir.path().join("base.yml"),
+        "services:\n  web:\n    image: x\n    labels: [convox.health.path=/old]\n    ports: [\"80:3000\"]\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &args(&["diff", "base.yml", "docker-compose.yml"]), &secret_env());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("HTTP on port 80 /old → HTTP on port 80 /h/${EnvSecret}"), "{}", run.stdout);
+}
+
 // ---------------------------------------------------------------------------------------
 // The property: whatever the manifest does with variables, no value appears in any output.
 
