@@ -226,8 +226,6 @@ fn check_logical_ids(
 fn check_deploy_parameters(plan: &Plan, taken: &BTreeSet<String>, services: &[&Service], diags: &mut Diagnostics) {
     for (id, uses) in plan.deploy_parameters() {
         let (first, users) = &uses[0];
-        let user = users.first().and_then(|u| services.iter().find(|s| s.name.value == *u));
-        let span = user.map(|s| s.name.span);
         let clash = if uses.len() > 1 {
             let variables: Vec<String> = uses.iter().map(|(p, _)| format!("`{}`", p.variable)).collect();
             format!("variables {} both become deploy-time parameter `{id}`", variables.join(" and "))
@@ -236,6 +234,8 @@ fn check_deploy_parameters(plan: &Plan, taken: &BTreeSet<String>, services: &[&S
         } else {
             continue;
         };
+        // Looked up for a clash only: a scan per parameter would be quadratic in large apps.
+        let span = users.first().and_then(|u| services.iter().find(|s| s.name.value == *u)).map(|s| s.name.span);
         diags.push(
             Diagnostic::error(Code::Environment, span, clash)
                 .with_help("rename the variable (or the service): parameter names keep only letters and digits"),
