@@ -22,7 +22,7 @@ pub struct ComposeCfn {
     pub self_signed_certificates: Vec<SelfSigned>,
     /// Services whose image deploy builds and passes in.
     pub built_images: Vec<BuiltImage>,
-    /// Container variables whose values deploy passes in as `NoEcho` parameters.
+    /// Deploy-time values, each passed in as a `NoEcho` parameter.
     pub environment_parameters: Vec<EnvParameter>,
 }
 
@@ -49,14 +49,25 @@ pub struct BuiltImage {
     pub build: Option<String>,
 }
 
-/// A container variable whose value the deploy stage passes in as a `NoEcho` parameter.
+/// A `NoEcho` parameter the deploy stage fills from a variable of its environment.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EnvParameter {
     /// The parameter.
     pub parameter: String,
-    /// The compose service.
-    pub service: String,
-    /// The variable's name in the container.
+    /// The deploy environment's variable it is filled from.
     pub variable: String,
+    /// The compose services whose text uses it.
+    pub services: Vec<String>,
+    /// True when an empty value counts as unset (the `:` forms of `${…}`).
+    pub empty_is_unset: bool,
+    /// Used when the variable is unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The deploy stage fails with this message when the variable is unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<String>,
+    /// The value when the variable is set (else empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<String>,
 }

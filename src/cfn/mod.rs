@@ -86,12 +86,12 @@ pub struct Parameter {
     /// `Type`.
     #[serde(rename = "Type")]
     pub kind: ParameterType,
-    /// `Default`, written as a string whatever the type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
     /// `NoEcho`: the value never appears in the console or API answers.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_echo: bool,
+    /// `Default`, written as a string whatever the type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
     /// `MinLength`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u32>,

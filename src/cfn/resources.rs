@@ -310,8 +310,9 @@ pub enum HealthTarget {
         tls: bool,
         /// The instance port.
         port: Expr,
-        /// The path requested, starting with `/`.
-        path: String,
+        /// The path requested, starting with `/`: a string, or `Fn::Sub` over deploy-time
+        /// parameters (never a bare `Ref`, which the join would read as a port).
+        path: Expr,
     },
 }
 
@@ -323,7 +324,7 @@ impl Serialize for HealthTarget {
             HealthTarget::Request { tls, port, path } => (if *tls { "HTTPS:" } else { "HTTP:" }, port, Some(path)),
         };
         let mut parts = vec![Expr::from(prefix), port.clone()];
-        parts.extend(path.map(|p| Expr::Str(p.clone())));
+        parts.extend(path.cloned());
         Expr::Join("", parts).serialize(s)
     }
 }
@@ -522,10 +523,10 @@ pub struct ContainerDefinition {
     pub essential: bool,
     /// `Command`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<String>>,
+    pub command: Option<Vec<Expr>>,
     /// `EntryPoint`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry_point: Option<Vec<String>>,
+    pub entry_point: Option<Vec<Expr>>,
     /// `Environment`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub environment: Vec<EnvironmentVariable>,
@@ -540,10 +541,10 @@ pub struct ContainerDefinition {
     pub cpu: Option<u32>,
     /// `WorkingDirectory`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_directory: Option<String>,
+    pub working_directory: Option<Expr>,
     /// `User`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<Expr>,
     /// `Privileged` (written only when set).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub privileged: bool,
@@ -590,9 +591,9 @@ pub struct Ulimit {
 #[serde(rename_all = "PascalCase")]
 pub struct HostEntry {
     /// `Hostname`.
-    pub hostname: String,
+    pub hostname: Expr,
     /// `IpAddress`.
-    pub ip_address: String,
+    pub ip_address: Expr,
 }
 
 /// A container's own health check.
@@ -600,7 +601,7 @@ pub struct HostEntry {
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerHealthCheck {
     /// `Command`.
-    pub command: Vec<String>,
+    pub command: Vec<Expr>,
     /// `Interval`, seconds.
     pub interval: u32,
     /// `Timeout`, seconds.
@@ -722,7 +723,7 @@ mod tests {
 
     #[test]
     fn health_targets_join_protocol_port_and_path() {
-        let request = HealthTarget::Request { tls: true, port: port(), path: "/up".into() };
+        let request = HealthTarget::Request { tls: true, port: port(), path: Expr::from("/up") };
         assert_eq!(serde_json::to_value(&request).unwrap(), json!({"Fn::Join": ["", ["HTTPS:", {"Ref": "P"}, "/up"]]}));
         let connect = HealthTarget::Connect { tls: false, port: port() };
         assert_eq!(serde_json::to_value(&connect).unwrap(), json!({"Fn::Join": ["", ["TCP:", {"Ref": "P"}]]}));

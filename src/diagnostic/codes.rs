@@ -113,14 +113,19 @@ codes! {
         example: Some("services:\n  web:\n    image: \"example/web:${TAG\"\n    ports: [\"80:3000\"]\n"),
     }
     RequiredVariable = "required-variable" {
-        summary: "A `${VAR:?message}` variable is not set.",
-        details: "`${VAR:?message}` stops the compilation when VAR is unset or empty; set it in the environment or in `.env`.",
+        summary: "A `${VAR:?message}` variable that a structural value (port, number, keyword) needs is not set.",
+        details: "`${VAR:?message}` stops the compilation when a structural value (a port, a number, a label keyword) needs VAR and it is unset or empty. In free text (image, command, environment, health path) it becomes a required deploy-time parameter instead.",
         example: Some("services:\n  web:\n    ports:\n      - \"${COMPOSE_CFN_EXAMPLE_PORT:?set the port}:3000\"\n"),
     }
     UnsetVariable = "unset-variable" {
-        summary: "A variable without a default is not set; it becomes empty.",
-        details: "An unset variable without a default becomes an empty string, as in Compose; give a default with `${VAR:-value}`.",
-        example: Some("services:\n  web:\n    image: \"example/web:${COMPOSE_CFN_EXAMPLE_TAG}\"\n    ports: [\"80:3000\"]\n"),
+        summary: "A variable without a default that a structural value needs is not set; it becomes empty.",
+        details: "An unset variable without a default in a structural value (a port, a number, a label keyword) becomes an empty string, as in Compose; give a default with `${VAR:-value}`. In free text it becomes a deploy-time parameter and draws no warning.",
+        example: Some("services:\n  web:\n    ports: [\"80${COMPOSE_CFN_EXAMPLE_SUFFIX}:3000\"]\n"),
+    }
+    Dotenv = "dotenv" {
+        summary: "The `.env` file is not read (a link out of the project, not a regular file, too large) or has a malformed line.",
+        details: "`.env` beside the first compose file is read only when it is a regular file inside the project directory (not a link out of it) of at most 1 MiB of UTF-8, with lines as Compose reads them: `NAME=value`, `export NAME=value`, quotes, ` #` comments. Its values may be secrets, so diagnostics about it show where, never what.",
+        example: None,
     }
     PortSyntax = "port-syntax" {
         summary: "A port mapping does not follow Compose's port grammar.",
@@ -223,8 +228,8 @@ codes! {
         example: Some("services:\n  debug:\n    image: example/debug\n    profiles: [debug]\n"),
     }
     Environment = "environment" {
-        summary: "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
-        details: "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment compose-cfn runs in.",
+        summary: "An `environment:` entry that is not `KEY=VALUE` or `KEY` (or names its variable with `${…}`), or two variables that become one parameter name.",
+        details: "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment the deploy stage runs in (a deploy-time parameter, never a value at compile time).",
         example: Some("services:\n  web:\n    image: example/web\n    environment:\n      - \"=oops\"\n"),
     }
     ContainerValue = "container-value" {

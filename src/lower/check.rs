@@ -99,10 +99,16 @@ fn check_balancer(template: &Template, lb: &ClassicLoadBalancer, problem: &mut i
             problem(format!("health check {key} must be from 2 to 10"));
         }
     }
-    if let HealthTarget::Request { path, .. } = &h.target
-        && !path.starts_with('/')
-    {
-        problem(format!("health check path `{path}` must start with /"));
+    if let HealthTarget::Request { path, .. } = &h.target {
+        // A `Fn::Sub` path may start with a parameter, which the deploy stage fills.
+        let written = match path {
+            Expr::Str(text) | Expr::Sub(text) => Some(text.as_str()),
+            _ => None,
+        };
+        let sound = written.is_some_and(|t| t.starts_with('/') || (t.starts_with("${") && !t.starts_with("${!")));
+        if !sound {
+            problem(format!("health check path {} must start with /", serde_json::to_string(path).unwrap_or_default()));
+        }
     }
 }
 
@@ -328,7 +334,7 @@ mod tests {
                     vec![http(80, "P", InstanceProtocol::Http)],
                     vec![],
                     ClassicHealthCheck {
-                        target: HealthTarget::Request { tls: false, port: Expr::Int(1), path: "up".into() },
+                        target: HealthTarget::Request { tls: false, port: Expr::Int(1), path: Expr::from("up") },
                         ..h()
                     },
                 ),

@@ -5,7 +5,7 @@
 //! (parameters, resources, outputs), and splitting it would scatter the order it must keep.
 
 use super::LowerError;
-use super::container::container_definition;
+use super::container::{container_definition, text_value};
 use crate::cfn::metadata::{BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
@@ -14,7 +14,7 @@ use crate::cfn::resources::{
     Tag, TaskDefinition, Transport, WaitConditionHandle,
 };
 use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
-use crate::interpret::plan::{Balancer, EnvSource, Image, Listener, Plan, Protocol, Scheme, Workload};
+use crate::interpret::plan::{Balancer, Image, Listener, Part, Plan, Protocol, Scheme, Workload};
 use crate::interpret::{CERTIFICATE_ARN_PATTERN, names};
 
 /// The retention periods CloudWatch Logs accepts, in days.
@@ -97,16 +97,20 @@ fn metadata(plan: &Plan) -> Metadata {
     }
 }
 
+/// Every deploy-time parameter and its metadata entry, one per logical ID (the interpreter
+/// refuses a plan where two parameters share one).
 fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
-    plan.services.iter().flat_map(|w| {
-        w.container.environment.iter().filter_map(|e| match &e.value {
-            EnvSource::Parameter { parameter } => Some(EnvParameter {
-                parameter: parameter.clone(),
-                service: w.service.clone(),
-                variable: e.name.clone(),
-            }),
-            _ => None,
-        })
+    plan.deploy_parameters().into_iter().map(|(id, uses)| {
+        let (p, services) = &uses[0];
+        EnvParameter {
+            parameter: id.to_string(),
+            variable: p.variable.clone(),
+            services: services.iter().map(|s| s.to_string()).collect(),
+            empty_is_unset: p.empty_is_unset,
+            default: p.default.clone(),
+            required: p.required.clone(),
+            alternative: p.alternative.clone(),
+        }
     })
 }
 
@@ -163,11 +167,12 @@ fn parameters(b: &mut Builder, plan: &Plan) {
         }
     }
     for e in env_parameters(plan) {
-        let description = format!(
-            "Value of {} for service {}, taken from the deploy environment (never written into the template)",
-            e.variable, e.service
+        let description =
+            format!("Filled by the deploy stage from its variable {} (never written into the template)", e.variable);
+        b.parameter(
+            e.parameter,
+            Parameter { no_echo: true, default: e.default, ..Parameter::new(ParameterType::String, description) },
         );
-        b.parameter(e.parameter, Parameter { no_echo: true, ..Parameter::new(ParameterType::String, description) });
     }
     for balancer in &plan.balancers {
         for l in &balancer.listeners {
@@ -301,7 +306,14 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<Cl
         .ok_or_else(|| bug(format!("the health check's listener {} does not exist", h.listener_port)))?;
     let port = b.reference(&checked.instance_port.parameter);
     let target = match &h.path {
-        Some(path) => HealthTarget::Request { tls: checked.secure, port, path: path.clone() },
+        Some(path) => {
+            // Always a string or `Fn::Sub`: a bare `Ref` in the join would read as a port.
+            let path = match path.parts.as_slice() {
+                [Part::Parameter(p)] => b.sub(format!("${{{}}}", p.parameter)),
+                _ => text_value(b, path),
+            };
+            HealthTarget::Request { tls: checked.secure, port, path }
+        }
         None => HealthTarget::Connect { tls: checked.secure, port },
     };
     let policy_name = names::tls_policy(&balancer.service);

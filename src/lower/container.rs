@@ -7,13 +7,13 @@ use crate::cfn::resources::{
     PortMapping, Transport, Ulimit,
 };
 use crate::interpret::names;
-use crate::interpret::plan::{EnvSource, HostPort, Image, Workload};
+use crate::interpret::plan::{EnvSource, HostPort, Image, Part, Text, Workload};
 
 /// The `ContainerDefinitions` entry of a workload's task definition.
 pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinition {
     let c = &w.container;
     let image = match &w.image {
-        Image::Literal { name } => Expr::Str(name.clone()),
+        Image::Literal { name } => text_value(b, name),
         Image::Parameter { parameter, .. } => b.reference(parameter),
     };
     let environment = c
@@ -38,14 +38,14 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
         name: w.service.clone(),
         image,
         essential: true,
-        command: c.command.clone(),
-        entry_point: c.entrypoint.clone(),
+        command: c.command.as_ref().map(|list| texts(b, list)),
+        entry_point: c.entrypoint.as_ref().map(|list| texts(b, list)),
         environment,
         memory: c.memory_mib,
         memory_reservation: c.memory_reservation_mib,
         cpu: c.cpu_shares,
-        working_directory: c.working_dir.clone(),
-        user: c.user.clone(),
+        working_directory: c.working_dir.as_ref().map(|t| text_value(b, t)),
+        user: c.user.as_ref().map(|t| text_value(b, t)),
         privileged: c.privileged,
         ulimits: c
             .ulimits
@@ -55,10 +55,10 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
         extra_hosts: c
             .extra_hosts
             .iter()
-            .map(|h| HostEntry { hostname: h.hostname.clone(), ip_address: h.ip.clone() })
+            .map(|h| HostEntry { hostname: text_value(b, &h.hostname), ip_address: text_value(b, &h.ip) })
             .collect(),
         health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
-            command: h.command.clone(),
+            command: texts(b, &h.command),
             interval: h.interval,
             timeout: h.timeout,
             retries: h.retries,
@@ -76,14 +76,92 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
     }
 }
 
+/// Deploy-time text as a template value: a plain string when it has no parameters, a `Ref`
+/// when it is one parameter, else `Fn::Sub` over the parameters, with any literal `${`
+/// escaped as `${!` so that it stays text.
+pub fn text_value(b: &mut Builder, text: &Text) -> Expr {
+    if let Some(literal) = text.as_literal() {
+        return Expr::Str(literal);
+    }
+    if let [Part::Parameter(p)] = text.parts.as_slice() {
+        return b.reference(&p.parameter);
+    }
+    b.sub(sub_body(text))
+}
+
+/// The `Fn::Sub` body of a text: literal `${` escaped, each parameter as `${Name}`.
+pub fn sub_body(text: &Text) -> String {
+    text.parts
+        .iter()
+        .map(|part| match part {
+            Part::Literal { text } => text.replace("${", "${!"),
+            Part::Parameter(p) => format!("${{{}}}", p.parameter),
+        })
+        .collect()
+}
+
+fn texts(b: &mut Builder, list: &[Text]) -> Vec<Expr> {
+    list.iter().map(|t| text_value(b, t)).collect()
+}
+
 fn env_value(b: &mut Builder, source: &EnvSource) -> Expr {
     match source {
-        EnvSource::Literal { value } => Expr::Str(value.clone()),
-        EnvSource::Parameter { parameter } => b.reference(parameter),
+        EnvSource::Text { text } => text_value(b, text),
         EnvSource::BalancerHost { balancer } => b.get_att(balancer, "DNSName"),
         EnvSource::BalancerUrl { balancer, scheme, port } => Expr::Join(
             "",
             vec![Expr::Str(format!("{scheme}://")), b.get_att(balancer, "DNSName"), Expr::Str(format!(":{port}"))],
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::{Metadata, Parameter, ParameterType};
+    use crate::interpret::DeployParameter;
+    use serde_json::json;
+
+    fn parameter(id: &str) -> Part {
+        Part::Parameter(DeployParameter {
+            parameter: id.into(),
+            variable: "V".into(),
+            default: None,
+            required: None,
+            alternative: None,
+            empty_is_unset: false,
+        })
+    }
+
+    /// A resource, since a template needs one.
+    fn handle() -> crate::cfn::Properties {
+        crate::cfn::Properties::WaitConditionHandle(crate::cfn::resources::WaitConditionHandle { reason: "r".into() })
+    }
+
+    #[test]
+    fn text_is_a_string_a_ref_or_a_sub_with_literal_dollar_braces_escaped() {
+        let mut b = Builder::new(String::new(), Metadata::default());
+        let value = |b: &mut Builder, text: &Text| serde_json::to_value(text_value(b, text)).unwrap();
+        assert_eq!(value(&mut b, &Text::literal("a ${b}")), json!("a ${b}"));
+        assert_eq!(value(&mut b, &Text { parts: vec![parameter("EnvTag")] }), json!({ "Ref": "EnvTag" }));
+        let text = Text {
+            parts: vec![
+                Part::Literal { text: "postgres://app:".into() },
+                parameter("EnvDbPassword"),
+                Part::Literal { text: "@db/${x}".into() },
+            ],
+        };
+        assert_eq!(value(&mut b, &text), json!({ "Fn::Sub": "postgres://app:${EnvDbPassword}@db/${!x}" }));
+        // The builder checked the references: both parameters must be declared.
+        b.resource("H", &[], handle());
+        let problems = b.finish().unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        let mut declared = Builder::new(String::new(), Metadata::default());
+        for p in ["EnvTag", "EnvDbPassword"] {
+            declared.parameter(p, Parameter::new(ParameterType::String, "p"));
+        }
+        let _ = text_value(&mut declared, &text);
+        declared.resource("H", &[], handle());
+        assert!(declared.finish().is_ok());
     }
 }
