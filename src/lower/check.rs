@@ -124,17 +124,18 @@ fn check_task_ports(template: &Template, problems: &mut Vec<String>) {
     for (id, resource) in resources {
         let Properties::EcsService(service) = &resource.properties else { continue };
         let Some(task) = service.task_definition.ref_name().and_then(task_of) else { continue };
-        let host_ports: Vec<&Expr> = task
-            .container_definitions
-            .iter()
-            .flat_map(|c| &c.port_mappings)
-            .filter_map(|m| m.host_port.as_ref())
-            .collect();
+        // Counted once per task: a scan per listener was quadratic in a service's port range.
+        let mut host_ports: HashMap<&Expr, usize> = HashMap::new();
+        for host in
+            task.container_definitions.iter().flat_map(|c| &c.port_mappings).filter_map(|m| m.host_port.as_ref())
+        {
+            *host_ports.entry(host).or_default() += 1;
+        }
         for lb in &service.load_balancers {
             let balancer = lb.load_balancer_name.ref_name().and_then(|n| resources.get(n)).map(|r| &r.properties);
             let Some(Properties::ClassicLoadBalancer(balancer)) = balancer else { continue };
             for listener in &balancer.listeners {
-                let count = host_ports.iter().filter(|h| **h == &listener.instance_port).count();
+                let count = host_ports.get(&listener.instance_port).copied().unwrap_or(0);
                 if count != 1 {
                     problems.push(format!(
                         "{}: instance port {} of listener {} is mapped {count} times in its task (needs exactly 1)",
