@@ -386,6 +386,20 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The values a label takes, in words.
+pub fn values_text(kind: ValueKind) -> String {
+    match kind {
+        ValueKind::Choice(words) if words.len() > 4 => {
+            format!("one of AWS's predefined policies: {}", words.join(", "))
+        }
+        ValueKind::Choice(words) => words.join(", "),
+        ValueKind::Bool => "true, false".into(),
+        ValueKind::Integer { min, max } => format!("a whole number from {min} to {max}"),
+        ValueKind::Path => format!("a path starting with / (printable ASCII, at most {} characters)", MAX_HEALTH_PATH),
+        ValueKind::ContainerPort => "a container port of the service (1–65535)".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

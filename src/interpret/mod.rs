@@ -555,7 +555,7 @@ fn substituted_value_error(spec: &labels::LabelSpec, label: &Label) -> Diagnosti
     .with_label("the variables' values do not fit here")
     .with_help(format!(
         "it takes {}; check the variables it uses (their values are not shown, since they may be secrets)",
-        crate::review::schema::values_text(spec.kind)
+        labels::values_text(spec.kind)
     ))
 }
 

@@ -6,6 +6,7 @@
 //! by property names and patterns, the `key=value` list form by one string pattern per label.
 //! A value holding `$` is accepted as it is: only interpolation can tell what it becomes.
 
+pub use crate::interpret::labels::values_text;
 use crate::interpret::labels::{LABELS, LabelSpec, OWNED_PREFIXES, Scope, ValueKind};
 use crate::load::DEFAULT_FILES;
 use serde_json::{Map, Value, json};
@@ -94,23 +95,6 @@ pub fn value_regex(kind: ValueKind) -> String {
         // The interpreter takes printable ASCII only, as the ELB API does, up to its length limit.
         ValueKind::Path => format!("/[\\x21-\\x7e]{{0,{}}}", crate::interpret::labels::MAX_HEALTH_PATH - 1),
         ValueKind::ContainerPort => format!("0*{}", range_regex(1, 65535)),
-    }
-}
-
-/// The values a label takes, in words.
-pub fn values_text(kind: ValueKind) -> String {
-    match kind {
-        ValueKind::Choice(words) if words.len() > 4 => {
-            format!("one of AWS's predefined policies: {}", words.join(", "))
-        }
-        ValueKind::Choice(words) => words.join(", "),
-        ValueKind::Bool => "true, false".into(),
-        ValueKind::Integer { min, max } => format!("a whole number from {min} to {max}"),
-        ValueKind::Path => format!(
-            "a path starting with / (printable ASCII, at most {} characters)",
-            crate::interpret::labels::MAX_HEALTH_PATH
-        ),
-        ValueKind::ContainerPort => "a container port of the service (1–65535)".into(),
     }
 }
 
