@@ -1,6 +1,9 @@
 //! The plan: what the manifest asks for — services, their ports and exposure, protocols, TLS,
 //! health, timeouts, certificates, containers — before any balancer target's resources or
 //! CloudFormation syntax. Protocols are the label's words; each lowering chooses its own.
+//!
+//! One file past 400 lines: it is the plan's data declarations (and its JSON contract), read
+//! together; the logic that fills them is in the other modules of `interpret`.
 
 use schemars::JsonSchema;
 use serde::Serialize;
