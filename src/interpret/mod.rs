@@ -13,6 +13,8 @@ pub use plan::{
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{Label, PortMapping, Project, Service, Transport};
+use crate::source::Span;
+use indexmap::IndexMap;
 use labels::{LabelValue, Scope};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -257,7 +259,8 @@ fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> 
 
 /// Two services that bind the same fixed host port can run, but never on the same container
 /// instance: ECS places their tasks apart, and a cluster with too few instances cannot place
-/// them all. Worth a warning, not an error: one per port, however many services share it.
+/// them all. Worth a warning, not an error: one per pair of items, however many ports and
+/// services share it.
 fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
     // (port, transport) → the services binding it, each with its first mapping.
     let mut bound: BTreeMap<(u16, Transport), Vec<(&str, &PortMapping)>> = BTreeMap::new();
@@ -267,24 +270,32 @@ fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
             users.push((binding.service, binding.mapping));
         }
     }
+    // One warning per pair of overlapping items, not per port: two `1-65535/udp` ranges in two
+    // services were 65,535 warnings. Keyed by transport, the services and the two mappings.
+    let mut shared: IndexMap<_, Vec<u16>> = IndexMap::new();
     for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
-        let (first, first_mapping) = users[0];
-        let (second, second_mapping) = users[1];
+        let names: Vec<&str> = users.iter().map(|(name, _)| *name).collect();
+        shared.entry((transport, names, users[0].1.span, users[1].1.span)).or_default().push(port);
+    }
+    for ((transport, users, first_span, second_span), ports) in shared {
+        let (first, second) = (users[0], users[1]);
         let who = match users.len() - 2 {
             0 => format!("`{first}` and `{second}`"),
             n => format!("`{first}`, `{second}` and {n} more service{}", if n == 1 { "" } else { "s" }),
         };
+        let transport = if transport == Transport::Udp { "udp" } else { "tcp" };
+        let which = match ports.as_slice() {
+            [port] => format!("host port {port}/{transport} is"),
+            _ => format!("host ports {}/{transport} ({} in all) are", port_runs(&ports), ports.len()),
+        };
         diags.push(
             Diagnostic::warning(
                 Code::HostPortConflict,
-                second_mapping.span,
-                format!(
-                    "host port {port}/{} is bound by {who}: ECS never places their tasks on the same instance",
-                    if transport == Transport::Udp { "udp" } else { "tcp" }
-                ),
+                second_span,
+                format!("{which} bound by {who}: ECS never places their tasks on the same instance"),
             )
             .with_label(format!("bound again by `{second}`"))
-            .with_related(first_mapping.span, format!("first bound by `{first}`"))
+            .with_related(first_span, format!("first bound by `{first}`"))
             .with_help("give them different host ports, unless the cluster has an instance for each of their tasks"),
         );
     }
@@ -370,42 +381,86 @@ fn balancer_for(
 }
 
 /// The service's TCP mappings with one per balancer port; a second mapping on a port is an
-/// error (or, when identical, a warning).
+/// error (or, when identical, a warning). One diagnostic per pair of overlapping items, not
+/// per port: two overlapping ranges printed tens of thousands of warnings.
 fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
     let mut out: Vec<&PortMapping> = Vec::new();
     // Indexed by balancer port: a range maps up to 65,535 ports, and a scan of `out` per port
     // made one `1-65535` item cost two billion comparisons.
     let mut first_by_port: BTreeMap<u16, &PortMapping> = BTreeMap::new();
+    // (repeated item, first item, identical) → the repeated mappings, in file order.
+    let mut repeats: IndexMap<(Span, Span, bool), Vec<Repeat>> = IndexMap::new();
     for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
         match first_by_port.get(&m.balancer_port()).copied() {
             None => {
                 first_by_port.insert(m.balancer_port(), m);
                 out.push(m);
             }
-            Some(first) if first.target == m.target && first.published == m.published => diags.push(
-                Diagnostic::warning(Code::DuplicatePort, m.span, format!("port {} is mapped twice", m.balancer_port()))
-                    .with_label("the same mapping again")
-                    .with_related(first.span, "first mapped here")
-                    .with_help("remove the repeated mapping"),
-            ),
-            Some(first) => diags.push(
-                Diagnostic::error(
-                    Code::DuplicatePort,
-                    m.span,
-                    format!(
-                        "balancer port {} is mapped twice, to container ports {} and {}",
-                        m.balancer_port(),
-                        first.target,
-                        m.target
-                    ),
-                )
-                .with_label("second mapping of this balancer port")
-                .with_related(first.span, "first mapping")
-                .with_help("a balancer port has one listener: pick another host port for one of them"),
-            ),
+            Some(first) => {
+                let same = first.target == m.target && first.published == m.published;
+                repeats.entry((m.span, first.span, same)).or_default().push((m, first));
+            }
         }
     }
+    for ((_, _, same), pairs) in repeats {
+        diags.push(repeated_ports_diagnostic(same, &pairs));
+    }
     out
+}
+
+/// A mapping of a balancer port that an earlier mapping already has: (repeated, first).
+type Repeat<'a> = (&'a PortMapping, &'a PortMapping);
+
+/// The diagnostic for one item whose balancer ports an earlier item already maps; `pairs`
+/// holds (repeated, first) mappings, all sharing the two items' spans.
+fn repeated_ports_diagnostic(same: bool, pairs: &[Repeat]) -> Diagnostic {
+    let (m, first) = pairs[0];
+    let ports: Vec<u16> = pairs.iter().map(|(m, _)| m.balancer_port()).collect();
+    let (message, label, help) = match (same, ports.as_slice()) {
+        (true, [port]) => {
+            (format!("port {port} is mapped twice"), "the same mapping again", "remove the repeated mapping")
+        }
+        (true, _) => (
+            format!("ports {} ({} in all) are mapped twice", port_runs(&ports), ports.len()),
+            "the same mappings again",
+            "remove the repeated mappings",
+        ),
+        (false, [port]) => (
+            format!("balancer port {port} is mapped twice, to container ports {} and {}", first.target, m.target),
+            "second mapping of this balancer port",
+            "a balancer port has one listener: pick another host port for one of them",
+        ),
+        (false, _) => (
+            format!(
+                "balancer ports {} ({} in all) are mapped twice, to different container ports",
+                port_runs(&ports),
+                ports.len()
+            ),
+            "second mapping of these balancer ports",
+            "a balancer port has one listener: pick other host ports for one of them",
+        ),
+    };
+    let (diagnostic, first_label) = match same {
+        true => (Diagnostic::warning(Code::DuplicatePort, m.span, message), "first mapped here"),
+        false => (Diagnostic::error(Code::DuplicatePort, m.span, message), "first mapping"),
+    };
+    diagnostic.with_label(label).with_related(first.span, first_label).with_help(help)
+}
+
+/// Sorted ports written as runs, e.g. `80, 1500-1999`.
+fn port_runs(ports: &[u16]) -> String {
+    let mut sorted = ports.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u16, u16)> = Vec::new();
+    for p in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if u32::from(*end) + 1 == u32::from(p) => *end = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    let text: Vec<String> = runs.iter().map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect();
+    text.join(", ")
 }
 
 fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {

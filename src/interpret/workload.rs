@@ -10,6 +10,7 @@ use super::plan::{
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::node::{Node, Value};
 use crate::load::{EnvValue, PortMapping, Service, Transport};
+use std::collections::HashSet;
 
 /// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
 const TRANSLATED: &[&str] = &[
@@ -613,6 +614,9 @@ fn port_mappings(
     diags: &mut Diagnostics,
 ) -> Vec<PortMap> {
     let mut out: Vec<PortMap> = Vec::new();
+    // Plain mappings already written, by (container port, host port, UDP): a scan of `out` per
+    // mapping made `1-65535/udp` quadratic. Listener mappings never equal a plain one.
+    let mut seen: HashSet<(u16, Option<u16>, bool)> = HashSet::new();
     if let Some(b) = balancer {
         out.extend(b.listeners.iter().map(|l| PortMap {
             container_port: l.container_port,
@@ -645,7 +649,7 @@ fn port_mappings(
                 host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
                 protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
             };
-            if !out.contains(&map) {
+            if seen.insert((m.target, m.published, m.transport == Transport::Udp)) {
                 out.push(map);
             }
         }
