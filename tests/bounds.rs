@@ -117,3 +117,23 @@ fn overlapping_ranges_with_different_targets_are_one_error() {
     let errors: Vec<&str> = c.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
     assert_eq!(errors, ["balancer ports 1000-1999 (1000 in all) are mapped twice, to different container ports"]);
 }
+
+#[test]
+fn messages_stay_short_however_many_ports_a_service_maps() {
+    // 100 labels naming unmapped ports of a service with 10,000 listeners: each error listed
+    // every balancer port (2,000 such labels printed 140 MB). Scattered ports are listed as at
+    // most eight runs.
+    let mut text = String::from("services:\n  web:\n    image: x\n    ports: [\"30000-39999:30000-39999\"");
+    text.extend((0..20).map(|i| format!(", \"{}:3000\"", 1000 + 2 * i)));
+    text.push_str("]\n    labels:\n");
+    text.extend((0..100).map(|i| format!("      convox.port.{}.protocol: tcp\n", 2000 + i)));
+    let c = compile_files(&[text]);
+    let helps: Vec<&str> = c.diagnostics.iter().filter_map(|d| d.help.as_deref()).collect();
+    assert_eq!(helps.len(), 100, "{:?}", helps.first());
+    assert_eq!(
+        helps[0],
+        "the service's balancer ports are 1000, 1002, 1004, 1006, 1008, 1010, 1012, 1014, … (13 more ranges); map port 2000 or fix the label"
+    );
+    let rendered = compose_cfn::diagnostic::render_human(&c.diagnostics, &c.sources, false);
+    assert!(rendered.len() < 100 * 1024, "{} bytes for 100 errors", rendered.len());
+}
