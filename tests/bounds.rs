@@ -137,3 +137,27 @@ fn messages_stay_short_however_many_ports_a_service_maps() {
     let rendered = compose_cfn::diagnostic::render_human(&c.diagnostics, &c.sources, false);
     assert!(rendered.len() < 100 * 1024, "{} bytes for 100 errors", rendered.len());
 }
+
+#[test]
+fn a_wrong_link_in_each_of_many_services_is_not_searched_or_listed_in_full() {
+    // 5,000 services with a wrong link each took 22 s (an edit distance to every service per
+    // link) and listed all 5,000 names in every error. Past 256 services there is no
+    // did-you-mean, and the help names eight services.
+    let services = 300;
+    let text: String = std::iter::once("services:\n".to_string())
+        .chain((0..services).map(|i| format!("  svc{i:03}:\n    image: x\n    links: [\"svc{i:03}x\"]\n")))
+        .collect();
+    let c = compile_files(&[text]);
+    let helps: Vec<&str> =
+        c.diagnostics.iter().filter(|d| d.code == Code::UnknownLink).filter_map(|d| d.help.as_deref()).collect();
+    assert_eq!(helps.len(), services);
+    assert_eq!(
+        helps[0],
+        "the services are svc000, svc001, svc002, svc003, svc004, svc005, svc006, svc007, … (292 more)"
+    );
+    // A small project still gets a suggestion.
+    let small = "services:\n  web:\n    image: x\n    links: [\"dbb\"]\n  db:\n    image: x\n";
+    let c = compile_files(&[small.to_string()]);
+    let help = c.diagnostics.iter().find(|d| d.code == Code::UnknownLink).and_then(|d| d.help.clone());
+    assert_eq!(help.as_deref(), Some("did you mean `db`?"));
+}

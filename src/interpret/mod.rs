@@ -174,8 +174,12 @@ fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
 fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &[&Service], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let service =
-        |name: &str| *services.iter().find(|s| s.name.value == name).expect("plan entries come from services");
+    // Services are sorted by name: a binary search, as many collisions could each scan them.
+    let service = |name: &str| {
+        let i =
+            services.binary_search_by(|s| s.name.value.as_str().cmp(name)).expect("plan entries come from services");
+        services[i]
+    };
     let balancer_ids = balancers.iter().flat_map(|b| {
         [b.logical_id.clone(), b.security_group_id.clone()]
             .into_iter()
