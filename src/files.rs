@@ -1,5 +1,6 @@
-//! Every file the tool reads or writes goes through here: reads stop at a size cap, writes go
-//! to an exclusively created temporary file that is renamed over a regular file or nothing.
+//! Reading and writing files safely: reads (compose files, PEM files, `git:` blobs) stop at a
+//! size cap, and writes (`-o`, certificates, man pages) go to an exclusively created temporary
+//! file that is renamed over a regular file or nothing.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
