@@ -36,11 +36,23 @@ pub struct Compilation {
 pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) -> Compilation {
     let mut sources = Sources::new();
     let (project, mut diagnostics) = load::load_project(&mut sources, inputs, env);
-    let app = options
-        .app
-        .clone()
-        .or_else(|| project.name.as_ref().map(|n| n.value.clone()).filter(|n| !n.is_empty()))
-        .unwrap_or_else(|| options.fallback_app.clone());
+    let named = project.name.as_ref().filter(|n| !n.value.is_empty());
+    let app =
+        options.app.clone().or_else(|| named.map(|n| n.value.clone())).unwrap_or_else(|| options.fallback_app.clone());
+    if let Some(problem) = interpret::names::app_name_problem(&app) {
+        let suggestion = interpret::names::suggest_app_name(&app);
+        // Said where the name came from: the file's `name:`, else the option or the directory.
+        let d = match (&options.app, named) {
+            (None, Some(name)) => Diagnostic::error(Code::AppName, name.span, problem)
+                .with_label("not a valid app name")
+                .with_help(format!("write `name: {suggestion}`")),
+            (Some(_), _) => Diagnostic::error(Code::AppName, None, problem)
+                .with_help(format!("pass a valid name, e.g. `--app {suggestion}`")),
+            (None, None) => Diagnostic::error(Code::AppName, None, format!("{problem} (it is the directory's name)"))
+                .with_help(format!("pass `--app {suggestion}`, or set `name: {suggestion}` in the compose file")),
+        };
+        diagnostics.push(d);
+    }
     let interpret_options =
         interpret::Options { app, profiles: options.profiles.clone(), certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);

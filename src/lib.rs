@@ -7,6 +7,7 @@
 pub mod certs;
 pub mod compile;
 pub mod diagnostic;
+pub mod escape;
 pub mod files;
 pub mod interpret;
 pub mod load;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_in;
+use common::{ProjectDir, run_in};
 use std::path::Path;
 
 const SEED: &str = "web:\n  labels:\n    - convox.port.443.protocol=https\n  ports:\n    - 80:3000\n    - 443:3000\n";
@@ -13,8 +13,8 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+fn dir_with(files: &[(&str, &str)]) -> ProjectDir {
+    let dir = ProjectDir::new();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }

@@ -29,7 +29,7 @@ pub struct ManifestArgs {
 #[derive(Clone, Debug, Args)]
 pub struct CompileFlags {
     /// App name for tags and descriptions [default: the file's `name:`, else the first file's directory name]
-    #[arg(long)]
+    #[arg(long, value_parser = app_name)]
     app: Option<String>,
     /// Bind a certificate ARN to an https/tls listener, e.g. web:443=arn:aws:acm:…
     #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN")]
@@ -79,6 +79,15 @@ impl ManifestArgs {
         let dotenv = std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default();
         let env = Environment::with_dotenv(std::env::vars(), dotenv);
         Ok(self.options.compile(inputs, &env, directory_name(&dir)))
+    }
+}
+
+/// `--app` as clap reads it: an invalid name is a usage error (exit 2) with a valid one to use.
+fn app_name(name: &str) -> Result<String, String> {
+    use compose_cfn::interpret::names;
+    match names::app_name_problem(name) {
+        None => Ok(name.to_string()),
+        Some(problem) => Err(format!("{problem}; e.g. `--app {}`", names::suggest_app_name(name))),
     }
 }
 

@@ -100,6 +100,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     let mut services: Vec<&Service> = project.services.iter().filter(|s| enabled(s, &options.profiles)).collect();
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
+    check_name_lengths(&services, &options.app, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
@@ -122,7 +123,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
         assign_instance_ports(&mut balancers, &bound);
     }
-    bind_certificates(&mut balancers, &options.certificates, &mut diags);
+    bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
     let workloads: Vec<Workload> = read
         .into_iter()
         .map(|(mut w, links)| {
@@ -152,6 +153,50 @@ fn check_name_collisions(services: &[&Service], diags: &mut Diagnostics) {
                 seen.insert(upper, service);
             }
         }
+    }
+}
+
+/// The security group description the template gives a balancer is
+/// `<service> balancer of app <app>`, and EC2 takes at most 255 characters there.
+const GROUP_DESCRIPTION_WORDS: usize = " balancer of app ".len();
+
+/// Service names long enough to make a logical ID or a security group description that
+/// CloudFormation refuses are reported at the name, with a shorter name to use.
+fn check_name_lengths(services: &[&Service], app: &str, diags: &mut Diagnostics) {
+    for service in services {
+        let name = &service.name.value;
+        if !name.is_ascii() {
+            continue; // an invalid name, reported on load
+        }
+        let id = names::longest_logical_id(name);
+        let description = name.len() + GROUP_DESCRIPTION_WORDS + app.len();
+        let id_over = id.len().saturating_sub(names::MAX_LOGICAL_ID);
+        let description_over = description.saturating_sub(names::MAX_LOGICAL_ID);
+        let why = match (id_over, description_over) {
+            (0, 0) => continue,
+            (i, d) if i >= d => format!(
+                "its longest CloudFormation logical ID, `{}…{}`, would be {} characters",
+                &id[..12],
+                &id[id.len() - 21..],
+                id.len()
+            ),
+            _ => format!(
+                "its balancer's security group description (name and app name) would be {description} characters"
+            ),
+        };
+        let over = id_over.max(description_over);
+        // Names are ASCII (checked on load), so byte lengths are character counts.
+        let keep = name.len().saturating_sub(over).max(1);
+        let shorter = name[..keep].trim_end_matches(['-', '_', '.']);
+        diags.push(
+            Diagnostic::error(
+                Code::ServiceName,
+                service.name.span,
+                format!("service name is {} characters long: {why}, past AWS's limit of 255", name.len()),
+            )
+            .with_label("too long")
+            .with_help(format!("use a name of at most {keep} characters, e.g. `{shorter}`")),
+        );
     }
 }
 
@@ -867,8 +912,34 @@ fn assign_instance_ports(balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
     }
 }
 
-fn bind_certificates(balancers: &mut [Balancer], bindings: &[CertificateBinding], diags: &mut Diagnostics) {
+fn bind_certificates(
+    balancers: &mut [Balancer],
+    bindings: &[CertificateBinding],
+    services: &[&Service],
+    diags: &mut Diagnostics,
+) {
+    let mut bound: BTreeMap<(&str, u16), &str> = BTreeMap::new();
     for binding in bindings {
+        // The same listener twice: the same ARN is harmless, two ARNs are a mistake that
+        // would otherwise be settled silently by the order of the options.
+        match bound.insert((&binding.service, binding.port), &binding.arn) {
+            Some(first) if first != binding.arn => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Certificate,
+                        None,
+                        format!(
+                            "--certificate {}:{} is given twice, with two different ARNs",
+                            binding.service, binding.port
+                        ),
+                    )
+                    .with_help(format!("keep one of `{first}` and `{}`", binding.arn)),
+                );
+                continue;
+            }
+            Some(_) => continue,
+            None => {}
+        }
         let listener = balancers
             .iter_mut()
             .filter(|b| b.service == binding.service)
@@ -891,17 +962,20 @@ fn bind_certificates(balancers: &mut [Balancer], bindings: &[CertificateBinding]
                 } else {
                     format!("listeners that take a certificate: {}", targets.join(", "))
                 };
-                diags.push(
-                    Diagnostic::error(
-                        Code::Certificate,
-                        None,
-                        format!(
-                            "--certificate {}:{}: no https or tls listener on that service and port",
-                            binding.service, binding.port
-                        ),
-                    )
-                    .with_help(help),
-                );
+                let mut d = Diagnostic::error(
+                    Code::Certificate,
+                    None,
+                    format!(
+                        "--certificate {}:{}: no https or tls listener on that service and port",
+                        binding.service, binding.port
+                    ),
+                )
+                .with_help(help);
+                // The option has no place in a file, but the service it names does.
+                if let Some(service) = services.iter().find(|s| s.name.value == binding.service) {
+                    d = d.with_related(service.name.span, format!("service `{}` is defined here", binding.service));
+                }
+                diags.push(d);
             }
         }
     }

@@ -87,6 +87,71 @@ pub fn env_parameter(service: &str, variable: &str) -> String {
     format!("{}Env{}", upper_name(service), upper_name(&variable.to_ascii_lowercase()))
 }
 
+/// CloudFormation's limit on the length of a logical ID (resources, parameters, outputs).
+pub const MAX_LOGICAL_ID: usize = 255;
+
+/// The longest logical ID a service can give rise to: its internal balancer's security group
+/// (`Balancer<Svc>InternalSecurityGroup`) or a five-digit port's names, whichever is longer.
+pub fn longest_logical_id(service: &str) -> String {
+    let port = u16::MAX;
+    [
+        security_group(&balancer(service, true)),
+        balancer_name_output(service, port),
+        proxy_policy(service, port),
+        certificate_parameter(service, port),
+        service_arn_output(service),
+        task_definition(service),
+    ]
+    .into_iter()
+    .max_by_key(String::len)
+    .expect("candidates")
+}
+
+/// The longest app name: Convox named each app's stack `<rack>-<app>`, and CloudFormation
+/// stack names stop at 128 characters, so half of that is left for the app.
+pub const MAX_APP_NAME: usize = 63;
+
+/// What is wrong with an app name, if anything: Convox app names are lower-case letters,
+/// digits and hyphens, starting with a letter or digit. The name lands in descriptions, tags
+/// and security group descriptions, whose character sets (ASCII only in the last) it fits.
+pub fn app_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the app name is empty".into());
+    }
+    if name.chars().count() > MAX_APP_NAME {
+        return Some(format!("the app name is {} characters long; the limit is {MAX_APP_NAME}", name.chars().count()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Some(format!(
+            "the app name holds {}; app names are lower-case letters, digits and `-`",
+            match c.is_ascii_graphic() {
+                true => format!("`{c}`"),
+                false => format!("the character U+{:04X}", u32::from(c)),
+            }
+        ));
+    }
+    if name.starts_with('-') {
+        return Some("the app name starts with `-`; it must start with a letter or digit".into());
+    }
+    None
+}
+
+/// A valid app name close to `name`: lower-cased, every run of other characters (`.` as
+/// Convox did for directories) turned into one `-`, trimmed to [`MAX_APP_NAME`].
+pub fn suggest_app_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c.is_ascii_lowercase() || c.is_ascii_digit() {
+            true => out.push(c),
+            false if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            false => {}
+        }
+    }
+    out.truncate(MAX_APP_NAME);
+    let out = out.trim_end_matches('-');
+    if out.is_empty() { "app".to_string() } else { out.to_string() }
+}
+
 /// The role ECS uses to register container instances with the app's Classic ELBs.
 pub const SERVICE_ROLE: &str = "ServiceRole";
 
@@ -135,5 +200,26 @@ mod tests {
         for (svc, port) in [("web", 80), ("web", 443), ("api", 8080), ("x", 1)] {
             assert!(INSTANCE_PORTS.contains(&preferred_instance_port(svc, port)));
         }
+    }
+
+    #[test]
+    fn the_longest_logical_id_is_the_internal_security_group() {
+        assert_eq!(longest_logical_id("web"), "BalancerWebInternalSecurityGroup");
+        assert_eq!(longest_logical_id(&"a".repeat(227)).len(), 256);
+    }
+
+    #[test]
+    fn app_names_follow_convox_and_bad_ones_get_a_valid_suggestion() {
+        for good in ["web", "my-app-2", "2fa"] {
+            assert_eq!(app_name_problem(good), None, "{good}");
+        }
+        for bad in ["My App", "a\"b", "x<y", "a\nb", "caf\u{e9}", "-x", "", "a.b", &"a".repeat(64)] {
+            let problem = app_name_problem(bad);
+            assert!(problem.is_some(), "{bad:?}");
+            let suggestion = suggest_app_name(bad);
+            assert_eq!(app_name_problem(&suggestion), None, "{bad:?} → {suggestion:?}");
+        }
+        assert_eq!(suggest_app_name("My.Project_1"), "my-project-1");
+        assert!(app_name_problem("a\u{7f}").unwrap().contains("U+007F"));
     }
 }

@@ -61,9 +61,10 @@ pub(super) fn read(
     let name = service.name.value.as_str();
     let node = &service.node;
     warn_untranslated(node, diags);
-    let image = match node.get("image").and_then(Node::scalar_text).filter(|s| !s.is_empty()) {
+    let build = build_context(node, diags);
+    let image = match image_name(node, diags) {
         Some(image) => Image::Literal { name: image },
-        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node) },
+        None => Image::Parameter { parameter: names::image_parameter(name), build },
     };
     let mut container = Container {
         command: node.get("command").and_then(|n| command(n, "command", diags)),
@@ -84,15 +85,18 @@ pub(super) fn read(
         },
         ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
         extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
-        health_check: node.get("healthcheck").and_then(|n| health_check(n, diags)),
+        health_check: node
+            .get("healthcheck")
+            .filter(|n| mapping_or_null(n, "`healthcheck`", diags))
+            .and_then(|n| health_check(n, diags)),
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
     let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
-    let replicas =
-        node.get("deploy").and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let deploy = node.get("deploy").filter(|d| mapping_or_null(d, "`deploy`", diags));
+    let replicas = deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
     let workload = Workload {
         service: name.to_string(),
         task_definition_id: names::task_definition(name),
@@ -140,9 +144,51 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
     }
 }
 
-fn build_context(node: &Node) -> Option<String> {
+/// `image:` when it names one: a string (a number is a valid if odd name); a list, mapping or
+/// empty string is an error rather than "no image", which would silently build instead.
+fn image_name(node: &Node, diags: &mut Diagnostics) -> Option<String> {
+    let image = node.get("image")?;
+    match &image.value {
+        Value::Null | Value::Invalid => None,
+        Value::Str(t) if t.text.trim().is_empty() => {
+            diags.push(
+                Diagnostic::error(Code::WrongType, image.span, "`image` is empty")
+                    .with_label("no image name")
+                    .with_help("name an image, e.g. `nginx:1.27`, or remove `image:` to build the service"),
+            );
+            None
+        }
+        Value::Seq(_) | Value::Map(_) => {
+            diags.push(image.wrong_type("`image`", "an image name (a string)"));
+            None
+        }
+        _ => image.scalar_text(),
+    }
+}
+
+/// The build context: `build: DIR` or `build: {context: DIR}`.
+fn build_context(node: &Node, diags: &mut Diagnostics) -> Option<String> {
     let build = node.get("build")?;
-    build.scalar_text().or_else(|| build.get("context").and_then(Node::scalar_text)).filter(|s| !s.is_empty())
+    match &build.value {
+        Value::Seq(_) => {
+            diags.push(build.wrong_type("`build`", "a path or a mapping with `context`"));
+            None
+        }
+        _ => build.scalar_text().or_else(|| build.get("context").and_then(Node::scalar_text)).filter(|s| !s.is_empty()),
+    }
+}
+
+/// True for a mapping; null and already-reported values are passed over quietly, anything
+/// else is a `wrong-type` error (a list or string where a section belongs was ignored before).
+fn mapping_or_null(node: &Node, what: &str, diags: &mut Diagnostics) -> bool {
+    match &node.value {
+        Value::Map(_) => true,
+        Value::Null | Value::Invalid => false,
+        _ => {
+            diags.push(node.wrong_type(what, "a mapping"));
+            false
+        }
+    }
 }
 
 fn environment(service: &Service) -> Vec<EnvEntry> {
@@ -246,7 +292,11 @@ fn memory(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<u32> {
         Value::Invalid => return None,
         Value::Int(i) if *i >= 0 => Ok(*i as f64),
         Value::Str(t) => parse_bytes(&t.text).ok_or(t.text.clone()),
-        other => Err(node.scalar_text().unwrap_or_else(|| format!("{other:?}"))),
+        Value::Seq(_) | Value::Map(_) => {
+            diags.push(node.wrong_type(&format!("`{key}`"), "a memory size such as `512m`"));
+            return None;
+        }
+        _ => Err(node.scalar_text().unwrap_or_default()),
     };
     let bytes = match bytes {
         Ok(b) => b,

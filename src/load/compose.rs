@@ -2,7 +2,7 @@
 
 use super::Environment;
 use super::container_env::{EnvVar, read_environment};
-use super::node::{Key, Node, Value};
+use super::node::{Key, MergeTag, Node, Value};
 use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
@@ -71,6 +71,14 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
         return Project::default();
     };
     let mut project = Project::default();
+    // Its services would silently vanish: refused until it is implemented.
+    if let Some((key, _)) = root.get_entry("include") {
+        diags.push(
+            Diagnostic::error(Code::Unsupported, key.span, "`include` is not supported")
+                .with_label("not read")
+                .with_help("merge the files with -f instead: `compose-cfn compile -f base.yml -f this.yml`"),
+        );
+    }
     let services_node = if let Some(services) = root.get("services") {
         for (key, value) in entries {
             match key.name.as_str() {
@@ -105,7 +113,7 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
     };
     let mut port_budget = MAX_PORT_MAPPINGS;
     for (key, node) in services {
-        if key.name.starts_with("x-") && std::ptr::eq(services_node, root) {
+        if (key.name.starts_with("x-") || key.name == "include") && std::ptr::eq(services_node, root) {
             continue;
         }
         if let Some(service) = read_service(key, node, env, &mut port_budget, diags) {
@@ -135,7 +143,7 @@ fn read_service(
             ),
         );
     }
-    let empty = Node { value: Value::Map(Vec::new()), span: node.span };
+    let empty = Node { value: Value::Map(Vec::new()), span: node.span, tag: node.tag };
     let node = match &node.value {
         Value::Map(_) => node,
         Value::Null => &empty,
@@ -145,8 +153,26 @@ fn read_service(
             return None;
         }
     };
+    // The keys read into typed fields honour `!reset` and `!override` on the whole value only.
+    let mut typed = |key: &str| {
+        let value = node.get(key).filter(|n| !n.is_reset());
+        if let Some(tagged) = value.and_then(Node::nested_tag) {
+            diags.push(
+                Diagnostic::error(
+                    Code::Unsupported,
+                    tagged.span,
+                    format!("a merge tag inside `{key}` is not supported"),
+                )
+                .with_label("tagged here")
+                .with_help(format!("tag the whole value instead: `{key}: !override …` or `{key}: !reset`")),
+            );
+        }
+        value
+    };
+    let (ports_node, labels_node, environment_node, profiles_node) =
+        (typed("ports"), typed("labels"), typed("environment"), typed("profiles"));
     let mut ports_complete = true;
-    let ports = match node.get("ports") {
+    let ports = match ports_node {
         None | Some(Node { value: Value::Null, .. }) => Vec::new(),
         Some(Node { value: Value::Seq(items), .. }) => items
             .iter()
@@ -185,9 +211,9 @@ fn read_service(
             Vec::new()
         }
     };
-    let labels = node.get("labels").map(|l| read_labels(l, diags)).unwrap_or_default();
-    let environment = node.get("environment").map(|e| read_environment(e, env, diags)).unwrap_or_default();
-    let profiles = node.get("profiles").map(|p| match &p.value {
+    let labels = labels_node.map(|l| read_labels(l, diags)).unwrap_or_default();
+    let environment = environment_node.map(|e| read_environment(e, env, diags)).unwrap_or_default();
+    let profiles = profiles_node.map(|p| match &p.value {
         Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
         _ => {
             diags.push(p.wrong_type("`profiles`", "a list of profile names"));
@@ -279,31 +305,57 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
     let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
     for service in later.services {
-        match index.get(&service.name.value).copied() {
-            None => {
+        match (index.get(&service.name.value).copied(), service.node.tag) {
+            (Some(i), Some(MergeTag::Reset)) => {
+                // Rare: rebuilding the index here keeps the common path a lookup.
+                earlier.services.remove(i);
+                index = earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
+            }
+            (None, Some(MergeTag::Reset)) => {}
+            (Some(i), Some(MergeTag::Override)) => earlier.services[i] = service,
+            (None, _) => {
                 index.insert(service.name.value.clone(), earlier.services.len());
                 earlier.services.push(service);
             }
-            Some(i) => {
-                let existing = &mut earlier.services[i];
-                // By a set, not a scan per port: two files each mapping `1-65535/udp` were
-                // four billion comparisons.
-                let mut known: HashSet<MappingKey> = existing.ports.iter().map(mapping_key).collect();
-                for port in service.ports {
-                    if known.insert(mapping_key(&port)) {
-                        existing.ports.push(port);
-                    }
-                }
-                existing.ports_complete &= service.ports_complete;
-                existing.labels.extend(service.labels);
-                existing.environment.extend(service.environment);
-                if service.profiles.is_some() {
-                    existing.profiles = service.profiles;
-                }
-                merge_nodes(&mut existing.node, service.node);
-            }
+            (Some(i), None) => merge_service(&mut earlier.services[i], service),
         }
     }
+}
+
+/// Merges one service of a later file into the same service of the files before.
+fn merge_service(existing: &mut Service, service: Service) {
+    let tag = |key: &str| service.node.get(key).and_then(|n| n.tag);
+    match tag("ports") {
+        Some(_) => {
+            existing.ports = service.ports;
+            existing.ports_complete = service.ports_complete;
+        }
+        None => {
+            // By a set, not a scan per port: two files each mapping `1-65535/udp` were
+            // four billion comparisons.
+            let mut known: HashSet<MappingKey> = existing.ports.iter().map(mapping_key).collect();
+            for port in service.ports {
+                if known.insert(mapping_key(&port)) {
+                    existing.ports.push(port);
+                }
+            }
+            existing.ports_complete &= service.ports_complete;
+        }
+    }
+    match tag("labels") {
+        Some(_) => existing.labels = service.labels,
+        None => existing.labels.extend(service.labels),
+    }
+    match tag("environment") {
+        Some(_) => existing.environment = service.environment,
+        None => existing.environment.extend(service.environment),
+    }
+    match tag("profiles") {
+        Some(_) => existing.profiles = service.profiles,
+        None if service.profiles.is_some() => existing.profiles = service.profiles,
+        None => {}
+    }
+    merge_nodes(&mut existing.node, service.node);
 }
 
 /// What makes two mappings the same: published port, container port, transport and host IP.
@@ -313,10 +365,11 @@ fn mapping_key(m: &PortMapping) -> MappingKey {
     (m.published, m.target, m.transport, m.host_ip.clone())
 }
 
-/// Recursive merge: mappings merge by key, anything else is replaced by the later value.
+/// Recursive merge: mappings merge by key, anything else is replaced by the later value;
+/// `!override` replaces a mapping too, and `!reset` removes the key (see [`Node::strip_resets`]).
 pub fn merge_nodes(earlier: &mut Node, later: Node) {
     match (&mut earlier.value, later.value) {
-        (Value::Map(a), Value::Map(b)) => {
+        (Value::Map(a), Value::Map(b)) if later.tag.is_none() => {
             // Keys found by an index, not a scan per key, so large mappings merge in linear time.
             let mut index: HashMap<String, usize> = HashMap::new();
             for (i, (k, _)) in a.iter().enumerate() {
@@ -335,6 +388,8 @@ pub fn merge_nodes(earlier: &mut Node, later: Node) {
         (slot, value) => {
             *slot = value;
             earlier.span = later.span;
+            // A reset value stays in the tree, marked, until merging is over.
+            earlier.tag = later.tag;
         }
     }
 }

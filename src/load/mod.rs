@@ -135,7 +135,11 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
             Some(p) => compose::merge_projects(p, file_project),
         }
     }
-    (project.unwrap_or_default(), diagnostics)
+    let mut project = project.unwrap_or_default();
+    // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
+    project.services.retain(|s| !s.node.is_reset());
+    project.services.iter_mut().for_each(|s| s.node.strip_resets());
+    (project, diagnostics)
 }
 
 fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {

@@ -139,8 +139,16 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             Some("servces:\n  web:\n    ports: [\"80:3000\"]\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
         ),
         Code::ServiceName => (
-            "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit.",
+            "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit; CloudFormation names built from them stop at 255 characters, so very long names are refused too.",
             Some("services:\n  \"web server\":\n    ports: [\"80:3000\"]\n"),
+        ),
+        Code::AppName => (
+            "Convox app names are lower-case letters, digits and `-`, at most 63 characters; the name goes into AWS descriptions and tags. Set it with `name:`, `--app`, or the directory's name.",
+            Some("name: My App\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+        ),
+        Code::Unsupported => (
+            "`include:` and YAML tags other than `!reset` and `!override` would change the services in ways this tool cannot follow, so they are refused instead of ignored. Merge files with `-f` instead of `include:`.",
+            Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
         ),
         Code::ServiceNameCollision => (
             "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",
