@@ -6,7 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const SEED: &str = "services:\n  web:\n    ports: [\"80:3000\"]\n";
+// `name:`: the temporary directory's name (`.tmpXXXX`) is not a valid app name.
+const SEED: &str = "name: demo\nservices:\n  web:\n    ports: [\"80:3000\"]\n";
 
 fn regression(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions").join(name)
