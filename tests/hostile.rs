@@ -200,3 +200,28 @@ fn certs_self_signed_writes_both_files_or_neither() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(dir.path().join("c.pem").is_file() && dir.path().join("k.pem").is_file());
 }
+
+#[test]
+fn a_git_blob_over_the_compose_file_cap_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir.path())
+            .output()
+            .expect("run git");
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    };
+    git(&["init", "-q"]);
+    // One byte past the 16 MiB cap: a YAML comment, so only the size can refuse it.
+    let cap = compose_cfn::load::MAX_FILE_BYTES as usize;
+    fs::write(dir.path().join("big.yml"), vec![b'#'; cap + 1]).unwrap();
+    fs::write(dir.path().join("docker-compose.yml"), SEED).unwrap();
+    git(&["add", "big.yml"]);
+    git(&["commit", "-q", "-m", "big"]);
+    let needle = format!("the file is larger than {cap} bytes");
+    expect_failure(dir.path(), &["diff", "git:HEAD:big.yml", "docker-compose.yml"], 2, &needle);
+}
