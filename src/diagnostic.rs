@@ -55,8 +55,9 @@ codes! {
     Unsupported = "unsupported": "A Compose feature this tool does not implement (`include:`, custom YAML tags); refused rather than ignored.",
     ServiceNameCollision = "service-name-collision": "Two service names map to the same CloudFormation name.",
     Interpolation = "interpolation": "A `$` expression is malformed.",
-    RequiredVariable = "required-variable": "A `${VAR:?message}` variable is not set.",
-    UnsetVariable = "unset-variable": "A variable without a default is not set; it becomes empty.",
+    RequiredVariable = "required-variable": "A `${VAR:?message}` variable that a structural value (port, number, keyword) needs is not set.",
+    UnsetVariable = "unset-variable": "A variable without a default that a structural value needs is not set; it becomes empty.",
+    Dotenv = "dotenv": "The `.env` file is not read (a link out of the project, not a regular file, too large) or has a malformed line.",
     PortSyntax = "port-syntax": "A port mapping does not follow Compose's port grammar.",
     PortRange = "port-range": "A port number is 0 or above 65535, or a range runs backwards.",
     PortRangeMismatch = "port-range-mismatch": "Host and container port ranges have different lengths.",
@@ -77,7 +78,7 @@ codes! {
     ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
     Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
     NoServices = "no-services": "No service is enabled, so the template deploys nothing.",
-    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
+    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY` (or names its variable with `${…}`), or two variables that become one parameter name.",
     ContainerValue = "container-value": "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
     UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
     UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",
@@ -200,6 +201,12 @@ impl Diagnostics {
     /// True when nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        self.0.extend(iter);
     }
 }
 

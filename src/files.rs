@@ -1,4 +1,4 @@
-//! Reading and writing files safely: reads (compose files, PEM files, `git:` blobs) stop at a
+//! Reading and writing files safely: reads (compose files, `.env`, PEM files, `git:` blobs) stop at a
 //! size cap, and writes (`-o`, certificates, man pages) go to an exclusively created temporary
 //! file that is renamed over a regular file or nothing.
 

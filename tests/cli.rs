@@ -137,7 +137,11 @@ fn values_from_the_ci_environment_never_reach_the_template_or_the_log() {
             assert!(!run.stderr.contains(secret.as_str()), "{name}'s value is in the diagnostics");
         }
         let t: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        assert_eq!(t["Parameters"]["WebEnvDatabaseUrl"]["NoEcho"], true);
-        assert!(t["Parameters"]["WebEnvDatabaseUrl"].get("Default").is_none());
+        // `${DB_PASSWORD}` in DATABASE_URL and POSTGRES_PASSWORD is one NoEcho parameter.
+        assert_eq!(t["Parameters"]["EnvDbPassword"]["NoEcho"], true);
+        assert!(t["Parameters"]["EnvDbPassword"].get("Default").is_none());
+        let url = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"];
+        let url = url.as_array().unwrap().iter().find(|e| e["Name"] == "DATABASE_URL").unwrap();
+        assert_eq!(url["Value"]["Fn::Sub"], "postgres://app:${EnvDbPassword}@database:5432/app");
     }
 }

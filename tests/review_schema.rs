@@ -314,7 +314,7 @@ fn every_code_example_draws_its_code() {
             (_, None) => without.push(code.as_str()),
         }
     }
-    // These need invalid bytes, a huge file, a command-line option, an app of hundreds of
-    // services, or a bug.
-    assert_eq!(without, ["invalid-utf8", "yaml-limit", "certificate", "stack-limits", "invalid-template"]);
+    // These need invalid bytes, a huge file, a `.env` file, a command-line option, an app of
+    // hundreds of services, or a bug.
+    assert_eq!(without, ["invalid-utf8", "yaml-limit", "dotenv", "certificate", "stack-limits", "invalid-template"]);
 }

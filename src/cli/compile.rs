@@ -76,9 +76,8 @@ impl ManifestArgs {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dotenv = std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default();
-        let env = Environment::with_dotenv(std::env::vars(), dotenv);
-        Ok(self.options.compile(inputs, &env, directory_name(&dir)))
+        let env = Environment::from_pairs(std::env::vars());
+        Ok(self.options.compile(inputs, &env, load::dotenv::read_file(&dir), directory_name(&dir)))
     }
 }
 
@@ -92,14 +91,22 @@ fn app_name(name: &str) -> Result<String, String> {
 }
 
 impl CompileFlags {
-    /// Compiles `inputs` with these options; `fallback_app` names the app when nothing else does.
-    pub fn compile(&self, inputs: Vec<Input>, env: &Environment, fallback_app: String) -> Compilation {
-        let mut profiles = self.profiles.clone();
-        if let Some(p) = env.get("COMPOSE_PROFILES") {
-            profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
-        }
-        let options =
-            CompileOptions { app: self.app.clone(), fallback_app, profiles, certificates: self.certificates.clone() };
+    /// Compiles `inputs` with these options, in `env` over `dotenv`; `fallback_app` names the
+    /// app when nothing else does.
+    pub fn compile(
+        &self,
+        inputs: Vec<Input>,
+        env: &Environment,
+        dotenv: load::dotenv::DotenvFile,
+        fallback_app: String,
+    ) -> Compilation {
+        let options = CompileOptions {
+            app: self.app.clone(),
+            fallback_app,
+            profiles: self.profiles.clone(),
+            certificates: self.certificates.clone(),
+            dotenv,
+        };
         compile(inputs, env, &options)
     }
 }

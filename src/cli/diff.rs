@@ -73,14 +73,10 @@ impl DiffArgs {
         }
         // A compose file from git is interpolated with the current environment only: its
         // `.env` would be the working tree's, not the revision's.
-        let dotenv = if dotenv {
-            std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let env = Environment::with_dotenv(std::env::vars(), dotenv);
+        let dotenv = if dotenv { load::dotenv::read_file(&dir) } else { load::dotenv::DotenvFile::Absent };
+        let env = Environment::from_pairs(std::env::vars());
         let inputs = vec![Input { path: spec.to_string(), bytes }];
-        let result = self.options.compile(inputs, &env, directory_name(&dir));
+        let result = self.options.compile(inputs, &env, dotenv, directory_name(&dir));
         if result.diagnostics.has_errors() {
             report::diagnostics(
                 &result.diagnostics,

@@ -217,7 +217,7 @@ pub fn port_label(name: &str) -> Option<&'static LabelSpec> {
 /// A parsed label value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabelValue {
-    /// A choice or a path.
+    /// A choice (a path is deploy-time text, read apart).
     Text(String),
     /// A boolean.
     Bool(bool),

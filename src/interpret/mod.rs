@@ -1,18 +1,22 @@
 //! Interpret: Convox semantics over the compose model → a [`Plan`] of balancers and
 //! listeners, with a diagnostic at the label or port line for everything that does not fit.
+//! One file, past 400 lines: the balancer checks read each other's results (ports, labels,
+//! listeners, instance ports, names) in one pass over the services.
 
 pub mod labels;
 pub mod names;
 pub mod plan;
+pub mod text;
 pub mod workload;
 
 pub use plan::{
     Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
     Protocol, Scheme, TlsPolicy, Workload,
 };
+pub use text::{DeployParameter, Part, Text};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::load::{Label, PortMapping, Project, Service, Transport};
+use crate::load::{self, Label, PortMapping, Project, Service, Transport};
 use crate::source::Span;
 use indexmap::IndexMap;
 use labels::{LabelValue, Scope};
@@ -131,9 +135,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
             w
         })
         .collect();
-    check_logical_ids(&balancers, &workloads, &services, &mut diags);
+    let taken = check_logical_ids(&balancers, &workloads, &services, &mut diags);
     check_fixed_host_ports(&fixed, &mut diags);
-    (Plan { app: options.app.clone(), balancers, services: workloads }, diags)
+    let plan = Plan { app: options.app.clone(), balancers, services: workloads };
+    check_deploy_parameters(&plan, &taken, &services, &mut diags);
+    (plan, diags)
 }
 
 fn enabled(service: &Service, selected: &[String]) -> bool {
@@ -215,8 +221,13 @@ fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
 }
 
 /// Collisions between different kinds of names: `web` with an internal balancer and a
-/// service `web-internal` are both `BalancerWebInternal`; `DB_URL` and `db-url` are both `…EnvDbUrl`.
-fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &[&Service], diags: &mut Diagnostics) {
+/// service `web-internal` are both `BalancerWebInternal`. Returns every logical ID used.
+fn check_logical_ids(
+    balancers: &[Balancer],
+    workloads: &[Workload],
+    services: &[&Service],
+    diags: &mut Diagnostics,
+) -> BTreeSet<String> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
     // Services are sorted by name: a binary search, as many collisions could each scan them.
@@ -237,14 +248,9 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
             Image::Parameter { parameter, .. } => Some(parameter.clone()),
             Image::Literal { .. } => None,
         };
-        let env = w.container.environment.iter().filter_map(|e| match &e.value {
-            EnvSource::Parameter { parameter } => Some(parameter.clone()),
-            _ => None,
-        });
         [w.task_definition_id.clone(), w.service_id.clone()]
             .into_iter()
             .chain(image)
-            .chain(env)
             .map(move |id| (id, w.service.as_str()))
     });
     for (id, owner) in balancer_ids.chain(workload_ids) {
@@ -252,19 +258,8 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
             None => {
                 seen.insert(id, owner);
             }
-            Some(first) if *first == owner => {
-                // Within one service only environment parameters can collide.
-                if reported.insert((first, owner)) {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::Environment,
-                            service(owner).name.span,
-                            format!("two variables of `{owner}` both become parameter `{id}`"),
-                        )
-                        .with_help("rename one of the variables: parameter names keep only letters and digits"),
-                    );
-                }
-            }
+            // Names derived from one service never repeat within it.
+            Some(first) if *first == owner => {}
             Some(first) => {
                 // One error per pair; equal upper names were reported by `check_name_collisions`.
                 let same_upper = names::upper_name(first) == names::upper_name(owner);
@@ -273,6 +268,29 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
                 }
             }
         }
+    }
+    seen.into_keys().collect()
+}
+
+/// Deploy-time parameters are named after their variables: two that get one name (a hash
+/// collision), or one named like a resource or parameter of a service, cannot both exist.
+fn check_deploy_parameters(plan: &Plan, taken: &BTreeSet<String>, services: &[&Service], diags: &mut Diagnostics) {
+    for (id, uses) in plan.deploy_parameters() {
+        let (first, users) = &uses[0];
+        let clash = if uses.len() > 1 {
+            let variables: Vec<String> = uses.iter().map(|(p, _)| format!("`{}`", p.variable)).collect();
+            format!("variables {} both become deploy-time parameter `{id}`", variables.join(" and "))
+        } else if taken.contains(id) {
+            format!("variable `{}` becomes parameter `{id}`, a name the template already uses", first.variable)
+        } else {
+            continue;
+        };
+        // Looked up for a clash only: a scan per parameter would be quadratic in large apps.
+        let span = users.first().and_then(|u| services.iter().find(|s| s.name.value == *u)).map(|s| s.name.span);
+        diags.push(
+            Diagnostic::error(Code::Environment, span, clash)
+                .with_help("rename the variable (or the service): parameter names keep only letters and digits"),
+        );
     }
 }
 
@@ -356,6 +374,8 @@ struct ServiceLabels<'a> {
     /// Balancer- and service-scope labels by key.
     balancer: BTreeMap<&'static str, (LabelValue, &'a Label)>,
     port: BTreeMap<(u16, &'static str), (LabelValue, &'a Label)>,
+    /// `convox.health.path`: free text, so its variables are filled at deploy time.
+    health_path: Option<Text>,
 }
 
 impl<'a> ServiceLabels<'a> {
@@ -372,7 +392,7 @@ impl<'a> ServiceLabels<'a> {
         self.number_at(key).map(|(n, _)| n)
     }
 
-    /// A text-valued service label (a choice or a path).
+    /// A choice-valued service label.
     fn text(&self, key: &str) -> Option<&str> {
         match self.balancer.get(key) {
             Some((LabelValue::Text(t), _)) => Some(t),
@@ -555,23 +575,25 @@ impl<'s> PortIndex<'s> {
 fn read_labels<'a>(service: &'a Service, tcp: &[&'a PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {
     let mut out = ServiceLabels::default();
     let ports = PortIndex::new(service, tcp);
-    let balanced_false = service.labels.get("convox.balancer").is_some_and(|l| l.value == "false");
+    let balanced_false =
+        service.labels.get("convox.balancer").is_some_and(|l| l.value.structural_quiet().as_deref() == Some("false"));
     for (key, label) in &service.labels {
         let Some(rest) = key.strip_prefix("convox.") else {
             continue;
         };
+        // Messages quote the key as written: one built from `${…}` is never shown substituted.
+        let shown = label.key_written.as_str();
         if let Some(port_part) = rest.strip_prefix("port.") {
-            read_port_label(service, key, port_part, label, &ports, balanced_false, &mut out, diags);
+            read_port_label(service, shown, port_part, label, &ports, balanced_false, &mut out, diags);
         } else if let Some(spec) = labels::service_label(key) {
-            match labels::parse_value(spec, key, &label.value) {
-                Ok(value) => {
-                    out.balancer.insert(spec.key, (value, label));
-                }
-                Err(e) => diags.push(value_error(spec, e, label)),
+            if spec.kind == labels::ValueKind::Path {
+                out.health_path = health_path(spec, label, diags);
+            } else if let Some(value) = label_value(spec, label, diags) {
+                out.balancer.insert(spec.key, (value, label));
             }
         } else if labels::OWNED_PREFIXES.iter().any(|p| key.starts_with(p)) {
             let known: Vec<&str> = labels::LABELS.iter().filter(|l| l.scope != Scope::Port).map(|l| l.key).collect();
-            let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{key}`"))
+            let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{shown}`"))
                 .with_label("not a known key");
             d = match labels::nearest(key, &known) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -587,7 +609,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&'a PortMapping], diags: &mut Di
                     Diagnostic::warning(
                         Code::UnknownLabel,
                         label.key_span,
-                        format!("unknown label `{key}` is ignored"),
+                        format!("unknown label `{shown}` is ignored"),
                     )
                     .with_help(format!("did you mean `{s}`?")),
                 );
@@ -595,6 +617,68 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&'a PortMapping], diags: &mut Di
         }
     }
     out
+}
+
+/// A structural label value (a keyword, boolean or number), substituted and checked by the
+/// label's grammar. A value from `${…}` that does not fit is reported without being shown.
+fn label_value(spec: &labels::LabelSpec, label: &Label, diags: &mut Diagnostics) -> Option<LabelValue> {
+    let value = label.value.structural(diags)?;
+    match labels::parse_value(spec, &label.key_written, &value) {
+        Ok(v) => Some(v),
+        Err(_) if label.value.is_interpolated() => {
+            diags.push(substituted_value_error(spec, label));
+            None
+        }
+        Err(e) => {
+            diags.push(value_error(spec, e, label));
+            None
+        }
+    }
+}
+
+fn substituted_value_error(spec: &labels::LabelSpec, label: &Label) -> Diagnostic {
+    Diagnostic::error(
+        Code::LabelValue,
+        label.value_span,
+        format!(
+            "the value of `{}` (`{}`) is not valid once its variables are substituted",
+            label.key_written,
+            label.value.scalar_text().unwrap_or_default()
+        ),
+    )
+    .with_label("the variables' values do not fit here")
+    .with_help(format!(
+        "it takes {}; check the variables it uses (their values are not shown, since they may be secrets)",
+        crate::review::schema::values_text(spec.kind)
+    ))
+}
+
+/// `convox.health.path`: deploy-time text. Written out, it is checked now; the literal parts
+/// of one with `${…}` are checked as far as they go (a leading `/`, no white space).
+fn health_path(spec: &labels::LabelSpec, label: &Label, diags: &mut Diagnostics) -> Option<Text> {
+    if !label.value.is_interpolated() {
+        let value = label.value.segments().and_then(|s| load::interpolate::literal(&s)).unwrap_or_default();
+        return match labels::parse_value(spec, &label.key_written, &value) {
+            Ok(_) => Some(Text::literal(value)),
+            Err(e) => {
+                diags.push(value_error(spec, e, label));
+                None
+            }
+        };
+    }
+    let path = text::of_node(&label.value, diags)?;
+    let literal_ok = path.parts.iter().enumerate().all(|(i, part)| match part {
+        Part::Literal { text } => {
+            (i > 0 || text.starts_with('/')) && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        Part::Parameter(_) => true,
+    });
+    if literal_ok {
+        Some(path)
+    } else {
+        diags.push(substituted_value_error(spec, label));
+        None
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -610,11 +694,13 @@ fn read_port_label<'a>(
 ) {
     let (port_text, name) = port_part.split_once('.').unwrap_or((port_part, ""));
     let Some(port) = labels::digits(port_text).and_then(|d| d.parse::<u16>().ok()).filter(|p| *p > 0) else {
+        // A port part from `${…}` is not quoted: the key as written says where it came from.
+        let port_shown = if key.contains('$') { "the port" } else { port_text };
         diags.push(
             Diagnostic::error(
                 Code::UnknownLabel,
                 label.key_span,
-                format!("`{key}`: `{port_text}` is not a port number"),
+                format!("`{key}`: `{port_shown}` is not a port number"),
             )
             .with_help("port labels are written `convox.port.<balancer port>.<protocol|secure|proxy>`"),
         );
@@ -633,12 +719,8 @@ fn read_port_label<'a>(
         );
         return;
     };
-    let value = match labels::parse_value(spec, key, &label.value) {
-        Ok(v) => v,
-        Err(e) => {
-            diags.push(value_error(spec, e, label));
-            return;
-        }
+    let Some(value) = label_value(spec, label, diags) else {
+        return;
     };
     if balanced_false {
         diags.push(
@@ -821,7 +903,7 @@ fn health_check(
     }
     let listener =
         listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
-    let path = labels.text("convox.health.path").map(str::to_string);
+    let path = labels.health_path.clone();
     let protocol = match (path.is_some(), listener.secure) {
         (true, false) => "HTTP",
         (true, true) => "HTTPS",

@@ -1,6 +1,8 @@
 //! CloudFormation names derived from compose names — stable, because stacks, overlays,
 //! dashboards and pull-request diffs depend on them. Convox's names are kept where it had them.
 
+use crate::load::interpolate::Op;
+
 /// `my-app` → `MyApp`: each run of letters and digits, first letter upper-cased.
 ///
 /// Convox split only on `-`; `_` and `.` are split here too, because they are not allowed
@@ -82,9 +84,41 @@ pub fn image_parameter(service: &str) -> String {
     format!("{}Image", upper_name(service))
 }
 
-/// The `NoEcho` parameter carrying a container variable taken from the compile environment.
-pub fn env_parameter(service: &str, variable: &str) -> String {
-    format!("{}Env{}", upper_name(service), upper_name(&variable.to_ascii_lowercase()))
+/// The `NoEcho` parameter the deploy stage fills from `variable` (with the operator `op` and
+/// its word, as written): `Env` + the variable in UpperCamel (`DB_PASSWORD` → `EnvDbPassword`).
+/// A name that UpperCamel would not tell apart from another (lower-case letters, `__`, a part
+/// starting with a digit) gets `Var` + a hash of the name; an operator gets its kind and a
+/// hash of itself (`${TAG:-latest}` → `EnvTagDefault` + 8 hex digits). One variable with one
+/// operator is one parameter, wherever and however often it is used.
+pub fn deploy_parameter(variable: &str, op: Op, empty_is_unset: bool, word: &str) -> String {
+    let canonical = variable.split('_').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    });
+    let mut id = format!("Env{}", upper_name(&variable.to_ascii_lowercase()));
+    if !canonical {
+        id.push_str(&format!("Var{:08x}", fnv1a(variable.bytes()) as u32));
+    }
+    let kind = match op {
+        Op::Plain => return id,
+        Op::Default => "Default",
+        Op::Required => "Required",
+        Op::Alternative => "Alternative",
+    };
+    let colon = if empty_is_unset { ":" } else { "" };
+    format!("{id}{kind}{:08x}", fnv1a(colon.bytes().chain(word.bytes())) as u32)
+}
+
+/// FNV-1a, written out here (not taken from a crate or `std`'s hasher) because names derived
+/// from it must never change between versions.
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// CloudFormation's limit on the length of a logical ID (resources, parameters, outputs).
@@ -167,14 +201,9 @@ pub const LOG_GROUP: &str = "LogGroup";
 pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;
 
 /// The preferred instance port for a listener: a hash of service name and balancer port, so
-/// that it depends on nothing else in the manifest. FNV-1a is written out here (not taken
-/// from a crate or `std`'s hasher) because its output must never change between versions.
+/// that it depends on nothing else in the manifest.
 pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in service.bytes().chain([b':']).chain(port.to_string().bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = fnv1a(service.bytes().chain([b':']).chain(port.to_string().bytes()));
     let span = u64::from(INSTANCE_PORTS.end() - INSTANCE_PORTS.start()) + 1;
     INSTANCE_PORTS.start() + (hash % span) as u16
 }
@@ -190,6 +219,30 @@ mod tests {
         assert_eq!(upper_name("my_api"), "MyApi");
         assert_eq!(upper_name("api.v2"), "ApiV2");
         assert_eq!(upper_name("2fa"), "2fa");
+    }
+
+    #[test]
+    fn deploy_parameters_are_named_after_their_variable_and_stable() {
+        assert_eq!(deploy_parameter("DB_PASSWORD", Op::Plain, false, ""), "EnvDbPassword");
+        assert_eq!(deploy_parameter("TAG", Op::Plain, false, ""), "EnvTag");
+        // Pinned: a change renames every user's parameters.
+        assert_eq!(deploy_parameter("TAG", Op::Default, true, "latest"), "EnvTagDefault47c94fbe");
+        let variants = [
+            deploy_parameter("TAG", Op::Default, false, "latest"),
+            deploy_parameter("TAG", Op::Default, true, "latest"),
+            deploy_parameter("TAG", Op::Default, true, "stable"),
+            deploy_parameter("TAG", Op::Required, true, "latest"),
+            deploy_parameter("TAG", Op::Alternative, true, "latest"),
+            deploy_parameter("TAG", Op::Plain, false, ""),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = variants.iter().collect();
+        assert_eq!(distinct.len(), variants.len(), "{variants:?}");
+        // Names UpperCamel would merge stay apart.
+        let merged = ["DB_URL", "db_url", "DB__URL", "Db_Url", "A_1", "A1"];
+        let ids: std::collections::BTreeSet<String> =
+            merged.iter().map(|v| deploy_parameter(v, Op::Plain, false, "")).collect();
+        assert_eq!(ids.len(), merged.len(), "{ids:?}");
+        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_alphanumeric())));
     }
 
     #[test]

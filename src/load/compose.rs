@@ -1,8 +1,8 @@
 //! The typed compose model — services, their ports and labels — read from a node tree.
 
-use super::Environment;
 use super::container_env::{EnvVar, read_environment};
-use super::node::{Key, MergeTag, Node, Value};
+use super::interpolate;
+use super::node::{Key, MergeTag, Node, Text, Value};
 use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
@@ -52,8 +52,11 @@ pub struct Service {
 pub struct Label {
     /// Where the key was written.
     pub key_span: Span,
-    /// The value (empty for a bare list item or null).
-    pub value: String,
+    /// The key as written (with any `${…}` unsubstituted), for messages.
+    pub key_written: String,
+    /// The value (an empty string for a bare list item): read as a structural value or as
+    /// deploy-time text, depending on the label.
+    pub value: Node,
     /// Where the value was written (the whole item in list form).
     pub value_span: Span,
 }
@@ -61,8 +64,8 @@ pub struct Label {
 const TOP_LEVEL_KEYS: &[&str] =
     &["version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models"];
 
-/// Reads one file's tree (already interpolated) into a project.
-pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Project {
+/// Reads one file's tree (its strings already parsed for `$`) into a project.
+pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
         diags.push(
             root.wrong_type("a compose file", "a mapping")
@@ -86,7 +89,7 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
                     Diagnostic::warning(Code::ObsoleteVersion, key.span, "`version` is obsolete and ignored")
                         .with_help("remove the `version:` line; today's Compose ignores it too"),
                 ),
-                "name" => project.name = value.scalar_text().map(|n| Spanned::new(n, value.span)),
+                "name" => project.name = project_name(value, diags).map(|n| Spanned::new(n, value.span)),
                 k if k.starts_with("x-") || TOP_LEVEL_KEYS.contains(&k) => {}
                 k => diags.push(
                     Diagnostic::warning(Code::UnknownKey, key.span, format!("unknown top-level key `{k}` is ignored"))
@@ -116,7 +119,7 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
         if (key.name.starts_with("x-") || key.name == "include") && std::ptr::eq(services_node, root) {
             continue;
         }
-        if let Some(service) = read_service(key, node, env, &mut port_budget, diags) {
+        if let Some(service) = read_service(key, node, &mut port_budget, diags) {
             project.services.push(service);
         }
     }
@@ -129,13 +132,21 @@ fn valid_service_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn read_service(
-    key: &Key,
-    node: &Node,
-    env: &Environment,
-    port_budget: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Service> {
+/// The project `name:`. The app name reaches tags, descriptions and every review, so it is
+/// never taken from the environment: a `${…}` in it is an error (`--app` names the app instead).
+fn project_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    if !node.is_interpolated() {
+        return node.segments().and_then(|s| interpolate::literal(&s));
+    }
+    diags.push(
+        Diagnostic::error(Code::WrongType, node.span, "the project `name:` comes from `${…}`")
+            .with_label("a name from the environment")
+            .with_help("write the name out, or pass `--app NAME`: the app name is in every template and review"),
+    );
+    None
+}
+
+fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -212,9 +223,9 @@ fn read_service(
         }
     };
     let labels = labels_node.map(|l| read_labels(l, diags)).unwrap_or_default();
-    let environment = environment_node.map(|e| read_environment(e, env, diags)).unwrap_or_default();
+    let environment = environment_node.map(|e| read_environment(e, diags)).unwrap_or_default();
     let profiles = profiles_node.map(|p| match &p.value {
-        Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
+        Value::Seq(items) => items.iter().filter_map(|i| i.structural(diags)).collect(),
         _ => {
             diags.push(p.wrong_type("`profiles`", "a list of profile names"));
             Vec::new()
@@ -231,16 +242,18 @@ fn read_service(
     })
 }
 
-/// Reads `labels:` in mapping form or list (`key=value`) form.
+/// Reads `labels:` in mapping form or list (`key=value`) form. A key holding `${…}` (list
+/// form) is structural: it is substituted here, and messages show it as written.
 pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Label> {
     let mut labels: IndexMap<String, Label> = IndexMap::new();
     let mut add = |key: String, label: Label, diags: &mut Vec<Diagnostic>, list_form: bool| {
-        if label.value.len() > MAX_LABEL_VALUE_BYTES {
+        let len = label.value.scalar_text().map_or(0, |t| t.len());
+        if len > MAX_LABEL_VALUE_BYTES {
             diags.push(
                 Diagnostic::error(
                     Code::LabelValue,
                     label.value_span,
-                    format!("the value of label `{key}` is {} bytes long", label.value.len()),
+                    format!("the value of label `{}` is {len} bytes long", label.key_written),
                 )
                 .with_help(format!("label values are limited to {MAX_LABEL_VALUE_BYTES} bytes")),
             );
@@ -251,7 +264,7 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                 Diagnostic::warning(
                     Code::DuplicateLabel,
                     label.key_span,
-                    format!("label `{key}` is given twice; the last one wins"),
+                    format!("label `{}` is given twice; the last one wins", label.key_written),
                 )
                 .with_label("this value is used")
                 .with_related(previous.key_span, "this value is ignored")
@@ -263,36 +276,54 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                let Some(text) = value.scalar_text() else {
+                if matches!(value.value, Value::Seq(_) | Value::Map(_) | Value::Invalid) {
                     if value.value != Value::Invalid {
                         diags.push(value.wrong_type(&format!("label `{}`", key.name), "a string, number or boolean"));
                     }
                     continue;
+                }
+                let label = Label {
+                    key_span: key.span,
+                    key_written: key.name.clone(),
+                    value: value.clone(),
+                    value_span: value.span,
                 };
-                add(key.name.clone(), Label { key_span: key.span, value: text, value_span: value.span }, diags, false);
+                add(key.name.clone(), label, diags, false);
             }
         }
         Value::Seq(items) => {
             for item in items {
-                let Value::Str(t) = &item.value else {
+                let Value::Str(_) = &item.value else {
                     if item.value != Value::Invalid {
                         diags.push(item.wrong_type("a label in list form", "a string `key=value`"));
                     }
                     continue;
                 };
-                let (key, value) = t.text.split_once('=').unwrap_or((&t.text, ""));
-                add(
-                    key.to_string(),
-                    Label { key_span: item.span, value: value.to_string(), value_span: item.span },
-                    diags,
-                    true,
-                );
+                let segments = item.segments().map(|s| s.into_owned()).unwrap_or_default();
+                let (key, value) = interpolate::split_once(&segments, '=').unwrap_or((segments, Vec::new()));
+                let key_node = text_node(key, item);
+                let Some(key_text) = key_node.structural(diags) else { continue };
+                let label = Label {
+                    key_span: item.span,
+                    key_written: key_node.scalar_text().unwrap_or_default(),
+                    value: text_node(value, item),
+                    value_span: item.span,
+                };
+                add(key_text, label, diags, true);
             }
         }
         Value::Null => {}
         _ => diags.push(node.wrong_type("`labels`", "a mapping or a list of `key=value` strings")),
     }
     labels
+}
+
+/// A string node made of part of another's segments, placed where that one was written.
+fn text_node(segments: Vec<interpolate::Segment>, at: &Node) -> Node {
+    let text = interpolate::written(&segments);
+    // A `$$` written back is `$$` again, so the segments are kept whenever `$` appears.
+    let segments = text.contains('$').then_some(segments);
+    Node { value: Value::Str(Text { text, segments }), span: at.span, tag: None }
 }
 
 /// Merges `later` into `earlier` as Compose merges several `-f` files: services by name,

@@ -8,10 +8,12 @@
 //! that interpolation and multi-file merging can run first, and so that every problem in a
 //! file is reported in one run instead of stopping at serde's first error.
 
+use super::interpolate::{self, Segment};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Source, SourceId, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -46,7 +48,7 @@ pub enum Value {
     Int(i64),
     /// A floating-point number.
     Float(f64),
-    /// A string; `interpolated` is set once `${…}` substitution changed it.
+    /// A string; when it holds `$`, its parsed form too.
     Str(Text),
     /// A sequence.
     Seq(Vec<Node>),
@@ -57,13 +59,15 @@ pub enum Value {
     Invalid,
 }
 
-/// A string value, remembering whether it came from the environment.
+/// A string value. A string with `$` keeps the text *as written* (never a substituted value,
+/// so messages that quote it cannot leak one) and its parsed form: readers ask for a
+/// structural value ([`Node::structural`]) or for the segments ([`Node::segments`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
-    /// The string.
+    /// The string as written in the file.
     pub text: String,
-    /// True when `${…}` interpolation substituted a variable into it.
-    pub interpolated: bool,
+    /// Its parsed form, when it holds `$`.
+    pub segments: Option<Vec<Segment>>,
 }
 
 /// A mapping key.
@@ -151,7 +155,8 @@ impl Node {
         self.as_map()?.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v))
     }
 
-    /// A scalar written out as Compose reads it in string context (`80` → "80", null → "").
+    /// A scalar written out as Compose reads it in string context (`80` → "80", null → "");
+    /// a string with `$` as written, variables unsubstituted.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some(String::new()),
@@ -163,15 +168,76 @@ impl Node {
         }
     }
 
-    /// True when this is a string that interpolation changed.
+    /// True when this is a string that refers to a variable.
     pub fn is_interpolated(&self) -> bool {
-        matches!(&self.value, Value::Str(t) if t.interpolated)
+        matches!(&self.value, Value::Str(Text { segments: Some(s), .. }) if interpolate::has_variables(s))
+    }
+
+    /// A scalar as text and variable references, for values that reach the template only as
+    /// deploy-time parameters; `None` for collections and invalid values.
+    pub fn segments(&self) -> Option<Cow<'_, [Segment]>> {
+        if let Value::Str(Text { segments: Some(s), .. }) = &self.value {
+            return Some(Cow::Borrowed(s));
+        }
+        let text = self.scalar_text()?;
+        Some(Cow::Owned(if text.is_empty() { Vec::new() } else { vec![Segment::Literal(text)] }))
+    }
+
+    /// The value at compile time, for *structural* values only (ports, numbers, keywords),
+    /// which the caller must validate by their grammar and never print: messages quote
+    /// [`Node::scalar_text`], the text as written. Unset variables are warned about and a
+    /// failed `${V:?msg}` is an error; `None` then, and for collections.
+    pub fn structural(&self, diags: &mut impl Extend<Diagnostic>) -> Option<String> {
+        let Value::Str(Text { segments: Some(segments), .. }) = &self.value else {
+            return self.scalar_text();
+        };
+        match interpolate::resolve(segments) {
+            Ok(result) => {
+                diags.extend(result.unset.iter().map(|name| {
+                    Diagnostic::warning(
+                        Code::UnsetVariable,
+                        self.span,
+                        format!("variable `{name}` is not set; it becomes an empty string"),
+                    )
+                    .with_help(format!(
+                        "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
+                    ))
+                }));
+                Some(result.text)
+            }
+            Err(e) => {
+                diags.extend([interpolation_error(e, self.span)]);
+                None
+            }
+        }
+    }
+
+    /// [`Node::structural`] without its diagnostics, for a first look at a value that is read
+    /// (and reported on) again later.
+    pub fn structural_quiet(&self) -> Option<String> {
+        self.structural(&mut Vec::new())
     }
 
     /// An error saying this node should have been of another kind.
     pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
         Diagnostic::error(Code::WrongType, self.span, format!("{what} must be {expected}, found {}", self.kind()))
             .with_label(format!("expected {expected}"))
+    }
+}
+
+/// The diagnostic of a string whose `$` expression is malformed, or whose required variable
+/// is unset. It quotes only what the file says, never a value.
+pub fn interpolation_error(e: interpolate::InterpolationError, span: Span) -> Diagnostic {
+    match e {
+        interpolate::InterpolationError::Syntax { message, .. } => {
+            Diagnostic::error(Code::Interpolation, span, format!("invalid interpolation: {message}"))
+                .with_help("write `$$` for a literal `$`")
+        }
+        interpolate::InterpolationError::Required { name, message } => {
+            let why = if message.is_empty() { String::new() } else { format!(": {message}") };
+            Diagnostic::error(Code::RequiredVariable, span, format!("required variable `{name}` is not set{why}"))
+                .with_help(format!("set `{name}` in the environment or in `.env` beside the compose file"))
+        }
     }
 }
 
@@ -325,7 +391,7 @@ fn convert(raw: Raw, source: &Source, id: SourceId, problems: &mut Vec<Diagnosti
         RawNode::Bool(b) => Value::Bool(b),
         RawNode::Int(i) => Value::Int(i),
         RawNode::Float(f) => Value::Float(f),
-        RawNode::Str(s) => Value::Str(Text { text: s, interpolated: false }),
+        RawNode::Str(s) => Value::Str(Text { text: s, segments: None }),
         RawNode::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, source, id, problems)).collect()),
         RawNode::Map(entries) => {
             let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
