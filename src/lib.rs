@@ -10,6 +10,7 @@ pub mod cfn;
 pub mod compile;
 pub mod diagnostic;
 pub mod escape;
+pub mod files;
 pub mod interpret;
 pub mod load;
 pub mod lower;

@@ -1,11 +1,12 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
+use super::output::stdout;
 use super::{Format, report};
 use clap::Args;
+use compose_cfn::files;
 use compose_cfn::interpret::CertificateBinding;
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::{Compilation, CompileOptions, compile};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -122,19 +123,14 @@ impl CompileArgs {
             return ExitCode::from(1);
         };
         match &self.output {
-            None => {
-                let mut stdout = std::io::stdout().lock();
-                if stdout.write_all(template.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                    return ExitCode::from(2);
-                }
-            }
+            None => stdout(&template),
             Some(out) => {
-                if let Err(e) = write_atomically(out, template.as_bytes()) {
-                    return report::usage_error(&format!("cannot write `{}`: {e}", out.display()));
+                match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
                 }
             }
         }
-        ExitCode::SUCCESS
     }
 }
 
@@ -145,17 +141,4 @@ pub fn directory_name(dir: &Path) -> String {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "app".to_string())
-}
-
-/// Writes through a temporary file in the same directory and renames it into place, so a
-/// reader never sees half a template and a failure leaves the old file untouched.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

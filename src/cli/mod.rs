@@ -5,6 +5,7 @@ mod compile;
 mod completions;
 mod diff;
 mod explain;
+mod output;
 mod plan;
 mod report;
 mod schema;

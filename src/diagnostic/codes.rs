@@ -263,8 +263,8 @@ codes! {
         example: None,
     }
     CertIo = "cert-io" {
-        summary: "`certs`: a file cannot be read or written.",
-        details: "The path is wrong, the directory does not exist, or permissions forbid it; `certs` exits 2.",
+        summary: "`certs`: a file cannot be read or written, or is too large to be a certificate or key.",
+        details: "The path is wrong, the directory does not exist, permissions forbid it, or the file is larger than any certificate, chain or key (a stream that does not end); `certs` exits 2.",
         example: None,
     }
     CertExists = "cert-exists" {

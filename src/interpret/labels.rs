@@ -354,9 +354,11 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     }
     // An abbreviation (`db` for `database`: same first letter, the rest in order) is a
     // likelier intent than a short edit.
+    // By characters, never by bytes: a word starting with `é` has no 1-byte prefix.
+    let first = lower.chars().next();
     let abbreviates = |c: &str| {
         let mut rest = c.chars();
-        lower.len() >= 2 && c.starts_with(&lower[..1]) && lower.chars().all(|w| rest.any(|x| x == w))
+        lower.chars().nth(1).is_some() && c.chars().next() == first && lower.chars().all(|w| rest.any(|x| x == w))
     };
     if let Some(c) = candidates.iter().find(|c| abbreviates(&c.to_ascii_lowercase())) {
         return Some(c);
@@ -412,6 +414,11 @@ mod tests {
         assert_eq!(nearest("protocl", &["protocol", "secure", "proxy"]), Some("protocol"));
         assert_eq!(nearest("db", &["database", "web"]), Some("database"));
         assert_eq!(nearest("db", &["cache", "web"]), None);
+        // Any Unicode: the first letter is a character, not a byte.
+        for word in ["éx", "ñame", "É", "日本語", "x\u{301}", "ée", "\u{1F600}x"] {
+            assert_eq!(nearest(word, PROTOCOLS), None, "{word}");
+        }
+        assert_eq!(nearest("éb", &["éa", "éb2"]), Some("éb2"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Segment};
 use crate::load::node::{Node, Value};
 use crate::load::{PortMapping, Service, Transport};
+use std::collections::HashSet;
 
 /// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
 const TRANSLATED: &[&str] = &[
@@ -51,7 +52,8 @@ pub(super) struct PendingLink {
     pub(super) span: crate::source::Span,
 }
 
-/// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port).
+/// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port);
+/// `service_names` are the project's services, sorted.
 pub(super) fn read(
     service: &Service,
     tcp: &[&PortMapping],
@@ -553,6 +555,26 @@ fn extra_hosts(node: &Node, diags: &mut Diagnostics) -> Vec<ExtraHost> {
         .collect()
 }
 
+/// The most services searched for a did-you-mean, and the most names a help text lists: both
+/// are per link, so without a bound 5,000 services with a wrong link each took 22 s (an edit
+/// distance to every service) and printed every name 5,000 times.
+const MAX_NAMES: usize = 256;
+const MAX_NAMES_SHOWN: usize = 8;
+
+/// The service `target` most likely meant, when there are few enough services to search.
+fn suggest_service<'a>(target: &str, service_names: &[&'a str]) -> Option<&'a str> {
+    (service_names.len() <= MAX_NAMES).then(|| super::labels::nearest(target, service_names)).flatten()
+}
+
+/// The first service names, and how many more there are.
+fn some_names(service_names: &[&str]) -> String {
+    let shown = service_names[..service_names.len().min(MAX_NAMES_SHOWN)].join(", ");
+    match service_names.len().saturating_sub(MAX_NAMES_SHOWN) {
+        0 => shown,
+        more => format!("{shown}, … ({more} more)"),
+    }
+}
+
 fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<PendingLink> {
     let Value::Seq(items) = &node.value else {
         if !matches!(node.value, Value::Null | Value::Invalid) {
@@ -576,10 +598,12 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
             continue;
         }
         let (target, alias) = text.split_once(':').unwrap_or((&text, &text));
-        if !service_names.contains(&target) {
-            let help = match super::labels::nearest(target, service_names) {
+        // Sorted by name (interpret sorts the services), so a binary search: a scan per link
+        // was quadratic in apps with many services.
+        if service_names.binary_search(&target).is_err() {
+            let help = match suggest_service(target, service_names) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the services are {}", service_names.join(", ")),
+                None => format!("the services are {}", some_names(service_names)),
             };
             diags.push(
                 Diagnostic::error(
@@ -601,7 +625,7 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
 
 /// Turns links into `<ALIAS>_HOST`, `_PORT` and `_URL` variables pointing at the linked
 /// service's balancer, as Convox did: ECS links only join containers of one task, and each
-/// compose service is a task of its own.
+/// compose service is a task of its own. `balancers` are in service-name order.
 pub(super) fn resolve_links(
     workload: &mut Workload,
     links: Vec<PendingLink>,
@@ -609,7 +633,10 @@ pub(super) fn resolve_links(
     diags: &mut Diagnostics,
 ) {
     for link in links {
-        let Some(b) = balancers.iter().find(|b| b.service == link.target) else {
+        // Balancers are in service-name order, like the services: a binary search, not a scan
+        // per link.
+        let found = balancers.binary_search_by(|b| b.service.as_str().cmp(link.target.as_str()));
+        let Some(b) = found.ok().map(|i| &balancers[i]) else {
             diags.push(
                 Diagnostic::warning(
                     Code::UnknownLink,
@@ -742,6 +769,9 @@ fn port_mappings(
     diags: &mut Diagnostics,
 ) -> Vec<PortMap> {
     let mut out: Vec<PortMap> = Vec::new();
+    // Plain mappings already written, by (container port, host port, UDP): a scan of `out` per
+    // mapping made `1-65535/udp` quadratic. Listener mappings never equal a plain one.
+    let mut seen: HashSet<(u16, Option<u16>, bool)> = HashSet::new();
     if let Some(b) = balancer {
         out.extend(b.listeners.iter().map(|l| PortMap {
             container_port: l.container_port,
@@ -774,7 +804,7 @@ fn port_mappings(
                 host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
                 protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
             };
-            if !out.contains(&map) {
+            if seen.insert((m.target, m.published, m.transport == Transport::Udp)) {
                 out.push(map);
             }
         }

@@ -3,10 +3,11 @@
 use super::container_env::{EnvVar, read_environment};
 use super::interpolate;
 use super::node::{Key, MergeTag, Node, Text, Value};
-use super::ports::{PortMapping, read_port_item};
+use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
 use indexmap::IndexMap;
+use std::collections::{HashMap, HashSet};
 
 /// Label values longer than this are refused: no Convox label needs more, and a multi-megabyte
 /// value is a mistake (or an attack) that would otherwise flow into the template.
@@ -332,7 +333,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
         earlier.name = later.name;
     }
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
-    let mut index: std::collections::HashMap<String, usize> =
+    let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
     for service in later.services {
         match (index.get(&service.name.value).copied(), service.node.tag) {
@@ -361,8 +362,11 @@ fn merge_service(existing: &mut Service, service: Service) {
             existing.ports_complete = service.ports_complete;
         }
         None => {
+            // By a set, not a scan per port: two files each mapping `1-65535/udp` were
+            // four billion comparisons.
+            let mut known: HashSet<MappingKey> = existing.ports.iter().map(mapping_key).collect();
             for port in service.ports {
-                if !existing.ports.iter().any(|p| same_mapping(p, &port)) {
+                if known.insert(mapping_key(&port)) {
                     existing.ports.push(port);
                 }
             }
@@ -385,8 +389,11 @@ fn merge_service(existing: &mut Service, service: Service) {
     merge_nodes(&mut existing.node, service.node);
 }
 
-fn same_mapping(a: &PortMapping, b: &PortMapping) -> bool {
-    (a.published, a.target, a.transport, &a.host_ip) == (b.published, b.target, b.transport, &b.host_ip)
+/// What makes two mappings the same: published port, container port, transport and host IP.
+type MappingKey = (Option<u16>, u16, Transport, Option<String>);
+
+fn mapping_key(m: &PortMapping) -> MappingKey {
+    (m.published, m.target, m.transport, m.host_ip.clone())
 }
 
 /// Recursive merge: mappings merge by key, anything else is replaced by the later value;
@@ -394,10 +401,18 @@ fn same_mapping(a: &PortMapping, b: &PortMapping) -> bool {
 pub fn merge_nodes(earlier: &mut Node, later: Node) {
     match (&mut earlier.value, later.value) {
         (Value::Map(a), Value::Map(b)) if later.tag.is_none() => {
+            // Keys found by an index, not a scan per key, so large mappings merge in linear time.
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for (i, (k, _)) in a.iter().enumerate() {
+                index.entry(k.name.clone()).or_insert(i);
+            }
             for (key, value) in b {
-                match a.iter_mut().find(|(k, _)| k.name == key.name) {
-                    Some((_, existing)) => merge_nodes(existing, value),
-                    None => a.push((key, value)),
+                match index.get(&key.name).copied() {
+                    Some(i) => merge_nodes(&mut a[i].1, value),
+                    None => {
+                        index.insert(key.name.clone(), a.len());
+                        a.push((key, value));
+                    }
                 }
             }
         }

@@ -10,7 +10,6 @@ use super::interpolate::{self, InterpolationError};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{SourceId, Span};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// `.env` files larger than this are refused before being read to the end: real ones are a few
@@ -67,15 +66,14 @@ pub fn read_file(dir: &Path) -> DotenvFile {
         Ok(_) => {}
         Err(e) => return refused(format!("cannot be read: {e}")),
     }
-    let mut bytes = Vec::new();
-    // One byte past the cap tells a file that grew after the check from one that fits.
-    if let Err(e) = std::fs::File::open(&target).and_then(|f| f.take(MAX_DOTENV_BYTES + 1).read_to_end(&mut bytes)) {
-        return refused(format!("cannot be read: {e}"));
+    // The one capped reader: it stops one byte past the cap, for a file that grew after the check.
+    match crate::files::read_file_capped(&target, MAX_DOTENV_BYTES) {
+        Ok(bytes) => DotenvFile::Read { path: shown, bytes },
+        Err(crate::files::ReadError::Io(e)) => refused(format!("cannot be read: {e}")),
+        Err(crate::files::ReadError::TooLarge { .. }) => {
+            refused(format!("is over {MAX_DOTENV_BYTES} bytes; larger `.env` files are refused"))
+        }
     }
-    if bytes.len() as u64 > MAX_DOTENV_BYTES {
-        return refused(format!("is over {MAX_DOTENV_BYTES} bytes; larger `.env` files are refused"));
-    }
-    DotenvFile::Read { path: shown, bytes }
 }
 
 /// The text to keep in [`Sources`](crate::source::Sources) for a `.env` file: every character

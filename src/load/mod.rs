@@ -18,7 +18,6 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{SourceId, Sources, Span};
 use node::{Node, ParseLimits, Value};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are refused before parsing (no real compose file comes close).
@@ -143,17 +142,12 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
         .iter()
         .map(|path| {
             let shown = path.display().to_string();
-            let io = |source| ReadError::Io { path: shown.clone(), source };
-            let len = std::fs::metadata(path).map_err(io)?.len();
-            if len > MAX_FILE_BYTES {
-                return Err(ReadError::TooLarge { path: shown, len });
-            }
-            // Read at most one byte past the limit: the file may have grown since `metadata`.
-            let mut bytes = Vec::with_capacity(len as usize);
-            std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)).map_err(io)?;
-            if bytes.len() as u64 > MAX_FILE_BYTES {
-                return Err(ReadError::TooLarge { path: shown, len: bytes.len() as u64 });
-            }
+            // Refused by its size before reading, or one byte past the limit for a file that
+            // has no size (a device, a pipe) or grew meanwhile.
+            let bytes = crate::files::read_file_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+                crate::files::ReadError::Io(source) => ReadError::Io { path: shown.clone(), source },
+                crate::files::ReadError::TooLarge { len, .. } => ReadError::TooLarge { path: shown.clone(), len },
+            })?;
             Ok(Input { path: shown, bytes })
         })
         .collect()

@@ -113,7 +113,14 @@ fn check_task_ports(
         else {
             continue;
         };
-        let host_ports: Vec<Value> = mappings(task).iter().filter_map(|m| m.get("HostPort").cloned()).collect();
+        // Counted once per task, keyed by the JSON text of the host port: a scan of the
+        // mappings per listener made one 20,000-port range take minutes.
+        let mut host_ports: BTreeMap<String, usize> = BTreeMap::new();
+        for m in mappings(task) {
+            if let Some(h) = m.get("HostPort") {
+                *host_ports.entry(h.to_string()).or_default() += 1;
+            }
+        }
         for lb in service.pointer("/Properties/LoadBalancers").and_then(Value::as_array).into_iter().flatten() {
             let Some(balancer) =
                 lb.pointer("/LoadBalancerName/Ref").and_then(Value::as_str).and_then(|b| resources.get(b))
@@ -122,7 +129,7 @@ fn check_task_ports(
             };
             for listener in balancer.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten() {
                 let Some(port) = listener.get("InstancePort") else { continue };
-                let count = host_ports.iter().filter(|h| *h == port).count();
+                let count = host_ports.get(&port.to_string()).copied().unwrap_or(0);
                 if count != 1 {
                     problems.push(format!(
                         "{id}: instance port {port} of a listener is mapped {count} times in its task (needs exactly 1)"
