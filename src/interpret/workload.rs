@@ -3,12 +3,12 @@
 //! One file, past 400 lines, because every container key is read the same way (structural
 //! values substituted and checked, free text kept as deploy-time text) and side by side.
 
-use super::ServiceLabels;
 use super::names;
 use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
     PortMap, Ulimit, Workload,
 };
+use super::service_labels::ServiceLabels;
 use super::text::{self, Text};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Segment};

@@ -1,0 +1,283 @@
+//! The balancer of one service: its listeners (one per TCP balancer port), scheme, health check,
+//! timeouts and TLS policy, from its port mappings and labels.
+
+use super::labels::{self, LabelValue};
+use super::names;
+use super::plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Protocol, Scheme};
+use super::service_labels::ServiceLabels;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::{PortMapping, Service, Transport};
+use crate::source::Span;
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(super) fn balancer_for(
+    service: &Service,
+    tcp: &[&PortMapping],
+    labels: &ServiceLabels,
+    diags: &mut Diagnostics,
+) -> Option<Balancer> {
+    let name = service.name.value.as_str();
+    if labels.balancer_disabled() {
+        return None;
+    }
+    for p in service.ports.iter().filter(|p| p.transport == Transport::Sctp) {
+        diags.push(
+            Diagnostic::error(Code::PortProtocol, p.span, "a load balancer cannot carry SCTP")
+                .with_label("SCTP port")
+                .with_help("remove the port, or set `convox.balancer=false` to keep it as a plain host port"),
+        );
+    }
+    if tcp.is_empty() {
+        return None;
+    }
+    let scheme = scheme_of(name, tcp, diags);
+    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
+    listeners.sort_by_key(|l| l.balancer_port);
+    let health_check = health_check(service, tcp, &listeners, labels, diags);
+    let tls_policy = listeners
+        .iter()
+        .any(|l| l.protocol.terminates_tls())
+        .then(|| labels.text("convox.tls.policy").unwrap_or(labels::DEFAULT_TLS_POLICY).to_string());
+    let logical_id = names::balancer(name, scheme == Scheme::Internal);
+    Some(Balancer {
+        service: name.to_string(),
+        security_group_id: names::security_group(&logical_id),
+        logical_id,
+        host_output: names::host_output(name),
+        scheme,
+        listeners,
+        health_check,
+        idle_timeout: labels.number("convox.idle.timeout").unwrap_or(3600),
+        draining_timeout: labels.number("convox.draining.timeout").unwrap_or(60),
+        tls_policy,
+    })
+}
+
+/// The service's TCP mappings with one per balancer port; a second mapping on a port is an
+/// error (or, when identical, a warning). One diagnostic per pair of overlapping items, not
+/// per port: two overlapping ranges printed tens of thousands of warnings.
+pub(super) fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
+    let mut out: Vec<&PortMapping> = Vec::new();
+    // Indexed by balancer port: a range maps up to 65,535 ports, and a scan of `out` per port
+    // made one `1-65535` item cost two billion comparisons.
+    let mut first_by_port: BTreeMap<u16, &PortMapping> = BTreeMap::new();
+    // (repeated item, first item, identical) → the repeated mappings, in file order.
+    let mut repeats: IndexMap<(Span, Span, bool), Vec<Repeat>> = IndexMap::new();
+    for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
+        match first_by_port.get(&m.balancer_port()).copied() {
+            None => {
+                first_by_port.insert(m.balancer_port(), m);
+                out.push(m);
+            }
+            Some(first) => {
+                let same = first.target == m.target && first.published == m.published;
+                repeats.entry((m.span, first.span, same)).or_default().push((m, first));
+            }
+        }
+    }
+    for ((_, _, same), pairs) in repeats {
+        diags.push(repeated_ports_diagnostic(same, &pairs));
+    }
+    out
+}
+
+/// A mapping of a balancer port that an earlier mapping already has: (repeated, first).
+pub(super) type Repeat<'a> = (&'a PortMapping, &'a PortMapping);
+
+/// The diagnostic for one item whose balancer ports an earlier item already maps; `pairs`
+/// holds (repeated, first) mappings, all sharing the two items' spans.
+pub(super) fn repeated_ports_diagnostic(same: bool, pairs: &[Repeat]) -> Diagnostic {
+    let (m, first) = pairs[0];
+    let ports: Vec<u16> = pairs.iter().map(|(m, _)| m.balancer_port()).collect();
+    let (message, label, help) = match (same, ports.as_slice()) {
+        (true, [port]) => {
+            (format!("port {port} is mapped twice"), "the same mapping again", "remove the repeated mapping")
+        }
+        (true, _) => (
+            format!("ports {} ({} in all) are mapped twice", port_runs(&ports), ports.len()),
+            "the same mappings again",
+            "remove the repeated mappings",
+        ),
+        (false, [port]) => (
+            format!("balancer port {port} is mapped twice, to container ports {} and {}", first.target, m.target),
+            "second mapping of this balancer port",
+            "a balancer port has one listener: pick another host port for one of them",
+        ),
+        (false, _) => (
+            format!(
+                "balancer ports {} ({} in all) are mapped twice, to different container ports",
+                port_runs(&ports),
+                ports.len()
+            ),
+            "second mapping of these balancer ports",
+            "a balancer port has one listener: pick other host ports for one of them",
+        ),
+    };
+    let (diagnostic, first_label) = match same {
+        true => (Diagnostic::warning(Code::DuplicatePort, m.span, message), "first mapped here"),
+        false => (Diagnostic::error(Code::DuplicatePort, m.span, message), "first mapping"),
+    };
+    diagnostic.with_label(label).with_related(first.span, first_label).with_help(help)
+}
+
+/// The most runs of ports a message lists: a message per label or per pair of items must not
+/// grow with the number of ports, or many of them make output quadratic in the input.
+pub(super) const MAX_RUNS_SHOWN: usize = 8;
+
+/// Sorted ports written as runs, e.g. `80, 1500-1999`, at most [`MAX_RUNS_SHOWN`] of them.
+pub(super) fn port_runs(ports: &[u16]) -> String {
+    let mut sorted = ports.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u16, u16)> = Vec::new();
+    for p in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if u32::from(*end) + 1 == u32::from(p) => *end = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    let mut text: Vec<String> = runs
+        .iter()
+        .take(MAX_RUNS_SHOWN)
+        .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .collect();
+    if runs.len() > MAX_RUNS_SHOWN {
+        text.push(format!("… ({} more ranges)", runs.len() - MAX_RUNS_SHOWN));
+    }
+    text.join(", ")
+}
+
+pub(super) fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnostics) -> Scheme {
+    let Some(first_internal) = tcp.iter().find(|m| m.is_internal()) else {
+        return Scheme::Public;
+    };
+    let mut public: Vec<u16> = tcp.iter().filter(|m| !m.is_internal()).map(|m| m.balancer_port()).collect();
+    public.sort_unstable();
+    let public: Vec<String> = public.iter().map(u16::to_string).collect();
+    if !public.is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                Code::InternalBalancer,
+                first_internal.span,
+                format!(
+                    "internal port {} makes the whole balancer of `{service}` internal: public port{} {} will not be reachable from the internet",
+                    first_internal.target,
+                    if public.len() == 1 { "" } else { "s" },
+                    public.join(", ")
+                ),
+            )
+            .with_label("internal port (no host port)")
+            .with_help(format!(
+                "a Classic ELB is either internet-facing or internal, and ECS attaches one to a service: \
+                 move the internal port to a separate service, or publish it (e.g. `{port}:{port}`)",
+                port = first_internal.target
+            )),
+        );
+    }
+    Scheme::Internal
+}
+
+pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, diags: &mut Diagnostics) -> Listener {
+    let port = m.balancer_port();
+    let get = |key: &'static str| labels.port.get(&(port, key));
+    let protocol = match get("protocol") {
+        Some((LabelValue::Text(p), _)) => Protocol::from_label(p).expect("validated by the label table"),
+        _ => Protocol::Tcp,
+    };
+    let flag = |key| matches!(get(key), Some((LabelValue::Bool(true), _)));
+    let (secure, proxy) = (flag("secure"), flag("proxy"));
+    if proxy && protocol.is_http() {
+        let (_, label) = get("proxy").expect("proxy is set");
+        diags.push(
+            Diagnostic::warning(Code::ProxyOnHttp, label.key_span, format!("proxy protocol on {} listener {port}", protocol.label().to_ascii_uppercase()))
+                .with_help("http and https listeners already pass the client address in X-Forwarded-For; proxy protocol is for tcp and tls"),
+        );
+    }
+    Listener {
+        balancer_port: port,
+        container_port: m.target,
+        protocol,
+        secure,
+        proxy,
+        instance_port: InstancePort { parameter: names::instance_port_parameter(service, port), default: 0 },
+        certificate: protocol
+            .terminates_tls()
+            .then(|| CertificateRef { parameter: names::certificate_parameter(service, port), arn: None }),
+        port_output: names::port_output(service, port),
+        balancer_name_output: names::balancer_name_output(service, port),
+    }
+}
+
+pub(super) fn health_check(
+    service: &Service,
+    tcp: &[&PortMapping],
+    listeners: &[Listener],
+    labels: &ServiceLabels,
+    diags: &mut Diagnostics,
+) -> HealthCheck {
+    // Default: the first TCP port as written in the file.
+    let mut checked = tcp[0];
+    if let Some((port, label)) = labels.number_at("convox.health.port") {
+        match tcp.iter().find(|m| u32::from(m.target) == port) {
+            Some(m) => checked = m,
+            None if !service.ports_complete => {}
+            None => {
+                let containers: BTreeSet<String> = tcp.iter().map(|m| m.target.to_string()).collect();
+                let keyed_by_balancer = tcp.iter().find(|m| u32::from(m.balancer_port()) == port);
+                let help = match keyed_by_balancer {
+                    Some(m) => format!(
+                        "`convox.health.port` takes a container port: balancer port {port} forwards to container port {}",
+                        m.target
+                    ),
+                    None => format!(
+                        "the service's container ports are {}",
+                        containers.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnmappedPort,
+                        label.value_span,
+                        format!("`convox.health.port` is {port}, not a container port of `{}`", service.name.value),
+                    )
+                    .with_label("no such container port")
+                    .with_help(help),
+                );
+            }
+        }
+    }
+    let listener =
+        listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
+    let path = labels.health_path.clone();
+    let timeout = labels.number("convox.health.timeout").unwrap_or(3);
+    let interval = match labels.number_at("convox.health.interval") {
+        Some((interval, label)) => {
+            if interval <= timeout {
+                diags.push(
+                    Diagnostic::error(
+                        Code::LabelValue,
+                        label.value_span,
+                        format!("health check interval {interval}s must be longer than its timeout {timeout}s"),
+                    )
+                    .with_label("not longer than the timeout")
+                    .with_help(format!(
+                        "set `convox.health.interval` to at least {}, or lower `convox.health.timeout`",
+                        timeout + 1
+                    )),
+                );
+            }
+            interval
+        }
+        // The ELB needs at least 5 s; a 2 s timeout would otherwise give 4.
+        None => (timeout + 2).max(5),
+    };
+    HealthCheck {
+        listener_port: listener.balancer_port,
+        path,
+        timeout,
+        interval,
+        healthy_threshold: labels.number("convox.health.threshold.healthy").unwrap_or(2),
+        unhealthy_threshold: labels.number("convox.health.threshold.unhealthy").unwrap_or(2),
+    }
+}
