@@ -1,7 +1,8 @@
 //! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the files.
 
+use super::Format;
 use super::output::{stderr, stdout, write_stdout};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
 use compose_cfn::files;
 use std::io;
@@ -24,16 +25,6 @@ pub enum CertsCommand {
     /// RSA 2048 by default, which every Classic ELB listener accepts. The key is written only
     /// to --key-out, with mode 0600, and never printed.
     SelfSigned(SelfSignedArgs),
-}
-
-/// How to print results.
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-pub enum Format {
-    /// Aligned fields on stdout; errors and warnings on stderr.
-    #[default]
-    Human,
-    /// One JSON object on stdout.
-    Json,
 }
 
 /// Arguments of `certs inspect`.

@@ -42,12 +42,15 @@ enum Command {
     Man(completions::ManArgs),
 }
 
-/// How diagnostics are printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// How a command prints its result and its diagnostics: the one format option of `compile`,
+/// `certs inspect` and `certs self-signed` (`plan` and `diff` add Markdown to it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Like rustc: file:line:column, the source line, a caret, and help.
+    /// For people: diagnostics like rustc's (file:line:column, the line, a caret, help) and
+    /// aligned fields.
+    #[default]
     Human,
-    /// One JSON object per line.
+    /// For scripts: JSON (diagnostics one object per line).
     Json,
 }
 

@@ -1,17 +1,17 @@
-//! Printing diagnostics and usage errors on stderr, in the format the user chose.
+//! Printing diagnostics and usage errors on stderr, in the format the user chose, through the
+//! one stderr path of [`super::output`].
 
 use super::Format;
+use super::output::stderr;
 use compose_cfn::diagnostic::{self, Diagnostics};
 use compose_cfn::source::Sources;
 use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
-use std::io::Write;
 use std::process::ExitCode;
 
 /// Prints every diagnostic, then (for people) a one-line summary.
 pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what: &str) {
-    let mut err = anstream::stderr().lock();
-    let _ = match format {
-        Format::Json => err.write_all(diagnostic::render_json(diags, sources).as_bytes()),
+    match format {
+        Format::Json => stderr(&diagnostic::render_json(diags, sources)),
         Format::Human => {
             let mut text = diagnostic::render_human(diags, sources, true);
             let (errors, warnings) = diags.counts();
@@ -25,14 +25,14 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
                 let summary = format!(": {} emitted", plural(warnings, "warning"));
                 text.push_str(&format!("{}{}\n", paint(WARNING, "warning"), paint(STRONG, summary)));
             }
-            err.write_all(text.as_bytes())
+            stderr(&text)
         }
-    };
+    }
 }
 
 /// Prints a usage or environment error and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
     let message = compose_cfn::escape::terminal(message, true);
-    let _ = writeln!(anstream::stderr().lock(), "{}: {message}", paint(ERROR, "error"));
+    stderr(&format!("{}: {message}\n", paint(ERROR, "error")));
     ExitCode::from(2)
 }
