@@ -78,7 +78,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     let workloads: Vec<Workload> = read
         .into_iter()
         .map(|(mut w, links)| {
-            workload::resolve_links(&mut w, links, &balancers, &mut diags);
+            workload::resolve_links(&mut w, links, &balancers, &services, &mut diags);
             w
         })
         .collect();

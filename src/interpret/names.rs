@@ -186,6 +186,13 @@ pub fn suggest_app_name(name: &str) -> String {
     if out.is_empty() { "app".to_string() } else { out.to_string() }
 }
 
+/// The app name Convox derived from a directory: lower-cased, dots replaced by hyphens
+/// (`My.Shop` → `my-shop`), so a rack's app and this stack keep one name. Nothing else is
+/// rewritten: a name still invalid after this is refused with a suggestion, not guessed at.
+pub fn app_from_directory(directory: &str) -> String {
+    directory.to_lowercase().replace('.', "-")
+}
+
 /// The role ECS uses to register container instances with the app's Classic ELBs.
 pub const SERVICE_ROLE: &str = "ServiceRole";
 
@@ -211,6 +218,14 @@ pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_names_become_app_names_as_convox_made_them() {
+        assert_eq!(app_from_directory("foo.bar"), "foo-bar");
+        assert_eq!(app_from_directory("My.Shop"), "my-shop");
+        assert_eq!(app_from_directory("shop"), "shop");
+        assert!(app_name_problem(&app_from_directory("Foo.Bar.Baz")).is_none());
+    }
 
     #[test]
     fn upper_name_matches_convox_for_dashes_and_also_splits_other_separators() {

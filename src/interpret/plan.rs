@@ -357,12 +357,12 @@ pub enum HostPort {
         /// The parameter (`<Service>Port<N>Host`).
         parameter: String,
     },
-    /// A fixed host port (unbalanced or UDP ports with a published port).
+    /// A fixed host port: a published port of an unbalanced service, or any UDP port.
     Fixed {
         /// The port.
         port: u16,
     },
-    /// No host port: Docker picks one (unpublished UDP or unbalanced ports).
+    /// No host port: Docker picks one (unpublished TCP ports of an unbalanced service).
     Dynamic,
 }
 

@@ -3,6 +3,7 @@
 //! One file, past 400 lines, because every container key is read the same way (structural
 //! values substituted and checked, free text kept as deploy-time text) and side by side.
 
+use super::host_ports::udp_host_port;
 use super::names;
 use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
@@ -41,6 +42,10 @@ const TRANSLATED: &[&str] = &[
 
 /// ECS needs a memory figure per container on EC2; Convox gave each process 256 MiB.
 pub const DEFAULT_MEMORY_RESERVATION_MIB: u32 = 256;
+
+/// Convox kept every old task running during a deploy ("by default, 100% of the processes on
+/// the old release stay running"); 50 halved the capacity of every service while deploying.
+pub const DEFAULT_MINIMUM_HEALTHY_PERCENT: u32 = 100;
 
 /// A link to another service, resolved once every balancer exists.
 pub(super) struct PendingLink {
@@ -107,7 +112,7 @@ pub(super) fn read(
         arn_output: names::service_arn_output(name),
         image,
         desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
-        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(50),
+        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(DEFAULT_MINIMUM_HEALTHY_PERCENT),
         maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(200),
         balancer: balancer.map(|b| BalancerTarget {
             logical_id: b.logical_id.clone(),
@@ -630,13 +635,34 @@ pub(super) fn resolve_links(
     workload: &mut Workload,
     links: Vec<PendingLink>,
     balancers: &[Balancer],
+    services: &[&Service],
     diags: &mut Diagnostics,
 ) {
     for link in links {
-        // Balancers are in service-name order, like the services: a binary search, not a scan
-        // per link.
+        // Balancers and services are in service-name order: a binary search, not a scan per link.
         let found = balancers.binary_search_by(|b| b.service.as_str().cmp(link.target.as_str()));
         let Some(b) = found.ok().map(|i| &balancers[i]) else {
+            let target = services
+                .binary_search_by(|s| s.name.value.as_str().cmp(link.target.as_str()))
+                .ok()
+                .map(|i| services[i]);
+            if target.is_some_and(|t| t.ports.is_empty()) {
+                // Convox refused this file ("web links to service: database which does not
+                // expose any ports"); deploying it gave a container with no address to use.
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownLink,
+                        link.span,
+                        format!("`{}` maps no ports, so a link to it has no address", link.target),
+                    )
+                    .with_label("linked here")
+                    .with_help(format!(
+                        "add the port `{}` listens on to its `ports:` (e.g. `ports: [\"5432\"]` for Postgres), or remove the link",
+                        link.target
+                    )),
+                );
+                continue;
+            }
             diags.push(
                 Diagnostic::warning(
                     Code::UnknownLink,
@@ -799,12 +825,13 @@ fn port_mappings(
             }
         };
         if plain {
+            let published = if m.transport == Transport::Udp { Some(udp_host_port(m)) } else { m.published };
             let map = PortMap {
                 container_port: m.target,
-                host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
+                host_port: published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
                 protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
             };
-            if seen.insert((m.target, m.published, m.transport == Transport::Udp)) {
+            if seen.insert((m.target, published, m.transport == Transport::Udp)) {
                 out.push(map);
             }
         }
