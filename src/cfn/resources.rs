@@ -659,8 +659,12 @@ pub struct EcsService {
     pub launch_type: &'static str,
     /// `TaskDefinition`.
     pub task_definition: Expr,
-    /// `DesiredCount`.
-    pub desired_count: u32,
+    /// `SchedulingStrategy`: `DAEMON` for one task per instance; absent is ECS's `REPLICA`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling_strategy: Option<&'static str>,
+    /// `DesiredCount`; a daemon has none (ECS refuses one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<u32>,
     /// `DeploymentConfiguration`.
     pub deployment_configuration: DeploymentConfiguration,
     /// `LoadBalancers`.

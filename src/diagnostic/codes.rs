@@ -217,6 +217,11 @@ codes! {
         details: "http and https listeners already send the client address in X-Forwarded-For; a PROXY header would reach the app as garbage before the request.",
         example: Some("services:\n  web:\n    labels:\n      - convox.port.80.protocol=http\n      - convox.port.80.proxy=true\n    ports: [\"80:3000\"]\n"),
     }
+    AgentConflict = "agent-conflict" {
+        summary: "`convox.agent=true` (one task per instance, ECS DAEMON) with a count or a deployment maximum other than 100.",
+        details: "Agent mode runs one task on every container instance, as ECS `DAEMON` scheduling: it has no desired count, and ECS requires a daemon's maximum percent to be 100. A `convox.scale`, a `deploy.replicas` or another `convox.deployment.maximum` beside it would be silently dropped, so each is an error.",
+        example: Some("services:\n  agent:\n    image: example/agent\n    labels:\n      - convox.agent=true\n      - convox.scale=2\n"),
+    }
     SecureWithoutProtocol = "secure-without-protocol" {
         summary: "`convox.port.N.secure=true` on a port without a protocol label: TLS to the container, not passed through as under Convox.",
         details: "Without a protocol label the listener is TCP. With `secure=true` compose-cfn has the balancer open its own TLS connection to the container (TCP → SSL), as the label says. Convox left such a listener TCP → TCP, so a client's TLS went through to the container untouched; clients that speak TLS to the container's own certificate break after migrating. Add `convox.port.N.protocol=tls` to end TLS at the balancer, or drop `secure` to pass TLS through as Convox did.",

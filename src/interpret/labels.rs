@@ -185,6 +185,13 @@ pub const LABELS: &[LabelSpec] = &[
         summary: "How many copies of the service run (ECS `DesiredCount`); overrides `deploy.replicas`.",
     },
     LabelSpec {
+        key: "convox.agent",
+        scope: Scope::Service,
+        kind: ValueKind::Bool,
+        default: "false",
+        summary: "`true`: one copy on every container instance (ECS `DAEMON` scheduling), as Convox's agent mode; refuses `convox.scale`, `deploy.replicas` and a deployment maximum other than 100.",
+    },
+    LabelSpec {
         key: "convox.deployment.minimum",
         scope: Scope::Service,
         kind: ValueKind::Integer { min: 0, max: 100 },

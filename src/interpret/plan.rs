@@ -198,8 +198,11 @@ pub struct Workload {
     pub arn_output: String,
     /// The image to run.
     pub image: Image,
-    /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1).
+    /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1); unused by a daemon.
     pub desired_count: u32,
+    /// `convox.agent=true`: one task on every container instance (ECS `DAEMON` scheduling).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub daemon: bool,
     /// `DeploymentConfiguration.MinimumHealthyPercent` (`convox.deployment.minimum`).
     pub minimum_healthy_percent: u32,
     /// `DeploymentConfiguration.MaximumPercent` (`convox.deployment.maximum`).

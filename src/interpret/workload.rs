@@ -105,6 +105,7 @@ pub(super) fn read(
     let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
     let deploy = node.get("deploy").filter(|d| mapping_or_null(d, "`deploy`", diags));
     let replicas = deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let daemon = daemon(labels, deploy, diags);
     let workload = Workload {
         service: name.to_string(),
         task_definition_id: names::task_definition(name),
@@ -112,8 +113,15 @@ pub(super) fn read(
         arn_output: names::service_arn_output(name),
         image,
         desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
-        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(DEFAULT_MINIMUM_HEALTHY_PERCENT),
-        maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(200),
+        daemon,
+        // A daemon's one task per instance must stop before its replacement starts there:
+        // ECS's own daemon defaults (0 and 100), since 100/100 could never deploy.
+        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(if daemon {
+            0
+        } else {
+            DEFAULT_MINIMUM_HEALTHY_PERCENT
+        }),
+        maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(if daemon { 100 } else { 200 }),
         balancer: balancer.map(|b| BalancerTarget {
             logical_id: b.logical_id.clone(),
             container_port: tcp
@@ -124,6 +132,39 @@ pub(super) fn read(
         container,
     };
     (workload, links)
+}
+
+/// `convox.agent=true`: Convox's agent mode, one container per instance, as ECS `DAEMON`
+/// scheduling. A count (`convox.scale`, `deploy.replicas`) or a deployment maximum other than
+/// 100 contradicts it (ECS refuses both for a daemon): an error at each, not a silent choice.
+fn daemon(labels: &ServiceLabels, deploy: Option<&Node>, diags: &mut Diagnostics) -> bool {
+    let Some((true, agent)) = labels.flag_at("convox.agent") else {
+        return false;
+    };
+    let mut conflict = |span, what: String, help: &str| {
+        diags.push(
+            Diagnostic::error(Code::AgentConflict, span, format!("{what} contradicts `convox.agent=true`"))
+                .with_label("contradicts agent mode")
+                .with_related(agent.key_span, "one task on every instance (ECS DAEMON) asked for here")
+                .with_help(help.to_string()),
+        );
+    };
+    let count_help =
+        "a daemon runs one task on every container instance, so it has no count: remove this, or remove `convox.agent`";
+    if let Some((_, label)) = labels.number_at("convox.scale") {
+        conflict(label.key_span, "`convox.scale`".into(), count_help);
+    }
+    if let Some(replicas) = deploy.and_then(|d| d.get("replicas")) {
+        conflict(replicas.span, "`deploy.replicas`".into(), count_help);
+    }
+    if let Some((max, label)) = labels.number_at("convox.deployment.maximum").filter(|(m, _)| *m != 100) {
+        conflict(
+            label.key_span,
+            format!("`convox.deployment.maximum={max}`"),
+            "ECS requires a daemon's maximum percent to be 100: remove the label or set it to 100",
+        );
+    }
+    true
 }
 
 fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {

@@ -410,7 +410,8 @@ mod tests {
             cluster: Expr::from("c"),
             launch_type: "EC2",
             task_definition: b.reference("WebTask"),
-            desired_count: 1,
+            scheduling_strategy: None,
+            desired_count: Some(1),
             deployment_configuration: DeploymentConfiguration { minimum_healthy_percent: 50, maximum_percent: 200 },
             load_balancers: vec![EcsLoadBalancer {
                 container_name: "web".into(),

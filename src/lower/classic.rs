@@ -426,7 +426,8 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
         cluster: b.reference("Cluster"),
         launch_type: "EC2",
         task_definition: b.reference(&w.task_definition_id),
-        desired_count: w.desired_count,
+        scheduling_strategy: w.daemon.then_some("DAEMON"),
+        desired_count: (!w.daemon).then_some(w.desired_count),
         deployment_configuration: DeploymentConfiguration {
             minimum_healthy_percent: w.minimum_healthy_percent,
             maximum_percent: w.maximum_percent,
