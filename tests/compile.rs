@@ -144,16 +144,16 @@ fn signed_numbers_are_not_ports_or_label_numbers() {
 
 #[test]
 fn instance_ports_avoid_host_ports_that_unbalanced_services_bind() {
-    // web:80 prefers 23857 (pinned in names.rs); a service without a balancer binds it.
+    // demo/web:80 prefers 11099 (FNV-1a, as pinned in names.rs); a service without a balancer binds it.
     let text = "services:
   web:
     ports: [\"80:3000\"]
   sidecar:
     labels: {convox.balancer: \"false\"}
-    ports: [\"23857:23857\"]
+    ports: [\"11099:11099\"]
 ";
     let ports = instance_ports(&template(text));
-    assert_eq!(ports, [("WebPort80Host".to_string(), "23858".to_string())]);
+    assert_eq!(ports, [("WebPort80Host".to_string(), "11100".to_string())]);
 }
 
 #[test]

@@ -127,11 +127,11 @@ pub(super) fn check_instance_port_capacity(
     true
 }
 
-pub(super) fn assign_instance_ports(balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
+pub(super) fn assign_instance_ports(app: &str, balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
     let mut taken: BTreeSet<u16> = bound.clone();
     for balancer in balancers.iter_mut() {
         for listener in &mut balancer.listeners {
-            let mut port = names::preferred_instance_port(&balancer.service, listener.balancer_port);
+            let mut port = names::preferred_instance_port(app, &balancer.service, listener.balancer_port);
             while !taken.insert(port) {
                 port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
             }

@@ -72,7 +72,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         .map(|b| b.port.0)
         .collect();
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
-        assign_instance_ports(&mut balancers, &bound);
+        assign_instance_ports(&options.app, &mut balancers, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
     let workloads: Vec<Workload> = read
