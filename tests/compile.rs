@@ -183,3 +183,27 @@ fn apps_beyond_cloudformation_quotas_compile_with_a_warning() {
     assert!(over[0].contains("more than the 500 CloudFormation allows"), "{over:?}");
     assert!(over[3].contains("bytes, more than the 1000000"), "{over:?}");
 }
+
+#[test]
+fn built_images_record_dockerfile_target_and_args_but_never_a_value_from_the_environment() {
+    let text = "services:
+  web:
+    build: {context: ./web, dockerfile: Dockerfile.prod, target: release, args: {TOKEN: \"${TOKEN}\", MODE: prod, CI: null}}
+  worker:
+    build: ./worker
+    dockerfile: Dockerfile.worker
+";
+    let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+    let env = Environment::from_pairs([("TOKEN".to_string(), "tok-value-1234".to_string())]);
+    let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
+    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    assert!(!template.contains("tok-value-1234"), "a build argument's value from the environment leaked");
+    let t: Value = serde_json::from_str(&template).unwrap();
+    let built = t["Metadata"]["ComposeCfn"]["BuiltImages"].as_array().unwrap();
+    assert_eq!(built[0]["Service"], "web");
+    assert_eq!(built[0]["Dockerfile"], "Dockerfile.prod");
+    assert_eq!(built[0]["Target"], "release");
+    assert_eq!(built[0]["Args"], serde_json::json!({"CI": null, "MODE": "prod", "TOKEN": "${TOKEN}"}));
+    assert_eq!(built[1]["Dockerfile"], "Dockerfile.worker");
+    assert_eq!(built[1]["Build"], "./worker", "the existing keys stay");
+}

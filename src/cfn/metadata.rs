@@ -47,6 +47,17 @@ pub struct BuiltImage {
     /// The build context, when the manifest names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,
+    /// The Dockerfile to build with, relative to the context (`build.dockerfile`, v1
+    /// `dockerfile:`); absent: the context's `Dockerfile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// The multi-stage target to build (`build.target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Build arguments as written in the manifest: `${VAR}` is left for the deploy stage to
+    /// expand from its environment, and `null` (a bare `KEY`) means the variable of that name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, Option<String>>,
 }
 
 /// A `NoEcho` parameter the deploy stage fills from a variable of its environment.

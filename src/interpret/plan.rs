@@ -228,6 +228,16 @@ pub enum Image {
         parameter: String,
         /// The build context, when `build:` names one.
         build: Option<String>,
+        /// `build.dockerfile` (or v1's service-level `dockerfile:`), relative to the context.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dockerfile: Option<String>,
+        /// `build.target`: the stage of a multi-stage Dockerfile.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        /// `build.args` as written in the file (`${VAR}` unexpanded, so no value from the
+        /// environment is recorded); `None` for a bare `KEY`, taken from the deploy environment.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<String, Option<String>>,
     },
 }
 

@@ -15,12 +15,13 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Segment};
 use crate::load::node::{Node, Value};
 use crate::load::{PortMapping, Service, Transport};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
 const TRANSLATED: &[&str] = &[
     "image",
     "build",
+    "dockerfile",
     "command",
     "entrypoint",
     "environment",
@@ -72,7 +73,7 @@ pub(super) fn read(
     warn_untranslated(node, diags);
     let image = match image_name(node, diags) {
         Some(image) => Image::Literal { name: image },
-        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node, diags) },
+        None => built_image(name, node, diags),
     };
     let mut container = Container {
         command: node.get("command").and_then(|n| command(n, "command", diags)),
@@ -217,28 +218,80 @@ fn image_name(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
 
 /// The build context, for the template's metadata: the deploy stage builds from it. One taken
 /// from the environment would put a value into the template, so it must be written out.
-fn build_context(node: &Node, diags: &mut Diagnostics) -> Option<String> {
-    let build = node.get("build")?;
-    let context = match &build.value {
-        Value::Map(_) => build.get("context")?,
-        Value::Seq(_) => {
-            diags.push(build.wrong_type("`build`", "a path or a mapping with `context`"));
-            return None;
+/// An image the deploy stage builds: the context, Dockerfile, target and arguments it needs
+/// (a deploy that built `Dockerfile` when the file names `Dockerfile.prod` ships the wrong image).
+fn built_image(name: &str, node: &Node, diags: &mut Diagnostics) -> Image {
+    let build = node.get("build");
+    let map = build.filter(|b| matches!(b.value, Value::Map(_)));
+    let context = match build.map(|b| &b.value) {
+        Some(Value::Map(_)) => map.and_then(|b| b.get("context")),
+        Some(Value::Seq(_)) => {
+            diags.push(build.expect("matched").wrong_type("`build`", "a path or a mapping with `context`"));
+            None
         }
         _ => build,
     };
-    if context.is_interpolated() {
+    // v1 wrote `dockerfile:` beside `build: .`; v2 and later inside `build:`.
+    let dockerfile = map.and_then(|b| b.get("dockerfile")).or_else(|| node.get("dockerfile"));
+    Image::Parameter {
+        parameter: names::image_parameter(name),
+        build: context.and_then(|c| literal_path(c, "the build context", diags)),
+        dockerfile: dockerfile.and_then(|d| literal_path(d, "the Dockerfile", diags)),
+        target: map.and_then(|b| b.get("target")).and_then(|t| literal_path(t, "the build target", diags)),
+        args: map.and_then(|b| b.get("args")).map(|a| build_args(a, diags)).unwrap_or_default(),
+    }
+}
+
+/// A build setting written out: the template records it for the deploy stage, so it must not
+/// depend on the environment compose-cfn runs in.
+fn literal_path(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<String> {
+    if node.is_interpolated() {
         diags.push(
-            Diagnostic::error(Code::ContainerValue, context.span, "the build context comes from `${…}`")
-                .with_label("a path from the environment")
-                .with_help(
-                    "write the build context out: the template names it, and must not depend on the environment",
-                ),
+            Diagnostic::error(Code::ContainerValue, node.span, format!("{what} comes from `${{…}}`"))
+                .with_label("a value from the environment")
+                .with_help(format!("write {what} out: the template names it, and must not depend on the environment")),
         );
         return None;
     }
-    let segments = context.segments()?;
+    let segments = node.segments()?;
     interpolate::literal(&segments).filter(|s| !s.is_empty())
+}
+
+/// `build.args`, a mapping or a `KEY=value` list, as written: a `${VAR}` stays unexpanded so
+/// that no value of compose-cfn's environment (often a token) reaches the template.
+fn build_args(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Option<String>> {
+    let mut out = BTreeMap::new();
+    match &node.value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let written = match (&value.value, value.scalar_text()) {
+                    (Value::Null, _) => None,
+                    (_, Some(text)) => Some(text),
+                    (_, None) => {
+                        diags.push(value.wrong_type("a build argument", "a string"));
+                        continue;
+                    }
+                };
+                out.insert(key.name.clone(), written);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                match item.scalar_text() {
+                    Some(text) => match text.split_once('=') {
+                        Some((k, v)) => out.insert(k.to_string(), Some(v.to_string())),
+                        None => out.insert(text, None),
+                    },
+                    None => {
+                        diags.push(item.wrong_type("a build argument", "`KEY=value` or `KEY`"));
+                        continue;
+                    }
+                };
+            }
+        }
+        _ => diags.push(node.wrong_type("`build.args`", "a mapping or a list of `KEY=value`")),
+    }
+    out
 }
 
 /// True for a mapping; null and already-reported values are passed over quietly, anything

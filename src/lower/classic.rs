@@ -80,9 +80,14 @@ fn metadata(plan: &Plan) -> Metadata {
         .services
         .iter()
         .filter_map(|w| match &w.image {
-            Image::Parameter { parameter, build } => {
-                Some(BuiltImage { parameter: parameter.clone(), service: w.service.clone(), build: build.clone() })
-            }
+            Image::Parameter { parameter, build, dockerfile, target, args } => Some(BuiltImage {
+                parameter: parameter.clone(),
+                service: w.service.clone(),
+                build: build.clone(),
+                dockerfile: dockerfile.clone(),
+                target: target.clone(),
+                args: args.clone(),
+            }),
             Image::Literal { .. } => None,
         })
         .collect();
