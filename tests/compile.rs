@@ -207,3 +207,31 @@ fn built_images_record_dockerfile_target_and_args_but_never_a_value_from_the_env
     assert_eq!(built[1]["Dockerfile"], "Dockerfile.worker");
     assert_eq!(built[1]["Build"], "./worker", "the existing keys stay");
 }
+
+#[test]
+fn link_variables_follow_the_linked_services_link_environment_without_its_secret_values() {
+    let text = "services:
+  web:
+    image: example/web
+    links: [\"database:db\"]
+  database:
+    image: postgres
+    environment: {LINK_SCHEME: postgres, LINK_USERNAME: app, LINK_PASSWORD: \"${PGPASS}\", LINK_PATH: /shop}
+    ports: [\"5432\"]
+";
+    let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+    let env = Environment::from_pairs([("PGPASS".to_string(), "pw-value-5678".to_string())]);
+    let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
+    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    assert!(!template.contains("pw-value-5678"), "the linked password's value leaked");
+    let t: Value = serde_json::from_str(&template).unwrap();
+    let env = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"];
+    let var = |name: &str| env.as_array().unwrap().iter().find(|e| e["Name"] == name).unwrap()["Value"].clone();
+    assert_eq!(var("DB_SCHEME"), "postgres");
+    assert_eq!(var("DB_USERNAME"), "app");
+    assert_eq!(var("DB_PATH"), "/shop");
+    assert_eq!(var("DB_PASSWORD"), serde_json::json!({"Ref": "EnvPgpass"}));
+    let url = var("DB_URL").to_string();
+    assert!(url.starts_with("{\"Fn::Join\":[\"\",[\"postgres://\",{\"Fn::Sub\":\"app:${EnvPgpass}\"},\"@\""), "{url}");
+    assert!(url.ends_with("\":5432\",\"/shop\"]]}"), "{url}");
+}

@@ -75,10 +75,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         assign_instance_ports(&options.app, &mut balancers, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
+    let link_env = workload::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
     let workloads: Vec<Workload> = read
         .into_iter()
         .map(|(mut w, links)| {
-            workload::resolve_links(&mut w, links, &balancers, &services, &mut diags);
+            workload::resolve_links(&mut w, links, &balancers, &services, &link_env, &mut diags);
             w
         })
         .collect();

@@ -304,15 +304,34 @@ pub enum EnvSource {
         /// The balancer's logical ID.
         balancer: String,
     },
-    /// `scheme://host:port` of a linked service's balancer (`links:`).
+    /// `scheme://[user_info@]host:port[path]` of a linked service's balancer (`links:`).
     BalancerUrl {
         /// The balancer's logical ID.
         balancer: String,
-        /// `http`, `https`, `tcp` or `tls`.
+        /// The linked service's `LINK_SCHEME`, else `http`, `https`, `tcp` or `tls`.
         scheme: String,
         /// The balancer port.
         port: u16,
+        /// `username:password` from the linked service's `LINK_USERNAME`/`LINK_PASSWORD`
+        /// (deploy-time text: a password from the environment stays a parameter).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_info: Option<Text>,
+        /// The linked service's `LINK_PATH`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<Text>,
     },
+}
+
+impl EnvSource {
+    /// The deploy-time texts of the value (a URL's user and path too).
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        let (text, user_info, path) = match self {
+            EnvSource::Text { text } => (Some(text), None, None),
+            EnvSource::BalancerUrl { user_info, path, .. } => (None, user_info.as_ref(), path.as_ref()),
+            EnvSource::BalancerHost { .. } => (None, None, None),
+        };
+        text.into_iter().chain(user_info).chain(path)
+    }
 }
 
 /// A resource limit.
@@ -387,10 +406,7 @@ impl Workload {
             Image::Literal { name } => Some(name),
             Image::Parameter { .. } => None,
         };
-        let env = c.environment.iter().filter_map(|e| match &e.value {
-            EnvSource::Text { text } => Some(text),
-            _ => None,
-        });
+        let env = c.environment.iter().flat_map(|e| e.value.texts());
         image
             .into_iter()
             .chain(c.command.iter().flatten())

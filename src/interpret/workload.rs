@@ -722,14 +722,37 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
     out
 }
 
-/// Turns links into `<ALIAS>_HOST`, `_PORT` and `_URL` variables pointing at the linked
-/// service's balancer, as Convox did: ECS links only join containers of one task, and each
-/// compose service is a task of its own. `balancers` are in service-name order.
+/// The `LINK_*` variables of each service's environment (`LINK_SCHEME`, `LINK_USERNAME`,
+/// `LINK_PASSWORD`, `LINK_PATH`), which its links' variables are built from, as Convox did.
+pub(super) type LinkEnv = BTreeMap<String, BTreeMap<String, Text>>;
+
+/// Reads every workload's `LINK_*` environment, before any link is resolved.
+pub(super) fn link_env(workloads: &[&Workload]) -> LinkEnv {
+    workloads
+        .iter()
+        .map(|w| {
+            let vars = w.container.environment.iter().filter(|e| e.name.starts_with("LINK_"));
+            let texts = vars.filter_map(|e| match &e.value {
+                EnvSource::Text { text } => Some((e.name.clone(), text.clone())),
+                _ => None,
+            });
+            (w.service.clone(), texts.collect())
+        })
+        .collect()
+}
+
+/// Turns links into `<ALIAS>_HOST`, `_PORT`, `_URL`, `_SCHEME`, `_USERNAME`, `_PASSWORD` and
+/// `_PATH` variables pointing at the linked service's balancer, as Convox did: ECS links only
+/// join containers of one task, and each compose service is a task of its own. The user, the
+/// password and the path come from the linked service's `LINK_*` environment as deploy-time
+/// text, so a password from the environment stays a `NoEcho` parameter, never a value.
+/// `balancers` are in service-name order.
 pub(super) fn resolve_links(
     workload: &mut Workload,
     links: Vec<PendingLink>,
     balancers: &[Balancer],
     services: &[&Service],
+    link_env: &LinkEnv,
     diags: &mut Diagnostics,
 ) {
     for link in links {
@@ -771,11 +794,34 @@ pub(super) fn resolve_links(
             continue;
         };
         let listener = &b.listeners[0];
-        let scheme = format!("{:?}", listener.protocol).to_ascii_lowercase();
+        let given = |key: &str| link_env.get(link.target.as_str()).and_then(|env| env.get(key)).cloned();
+        let (username, password, path) = (given("LINK_USERNAME"), given("LINK_PASSWORD"), given("LINK_PATH"));
+        // The scheme is a keyword of the URL, not a value: only literal text is taken.
+        let scheme = given("LINK_SCHEME")
+            .and_then(|t| t.as_literal())
+            .unwrap_or_else(|| format!("{:?}", listener.protocol).to_ascii_lowercase());
+        let user_info = (username.is_some() || password.is_some()).then(|| {
+            let mut info = username.clone().unwrap_or_default();
+            info.push_literal(":");
+            info.push_text(&password.clone().unwrap_or_default());
+            info
+        });
+        let text = |t: Option<Text>| EnvSource::Text { text: t.unwrap_or_default() };
+        let url = EnvSource::BalancerUrl {
+            balancer: b.logical_id.clone(),
+            scheme: scheme.clone(),
+            port: listener.balancer_port,
+            user_info,
+            path: path.clone(),
+        };
         let entries = [
             ("HOST", EnvSource::BalancerHost { balancer: b.logical_id.clone() }),
             ("PORT", EnvSource::Text { text: Text::literal(listener.balancer_port.to_string()) }),
-            ("URL", EnvSource::BalancerUrl { balancer: b.logical_id.clone(), scheme, port: listener.balancer_port }),
+            ("URL", url),
+            ("SCHEME", EnvSource::Text { text: Text::literal(scheme) }),
+            ("USERNAME", text(username)),
+            ("PASSWORD", text(password)),
+            ("PATH", text(path)),
         ];
         for (suffix, value) in entries {
             let name = format!("{}_{suffix}", link.prefix);

@@ -108,10 +108,17 @@ fn env_value(b: &mut Builder, source: &EnvSource) -> Expr {
     match source {
         EnvSource::Text { text } => text_value(b, text),
         EnvSource::BalancerHost { balancer } => b.get_att(balancer, "DNSName"),
-        EnvSource::BalancerUrl { balancer, scheme, port } => Expr::Join(
-            "",
-            vec![Expr::Str(format!("{scheme}://")), b.get_att(balancer, "DNSName"), Expr::Str(format!(":{port}"))],
-        ),
+        EnvSource::BalancerUrl { balancer, scheme, port, user_info, path } => {
+            let mut parts = vec![Expr::Str(format!("{scheme}://"))];
+            if let Some(user_info) = user_info {
+                parts.push(text_value(b, user_info));
+                parts.push(Expr::Str("@".into()));
+            }
+            parts.push(b.get_att(balancer, "DNSName"));
+            parts.push(Expr::Str(format!(":{port}")));
+            parts.extend(path.iter().map(|p| text_value(b, p)));
+            Expr::Join("", parts)
+        }
     }
 }
 
