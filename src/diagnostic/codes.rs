@@ -217,6 +217,11 @@ codes! {
         details: "http and https listeners already send the client address in X-Forwarded-For; a PROXY header would reach the app as garbage before the request.",
         example: Some("services:\n  web:\n    labels:\n      - convox.port.80.protocol=http\n      - convox.port.80.proxy=true\n    ports: [\"80:3000\"]\n"),
     }
+    NoEcsMeaning = "no-ecs-meaning" {
+        summary: "A Compose key with no meaning on ECS (`depends_on`, `restart`, `container_name`, `networks`, `expose`); explained once per file.",
+        details: "These keys describe one Docker host: start order, restart policy, container names, Compose networks and exposed ports. On ECS each service is a task of its own that the ECS service keeps running, on bridge networking, reached through its balancer. The keys are ignored, with one warning per key and file giving the reason.",
+        example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    depends_on: [db]\n  db:\n    image: postgres\n    restart: always\n"),
+    }
     AgentConflict = "agent-conflict" {
         summary: "`convox.agent=true` (one task per instance, ECS DAEMON) with a count or a deployment maximum other than 100.",
         details: "Agent mode runs one task on every container instance, as ECS `DAEMON` scheduling: it has no desired count, and ECS requires a daemon's maximum percent to be 100. A `convox.scale`, a `deploy.replicas` or another `convox.deployment.maximum` beside it would be silently dropped, so each is an error.",

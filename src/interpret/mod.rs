@@ -12,6 +12,7 @@ mod checks;
 mod host_ports;
 pub mod labels;
 pub mod names;
+mod no_meaning;
 pub mod plan;
 mod service_labels;
 pub mod text;
@@ -52,6 +53,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
     check_name_lengths(&services, &options.app, &mut diags);
+    no_meaning::explain(&services, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();

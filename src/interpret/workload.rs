@@ -5,6 +5,7 @@
 
 use super::host_ports::udp_host_port;
 use super::names;
+use super::no_meaning::is_explained;
 use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
     PortMap, Ulimit, Workload,
@@ -170,7 +171,7 @@ fn daemon(labels: &ServiceLabels, deploy: Option<&Node>, diags: &mut Diagnostics
 
 fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
     for (key, _) in node.as_map().unwrap_or_default() {
-        if TRANSLATED.contains(&key.name.as_str()) || key.name.starts_with("x-") {
+        if TRANSLATED.contains(&key.name.as_str()) || key.name.starts_with("x-") || is_explained(&key.name) {
             continue;
         }
         diags.push(
