@@ -29,6 +29,7 @@ const TRANSLATED: &[&str] = &[
     "mem_limit",
     "mem_reservation",
     "cpu_shares",
+    "cpus",
     "working_dir",
     "user",
     "privileged",
@@ -80,9 +81,16 @@ pub(super) fn read(
         command: node.get("command").and_then(|n| command(n, "command", diags)),
         entrypoint: node.get("entrypoint").and_then(|n| command(n, "entrypoint", diags)),
         environment: environment(service, diags),
-        memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)),
-        memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)),
-        cpu_shares: node.get("cpu_shares").and_then(|n| whole(n, "cpu_shares", 0, 10240, diags)),
+        memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)).or_else(|| {
+            resource(node, "limits", "memory").and_then(|n| memory(n, "deploy.resources.limits.memory", diags))
+        }),
+        memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)).or_else(
+            || {
+                resource(node, "reservations", "memory")
+                    .and_then(|n| memory(n, "deploy.resources.reservations.memory", diags))
+            },
+        ),
+        cpu_shares: cpu_units(node, diags),
         working_dir: text(node, "working_dir", diags),
         user: text(node, "user", diags),
         privileged: match node.get("privileged") {
@@ -177,11 +185,11 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::warning(Code::UntranslatedKey, key.span, format!("`{}` is not translated to ECS and is ignored", key.name))
                 .with_label("ignored")
-                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, ports and labels"),
+                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, deploy.resources, ports and labels"),
         );
     }
     if let Some(deploy) = node.get("deploy").and_then(Node::as_map) {
-        for (key, _) in deploy.iter().filter(|(k, _)| k.name != "replicas") {
+        for (key, _) in deploy.iter().filter(|(k, _)| k.name != "replicas" && k.name != "resources") {
             diags.push(
                 Diagnostic::warning(
                     Code::UntranslatedKey,
@@ -189,8 +197,67 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
                     format!("`deploy.{}` is not translated to ECS and is ignored", key.name),
                 )
                 .with_label("ignored")
-                .with_help("of `deploy:`, only `replicas` is translated (to the desired count)"),
+                .with_help("of `deploy:`, only `replicas` and `resources` are translated (to the desired count, memory and CPU)"),
             );
+        }
+    }
+    // Of `deploy.resources`, memory and cpus of `limits` and `reservations` have an ECS meaning.
+    let resources = node.get("deploy").and_then(|d| d.get("resources")).and_then(Node::as_map).unwrap_or_default();
+    for (key, value) in resources {
+        let inner = if ["limits", "reservations"].contains(&key.name.as_str()) { value.as_map() } else { None };
+        let extra: Vec<_> = match inner {
+            Some(entries) => {
+                entries.iter().filter(|(k, _)| k.name != "memory" && k.name != "cpus").map(|(k, _)| k).collect()
+            }
+            None => vec![key],
+        };
+        for k in extra {
+            diags.push(
+                Diagnostic::warning(Code::UntranslatedKey, k.span, format!("`{}` of `deploy.resources` is not translated to ECS and is ignored", k.name))
+                    .with_label("ignored")
+                    .with_help("of `deploy.resources`, `limits` and `reservations` of `memory` and `cpus` are translated (to Memory, MemoryReservation and Cpu)"),
+            );
+        }
+    }
+}
+
+/// `deploy.resources.<section>.<key>`.
+fn resource<'n>(node: &'n Node, section: &str, key: &str) -> Option<&'n Node> {
+    node.get("deploy")?.get("resources")?.get(section)?.get(key)
+}
+
+/// The container's `Cpu` units: `cpu_shares` as written, else `cpus` (or `deploy.resources`
+/// reservations, then limits) at 1024 units a CPU. On EC2 `Cpu` reserves units and weights
+/// the container under contention; it is not a hard cap as `cpus` is under Docker.
+fn cpu_units(node: &Node, diags: &mut Diagnostics) -> Option<u32> {
+    if let Some(shares) = node.get("cpu_shares") {
+        return whole(shares, "cpu_shares", 0, 10240, diags);
+    }
+    let (key, n) = [
+        ("cpus", node.get("cpus")),
+        ("deploy.resources.reservations.cpus", resource(node, "reservations", "cpus")),
+        ("deploy.resources.limits.cpus", resource(node, "limits", "cpus")),
+    ]
+    .into_iter()
+    .find_map(|(k, n)| Some((k, n?)))?;
+    let value = match &n.value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Str(_) => n.structural(diags)?.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match value {
+        Some(v) if v > 0.0 && v <= 10.0 => Some(((v * 1024.0).round() as u32).max(1)),
+        _ => {
+            diags.push(container_error(
+                n,
+                format!(
+                    "`{key}` must be a number of CPUs above 0 and at most 10, not `{}`",
+                    n.scalar_text().unwrap_or_default()
+                ),
+                "write a number of CPUs such as `0.5` or `2` (ECS gives 1024 units a CPU)",
+            ));
+            None
         }
     }
 }
