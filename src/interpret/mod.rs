@@ -16,6 +16,7 @@ mod no_meaning;
 pub mod plan;
 mod service_labels;
 pub mod text;
+pub mod volumes;
 pub mod workload;
 
 pub use certificates::{CERTIFICATE_ARN_PATTERN, CertificateBinding, is_certificate_arn};
@@ -63,7 +64,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         let labels = read_labels(service, &tcp, &mut diags);
         let balancer = balancer_for(service, &tcp, &labels, &mut diags);
         // The workload names its listeners' instance port parameters; their values come later.
-        read.push(workload::read(service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
+        read.push(workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.

@@ -279,6 +279,22 @@ pub struct Container {
     pub health_check: Option<ContainerHealthCheck>,
     /// `PortMappings`: listener instance ports, UDP and unbalanced ports.
     pub port_mappings: Vec<PortMap>,
+    /// `MountPoints` and the task's host `Volumes`: named volumes under `/volumes/<app>/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeMount>,
+}
+
+/// A named volume mounted in the container, from a directory of the container instance.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct VolumeMount {
+    /// The task volume's name (the compose volume's, with characters ECS refuses as `-`).
+    pub name: String,
+    /// The directory on the instance (`/volumes/<app>/<volume>`).
+    pub host_path: String,
+    /// Where the container sees it.
+    pub container_path: String,
+    /// `:ro` / `read_only: true`.
+    pub read_only: bool,
 }
 
 /// One environment variable of a container.

@@ -39,6 +39,7 @@ const TRANSLATED: &[&str] = &[
     "healthcheck",
     "deploy",
     "ports",
+    "volumes",
     "labels",
     "profiles",
 ];
@@ -63,6 +64,7 @@ pub(super) struct PendingLink {
 /// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port);
 /// `service_names` are the project's services, sorted.
 pub(super) fn read(
+    app: &str,
     service: &Service,
     tcp: &[&PortMapping],
     labels: &ServiceLabels,
@@ -108,6 +110,7 @@ pub(super) fn read(
             .filter(|n| mapping_or_null(n, "`healthcheck`", diags))
             .and_then(|n| health_check(n, diags)),
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
+        volumes: node.get("volumes").map(|n| super::volumes::read(app, n, diags)).unwrap_or_default(),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
@@ -185,7 +188,7 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::warning(Code::UntranslatedKey, key.span, format!("`{}` is not translated to ECS and is ignored", key.name))
                 .with_label("ignored")
-                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, deploy.resources, ports and labels"),
+                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, deploy.resources, ports, named volumes and labels"),
         );
     }
     if let Some(deploy) = node.get("deploy").and_then(Node::as_map) {

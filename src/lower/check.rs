@@ -383,6 +383,7 @@ mod tests {
                     extra_hosts: vec![],
                     health_check: None,
                     port_mappings,
+                    mount_points: vec![],
                     log_configuration: LogConfiguration {
                         log_driver: "awslogs",
                         options: AwsLogsOptions {
@@ -392,6 +393,7 @@ mod tests {
                         },
                     },
                 }],
+                volumes: vec![],
                 tags: vec![],
             })
         };

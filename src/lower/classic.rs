@@ -9,9 +9,9 @@ use super::container::{container_definition, text_value};
 use crate::cfn::metadata::{BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
-    DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, Ingress, InstanceProtocol,
-    ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement, StatementResource,
-    Tag, TaskDefinition, Transport, WaitConditionHandle,
+    DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, HostVolume, Ingress,
+    InstanceProtocol, ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement,
+    StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
 };
 use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
 use crate::interpret::plan::{Balancer, Image, Listener, Part, Plan, Protocol, Scheme, Workload};
@@ -413,6 +413,7 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
             network_mode: "bridge",
             requires_compatibilities: vec!["EC2"],
             container_definitions: vec![container],
+            volumes: task_volumes(w),
             tags: tags(&plan.app, &w.service),
         }),
     );
@@ -444,6 +445,17 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
     // Registration needs the role's policy attached first, or the first deploy fails.
     let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
     b.resource(w.service_id.clone(), depends, Properties::EcsService(service));
+}
+
+/// The task's host volumes, one per named volume however many paths mount it.
+fn task_volumes(w: &Workload) -> Vec<TaskVolume> {
+    let mut seen = std::collections::HashSet::new();
+    w.container
+        .volumes
+        .iter()
+        .filter(|v| seen.insert(v.name.as_str()))
+        .map(|v| TaskVolume { name: v.name.clone(), host: HostVolume { source_path: v.host_path.clone() } })
+        .collect()
 }
 
 fn outputs(b: &mut Builder, plan: &Plan) {

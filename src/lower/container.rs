@@ -4,7 +4,7 @@ use crate::cfn::Builder;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
     AwsLogsOptions, ContainerDefinition, ContainerHealthCheck, EnvironmentVariable, HostEntry, LogConfiguration,
-    PortMapping, Transport, Ulimit,
+    MountPoint, PortMapping, Transport, Ulimit,
 };
 use crate::interpret::names;
 use crate::interpret::plan::{EnvSource, HostPort, Image, Part, Text, Workload};
@@ -65,6 +65,15 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
             start_period: h.start_period,
         }),
         port_mappings,
+        mount_points: c
+            .volumes
+            .iter()
+            .map(|v| MountPoint {
+                source_volume: v.name.clone(),
+                container_path: v.container_path.clone(),
+                read_only: v.read_only,
+            })
+            .collect(),
         log_configuration: LogConfiguration {
             log_driver: "awslogs",
             options: AwsLogsOptions {
