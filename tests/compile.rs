@@ -203,7 +203,10 @@ fn built_images_record_dockerfile_target_and_args_but_never_a_value_from_the_env
     assert_eq!(built[0]["Service"], "web");
     assert_eq!(built[0]["Dockerfile"], "Dockerfile.prod");
     assert_eq!(built[0]["Target"], "release");
-    assert_eq!(built[0]["Args"], serde_json::json!({"CI": null, "MODE": "prod", "TOKEN": "${TOKEN}"}));
+    assert_eq!(
+        built[0]["Args"],
+        serde_json::json!([{"Name": "CI"}, {"Name": "MODE", "Value": "prod"}, {"Name": "TOKEN", "Value": "${TOKEN}"}])
+    );
     assert_eq!(built[1]["Dockerfile"], "Dockerfile.worker");
     assert_eq!(built[1]["Build"], "./worker", "the existing keys stay");
 }

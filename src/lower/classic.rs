@@ -6,7 +6,7 @@
 
 use super::LowerError;
 use super::container::{container_definition, text_value};
-use crate::cfn::metadata::{BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
+use crate::cfn::metadata::{BuildArg, BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
     DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, HostVolume, Ingress,
@@ -86,7 +86,7 @@ fn metadata(plan: &Plan) -> Metadata {
                 build: build.clone(),
                 dockerfile: dockerfile.clone(),
                 target: target.clone(),
-                args: args.clone(),
+                args: args.iter().map(|(name, value)| BuildArg { name: name.clone(), value: value.clone() }).collect(),
             }),
             Image::Literal { .. } => None,
         })
