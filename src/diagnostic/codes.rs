@@ -260,7 +260,7 @@ codes! {
     UntranslatedKey = "untranslated-key" {
         summary: "A Compose key this tool does not translate to ECS; it is ignored.",
         details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
-        example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
+        example: Some("services:\n  web:\n    image: example/web\n    devices: [\"/dev/fuse\"]\n    ports: [\"80:3000\"]\n"),
     }
     HostPortConflict = "host-port-conflict" {
         summary: "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
