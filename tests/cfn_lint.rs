@@ -3,20 +3,12 @@
 
 mod common;
 
-use common::{case_name, compile_fixture, fixture_dirs};
+use common::{case_name, compile_fixture, fixture_dirs, python_tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn cfn_lint() -> PathBuf {
-    if let Some(p) = std::env::var_os("CFN_LINT") {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pytools/bin/cfn-lint");
-    if venv.is_file() {
-        return venv;
-    }
-    // Otherwise rely on PATH; a missing tool fails the test below with a clear message.
-    PathBuf::from("cfn-lint")
+    python_tool("cfn-lint", "CFN_LINT")
 }
 
 #[test]

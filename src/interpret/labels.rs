@@ -120,6 +120,11 @@ const SHARED_TLS_POLICIES: usize = 4;
 /// AWS's predefined SSL negotiation policies for Classic Load Balancers.
 pub const TLS_POLICIES: &[&str] = ANY_TLS_POLICIES.split_at(11).0;
 
+/// True when the predefined policy `name` refuses TLS below 1.2 (AWS names them so).
+pub fn requires_tls12(name: &str) -> bool {
+    ["TLS-1-2-", "TLS13-1-2-", "TLS13-1-3-", "FS-1-2-"].iter().any(|m| name.contains(m))
+}
+
 /// True when the predefined policy `name` exists on `target`'s balancers.
 pub fn fits_target(name: &str, target: super::plan::Target) -> bool {
     match target {
@@ -477,6 +482,11 @@ mod tests {
         assert_eq!(both.count(), 4);
         assert!(fits_target(DEFAULT_V2_TLS_POLICY, Target::V2) && !fits_target(DEFAULT_V2_TLS_POLICY, Target::Classic));
         assert!(fits_target(DEFAULT_TLS_POLICY, Target::V2) && !fits_target("ELBSecurityPolicy-2015-03", Target::V2));
+        let strict: Vec<&str> = ANY_TLS_POLICIES.iter().copied().filter(|p| requires_tls12(p)).collect();
+        assert!(strict.contains(&DEFAULT_TLS_POLICY) && strict.contains(&DEFAULT_V2_TLS_POLICY));
+        assert!(
+            !strict.contains(&"ELBSecurityPolicy-TLS13-1-1-2021-06") && !strict.contains(&"ELBSecurityPolicy-2016-08")
+        );
     }
 
     #[test]

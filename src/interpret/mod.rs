@@ -88,7 +88,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         .collect();
     let taken = check_logical_ids(&balancers, &workloads, &services, &mut diags);
     check_fixed_host_ports(&fixed, &mut diags);
-    let plan = Plan { app: options.app.clone(), balancers, services: workloads };
+    let plan = Plan { app: options.app.clone(), target: options.target, balancers, services: workloads };
     check_deploy_parameters(&plan, &taken, &services, &mut diags);
     (plan, diags)
 }

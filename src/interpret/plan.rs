@@ -37,6 +37,9 @@ impl<'a> PlanDocument<'a> {
 pub struct Plan {
     /// The app name (tags, description).
     pub app: String,
+    /// The balancer target the plan was interpreted for (`--balancer`, `x-compose-cfn`).
+    #[serde(rename = "balancer")]
+    pub target: Target,
     /// One balancer per balanced service, sorted by service name.
     pub balancers: Vec<Balancer>,
     /// One ECS task definition and service per enabled service, sorted by service name.
