@@ -112,6 +112,18 @@ pub const ANY_TLS_POLICIES: &[&str] = &[
     "ELBSecurityPolicy-FS-1-1-2019-08",
     "ELBSecurityPolicy-FS-2018-06",
     "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    // Post-quantum key exchange (2025-09).
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 ];
 
 /// How many policies both targets have (the first run of [`ANY_TLS_POLICIES`]).
@@ -477,7 +489,7 @@ mod tests {
         assert_eq!(TLS_POLICIES.len(), 11);
         assert_eq!(TLS_POLICIES[0], DEFAULT_TLS_POLICY);
         let on = |target| ANY_TLS_POLICIES.iter().filter(|p| fits_target(p, target)).count();
-        assert_eq!((on(Target::Classic), on(Target::V2)), (11, 25));
+        assert_eq!((on(Target::Classic), on(Target::V2)), (11, 36));
         let both = ANY_TLS_POLICIES.iter().filter(|p| fits_target(p, Target::Classic) && fits_target(p, Target::V2));
         assert_eq!(both.count(), 4);
         assert!(fits_target(DEFAULT_V2_TLS_POLICY, Target::V2) && !fits_target(DEFAULT_V2_TLS_POLICY, Target::Classic));
