@@ -19,6 +19,8 @@ pub struct CompileOptions {
     pub certificates: Vec<interpret::CertificateBinding>,
     /// The `.env` file beside the first compose file, read by [`load::dotenv::read_file`].
     pub dotenv: load::dotenv::DotenvFile,
+    /// `--balancer`: overrides the manifest's `x-compose-cfn: {balancer: …}` (default classic).
+    pub balancer: Option<Target>,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -32,6 +34,8 @@ pub struct Compilation {
     pub plan: Option<Plan>,
     /// The canonical template, present exactly when `diagnostics` has no error.
     pub template: Option<String>,
+    /// The balancer target compiled for.
+    pub target: Target,
 }
 
 /// Runs the pipeline over `inputs` (merged in order).
@@ -63,7 +67,10 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     if let Some(p) = env.get("COMPOSE_PROFILES") {
         profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
     }
-    let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone() };
+    // Checked even when `--balancer` overrides it: a wrong value in the file stays wrong.
+    let written = manifest_target(project.balancer.as_ref(), &mut diagnostics);
+    let target = options.balancer.unwrap_or(written);
+    let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone(), target };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
     // The compose tree is not needed past this point; freeing it before lowering lowers the
     // peak memory of a large app by the size of that tree.
@@ -79,7 +86,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let template = if diagnostics.has_errors() {
         None
     } else {
-        match lower::lower(&plan, Target::Classic) {
+        match lower::lower(&plan, target) {
             Ok(lowered) => {
                 for limit in lowered.over_limits {
                     diagnostics.push(
@@ -98,5 +105,25 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
             }
         }
     };
-    Compilation { sources, diagnostics, plan: Some(plan), template }
+    Compilation { sources, diagnostics, plan: Some(plan), template, target }
+}
+
+/// The target `x-compose-cfn: {balancer: …}` names (classic when absent); an unknown name is an
+/// error at its value.
+fn manifest_target(written: Option<&crate::source::Spanned<String>>, diagnostics: &mut Diagnostics) -> Target {
+    let Some(written) = written else { return Target::Classic };
+    Target::from_name(&written.value).unwrap_or_else(|| {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::BalancerTarget,
+                written.span,
+                format!("unknown balancer target `{}`", written.value),
+            )
+            .with_label("not a balancer target")
+            .with_help(
+                "write `balancer: classic` (Classic ELB) or `balancer: v2` (Application and Network Load Balancers)",
+            ),
+        );
+        Target::Classic
+    })
 }
