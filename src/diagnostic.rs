@@ -78,6 +78,19 @@ codes! {
     HostPortConflict = "host-port-conflict": "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
     StackLimits = "stack-limits": "The template exceeds a CloudFormation quota (500 resources, 200 parameters, 200 outputs, 1 MB): it is valid but cannot be deployed as one stack.",
     InvalidTemplate = "invalid-template": "The generated template broke a load balancer rule (a bug in this tool).",
+    AwsEndpoint = "aws-endpoint": "The AWS endpoint cannot be reached (network, region, or --endpoint-url).",
+    AwsCredentials = "aws-credentials": "No AWS credentials were found, or AWS rejected them.",
+    AwsAccessDenied = "aws-access-denied": "The AWS credentials are not allowed to make a call this command needs.",
+    AwsThrottled = "aws-throttled": "AWS throttled the requests, even after retries.",
+    AwsRequest = "aws-request": "AWS refused a request (its error code and message are shown).",
+    AwsTimeout = "aws-timeout": "A stack change did not finish within --timeout.",
+    StackState = "stack-state": "The stack is in a state that cannot be changed now (in progress, or failed).",
+    StackFailed = "stack-failed": "A stack create or update failed; CloudFormation rolled it back.",
+    DeployParameter = "deploy-parameter": "A deploy-time parameter has no value, or a --param/--image names nothing.",
+    CertificateNotFound = "certificate-not-found": "No IAM or ACM certificate has that ID or ARN.",
+    CertificateUnusable = "certificate-unusable": "The certificate cannot serve a listener: pending validation, failed or expired.",
+    CertificateInUse = "certificate-in-use": "The certificate is applied to a listener of a stack, so it is not deleted.",
+    SslTarget = "ssl-target": "The `SERVICE:PORT` is not an https/tls listener of the stack.",
 }
 
 /// A secondary location shown with a diagnostic, e.g. the first of two duplicate keys.

@@ -4,8 +4,11 @@
 //! [`load`] (files → spanned compose model) → [`interpret`] (Convox semantics → plan and
 //! diagnostics) → [`render`] (plan → CloudFormation template). [`compile()`] runs all three.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod certs;
 pub mod compile;
+pub mod deploy;
 pub mod diagnostic;
 pub mod interpret;
 pub mod load;

@@ -1,0 +1,487 @@
+//! The AWS workflows: `deploy` and `ssl update` change a stack and follow it to the end;
+//! `ssl` and `certs delete` read stacks. Each step asks [`crate::deploy`] what to do.
+
+use super::cfn::{self, Change, Event};
+use super::{AwsError, Clients, certs as aws_certs};
+use crate::certs::{self, KeyChoice, SelfSignedRequest};
+use crate::deploy::certs::{self as dc, CertInfo};
+use crate::deploy::params::{self, ParamInputs};
+use crate::deploy::stack::{self, LiveStack, StackAction, StackProgress, TlsTarget};
+use crate::deploy::{Metadata, stack::Use};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::review::{Diff, StackView};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// Why a workflow stopped: what to print, and the exit code.
+#[derive(Debug)]
+pub struct Failed {
+    /// The errors (and warnings) to print.
+    pub diagnostics: Vec<Diagnostic>,
+    /// 1: refused or failed; 2: bad input or AWS unreachable.
+    pub exit: u8,
+}
+
+impl Failed {
+    fn one(d: Diagnostic, exit: u8) -> Self {
+        Failed { diagnostics: vec![d], exit }
+    }
+
+    /// An AWS error while `doing` something.
+    pub fn aws(e: AwsError, doing: &str) -> Self {
+        let exit = if matches!(e.code, Code::AwsEndpoint | Code::AwsCredentials) { 2 } else { 1 };
+        Failed::one(e.diagnostic(doing), exit)
+    }
+}
+
+/// Where progress goes: the CLI prints it (a spinner on a terminal, lines when piped).
+pub trait Progress {
+    /// A step, e.g. "Uploading the self-signed certificate".
+    fn note(&mut self, text: &str);
+    /// A new stack event.
+    fn event(&mut self, event: &Event);
+    /// The stack's status while waiting.
+    fn status(&mut self, status: &str);
+    /// What a deploy is about to change, shown before the write call.
+    fn changes(&mut self, diff: &Diff);
+}
+
+/// What `deploy` was asked.
+pub struct DeployRequest<'a> {
+    /// The stack name.
+    pub stack: &'a str,
+    /// The compiled template.
+    pub template: &'a str,
+    /// `--param`.
+    pub given: &'a [(String, String)],
+    /// `--image`.
+    pub images: &'a [(String, String)],
+    /// `--preview`: show the changes, change nothing.
+    pub preview: bool,
+    /// Wait until the stack settles.
+    pub wait: bool,
+    /// The longest wait.
+    pub timeout: Duration,
+    /// The deploying process's environment.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Now, for certificate dates.
+    pub now: OffsetDateTime,
+}
+
+/// How a deploy ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `--preview`: the changes it would make.
+    Preview(Diff),
+    /// Nothing to change; no write call was made.
+    NoChange(Diff),
+    /// Started; not waited for (`--no-wait`). The changes went to [`Progress::changes`].
+    Started,
+    /// Done, with a URL per listener. The changes went to [`Progress::changes`].
+    Done(Vec<Endpoint>),
+}
+
+/// A listener's address at the end of a deploy.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Endpoint {
+    /// `service:port`.
+    pub target: String,
+    /// The balancer's DNS name.
+    pub host: String,
+    /// A URL for the listener.
+    pub url: String,
+}
+
+/// Reads the live stack and refuses one that cannot be changed now.
+async fn settled_stack(clients: &Clients, name: &str) -> Result<(Option<LiveStack>, StackAction), Failed> {
+    let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?;
+    let action = stack::stack_action(name, live.as_ref().map(|l| l.status.as_str()))
+        .map_err(|r| Failed::one(Diagnostic::error(Code::StackState, None, r.message).with_help(r.help), 1))?;
+    Ok((live, action))
+}
+
+/// Deploys: compiles nothing (the template is given), decides, shows, changes, follows.
+pub async fn deploy(clients: &Clients, req: &DeployRequest<'_>, progress: &mut dyn Progress) -> Result<Outcome, Failed> {
+    let new: Value = serde_json::from_str(req.template).expect("a compiled template is JSON");
+    let metadata = Metadata::of(&new).unwrap_or_default();
+    let (live, action) = settled_stack(clients, req.stack).await?;
+    let live_template = match &live {
+        Some(_) => cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?,
+        None => serde_json::json!({"Resources": {}}),
+    };
+    let live_values = live.as_ref().map(|l| l.parameters.clone()).unwrap_or_default();
+    let plan = params::decide_parameters(&ParamInputs {
+        template: &params::defaults(&new),
+        metadata: &metadata,
+        given: req.given,
+        images: req.images,
+        live: live.as_ref().map(|l| &l.parameters),
+        env: req.env,
+    })
+    .map_err(|problems| Failed {
+        diagnostics: vec![
+            Diagnostic::error(
+                Code::DeployParameter,
+                None,
+                format!(
+                    "{} deploy-time value{} missing or wrong; nothing was changed:\n  {}",
+                    problems.len(),
+                    if problems.len() == 1 { " is" } else { "s are" },
+                    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+                ),
+            )
+            .with_help("give --param NAME=VALUE, --image SERVICE=REF, or set the environment variables named"),
+        ],
+        exit: 2,
+    })?;
+    let self_signed = if plan.needs_self_signed() {
+        self_signed_certificate(clients, &metadata.app, req, progress).await?
+    } else {
+        None
+    };
+    let diff = stack::deploy_diff(
+        &live_template,
+        &live_values,
+        &new,
+        &plan.shown(&live_values, self_signed.as_deref()),
+        req.stack,
+    )
+    .map_err(|e| Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the live template: {e}")), 1))?;
+    if req.preview {
+        return Ok(Outcome::Preview(diff));
+    }
+    if action == StackAction::Update && diff.is_empty() && !plan.has_secrets() {
+        return Ok(Outcome::NoChange(diff));
+    }
+    let change = Change {
+        name: req.stack,
+        template: Some(req.template),
+        values: &plan.values,
+        self_signed: self_signed.as_deref(),
+        app: &metadata.app,
+    };
+    let seen = seen_events(clients, req.stack, action).await;
+    progress.changes(&diff);
+    match action {
+        StackAction::Create => {
+            progress.note(&format!("Creating stack {}", req.stack));
+            cfn::create(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "create the stack"))?
+        }
+        StackAction::Update => {
+            progress.note(&format!("Updating stack {}", req.stack));
+            if !cfn::update(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "update the stack"))? {
+                return Ok(Outcome::NoChange(Diff { changes: Vec::new(), ..diff }));
+            }
+        }
+    }
+    if !req.wait {
+        return Ok(Outcome::Started);
+    }
+    let done = wait(clients, req.stack, seen, req.timeout, progress).await?;
+    Ok(Outcome::Done(endpoints(&new, &done.outputs)))
+}
+
+/// The app's self-signed certificate: reused, or (unless previewing) generated, uploaded
+/// and waited for. `None` only in a preview that would upload one.
+async fn self_signed_certificate(
+    clients: &Clients,
+    app: &str,
+    req: &DeployRequest<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Option<String>, Failed> {
+    let existing = aws_certs::list_self_signed(&clients.iam, app)
+        .await
+        .map_err(|e| Failed::aws(e, "list the app's self-signed certificates"))?;
+    if let Some(c) = dc::reusable_self_signed(app, &existing, req.now) {
+        progress.note(&format!("Using self-signed certificate {}", c.id));
+        return Ok(Some(c.arn.clone()));
+    }
+    if req.preview {
+        return Ok(None);
+    }
+    let name = dc::self_signed_name(app, req.now);
+    let request = SelfSignedRequest {
+        domains: vec![dc::self_signed_domain(&clients.region)],
+        days: 365,
+        key: KeyChoice::Rsa2048,
+    };
+    let generated = certs::self_signed(&request, req.now, &name).map_err(|e| {
+        Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("generate the self-signed certificate: {e}")), 1)
+    })?;
+    progress.note(&format!("Uploading self-signed certificate {name}"));
+    let arn = aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None)
+        .await
+        .map_err(|e| Failed::aws(e, "upload the self-signed certificate"))?;
+    aws_certs::wait_served(&clients.iam, &name, Instant::now() + req.timeout)
+        .await
+        .map_err(|e| Failed::aws(e, "wait for the self-signed certificate"))?;
+    Ok(Some(arn))
+}
+
+/// The IDs of the events already there, so that only new ones are shown.
+async fn seen_events(clients: &Clients, name: &str, action: StackAction) -> HashSet<String> {
+    if action == StackAction::Create {
+        return HashSet::new();
+    }
+    cfn::events(&clients.cfn, name).await.map(|e| e.into_iter().map(|e| e.id).collect()).unwrap_or_default()
+}
+
+/// Follows the stack until it settles, showing new events; fails with the failing events'
+/// reasons on a rollback, or after `timeout`.
+async fn wait(
+    clients: &Clients,
+    name: &str,
+    mut seen: HashSet<String>,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<LiveStack, Failed> {
+    let deadline = Instant::now() + timeout;
+    let mut failures = Vec::new();
+    for attempt in 0.. {
+        let mut events = cfn::events(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack events"))?;
+        events.reverse();
+        for e in events {
+            if !seen.insert(e.id.clone()) {
+                continue;
+            }
+            if e.status.ends_with("_FAILED") {
+                failures.push(format!("{} {}: {}", e.logical_id, e.status, e.reason.as_deref().unwrap_or("no reason given")));
+            }
+            progress.event(&e);
+        }
+        let live = cfn::describe(&clients.cfn, name)
+            .await
+            .map_err(|e| Failed::aws(e, "read the stack"))?
+            .ok_or_else(|| Failed::one(Diagnostic::error(Code::StackFailed, None, format!("stack `{name}` is gone")), 1))?;
+        progress.status(&live.status);
+        match stack::progress(&live.status) {
+            StackProgress::Succeeded => return Ok(live),
+            StackProgress::Failed => {
+                if failures.is_empty() {
+                    failures.push(live.reason.clone().unwrap_or_else(|| "no reason given".into()));
+                }
+                return Err(Failed::one(
+                    Diagnostic::error(
+                        Code::StackFailed,
+                        None,
+                        format!("stack `{name}` ended {}:\n  {}", live.status, failures.join("\n  ")),
+                    )
+                    .with_help("fix what the events name and deploy again; `compose-cfn explain stack-failed`"),
+                    1,
+                ));
+            }
+            StackProgress::InProgress => {}
+        }
+        if Instant::now() + stack::poll_delay(attempt) > deadline {
+            return Err(Failed::one(
+                Diagnostic::error(
+                    Code::AwsTimeout,
+                    None,
+                    format!("stack `{name}` is still {} after {}s", live.status, timeout.as_secs()),
+                )
+                .with_help("the change goes on: check it later with `compose-cfn ssl --stack NAME`, or give a longer --timeout"),
+                1,
+            ));
+        }
+        tokio::time::sleep(stack::poll_delay(attempt)).await;
+    }
+    unreachable!("the loop returns")
+}
+
+/// A URL per listener from the template's balancers and the stack's host outputs.
+pub fn endpoints(template: &Value, outputs: &BTreeMap<String, String>) -> Vec<Endpoint> {
+    let Ok(view) = StackView::from_value(template) else { return Vec::new() };
+    let mut out = Vec::new();
+    for b in view.balancers.values() {
+        let host = view.outputs.iter().find_map(|(name, o)| {
+            let att = o.get("Value")?.get("Fn::GetAtt")?.as_array()?;
+            (att.first()?.as_str()? == b.logical_id && att.get(1)?.as_str()? == "DNSName")
+                .then(|| outputs.get(name))
+                .flatten()
+        });
+        let Some(host) = host else { continue };
+        for l in b.listeners.values() {
+            let scheme = match l.protocol.as_str() {
+                "HTTP" => "http",
+                "HTTPS" => "https",
+                "SSL" => "tls",
+                _ => "tcp",
+            };
+            let url = match (scheme, l.port) {
+                ("http", 80) | ("https", 443) => format!("{scheme}://{host}/"),
+                _ => format!("{scheme}://{host}:{}", l.port),
+            };
+            out.push(Endpoint { target: format!("{}:{}", b.service, l.port), host: host.clone(), url });
+        }
+    }
+    out
+}
+
+/// One row of `ssl`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SslRow {
+    /// `service:port`.
+    pub target: String,
+    /// The certificate's ID (or ARN when it is not listed), if any.
+    pub certificate: Option<String>,
+    /// Its ARN.
+    pub arn: Option<String>,
+    /// Its domain.
+    pub domain: Option<String>,
+    /// Its expiry.
+    #[serde(serialize_with = "expiry")]
+    pub expires: Option<OffsetDateTime>,
+    /// True for the app's self-signed certificate.
+    pub self_signed: bool,
+}
+
+fn expiry<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&certs::rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The stack, its template and its TLS listeners; refuses a stack that does not exist.
+async fn stack_targets(clients: &Clients, name: &str) -> Result<(LiveStack, Value, Vec<TlsTarget>), Failed> {
+    let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(|| {
+        Failed::one(
+            Diagnostic::error(Code::StackState, None, format!("there is no stack `{name}`"))
+                .with_help("deploy it first with `compose-cfn deploy --stack NAME`"),
+            1,
+        )
+    })?;
+    let template = cfn::template(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack's template"))?;
+    let targets = stack::tls_targets(&template, &live.parameters);
+    Ok((live, template, targets))
+}
+
+/// `ssl`: one row per https/tls listener.
+pub async fn ssl(clients: &Clients, name: &str) -> Result<Vec<SslRow>, Failed> {
+    let (_, _, targets) = stack_targets(clients, name).await?;
+    let listed = aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))?;
+    Ok(targets
+        .into_iter()
+        .map(|t| {
+            let cert = t.arn.as_deref().and_then(|a| dc::find(&listed, a));
+            SslRow {
+                target: t.target,
+                certificate: cert.map(|c| c.id.clone()).or(t.arn.clone()),
+                arn: t.arn,
+                domain: cert.and_then(|c| c.domain.clone()),
+                expires: cert.and_then(|c| c.expires),
+                self_signed: cert.is_some_and(|c| c.self_signed),
+            }
+        })
+        .collect())
+}
+
+/// `ssl update`: checks the target and the certificate, then updates only that parameter.
+pub async fn ssl_update(
+    clients: &Clients,
+    name: &str,
+    target: &str,
+    id: &str,
+    now: OffsetDateTime,
+    wait_for: Option<Duration>,
+    progress: &mut dyn Progress,
+) -> Result<Vec<Diagnostic>, Failed> {
+    let Some((service, port)) = target.split_once(':').filter(|(s, p)| !s.is_empty() && p.parse::<u16>().is_ok())
+    else {
+        return Err(Failed::one(
+            Diagnostic::error(Code::SslTarget, None, format!("`{target}`: expected SERVICE:PORT, e.g. web:443")),
+            2,
+        ));
+    };
+    let target = format!("{service}:{port}");
+    let (live, template, targets) = stack_targets(clients, name).await?;
+    stack::stack_action(name, Some(&live.status))
+        .map_err(|r| Failed::one(Diagnostic::error(Code::StackState, None, r.message).with_help(r.help), 1))?;
+    let known: Vec<&str> = targets.iter().map(|t| t.target.as_str()).collect();
+    let Some(found) = targets.iter().find(|t| t.target == target) else {
+        return Err(Failed::one(
+            Diagnostic::error(Code::SslTarget, None, format!("stack `{name}` has no https/tls listener {target}"))
+                .with_help(if known.is_empty() {
+                    "the stack has no https/tls listener: label a port `convox.port.N.protocol=https` (or tls) and deploy".to_string()
+                } else {
+                    format!("its https/tls listeners: {}", known.join(", "))
+                }),
+            1,
+        ));
+    };
+    let Some(parameter) = &found.parameter else {
+        return Err(Failed::one(
+            Diagnostic::error(Code::SslTarget, None, format!("{target}'s certificate is fixed in the template"))
+                .with_help("compile with --certificate SERVICE:PORT=ARN and deploy instead"),
+            1,
+        ));
+    };
+    let listed = aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))?;
+    let Some(cert) = dc::find(&listed, id) else {
+        return Err(Failed::one(
+            Diagnostic::error(Code::CertificateNotFound, None, format!("no certificate `{id}`"))
+                .with_help("`compose-cfn certs` lists the certificates"),
+            1,
+        ));
+    };
+    dc::check_usable(cert, now).map_err(|why| Failed::one(Diagnostic::error(Code::CertificateUnusable, None, why), 1))?;
+    let mut warnings = Vec::new();
+    // The domains the listener already answers for, unless the certificate is the self-signed one.
+    let current = found.arn.as_deref().and_then(|a| dc::find(&listed, a)).filter(|c| !c.self_signed);
+    if let Some(current) = current {
+        let missing = dc::uncovered(&cert.names, &current.names);
+        if !missing.is_empty() {
+            warnings.push(
+                Diagnostic::warning(
+                    Code::CertificateUnusable,
+                    None,
+                    format!("{} does not cover {}, which {target}'s current certificate covers", cert.id, missing.join(", ")),
+                )
+                .with_help("clients reaching the app by those names will see a certificate error"),
+            );
+        }
+    }
+    let values = params::change_one(&live.parameters, &params::defaults(&template), (parameter, &cert.arn));
+    let app = live.tags.get(stack::APP_TAG).cloned().unwrap_or_default();
+    let change = Change { name, template: None, values: &values, self_signed: None, app: &app };
+    let seen = seen_events(clients, name, StackAction::Update).await;
+    progress.note(&format!("Updating certificate of {target} to {}", cert.id));
+    if !cfn::update(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "update the stack"))? {
+        return Ok(warnings);
+    }
+    if let Some(timeout) = wait_for {
+        wait(clients, name, seen, timeout, progress).await?;
+    }
+    Ok(warnings)
+}
+
+/// `certs delete`: refuses a certificate a stack of this tool uses, unless `force`.
+pub async fn delete_certificate(clients: &Clients, id: &str, force: bool) -> Result<CertInfo, Failed> {
+    let listed = aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))?;
+    let cert = dc::find(&listed, id).cloned().ok_or_else(|| {
+        Failed::one(
+            Diagnostic::error(Code::CertificateNotFound, None, format!("no certificate `{id}`"))
+                .with_help("`compose-cfn certs` lists the certificates"),
+            1,
+        )
+    })?;
+    if !force {
+        let stacks = cfn::our_stacks(&clients.cfn).await.map_err(|e| Failed::aws(e, "read the stacks"))?;
+        let uses: Vec<Use> = stack::uses_of(&cert.arn, &stacks);
+        if !uses.is_empty() {
+            let places: Vec<String> = uses.iter().map(|u| format!("{} of stack {}", u.target, u.stack)).collect();
+            return Err(Failed::one(
+                Diagnostic::error(Code::CertificateInUse, None, format!("{} is in use by {}", cert.id, places.join(", ")))
+                    .with_help(format!(
+                        "apply another certificate first (`compose-cfn ssl update --stack {} {} ID`), or give --force",
+                        uses[0].stack, uses[0].target
+                    )),
+                1,
+            ));
+        }
+    }
+    aws_certs::delete(clients, &cert).await.map_err(|e| Failed::aws(e, "delete the certificate"))?;
+    Ok(cert)
+}
