@@ -1,4 +1,5 @@
-//! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the files.
+//! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the
+//! files. The AWS subcommands (the listing, create, generate, delete) are in `aws_certs.rs`.
 
 use clap::{Args, Subcommand, ValueEnum};
 use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
@@ -8,6 +9,30 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
+
+/// `certs`: without a subcommand, the IAM and ACM certificates on AWS.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CertsArgs {
+    #[command(subcommand)]
+    command: Option<CertsCommand>,
+    #[cfg(feature = "aws")]
+    #[command(flatten)]
+    list: super::aws_certs::ListArgs,
+}
+
+impl CertsArgs {
+    /// Runs the subcommand, or lists the certificates on AWS.
+    pub fn run(self) -> ExitCode {
+        match self.command {
+            Some(command) => command.run(),
+            #[cfg(feature = "aws")]
+            None => self.list.run(),
+            #[cfg(not(feature = "aws"))]
+            None => super::report::usage_error("this build has no AWS commands: give a subcommand (inspect, self-signed)"),
+        }
+    }
+}
 
 /// Certificate subcommands.
 #[derive(Debug, Subcommand)]
@@ -23,6 +48,15 @@ pub enum CertsCommand {
     /// RSA 2048 by default, which every Classic ELB listener accepts. The key is written only
     /// to --key-out, with mode 0600, and never printed.
     SelfSigned(SelfSignedArgs),
+    /// Upload a certificate and its key to IAM, after checking them as `inspect` does.
+    #[cfg(feature = "aws")]
+    Create(super::aws_certs::CreateArgs),
+    /// Request a certificate from ACM (free, renewed by AWS); prints DNS records with --validation dns.
+    #[cfg(feature = "aws")]
+    Generate(super::aws_certs::GenerateArgs),
+    /// Delete a certificate from IAM or ACM; refused while a stack's listener uses it.
+    #[cfg(feature = "aws")]
+    Delete(super::aws_certs::DeleteArgs),
 }
 
 /// How to print results.
@@ -84,6 +118,12 @@ impl CertsCommand {
         match self {
             CertsCommand::Inspect(args) => args.run(now),
             CertsCommand::SelfSigned(args) => args.run(now),
+            #[cfg(feature = "aws")]
+            CertsCommand::Create(args) => args.run(),
+            #[cfg(feature = "aws")]
+            CertsCommand::Generate(args) => args.run(),
+            #[cfg(feature = "aws")]
+            CertsCommand::Delete(args) => args.run(),
         }
     }
 }
