@@ -43,7 +43,10 @@ pub async fn template(cfn: &Client, name: &str) -> Result<Value, AwsError> {
     let out = cfn.get_template().stack_name(name).send().await.map_err(from_sdk)?;
     let body = out.template_body().unwrap_or("{}");
     serde_json::from_str(body).map_err(|e| {
-        AwsError::new(Code::AwsRequest, format!("the template of stack `{name}` is not JSON ({e}); was it made by compose-cfn?"))
+        AwsError::new(
+            Code::AwsRequest,
+            format!("the template of stack `{name}` is not JSON ({e}); was it made by compose-cfn?"),
+        )
     })
 }
 

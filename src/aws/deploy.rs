@@ -103,12 +103,39 @@ async fn settled_stack(clients: &Clients, name: &str) -> Result<(Option<LiveStac
 }
 
 /// Deploys: compiles nothing (the template is given), decides, shows, changes, follows.
-pub async fn deploy(clients: &Clients, req: &DeployRequest<'_>, progress: &mut dyn Progress) -> Result<Outcome, Failed> {
-    let new: Value = serde_json::from_str(req.template).expect("a compiled template is JSON");
+pub async fn deploy(
+    clients: &Clients,
+    req: &DeployRequest<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, Failed> {
+    let new: Value = serde_json::from_str(req.template).map_err(|e| {
+        Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the template is not JSON: {e}")), 2)
+    })?;
+    // Sent without indentation: CloudFormation takes at most 51,200 bytes inline.
+    let body = serde_json::to_string(&new).unwrap_or_default();
+    if body.len() > stack::MAX_TEMPLATE_BODY {
+        return Err(Failed::one(
+            Diagnostic::error(
+                Code::StackLimits,
+                None,
+                format!(
+                    "the template is {} bytes; CloudFormation takes at most {} inline",
+                    body.len(),
+                    stack::MAX_TEMPLATE_BODY
+                ),
+            )
+            .with_help(
+                "split the app into several stacks (one compose file each); deploying through S3 is not supported yet",
+            ),
+            2,
+        ));
+    }
     let metadata = Metadata::of(&new).unwrap_or_default();
     let (live, action) = settled_stack(clients, req.stack).await?;
     let live_template = match &live {
-        Some(_) => cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?,
+        Some(_) => {
+            cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?
+        }
         None => serde_json::json!({"Resources": {}}),
     };
     let live_values = live.as_ref().map(|l| l.parameters.clone()).unwrap_or_default();
@@ -157,7 +184,7 @@ pub async fn deploy(clients: &Clients, req: &DeployRequest<'_>, progress: &mut d
     }
     let change = Change {
         name: req.stack,
-        template: Some(req.template),
+        template: Some(&body),
         values: &plan.values,
         self_signed: self_signed.as_deref(),
         app: &metadata.app,
@@ -247,14 +274,18 @@ async fn wait(
                 continue;
             }
             if e.status.ends_with("_FAILED") {
-                failures.push(format!("{} {}: {}", e.logical_id, e.status, e.reason.as_deref().unwrap_or("no reason given")));
+                failures.push(format!(
+                    "{} {}: {}",
+                    e.logical_id,
+                    e.status,
+                    e.reason.as_deref().unwrap_or("no reason given")
+                ));
             }
             progress.event(&e);
         }
-        let live = cfn::describe(&clients.cfn, name)
-            .await
-            .map_err(|e| Failed::aws(e, "read the stack"))?
-            .ok_or_else(|| Failed::one(Diagnostic::error(Code::StackFailed, None, format!("stack `{name}` is gone")), 1))?;
+        let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(
+            || Failed::one(Diagnostic::error(Code::StackFailed, None, format!("stack `{name}` is gone")), 1),
+        )?;
         progress.status(&live.status);
         match stack::progress(&live.status) {
             StackProgress::Succeeded => return Ok(live),
@@ -346,13 +377,14 @@ fn expiry<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::O
 
 /// The stack, its template and its TLS listeners; refuses a stack that does not exist.
 async fn stack_targets(clients: &Clients, name: &str) -> Result<(LiveStack, Value, Vec<TlsTarget>), Failed> {
-    let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(|| {
-        Failed::one(
-            Diagnostic::error(Code::StackState, None, format!("there is no stack `{name}`"))
-                .with_help("deploy it first with `compose-cfn deploy --stack NAME`"),
-            1,
-        )
-    })?;
+    let live =
+        cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(|| {
+            Failed::one(
+                Diagnostic::error(Code::StackState, None, format!("there is no stack `{name}`"))
+                    .with_help("deploy it first with `compose-cfn deploy --stack NAME`"),
+                1,
+            )
+        })?;
     let template = cfn::template(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack's template"))?;
     let targets = stack::tls_targets(&template, &live.parameters);
     Ok((live, template, targets))
@@ -426,7 +458,8 @@ pub async fn ssl_update(
             1,
         ));
     };
-    dc::check_usable(cert, now).map_err(|why| Failed::one(Diagnostic::error(Code::CertificateUnusable, None, why), 1))?;
+    dc::check_usable(cert, now)
+        .map_err(|why| Failed::one(Diagnostic::error(Code::CertificateUnusable, None, why), 1))?;
     let mut warnings = Vec::new();
     // The domains the listener already answers for, unless the certificate is the self-signed one.
     let current = found.arn.as_deref().and_then(|a| dc::find(&listed, a)).filter(|c| !c.self_signed);
@@ -437,7 +470,11 @@ pub async fn ssl_update(
                 Diagnostic::warning(
                     Code::CertificateUnusable,
                     None,
-                    format!("{} does not cover {}, which {target}'s current certificate covers", cert.id, missing.join(", ")),
+                    format!(
+                        "{} does not cover {}, which {target}'s current certificate covers",
+                        cert.id,
+                        missing.join(", ")
+                    ),
                 )
                 .with_help("clients reaching the app by those names will see a certificate error"),
             );
@@ -473,11 +510,15 @@ pub async fn delete_certificate(clients: &Clients, id: &str, force: bool) -> Res
         if !uses.is_empty() {
             let places: Vec<String> = uses.iter().map(|u| format!("{} of stack {}", u.target, u.stack)).collect();
             return Err(Failed::one(
-                Diagnostic::error(Code::CertificateInUse, None, format!("{} is in use by {}", cert.id, places.join(", ")))
-                    .with_help(format!(
-                        "apply another certificate first (`compose-cfn ssl update --stack {} {} ID`), or give --force",
-                        uses[0].stack, uses[0].target
-                    )),
+                Diagnostic::error(
+                    Code::CertificateInUse,
+                    None,
+                    format!("{} is in use by {}", cert.id, places.join(", ")),
+                )
+                .with_help(format!(
+                    "apply another certificate first (`compose-cfn ssl update --stack {} {} ID`), or give --force",
+                    uses[0].stack, uses[0].target
+                )),
                 1,
             ));
         }

@@ -72,7 +72,9 @@ impl AwsError {
             Code::AwsCredentials => {
                 Some("set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, as for the AWS CLI")
             }
-            Code::AwsAccessDenied => Some("the caller's IAM policy must allow this call (see `compose-cfn explain aws-access-denied`)"),
+            Code::AwsAccessDenied => {
+                Some("the caller's IAM policy must allow this call (see `compose-cfn explain aws-access-denied`)")
+            }
             Code::AwsThrottled => Some("wait a minute and run the command again"),
             _ => None,
         };
@@ -85,10 +87,8 @@ impl AwsError {
 
     /// True when AWS said the thing asked for does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self.aws_code.as_deref(),
-            Some("NoSuchEntity" | "ResourceNotFoundException" | "NoSuchEntityException")
-        ) || (self.aws_code.as_deref() == Some("ValidationError") && self.message.contains("does not exist"))
+        matches!(self.aws_code.as_deref(), Some("NoSuchEntity" | "ResourceNotFoundException" | "NoSuchEntityException"))
+            || (self.aws_code.as_deref() == Some("ValidationError") && self.message.contains("does not exist"))
     }
 }
 
@@ -101,8 +101,12 @@ pub fn code_for(aws_code: &str) -> Code {
         "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
             Code::AwsThrottled
         }
-        "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch" | "ExpiredToken"
-        | "ExpiredTokenException" | "InvalidAccessKeyId" => Code::AwsCredentials,
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidAccessKeyId" => Code::AwsCredentials,
         _ => Code::AwsRequest,
     }
 }
@@ -131,7 +135,9 @@ where
                     aws_code: Some(c.to_string()),
                     message: err.message().unwrap_or("(no message)").to_string(),
                 },
-                None => AwsError::new(Code::AwsRequest, "AWS answered with an error without a code (an HTTP error page)"),
+                None => {
+                    AwsError::new(Code::AwsRequest, "AWS answered with an error without a code (an HTTP error page)")
+                }
             }
         }
         SdkError::TimeoutError(_) => AwsError::new(Code::AwsEndpoint, "the AWS endpoint did not answer in time"),

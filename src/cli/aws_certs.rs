@@ -82,7 +82,11 @@ const MAX_PEM_BYTES: u64 = 1024 * 1024;
 /// Reads a PEM file with a size cap; zeroized on drop since it may be a key.
 fn read_pem(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failed> {
     let error = |why: String| Failed {
-        diagnostics: vec![Diagnostic::error(Code::Certificate, None, format!("cannot read `{}`: {why}", path.display()))],
+        diagnostics: vec![Diagnostic::error(
+            Code::Certificate,
+            None,
+            format!("cannot read `{}`: {why}", path.display()),
+        )],
         exit: 2,
     };
     let file = std::fs::File::open(path).map_err(|e| error(e.to_string()))?;
@@ -146,7 +150,9 @@ impl CreateArgs {
         );
         eprint!("{}", certs::render::diagnostics(&report.diagnostics));
         if !report.ok || report.chain.is_empty() {
-            eprintln!("error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)");
+            eprintln!(
+                "error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)"
+            );
             return ExitCode::from(1);
         }
         let body = report.chain[0].to_pem();
@@ -155,9 +161,15 @@ impl CreateArgs {
         let name = upload_name(now);
         print!("Uploading certificate... ");
         let result = aws::run(&self.aws, async |clients| {
-            aws_certs::upload(&clients.iam, &name, &body, &key_text, (!intermediates.is_empty()).then_some(&intermediates))
-                .await
-                .map_err(|e| Failed::aws(e, "upload the certificate"))
+            aws_certs::upload(
+                &clients.iam,
+                &name,
+                &body,
+                &key_text,
+                (!intermediates.is_empty()).then_some(&intermediates),
+            )
+            .await
+            .map_err(|e| Failed::aws(e, "upload the certificate"))
         });
         match result {
             Ok(_) => super::plan::write_stdout(&format!("OK, {name}\n")),

@@ -29,7 +29,9 @@ impl CertsArgs {
             #[cfg(feature = "aws")]
             None => self.list.run(),
             #[cfg(not(feature = "aws"))]
-            None => super::report::usage_error("this build has no AWS commands: give a subcommand (inspect, self-signed)"),
+            None => {
+                super::report::usage_error("this build has no AWS commands: give a subcommand (inspect, self-signed)")
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ use super::report;
 use clap::Args;
 use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
 use compose_cfn::deploy::params::parse_pair;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -16,6 +18,9 @@ use std::time::Duration;
 pub struct DeployArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
+    /// Deploy a template compiled earlier (e.g. a CI artifact) instead of compiling compose files
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "more_files"])]
+    template: Option<PathBuf>,
     /// The CloudFormation stack to create or update
     #[arg(long, value_name = "NAME")]
     stack: String,
@@ -45,13 +50,22 @@ impl DeployArgs {
     /// Runs the deploy; exit 0 on success, 1 when it failed or was refused, 2 on bad input.
     pub fn run(self) -> ExitCode {
         let format = self.format;
-        let result = match self.manifest.compile() {
-            Ok(result) => result,
-            Err(code) => return code,
-        };
-        report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "deploy");
-        let Some(template) = result.template else {
-            return ExitCode::from(1);
+        let template = match &self.template {
+            Some(path) => match read_template(path) {
+                Ok(t) => t,
+                Err(message) => return report::usage_error(&message),
+            },
+            None => {
+                let result = match self.manifest.compile() {
+                    Ok(result) => result,
+                    Err(code) => return code,
+                };
+                report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "deploy");
+                let Some(template) = result.template else {
+                    return ExitCode::from(1);
+                };
+                template
+            }
         };
         let env = |name: &str| std::env::var(name).ok();
         let request = DeployRequest {
@@ -85,10 +99,30 @@ impl DeployArgs {
             }
         };
         // Scripts reading JSON get the diff alone.
-        let text = if format == ReviewFormat::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
+        let text =
+            if format == ReviewFormat::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
         match write_stdout(&text) {
             c if c != ExitCode::SUCCESS => c,
             _ => ExitCode::from(code),
         }
     }
+}
+
+/// Reads a compiled template (with the size cap compose files have) and checks it is one.
+fn read_template(path: &Path) -> Result<String, String> {
+    let name = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    let mut text = String::new();
+    file.take(compose_cfn::load::MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    if text.len() as u64 > compose_cfn::load::MAX_FILE_BYTES {
+        return Err(format!("`{name}` is over {} bytes", compose_cfn::load::MAX_FILE_BYTES));
+    }
+    if !compose_cfn::review::view::is_template(&text) {
+        return Err(format!(
+            "`{name}` is not a CloudFormation template in JSON (compile one with `compose-cfn compile -o`)"
+        ));
+    }
+    Ok(text)
 }

@@ -177,7 +177,10 @@ mod tests {
         assert_eq!(reusable_self_signed("shop", &certs, NOW).unwrap().id, format!("{p}b"));
         let soon = vec![iam(&format!("{p}a"), 30), iam(&format!("{p}b"), 10)];
         assert_eq!(reusable_self_signed("shop", &soon, NOW), None);
-        assert_eq!(reusable_self_signed("shop", &[iam(&format!("{p}a"), 31)], NOW).map(|c| c.expires.is_some()), Some(true));
+        assert_eq!(
+            reusable_self_signed("shop", &[iam(&format!("{p}a"), 31)], NOW).map(|c| c.expires.is_some()),
+            Some(true)
+        );
     }
 
     #[test]

@@ -89,14 +89,14 @@ mod tests {
     #[test]
     fn reads_the_new_and_the_old_environment_shapes() {
         let t = json!({"Metadata": {"ComposeCfn": {
-            "App": "shop",
-            "SelfSignedCertificates": [{"Parameter": "WebPort443Certificate", "Target": "web:443"}],
-            "BuiltImages": [{"Parameter": "WebImage", "Service": "web", "Build": "."}],
-            "EnvironmentParameters": [
-                {"Parameter": "EnvA", "Variable": "A", "Services": ["web", "worker"], "Default": "x",
-                 "Required": "set A", "EmptyIsUnset": true},
-                {"Parameter": "EnvB", "Service": "web", "Variable": "B"}
-            ]}}});
+        "App": "shop",
+        "SelfSignedCertificates": [{"Parameter": "WebPort443Certificate", "Target": "web:443"}],
+        "BuiltImages": [{"Parameter": "WebImage", "Service": "web", "Build": "."}],
+        "EnvironmentParameters": [
+            {"Parameter": "EnvA", "Variable": "A", "Services": ["web", "worker"], "Default": "x",
+             "Required": "set A", "EmptyIsUnset": true},
+            {"Parameter": "EnvB", "Service": "web", "Variable": "B"}
+        ]}}});
         let m = Metadata::of(&t).unwrap();
         assert_eq!(m.app, "shop");
         assert_eq!(m.self_signed_certificates[0].target, "web:443");
@@ -105,7 +105,10 @@ mod tests {
         assert_eq!((a.default.as_deref(), a.required.as_deref(), a.empty_is_unset), (Some("x"), Some("set A"), true));
         assert_eq!(a.services, ["web", "worker"]);
         let b = &m.environment_parameters[1];
-        assert_eq!((b.services.as_slice(), b.default.as_deref(), b.empty_is_unset), (&["web".to_string()][..], None, false));
+        assert_eq!(
+            (b.services.as_slice(), b.default.as_deref(), b.empty_is_unset),
+            (&["web".to_string()][..], None, false)
+        );
     }
 
     #[test]

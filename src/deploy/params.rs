@@ -286,8 +286,7 @@ mod tests {
 
     #[test]
     fn a_create_fills_given_images_environment_and_self_signed_and_leaves_defaults_out() {
-        let plan =
-            decide(&[("Cluster", "c1")], &[("web", "nginx:1")], None, &[("DB_PASSWORD", "hunter2")]).unwrap();
+        let plan = decide(&[("Cluster", "c1")], &[("web", "nginx:1")], None, &[("DB_PASSWORD", "hunter2")]).unwrap();
         let v = &plan.values;
         assert_eq!(v["Cluster"], ParamValue::Plain("c1".into()));
         assert_eq!(v["WebImage"], ParamValue::Plain("nginx:1".into()));
@@ -343,8 +342,9 @@ mod tests {
 
     #[test]
     fn an_empty_live_certificate_gets_the_self_signed_one() {
-        let live: BTreeMap<String, String> =
-            [("Cluster", "c"), ("WebImage", "i"), ("WebPort443Certificate", "")].map(|(k, v)| (k.into(), v.into())).into();
+        let live: BTreeMap<String, String> = [("Cluster", "c"), ("WebImage", "i"), ("WebPort443Certificate", "")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
         let plan = decide(&[], &[], Some(&live), &[("DB_PASSWORD", "pw")]).unwrap();
         assert_eq!(plan.values["WebPort443Certificate"], ParamValue::SelfSigned);
         assert_eq!(plan.shown(&live, Some("arn:x"))["WebPort443Certificate"], "arn:x");
@@ -352,10 +352,14 @@ mod tests {
 
     #[test]
     fn change_one_keeps_everything_else() {
-        let live: BTreeMap<String, String> =
-            [("Cluster", "c"), ("LogRetention", "30"), ("WebPort443Host", "20000"), ("WebPort443Certificate", "arn:old")]
-                .map(|(k, v)| (k.into(), v.into()))
-                .into();
+        let live: BTreeMap<String, String> = [
+            ("Cluster", "c"),
+            ("LogRetention", "30"),
+            ("WebPort443Host", "20000"),
+            ("WebPort443Certificate", "arn:old"),
+        ]
+        .map(|(k, v)| (k.into(), v.into()))
+        .into();
         let v = change_one(&live, &template(), ("WebPort443Certificate", "arn:new"));
         assert_eq!(v["WebPort443Certificate"], ParamValue::Plain("arn:new".into()));
         assert_eq!(v["Cluster"], ParamValue::UsePrevious);

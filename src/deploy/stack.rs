@@ -28,6 +28,10 @@ pub struct LiveStack {
 /// looks only at stacks with it.
 pub const APP_TAG: &str = "compose-cfn:app";
 
+/// The largest template CreateStack/UpdateStack take inline (`TemplateBody`); larger ones
+/// must be uploaded to S3 first.
+pub const MAX_TEMPLATE_BODY: usize = 51_200;
+
 /// What a deploy does with the stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StackAction {
@@ -49,9 +53,8 @@ pub struct Refusal {
 /// Decides whether a deploy may create or update the stack in `status` (`None`: no stack).
 pub fn stack_action(name: &str, status: Option<&str>) -> Result<StackAction, Refusal> {
     let Some(status) = status else { return Ok(StackAction::Create) };
-    let refuse = |help: String| {
-        Err(Refusal { message: format!("stack `{name}` is {status} and cannot be updated now"), help })
-    };
+    let refuse =
+        |help: String| Err(Refusal { message: format!("stack `{name}` is {status} and cannot be updated now"), help });
     match status {
         "DELETE_COMPLETE" => Ok(StackAction::Create),
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => refuse(format!(
@@ -60,7 +63,9 @@ pub fn stack_action(name: &str, status: Option<&str>) -> Result<StackAction, Ref
         "UPDATE_ROLLBACK_FAILED" => refuse(format!(
             "fix what the stack events name, then run `aws cloudformation continue-update-rollback --stack-name {name}` and deploy again"
         )),
-        "DELETE_FAILED" => refuse(format!("its deletion failed: delete it again (`aws cloudformation delete-stack --stack-name {name}`)")),
+        "DELETE_FAILED" => refuse(format!(
+            "its deletion failed: delete it again (`aws cloudformation delete-stack --stack-name {name}`)"
+        )),
         s if s.ends_with("_IN_PROGRESS") => {
             refuse("another change is under way: wait until it finishes, then try again".into())
         }
@@ -148,15 +153,16 @@ pub fn tls_targets(template: &Value, values: &BTreeMap<String, String>) -> Vec<T
             .cloned()
             .unwrap_or_default();
         for l in b.listeners.values().filter(|l| matches!(l.protocol.as_str(), "HTTPS" | "SSL")) {
-            let raw = listeners.iter().find(|r| {
-                r.get("LoadBalancerPort").map(review::view::scalar).as_deref() == Some(&l.port.to_string())
-            });
+            let raw = listeners
+                .iter()
+                .find(|r| r.get("LoadBalancerPort").map(review::view::scalar).as_deref() == Some(&l.port.to_string()));
             let cert = raw.and_then(|r| r.get("SSLCertificateId"));
             let parameter = cert.and_then(|c| c.get("Ref")).and_then(Value::as_str).map(String::from);
             let arn = match (&parameter, cert) {
-                (Some(p), _) => values.get(p).cloned().or_else(|| {
-                    view.parameters.get(p).and_then(|d| d.get("Default")).map(review::view::scalar)
-                }),
+                (Some(p), _) => values
+                    .get(p)
+                    .cloned()
+                    .or_else(|| view.parameters.get(p).and_then(|d| d.get("Default")).map(review::view::scalar)),
                 (None, Some(Value::String(s))) => Some(s.clone()),
                 _ => None,
             }

@@ -286,16 +286,45 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             "The IAM policy of the caller lacks an action: deploy needs cloudformation:*Stack*, GetTemplate and DescribeStackEvents, iam:ListServerCertificates, GetServerCertificate and UploadServerCertificate; certs and ssl need the IAM and ACM certificate actions.",
             None,
         ),
-        Code::AwsThrottled => ("The SDK retries throttled calls with backoff; this error means it gave up. Wait a minute and run the command again.", None),
-        Code::AwsRequest => ("AWS answered with an error; its code and message are shown as AWS gave them, without request details (which can carry credentials).", None),
-        Code::AwsTimeout => ("The stack may still be changing: `compose-cfn ssl --stack NAME` or the console shows where it stands. Give a longer --timeout (e.g. --timeout 1h) next time.", None),
-        Code::StackState => ("A stack being changed cannot take another change; a stack whose creation failed (ROLLBACK_COMPLETE) can only be deleted; UPDATE_ROLLBACK_FAILED needs `continue-update-rollback`. The message says which.", None),
-        Code::StackFailed => ("The failing stack events' reasons are shown. The stack is back to its previous template and parameters (or, after a failed create, must be deleted before the next deploy).", None),
-        Code::DeployParameter => ("Every template parameter needs a value on a create: --param NAME=VALUE, --image SERVICE=REF for built images, and the environment variables the compose file reads with ${VAR}. On an update, parameters not given keep their previous values. All missing values are listed at once, and nothing is changed.", None),
-        Code::CertificateNotFound => ("`compose-cfn certs` lists the IDs: `cert-…` (IAM) and `acm-…` (ACM); an ARN works too.", None),
-        Code::CertificateUnusable => ("An ACM certificate is usable once validated (the e-mail approved or the DNS records created); an expired certificate must be renewed or replaced.", None),
-        Code::CertificateInUse => ("Apply another certificate first (`compose-cfn ssl update --stack NAME SERVICE:PORT ID`), then delete this one; --force deletes it anyway (AWS may refuse, or the listener breaks).", None),
-        Code::SslTarget => ("`compose-cfn ssl --stack NAME` lists the https/tls listeners; a listener needs `convox.port.N.protocol=https` or `tls` in the compose file to take a certificate.", None),
+        Code::AwsThrottled => (
+            "The SDK retries throttled calls with backoff; this error means it gave up. Wait a minute and run the command again.",
+            None,
+        ),
+        Code::AwsRequest => (
+            "AWS answered with an error; its code and message are shown as AWS gave them, without request details (which can carry credentials).",
+            None,
+        ),
+        Code::AwsTimeout => (
+            "The stack may still be changing: `compose-cfn ssl --stack NAME` or the console shows where it stands. Give a longer --timeout (e.g. --timeout 1h) next time.",
+            None,
+        ),
+        Code::StackState => (
+            "A stack being changed cannot take another change; a stack whose creation failed (ROLLBACK_COMPLETE) can only be deleted; UPDATE_ROLLBACK_FAILED needs `continue-update-rollback`. The message says which.",
+            None,
+        ),
+        Code::StackFailed => (
+            "The failing stack events' reasons are shown. The stack is back to its previous template and parameters (or, after a failed create, must be deleted before the next deploy).",
+            None,
+        ),
+        Code::DeployParameter => (
+            "Every template parameter needs a value on a create: --param NAME=VALUE, --image SERVICE=REF for built images, and the environment variables the compose file reads with ${VAR}. On an update, parameters not given keep their previous values. All missing values are listed at once, and nothing is changed.",
+            None,
+        ),
+        Code::CertificateNotFound => {
+            ("`compose-cfn certs` lists the IDs: `cert-…` (IAM) and `acm-…` (ACM); an ARN works too.", None)
+        }
+        Code::CertificateUnusable => (
+            "An ACM certificate is usable once validated (the e-mail approved or the DNS records created); an expired certificate must be renewed or replaced.",
+            None,
+        ),
+        Code::CertificateInUse => (
+            "Apply another certificate first (`compose-cfn ssl update --stack NAME SERVICE:PORT ID`), then delete this one; --force deletes it anyway (AWS may refuse, or the listener breaks).",
+            None,
+        ),
+        Code::SslTarget => (
+            "`compose-cfn ssl --stack NAME` lists the https/tls listeners; a listener needs `convox.port.N.protocol=https` or `tls` in the compose file to take a certificate.",
+            None,
+        ),
     }
 }
 

@@ -70,7 +70,9 @@ impl Moto {
         let mut moto = Moto { child, url, home: tempfile::tempdir().expect("temp home") };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if http(&moto.url, "GET", "/moto-api/").is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200")) {
+            if http(&moto.url, "GET", "/moto-api/")
+                .is_some_and(|r| r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200"))
+            {
                 return moto;
             }
             if let Ok(Some(status)) = moto.child.try_wait() {
