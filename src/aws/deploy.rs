@@ -362,17 +362,10 @@ pub struct SslRow {
     /// Its domain.
     pub domain: Option<String>,
     /// Its expiry.
-    #[serde(serialize_with = "expiry")]
+    #[serde(serialize_with = "dc::serialize_time")]
     pub expires: Option<OffsetDateTime>,
     /// True for the app's self-signed certificate.
     pub self_signed: bool,
-}
-
-fn expiry<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&certs::rfc3339(*t)),
-        None => s.serialize_none(),
-    }
 }
 
 /// The stack, its template and its TLS listeners; refuses a stack that does not exist.

@@ -167,6 +167,19 @@ impl Progress for Printer {
     }
 }
 
+/// Prints a listing: `rows` as a JSON array, or the table `human` makes (header first).
+pub fn listing<T: serde::Serialize>(
+    format: ListFormat,
+    rows: &[T],
+    human: impl FnOnce(&[T]) -> Vec<Vec<String>>,
+) -> ExitCode {
+    let text = match format {
+        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
+        ListFormat::Human => table(&human(rows)),
+    };
+    super::plan::write_stdout(&text)
+}
+
 /// Pads columns to their widest cell, two spaces apart, as the seed's tables are.
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);

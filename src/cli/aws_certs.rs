@@ -107,23 +107,19 @@ impl ListArgs {
             Ok(l) => l,
             Err(failed) => return aws::fail(failed, Format::Human),
         };
-        let text = match self.format {
-            ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&listed).unwrap_or_default()),
-            ListFormat::Human => {
-                let now = time::OffsetDateTime::now_utc();
-                let mut rows = vec![["ID", "DOMAIN", "EXPIRES"].map(String::from).to_vec()];
-                rows.extend(listed.iter().map(|c| {
-                    let expires = match (c.expires, c.status.as_str()) {
-                        (_, s) if s != "ISSUED" => s.to_ascii_lowercase().replace('_', " "),
-                        (Some(e), _) => from_now(now, e),
-                        (None, _) => "-".into(),
-                    };
-                    vec![c.id.clone(), c.domain.clone().unwrap_or_else(|| "-".into()), expires]
-                }));
-                aws::table(&rows)
-            }
-        };
-        super::plan::write_stdout(&text)
+        let now = time::OffsetDateTime::now_utc();
+        aws::listing(self.format, &listed, |listed| {
+            let mut rows = vec![["ID", "DOMAIN", "EXPIRES"].map(String::from).to_vec()];
+            rows.extend(listed.iter().map(|c| {
+                let expires = match (c.expires, c.status.as_str()) {
+                    (_, s) if s != "ISSUED" => s.to_ascii_lowercase().replace('_', " "),
+                    (Some(e), _) => from_now(now, e),
+                    (None, _) => "-".into(),
+                };
+                vec![c.id.clone(), c.domain.clone().unwrap_or_else(|| "-".into()), expires]
+            }));
+            rows
+        })
     }
 }
 

@@ -65,27 +65,23 @@ impl SslArgs {
             Ok(rows) => rows,
             Err(failed) => return aws::fail(failed, Format::Human),
         };
-        let text = match self.format {
-            ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default()),
-            ListFormat::Human => {
-                let now = time::OffsetDateTime::now_utc();
-                let mut table = vec![["TARGET", "CERTIFICATE", "DOMAIN", "EXPIRES"].map(String::from).to_vec()];
-                for r in &rows {
-                    let mut cert = r.certificate.clone().unwrap_or_else(|| "-".into());
-                    if r.self_signed {
-                        cert.push_str(" (self-signed)");
-                    }
-                    table.push(vec![
-                        r.target.clone(),
-                        cert,
-                        r.domain.clone().unwrap_or_else(|| "-".into()),
-                        r.expires.map(|e| from_now(now, e)).unwrap_or_else(|| "-".into()),
-                    ]);
+        let now = time::OffsetDateTime::now_utc();
+        aws::listing(self.format, &rows, |rows| {
+            let mut table = vec![["TARGET", "CERTIFICATE", "DOMAIN", "EXPIRES"].map(String::from).to_vec()];
+            for r in rows {
+                let mut cert = r.certificate.clone().unwrap_or_else(|| "-".into());
+                if r.self_signed {
+                    cert.push_str(" (self-signed)");
                 }
-                aws::table(&table)
+                table.push(vec![
+                    r.target.clone(),
+                    cert,
+                    r.domain.clone().unwrap_or_else(|| "-".into()),
+                    r.expires.map(|e| from_now(now, e)).unwrap_or_else(|| "-".into()),
+                ]);
             }
-        };
-        super::plan::write_stdout(&text)
+            table
+        })
     }
 }
 

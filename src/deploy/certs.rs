@@ -36,7 +36,8 @@ pub struct CertInfo {
     pub self_signed: bool,
 }
 
-fn serialize_time<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+/// Serialises an optional time as RFC 3339 (or null), for the JSON listings.
+pub fn serialize_time<S: serde::Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => s.serialize_str(&crate::certs::rfc3339(*t)),
         None => s.serialize_none(),
