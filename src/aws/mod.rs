@@ -7,6 +7,7 @@
 pub mod certs;
 pub mod cfn;
 pub mod deploy;
+pub mod ssl;
 
 use crate::diagnostic::{Code, Diagnostic};
 use aws_config::BehaviorVersion;

@@ -4,7 +4,7 @@
 use super::Format;
 use super::aws::{self, AwsArgs, ListFormat, Printer};
 use clap::{Args, Subcommand};
-use compose_cfn::aws::deploy as workflow;
+use compose_cfn::aws::ssl as workflow;
 use compose_cfn::certs::from_now;
 use std::process::ExitCode;
 use std::time::Duration;
