@@ -30,15 +30,25 @@ fn run_env(moto: &Moto, dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> Ru
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let r = run_in(&dir.join("seed"), &args, &env);
-    for secret in ["fake-secret-never-printed", "PRIVATE KEY"] {
+    not_printed(&r, &["fake-secret-never-printed", "PRIVATE KEY"]);
+    r
+}
+
+/// Fails when a run printed any of `secrets`.
+fn not_printed(r: &Run, secrets: &[&str]) {
+    for secret in secrets {
         assert!(
             !r.stdout.contains(secret) && !r.stderr.contains(secret),
-            "{args:?} printed a secret:\n{}{}",
+            "printed {secret}:\n{}{}",
             r.stdout,
             r.stderr
         );
     }
-    r
+}
+
+/// `args` followed by the `--param`s of the seed's network and cluster.
+fn with_params<'a>(args: &[&'a str], params: &'a [String]) -> Vec<&'a str> {
+    args.iter().copied().chain(params.iter().map(String::as_str)).collect()
 }
 
 fn ok(r: &Run, what: &str) {
@@ -46,10 +56,8 @@ fn ok(r: &Run, what: &str) {
 }
 
 fn first_deploy(moto: &Moto, dir: &Path) -> Run {
-    let mut args = vec!["deploy", "--stack", "seed", "--image", "web=nginx:1.27"];
     let params = moto.seed_params();
-    args.extend(params.iter().map(String::as_str));
-    run(moto, dir, &args)
+    run(moto, dir, &with_params(&["deploy", "--stack", "seed", "--image", "web=nginx:1.27"], &params))
 }
 
 /// The ID in `Uploading certificate... OK, cert-…`.
@@ -209,10 +217,8 @@ fn a_stack_that_cannot_be_updated_is_refused_before_any_change() {
          try:\n    cfn.create_stack(StackName='seed', TemplateBody=json.dumps(t))\nexcept Exception:\n    pass\n\
          print(cfn.describe_stacks(StackName='seed')['Stacks'][0]['StackStatus'])",
     );
-    let mut args = vec!["deploy", "--stack", "seed", "--image", "web=nginx"];
     let params = moto.seed_params();
-    args.extend(params.iter().map(String::as_str));
-    let r = run(&moto, dir.path(), &args);
+    let r = run(&moto, dir.path(), &with_params(&["deploy", "--stack", "seed", "--image", "web=nginx"], &params));
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("error[stack-state]: stack `seed` is CREATE_IN_PROGRESS and cannot be updated now"),
@@ -302,19 +308,11 @@ fn missing_environment_parameters_are_listed_together_and_nothing_changes() {
     assert_eq!(certs.trim(), "0", "no certificate was uploaded");
 
     // Given, the values reach the stack and are never printed.
-    let mut args = vec!["deploy", "--template", &template, "--stack", "seed", "--image", "web=nginx"];
     let params = moto.seed_params();
-    args.extend(params.iter().map(String::as_str));
+    let args = with_params(&["deploy", "--template", &template, "--stack", "seed", "--image", "web=nginx"], &params);
     let r = run_env(&moto, dir.path(), &args, &[("DB_PASSWORD", "s3cr3t-db"), ("API_TOKEN", "")]);
     ok(&r, "deploy with the environment");
-    for secret in ["s3cr3t-db", "production"] {
-        assert!(
-            !r.stdout.contains(secret) && !r.stderr.contains(secret),
-            "{secret} printed:\n{}{}",
-            r.stdout,
-            r.stderr
-        );
-    }
+    not_printed(&r, &["s3cr3t-db", "production"]);
     let passed = moto.python(
         "p = boto3.client('cloudformation', **kw).describe_stacks(StackName='seed')['Stacks'][0]['Parameters']\n\
          print(sorted((x['ParameterKey'], x['ParameterValue']) for x in p if x['ParameterKey'].startswith('Env')))",

@@ -53,19 +53,19 @@ pub fn run<T>(args: &AwsArgs, work: impl AsyncFnOnce(&Clients) -> Result<T, Fail
     })
 }
 
-/// Prints diagnostics that have no place in a file.
-pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Format) {
+/// Prints diagnostics that have no place in a file; `what` ends "could not …".
+pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Format, what: &str) {
     if diagnostics.is_empty() {
         return;
     }
     let mut all = Diagnostics::new();
     all.extend(diagnostics);
-    report::diagnostics(&all, &Sources::new(), format, "finish");
+    report::diagnostics(&all, &Sources::new(), format, what);
 }
 
-/// Prints a failure and returns its exit code.
-pub fn fail(failed: Failed, format: Format) -> ExitCode {
-    print(failed.diagnostics, format);
+/// Prints a failure of `what` and returns its exit code.
+pub fn fail(failed: Failed, format: Format, what: &str) -> ExitCode {
+    print(failed.diagnostics, format, what);
     ExitCode::from(failed.exit)
 }
 

@@ -106,7 +106,7 @@ impl ListArgs {
             aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))
         }) {
             Ok(l) => l,
-            Err(failed) => return aws::fail(failed, Format::Human),
+            Err(failed) => return aws::fail(failed, Format::Human, "list certificates"),
         };
         let now = time::OffsetDateTime::now_utc();
         aws::listing(self.format, &listed, |listed| {
@@ -131,11 +131,11 @@ impl CreateArgs {
         let read = |p: &Path| read_pem(p);
         let (cert, key) = match (read(&self.cert), read(&self.key)) {
             (Ok(c), Ok(k)) => (c, k),
-            (Err(f), _) | (_, Err(f)) => return aws::fail(f, Format::Human),
+            (Err(f), _) | (_, Err(f)) => return aws::fail(f, Format::Human, "upload the certificate"),
         };
         let chain = match self.chain.as_deref().map(read).transpose() {
             Ok(c) => c,
-            Err(f) => return aws::fail(f, Format::Human),
+            Err(f) => return aws::fail(f, Format::Human, "upload the certificate"),
         };
         let (cert_name, key_name) = (self.cert.display().to_string(), self.key.display().to_string());
         let chain_name = self.chain.as_ref().map(|c| c.display().to_string());
@@ -172,7 +172,7 @@ impl CreateArgs {
             Ok(_) => super::plan::write_stdout(&format!("OK, {name}\n")),
             Err(f) => {
                 println!("failed");
-                aws::fail(f, Format::Human)
+                aws::fail(f, Format::Human, "upload the certificate")
             }
         }
     }
@@ -186,6 +186,7 @@ impl GenerateArgs {
                 return aws::fail(
                     Failed { diagnostics: vec![Diagnostic::error(Code::Certificate, None, e.to_string())], exit: 2 },
                     Format::Human,
+                    "request the certificate",
                 );
             }
         }
@@ -217,7 +218,7 @@ impl GenerateArgs {
             }
             Err(f) => {
                 println!("failed");
-                aws::fail(f, Format::Human)
+                aws::fail(f, Format::Human, "request the certificate")
             }
         }
     }
@@ -231,7 +232,7 @@ impl DeleteArgs {
             Ok(_) => super::plan::write_stdout("OK\n"),
             Err(f) => {
                 println!("failed");
-                aws::fail(f, Format::Human)
+                aws::fail(f, Format::Human, "delete the certificate")
             }
         }
     }

@@ -84,7 +84,7 @@ impl DeployArgs {
         drop(printer);
         let outcome = match outcome {
             Ok(o) => o,
-            Err(failed) => return aws::fail(failed, format.diagnostics()),
+            Err(failed) => return aws::fail(failed, format.diagnostics(), "deploy"),
         };
         let (text, code) = match &outcome {
             Outcome::Preview(d) => (format.report().diff(d), if d.is_empty() { 0 } else { 1 }),

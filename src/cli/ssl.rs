@@ -63,7 +63,7 @@ impl SslArgs {
         let stack = self.stack.unwrap_or_default();
         let rows = match aws::run(&self.aws, async |clients| workflow::ssl(clients, &stack).await) {
             Ok(rows) => rows,
-            Err(failed) => return aws::fail(failed, Format::Human),
+            Err(failed) => return aws::fail(failed, Format::Human, "list the certificates of the stack"),
         };
         let now = time::OffsetDateTime::now_utc();
         aws::listing(self.format, &rows, |rows| {
@@ -96,10 +96,10 @@ impl UpdateArgs {
         drop(printer);
         match result {
             Ok(warnings) => {
-                aws::print(warnings, Format::Human);
+                aws::print(warnings, Format::Human, "update the certificate");
                 super::plan::write_stdout("Updating certificate... OK\n")
             }
-            Err(failed) => aws::fail(failed, Format::Human),
+            Err(failed) => aws::fail(failed, Format::Human, "update the certificate"),
         }
     }
 }

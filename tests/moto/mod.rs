@@ -61,6 +61,9 @@ impl Moto {
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let child = Command::new(moto_server())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // moto issues requested ACM certificates after 60 s; a slow run must still see
+            // them pending, as AWS keeps them until someone validates them.
+            .env("MOTO_ACM_VALIDATION_WAIT", "86400")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
