@@ -359,3 +359,19 @@ fn racing_ssl_updates_leave_one_whole_change() {
     let row = ssl_row(&moto, d, "web:443");
     assert!(ids.iter().any(|id| row.contains(id.as_str())), "{row}");
 }
+
+#[test]
+fn missing_credentials_or_region_are_clear_errors() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    for (dropped, code, says) in [
+        ("AWS_SECRET_ACCESS_KEY", "error[aws-credentials]", "no usable AWS credentials"),
+        ("AWS_REGION", "error[aws-endpoint]", "no AWS region: give --region"),
+    ] {
+        let env: Vec<(String, String)> = moto.env().into_iter().filter(|(k, _)| k != dropped).collect();
+        let r = run_in(&dir.path().join("seed"), &["certs".to_string()], &env);
+        assert_eq!(r.code, 2, "{dropped}: {}", r.stderr);
+        assert!(r.stderr.contains(code) && r.stderr.contains(says), "{dropped}: {}", r.stderr);
+        not_printed(&r, &["AKIAFAKEFAKEFAKE1234"]);
+    }
+}

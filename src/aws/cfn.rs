@@ -2,6 +2,7 @@
 
 use super::{AwsError, from_sdk};
 use crate::deploy::ParamValue;
+pub use crate::deploy::stack::StackEvent as Event;
 use crate::deploy::stack::{APP_TAG, LiveStack};
 use crate::diagnostic::Code;
 use aws_sdk_cloudformation::Client;
@@ -134,23 +135,6 @@ pub async fn update(cfn: &Client, c: &Change<'_>) -> Result<bool, AwsError> {
         }),
         Err(e) => Err(e),
     }
-}
-
-/// One stack event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
-    /// Its ID, to tell new events from seen ones.
-    pub id: String,
-    /// `HH:MM:SS` UTC.
-    pub time: String,
-    /// The resource's logical ID.
-    pub logical_id: String,
-    /// Its type.
-    pub resource_type: String,
-    /// Its status, e.g. `CREATE_FAILED`.
-    pub status: String,
-    /// Why, when AWS says.
-    pub reason: Option<String>,
 }
 
 /// The stack's events, newest first (the first page: enough for one poll).

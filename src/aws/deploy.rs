@@ -8,7 +8,7 @@ use crate::certs::{self, KeyChoice, SelfSignedRequest};
 use crate::deploy::Metadata;
 use crate::deploy::certs as dc;
 use crate::deploy::params::{self, ParamInputs};
-use crate::deploy::stack::{self, LiveStack, StackAction, StackProgress};
+use crate::deploy::stack::{self, Follow, LiveStack, StackAction, StackProgress};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::review::{Diff, StackView};
 use serde_json::Value;
@@ -261,27 +261,15 @@ pub(super) async fn seen_events(clients: &Clients, name: &str, action: StackActi
 pub(super) async fn wait(
     clients: &Clients,
     name: &str,
-    mut seen: HashSet<String>,
+    seen: HashSet<String>,
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> Result<LiveStack, Failed> {
     let deadline = Instant::now() + timeout;
-    let mut failures = Vec::new();
+    let mut follow = Follow::after(seen);
     for attempt in 0.. {
-        let mut events = cfn::events(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack events"))?;
-        events.reverse();
-        for e in events {
-            if !seen.insert(e.id.clone()) {
-                continue;
-            }
-            if e.status.ends_with("_FAILED") {
-                failures.push(format!(
-                    "{} {}: {}",
-                    e.logical_id,
-                    e.status,
-                    e.reason.as_deref().unwrap_or("no reason given")
-                ));
-            }
+        let page = cfn::events(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack events"))?;
+        for e in follow.new_events(page) {
             progress.event(&e);
         }
         let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(
@@ -291,14 +279,11 @@ pub(super) async fn wait(
         match stack::progress(&live.status) {
             StackProgress::Succeeded => return Ok(live),
             StackProgress::Failed => {
-                if failures.is_empty() {
-                    failures.push(live.reason.clone().unwrap_or_else(|| "no reason given".into()));
-                }
                 return Err(Failed::one(
                     Diagnostic::error(
                         Code::StackFailed,
                         None,
-                        format!("stack `{name}` ended {}:\n  {}", live.status, failures.join("\n  ")),
+                        follow.failure(name, &live.status, live.reason.as_deref()),
                     )
                     .with_help("fix what the events name and deploy again; `compose-cfn explain stack-failed`"),
                     1,

@@ -3,7 +3,7 @@
 
 use crate::review::{self, Diff, StackView};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What `DescribeStacks` and `GetTemplate` say about one stack.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -197,6 +197,63 @@ pub fn uses_of(arn: &str, stacks: &[LiveStack]) -> Vec<Use> {
         .collect()
 }
 
+/// One stack event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackEvent {
+    /// Its ID, to tell new events from seen ones.
+    pub id: String,
+    /// `HH:MM:SS` UTC.
+    pub time: String,
+    /// The resource's logical ID.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// Its status, e.g. `CREATE_FAILED`.
+    pub status: String,
+    /// Why, when AWS says.
+    pub reason: Option<String>,
+}
+
+/// Follows a stack change through pages of events: which are new, and why it failed.
+#[derive(Clone, Debug, Default)]
+pub struct Follow {
+    seen: HashSet<String>,
+    failures: Vec<String>,
+}
+
+impl Follow {
+    /// Starts after the events with these IDs (those before the change).
+    pub fn after(seen: HashSet<String>) -> Self {
+        Follow { seen, failures: Vec::new() }
+    }
+
+    /// The events of `page` (newest first, as AWS lists them) not seen yet, oldest first;
+    /// failed ones are remembered with their reasons.
+    pub fn new_events(&mut self, page: Vec<StackEvent>) -> Vec<StackEvent> {
+        let mut fresh: Vec<StackEvent> = page.into_iter().filter(|e| self.seen.insert(e.id.clone())).collect();
+        fresh.reverse();
+        for e in fresh.iter().filter(|e| e.status.ends_with("_FAILED")) {
+            self.failures.push(format!(
+                "{} {}: {}",
+                e.logical_id,
+                e.status,
+                e.reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+        fresh
+    }
+
+    /// Why stack `name` ended in `status`: the failed events' reasons, else the stack's own.
+    pub fn failure(&self, name: &str, status: &str, reason: Option<&str>) -> String {
+        let reasons = if self.failures.is_empty() {
+            reason.unwrap_or("no reason given").to_string()
+        } else {
+            self.failures.join("\n  ")
+        };
+        format!("stack `{name}` ended {status}:\n  {reasons}")
+    }
+}
+
 /// An AWS error message that says the stack is busy with another change.
 pub fn is_concurrent_update(message: &str) -> bool {
     message.contains("_IN_PROGRESS state and can not be updated")
@@ -305,6 +362,38 @@ mod tests {
         assert_eq!(d.changes.len(), 1, "{d:?}");
         assert_eq!(d.changes[0].field.as_deref(), Some("certificate"));
         assert_eq!((d.changes[0].old.as_deref(), d.changes[0].new.as_deref()), (Some("arn:old"), Some("arn:new")));
+    }
+
+    fn event(id: &str, status: &str, reason: Option<&str>) -> StackEvent {
+        StackEvent {
+            id: id.into(),
+            time: "00:00:00".into(),
+            logical_id: format!("R{id}"),
+            resource_type: "AWS::X".into(),
+            status: status.into(),
+            reason: reason.map(String::from),
+        }
+    }
+
+    #[test]
+    fn following_shows_each_event_once_oldest_first_and_collects_failures() {
+        let mut f = Follow::after(["0".to_string()].into());
+        let page = vec![
+            event("2", "CREATE_FAILED", Some("no such cluster")),
+            event("1", "CREATE_IN_PROGRESS", None),
+            event("0", "X", None),
+        ];
+        let ids: Vec<String> = f.new_events(page.clone()).into_iter().map(|e| e.id).collect();
+        assert_eq!(ids, ["1", "2"]);
+        assert!(f.new_events(page).is_empty(), "seen events are not shown again");
+        assert_eq!(
+            f.failure("s", "ROLLBACK_COMPLETE", Some("ignored")),
+            "stack `s` ended ROLLBACK_COMPLETE:\n  R2 CREATE_FAILED: no such cluster"
+        );
+        assert_eq!(
+            Follow::default().failure("s", "UPDATE_ROLLBACK_COMPLETE", Some("rolled back")),
+            "stack `s` ended UPDATE_ROLLBACK_COMPLETE:\n  rolled back"
+        );
     }
 
     #[test]
