@@ -17,6 +17,8 @@ pub struct CompileOptions {
     pub profiles: Vec<String>,
     /// Certificates bound to listeners.
     pub certificates: Vec<interpret::CertificateBinding>,
+    /// The `.env` file beside the first compose file, read by [`load::dotenv::read_file`].
+    pub dotenv: load::dotenv::DotenvFile,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -35,14 +37,33 @@ pub struct Compilation {
 /// Runs the pipeline over `inputs` (merged in order).
 pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) -> Compilation {
     let mut sources = Sources::new();
-    let (project, mut diagnostics) = load::load_project(&mut sources, inputs, env);
-    let app = options
-        .app
-        .clone()
-        .or_else(|| project.name.as_ref().map(|n| n.value.clone()).filter(|n| !n.is_empty()))
-        .unwrap_or_else(|| options.fallback_app.clone());
-    let interpret_options =
-        interpret::Options { app, profiles: options.profiles.clone(), certificates: options.certificates.clone() };
+    let mut diagnostics = Diagnostics::new();
+    let env = load::with_dotenv(&mut sources, &options.dotenv, env, &mut diagnostics);
+    let (project, found) = load::load_project(&mut sources, inputs, &env);
+    diagnostics.extend(found);
+    let named = project.name.as_ref().filter(|n| !n.value.is_empty());
+    let app =
+        options.app.clone().or_else(|| named.map(|n| n.value.clone())).unwrap_or_else(|| options.fallback_app.clone());
+    if let Some(problem) = interpret::names::app_name_problem(&app) {
+        let suggestion = interpret::names::suggest_app_name(&app);
+        // Said where the name came from: the file's `name:`, else the option or the directory.
+        let d = match (&options.app, named) {
+            (None, Some(name)) => Diagnostic::error(Code::AppName, name.span, problem)
+                .with_label("not a valid app name")
+                .with_help(format!("write `name: {suggestion}`")),
+            (Some(_), _) => Diagnostic::error(Code::AppName, None, problem)
+                .with_help(format!("pass a valid name, e.g. `--app {suggestion}`")),
+            (None, None) => Diagnostic::error(Code::AppName, None, format!("{problem} (it is the directory's name)"))
+                .with_help(format!("pass `--app {suggestion}`, or set `name: {suggestion}` in the compose file")),
+        };
+        diagnostics.push(d);
+    }
+    let mut profiles = options.profiles.clone();
+    // Compose reads COMPOSE_PROFILES from the environment and from `.env`.
+    if let Some(p) = env.get("COMPOSE_PROFILES") {
+        profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+    }
+    let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
     // The compose tree is not needed past this point; freeing it before rendering lowers the
     // peak memory of a large app by the size of that tree.

@@ -1,5 +1,9 @@
 //! Diagnostics: what is wrong with an input, where, and how to fix it, rendered for people or as JSON.
+//!
+//! One file past 400 lines: the registry of codes and both renderers share the one
+//! [`Diagnostic`] type; splitting them would only add imports.
 
+use crate::escape;
 use crate::source::{Sources, Span};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
@@ -46,11 +50,14 @@ codes! {
     MissingServices = "missing-services": "The file declares no services.",
     ObsoleteVersion = "obsolete-version": "The top-level `version:` key is obsolete and ignored.",
     UnknownKey = "unknown-key": "A key this tool does not know; it is ignored.",
-    ServiceName = "service-name": "A service name Compose would reject.",
+    ServiceName = "service-name": "A service name Compose would reject, or one too long for CloudFormation's names.",
+    AppName = "app-name": "An app name that is not lower-case letters, digits and `-`, or is too long.",
+    Unsupported = "unsupported": "A Compose feature this tool does not implement (`include:`, custom YAML tags); refused rather than ignored.",
     ServiceNameCollision = "service-name-collision": "Two service names map to the same CloudFormation name.",
     Interpolation = "interpolation": "A `$` expression is malformed.",
-    RequiredVariable = "required-variable": "A `${VAR:?message}` variable is not set.",
-    UnsetVariable = "unset-variable": "A variable without a default is not set; it becomes empty.",
+    RequiredVariable = "required-variable": "A `${VAR:?message}` variable that a structural value (port, number, keyword) needs is not set.",
+    UnsetVariable = "unset-variable": "A variable without a default that a structural value needs is not set; it becomes empty.",
+    Dotenv = "dotenv": "The `.env` file is not read (a link out of the project, not a regular file, too large) or has a malformed line.",
     PortSyntax = "port-syntax": "A port mapping does not follow Compose's port grammar.",
     PortRange = "port-range": "A port number is 0 or above 65535, or a range runs backwards.",
     PortRangeMismatch = "port-range-mismatch": "Host and container port ranges have different lengths.",
@@ -71,7 +78,7 @@ codes! {
     ProxyOnHttp = "proxy-on-http": "Proxy protocol on an http/https listener, which already sends X-Forwarded-For.",
     Certificate = "certificate": "A `--certificate` option that does not fit the manifest.",
     NoServices = "no-services": "No service is enabled, so the template deploys nothing.",
-    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY`, or has no value.",
+    Environment = "environment": "An `environment:` entry that is not `KEY=VALUE` or `KEY` (or names its variable with `${…}`), or two variables that become one parameter name.",
     ContainerValue = "container-value": "A container setting (memory, CPU, health check, ulimit, host, command) that does not parse or is out of range.",
     UnknownLink = "unknown-link": "`links:` names a service that does not exist, or one without a balancer to point at.",
     UntranslatedKey = "untranslated-key": "A Compose key this tool does not translate to ECS; it is ignored.",
@@ -210,6 +217,12 @@ impl Diagnostics {
     }
 }
 
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
@@ -227,13 +240,17 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
+        // Messages, labels and help quote input text: no control character of it reaches the terminal.
+        let message = escape::terminal(&d.message, false);
+        let title = level.primary_title(message.as_str()).id(d.code.as_str());
         let mut group = Group::with_title(title);
+        let label = d.label.as_deref().map(|l| escape::terminal(l, false));
+        let related: Vec<String> = d.related.iter().map(|r| escape::terminal(&r.label, false)).collect();
         let mut places: Vec<(Span, Option<&str>, bool)> = Vec::new();
         if let Some(span) = d.span {
-            places.push((span, d.label.as_deref(), true));
+            places.push((span, label.as_deref(), true));
         }
-        places.extend(d.related.iter().map(|r| (r.span, Some(r.label.as_str()), false)));
+        places.extend(d.related.iter().zip(&related).map(|(r, label)| (r.span, Some(label.as_str()), false)));
         // One snippet per file, the primary file first, as rustc groups them.
         let mut files: Vec<_> = places.iter().map(|p| p.0.source).collect();
         files.dedup();
@@ -285,10 +302,15 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 group = group.element(snippet);
             }
         }
-        if let Some(help) = &d.help {
+        let help = d.help.as_deref().map(|h| escape::terminal(h, true));
+        if let Some(help) = &help {
             group = group.element(Level::HELP.message(help.as_str()));
         }
-        out.push_str(&renderer.render(&[group]));
+        // The renderer shows C0 controls and DEL in source lines as visible symbols, but passes
+        // C1 controls (`\u{9b}` is a terminal's CSI) through: they become U+FFFD, one column
+        // wide like the character they replace, so carets stay aligned.
+        let rendered = renderer.render(&[group]);
+        out.extend(rendered.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '\u{fffd}' } else { c }));
         out.push_str("\n\n");
     }
     out

@@ -10,6 +10,8 @@ pub mod certs;
 pub mod compile;
 pub mod deploy;
 pub mod diagnostic;
+pub mod escape;
+pub mod files;
 pub mod interpret;
 pub mod load;
 pub mod render;

@@ -375,3 +375,26 @@ fn missing_credentials_or_region_are_clear_errors() {
         not_printed(&r, &["AKIAFAKEFAKEFAKE1234"]);
     }
 }
+
+#[test]
+fn environment_parameters_compiled_from_the_compose_file_come_from_the_deploy_environment() {
+    let moto = Moto::start();
+    let compose = format!(
+        "{SEED}  environment:\n    - DB_PASSWORD=${{DB_PASSWORD:?the database password}}\n    - MODE=${{MODE:-production}}\n"
+    );
+    let dir = app(&compose);
+    let params = moto.seed_params();
+    let args = with_params(&["deploy", "--stack", "seed", "--image", "web=nginx"], &params);
+    let r = run(&moto, dir.path(), &args);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("set the environment variable DB_PASSWORD (the database password)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("variable MODE"), "MODE has a default: {}", r.stderr);
+    let r = run_env(&moto, dir.path(), &args, &[("DB_PASSWORD", "s3cr3t-db")]);
+    ok(&r, "deploy with DB_PASSWORD");
+    not_printed(&r, &["s3cr3t-db"]);
+    let passed = moto.python(
+        "p = boto3.client('cloudformation', **kw).describe_stacks(StackName='seed')['Stacks'][0]['Parameters']\n\
+         print(sorted(x['ParameterValue'] for x in p if x['ParameterKey'].startswith('Env')))",
+    );
+    assert_eq!(passed.trim(), "['production', 's3cr3t-db']");
+}

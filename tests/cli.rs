@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::run_in;
+use common::{ProjectDir, run_in};
 use std::path::Path;
 
 const SEED: &str = "web:\n  labels:\n    - convox.port.443.protocol=https\n  ports:\n    - 80:3000\n    - 443:3000\n";
@@ -13,8 +13,8 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+fn dir_with(files: &[(&str, &str)]) -> ProjectDir {
+    let dir = ProjectDir::new();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
@@ -137,7 +137,11 @@ fn values_from_the_ci_environment_never_reach_the_template_or_the_log() {
             assert!(!run.stderr.contains(secret.as_str()), "{name}'s value is in the diagnostics");
         }
         let t: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        assert_eq!(t["Parameters"]["WebEnvDatabaseUrl"]["NoEcho"], true);
-        assert!(t["Parameters"]["WebEnvDatabaseUrl"].get("Default").is_none());
+        // `${DB_PASSWORD}` in DATABASE_URL and POSTGRES_PASSWORD is one NoEcho parameter.
+        assert_eq!(t["Parameters"]["EnvDbPassword"]["NoEcho"], true);
+        assert!(t["Parameters"]["EnvDbPassword"].get("Default").is_none());
+        let url = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"];
+        let url = url.as_array().unwrap().iter().find(|e| e["Name"] == "DATABASE_URL").unwrap();
+        assert_eq!(url["Value"]["Fn::Sub"], "postgres://app:${EnvDbPassword}@database:5432/app");
     }
 }

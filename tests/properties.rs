@@ -18,6 +18,7 @@ use compose_cfn::diagnostic::Code;
 use compose_cfn::load::interpolate::interpolate;
 use compose_cfn::load::ports::parse_short;
 use compose_cfn::load::{Environment, Input};
+use compose_cfn::review::explain::explain;
 use compose_cfn::{Compilation, CompileOptions, compile};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -56,6 +57,19 @@ struct ServiceModel {
     /// Labels as (key, value), written in list or mapping form.
     labels: Vec<(String, String)>,
     list_labels: bool,
+    /// `ulimits:` names (each set to 1) and `links:` targets, valid or not.
+    ulimits: Vec<String>,
+    links: Vec<String>,
+}
+
+/// A word of letters from several scripts, combining marks, an emoji and punctuation: where a
+/// suggestion is computed for such a word it once sliced bytes and panicked. `"`, `\`, `$`
+/// and `=` are left out so that the YAML quoting and the `key=value` split stay as modelled.
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => "[a-z][a-z0-9]{0,6}",
+        3 => "[a-zA-Zéñ日本ÉßΩж\u{301}\u{1F600}.,;:!?@#%&*()\\[\\]{}<>|'`~^+/ _-]{1,8}",
+    ]
 }
 
 /// Ports drawn from a small pool so that duplicates and label/port matches happen often.
@@ -103,13 +117,13 @@ fn port_item() -> impl Strategy<Value = PortItem> {
 fn label(ports: Vec<u16>) -> impl Strategy<Value = (String, String)> {
     // Port labels name one of the service's ports, except now and then.
     let ports = if ports.is_empty() { vec![80] } else { ports };
-    let port = prop_oneof![8 => prop::sample::select(ports), 1 => port()];
+    let port = prop_oneof![8 => prop::sample::select(ports), 1 => port()].boxed();
     let protocols = vec!["http", "https", "tcp", "tls", "https", "tls", "htps"];
     prop_oneof![
         3 => (port.clone(), prop::sample::select(protocols)).prop_map(|(p, v)| (format!("convox.port.{p}.protocol"), v.into())),
         1 => (port.clone(), prop::sample::select(vec!["true", "false", "true", "yes"]))
             .prop_map(|(p, v)| (format!("convox.port.{p}.secure"), v.into())),
-        1 => (port, prop::sample::select(vec!["true", "false"]))
+        1 => (port.clone(), prop::sample::select(vec!["true", "false"]))
             .prop_map(|(p, v)| (format!("convox.port.{p}.proxy"), v.into())),
         1 => prop::sample::select(vec!["/health", "/", "health"]).prop_map(|v| ("convox.health.path".into(), v.into())),
         1 => (1u32..70).prop_map(|v| ("convox.health.timeout".into(), v.to_string())),
@@ -117,6 +131,12 @@ fn label(ports: Vec<u16>) -> impl Strategy<Value = (String, String)> {
         1 => prop::sample::select(vec!["true", "false"]).prop_map(|v| ("convox.balancer".into(), v.into())),
         1 => Just(("convox.helth.path".to_string(), "/x".to_string())),
         2 => Just(("com.example.team".to_string(), "payments".to_string())),
+        // Any text where a key or a keyword is expected.
+        1 => (port.clone(), word()).prop_map(|(p, k)| (format!("convox.port.{p}.{k}"), "x".into())),
+        1 => (port, word()).prop_map(|(p, v)| (format!("convox.port.{p}.protocol"), v)),
+        1 => word().prop_map(|v| ("convox.tls.policy".into(), v)),
+        1 => (word(), word()).prop_map(|(k, v)| (format!("convox.{k}"), v)),
+        1 => (word(), word()),
     ]
 }
 
@@ -129,7 +149,14 @@ fn service(name: String) -> impl Strategy<Value = ServiceModel> {
             .map(|m| m.0.unwrap_or(m.1))
             .collect();
         let name = name.clone();
-        (prop::collection::vec(label(balancer_ports), 0..5), any::<bool>()).prop_map(move |(labels, list_labels)| {
+        let names = prop_oneof![3 => prop::sample::select(vec!["nofile", "nproc", "nofle"]).prop_map(String::from), 1 => word()];
+        (
+            prop::collection::vec(label(balancer_ports), 0..5),
+            any::<bool>(),
+            prop::collection::vec(names, 0..2),
+            prop::collection::vec(word(), 0..2),
+        )
+            .prop_map(move |(labels, list_labels, ulimits, links)| {
             // In mapping form a repeated key is a YAML error: mostly keep only the last one.
             let labels = match list_labels {
                 true => labels,
@@ -140,7 +167,7 @@ fn service(name: String) -> impl Strategy<Value = ServiceModel> {
                     .map(|(_, l)| l.clone())
                     .collect(),
             };
-            ServiceModel { name: name.clone(), ports: ports.clone(), labels, list_labels }
+            ServiceModel { name: name.clone(), ports: ports.clone(), labels, list_labels, ulimits, links }
         })
     })
 }
@@ -151,6 +178,7 @@ fn names() -> impl Strategy<Value = Vec<String>> {
         prop_oneof![
             8 => "[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?",
             1 => prop::sample::select(vec!["my-api", "my_api", "-bad", "web.v2"]).prop_map(String::from),
+            1 => word(),
         ],
         1..6,
     )
@@ -164,7 +192,7 @@ fn document() -> impl Strategy<Value = Vec<ServiceModel>> {
 fn write_yaml(services: &[ServiceModel]) -> String {
     let mut out = String::from("services:\n");
     for s in services {
-        out.push_str(&format!("  {}:\n", s.name));
+        out.push_str(&format!("  \"{}\":\n", s.name));
         if !s.ports.is_empty() {
             out.push_str("    ports:\n");
             for p in &s.ports {
@@ -176,8 +204,20 @@ fn write_yaml(services: &[ServiceModel]) -> String {
             for (k, v) in &s.labels {
                 match s.list_labels {
                     true => out.push_str(&format!("      - \"{k}={v}\"\n")),
-                    false => out.push_str(&format!("      {k}: \"{v}\"\n")),
+                    false => out.push_str(&format!("      \"{k}\": \"{v}\"\n")),
                 }
+            }
+        }
+        if !s.ulimits.is_empty() {
+            out.push_str("    ulimits:\n");
+            for name in &s.ulimits {
+                out.push_str(&format!("      \"{name}\": 1\n"));
+            }
+        }
+        if !s.links.is_empty() {
+            out.push_str("    links:\n");
+            for target in &s.links {
+                out.push_str(&format!("      - \"{target}\"\n"));
             }
         }
     }
@@ -303,6 +343,20 @@ proptest! {
         let c = compile_text(&bytes);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             check_places(&c, text)?;
+        }
+    }
+
+    #[test]
+    fn any_word_as_app_name_or_explain_topic_never_panics(app in word(), topic in word(), port in port()) {
+        let text = "services:\n  web:\n    ports: [\"80:3000\"]\n";
+        let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+        let options = CompileOptions { app: Some(app), fallback_app: "prop".into(), ..Default::default() };
+        let c = compile(vec![input], &Environment::default(), &options);
+        prop_assert!(c.template.is_some() || c.diagnostics.has_errors(), "no template and no error");
+        for topic in [topic.clone(), format!("convox.{topic}"), format!("convox.port.{port}.{topic}")] {
+            if let Err(unknown) = explain(&topic) {
+                prop_assert!(!unknown.to_string().is_empty());
+            }
         }
     }
 

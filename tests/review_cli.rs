@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Run, run_in};
+use common::{ProjectDir, Run, run_in};
 use std::path::Path;
 use std::process::Command;
 
@@ -34,8 +34,8 @@ macro_rules! snapshot {
 }
 
 /// The seed's variants, each a manifest change a reviewer must see.
-fn variants() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+fn variants() -> ProjectDir {
+    let dir = ProjectDir::new();
     let files = [
         ("seed.yml", SEED.to_string()),
         ("tls.yml", SEED.replace("protocol=https", "protocol=tls")),

@@ -37,13 +37,19 @@ fn expectation(case: &str) -> Expect {
         | "error-label-values"
         | "error-unknown-port-key"
         | "error-tls-policy"
-        | "error-scale" => FailOnSameKeys,
+        | "error-scale"
+        | "error-health-path" => FailOnSameKeys,
         "error-wrong-types"
         | "error-not-a-mapping"
         | "error-empty-file"
         | "error-bad-ports"
         | "error-version-without-services" => FailStructure,
-        "error-yaml-syntax" | "error-invalid-utf8" | "error-duplicate-yaml-key" | "error-alias-bomb" => NotYaml,
+        "error-yaml-syntax"
+        | "error-invalid-utf8"
+        | "error-duplicate-yaml-key"
+        | "error-alias-bomb"
+        | "error-yaml-documents"
+        | "error-recursive-alias" => NotYaml,
         "error-certificate-target" => Pass("the error is in a --certificate option, not the file"),
         "error-duplicate-balancer-port" | "error-label-container-port" | "error-label-unmapped-port" => {
             Pass("relates a label or port to the service's other ports")
@@ -54,11 +60,18 @@ fn expectation(case: &str) -> Expect {
         "error-interpolation-syntax" | "error-required-variable" | "error-unset-host-port" => {
             Pass("only interpolation shows the problem")
         }
-        "error-container-values" | "error-environment-entries" => {
+        "error-container-values" | "error-environment-entries" | "error-section-types" => {
             Pass("container settings besides ports, labels and profiles are left to Compose's own schema")
         }
         "error-unknown-link" => Pass("relates one service to the others"),
         "error-service-name-collision" => Pass("both names are valid; they collide in CloudFormation names"),
+        "error-app-name" => Pass("`name:` is any string to Compose; that it is no Convox app name is this tool's rule"),
+        "error-certificate-conflict" => Pass("the error is in two --certificate options, not the file"),
+        "error-include" => Pass("Compose defines `include:`; this tool refuses it"),
+        "error-long-service-name" => {
+            Pass("the name is valid for Compose; CloudFormation limits the names made from it")
+        }
+        "error-unknown-tag" | "error-nested-merge-tag" => Pass("YAML tags are not part of the value a schema sees"),
         "error-too-many-ports" => Pass("each range is valid; how many ports they add up to is counted by the loader"),
         other if other.starts_with("error-") => panic!("decide what the schema says about the new fixture {other}"),
         _ => Pass("the fixture compiles"),
@@ -162,7 +175,10 @@ fn samples(kind: ValueKind) -> Vec<String> {
             }
         }
         ValueKind::Path => {
-            out.extend(["/health", "health", "/a b", "/a\tb", "//x", "/é", "/a\u{85}b"].map(String::from));
+            out.extend(["/health", "health", "/a b", "/a\tb", "//x", "/é", "/a\u{85}b", "/a\u{7f}"].map(String::from));
+            // The ELB API's length limit, and one past it.
+            let longest = compose_cfn::interpret::labels::MAX_HEALTH_PATH;
+            out.extend([format!("/{}", "h".repeat(longest - 1)), format!("/{}", "h".repeat(longest))]);
         }
         ValueKind::ContainerPort => {
             out.extend(["3000", "03000", "65535", "65536", "99999999999", "80/tcp"].map(String::from));
@@ -309,8 +325,11 @@ fn every_code_example_draws_its_code() {
             (_, None) => without.push(code.as_str()),
         }
     }
-    // These need invalid bytes, a huge file, a command-line option, an app of hundreds of
-    // services, a bug, or AWS (tests/aws.rs draws those against a loopback stand-in).
-    assert_eq!(&without[..5], ["invalid-utf8", "yaml-limit", "certificate", "stack-limits", "invalid-template"]);
-    assert!(without[5..].iter().all(|c| c.starts_with("aws-") || AWS_CODES.contains(c)), "{without:?}");
+    // These need invalid bytes, a huge file, a `.env` file, a command-line option, an app of
+    // hundreds of services, a bug, or AWS (tests/aws.rs draws those against a loopback stand-in).
+    assert_eq!(
+        &without[..6],
+        ["invalid-utf8", "yaml-limit", "dotenv", "certificate", "stack-limits", "invalid-template"]
+    );
+    assert!(without[6..].iter().all(|c| c.starts_with("aws-") || AWS_CODES.contains(c)), "{without:?}");
 }

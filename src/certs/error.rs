@@ -47,6 +47,14 @@ pub enum CertError {
         /// What the operating system said.
         source: io::Error,
     },
+    /// The file is larger than any PEM file needs to be (or a stream that does not end).
+    #[error("{file} is larger than {cap} bytes, more than any certificate, chain or key file holds")]
+    TooLarge {
+        /// The file as the user named it.
+        file: String,
+        /// The cap that was passed.
+        cap: u64,
+    },
     /// An output file could not be written.
     #[error("cannot write {file}: {source}")]
     Write {
@@ -258,6 +266,7 @@ impl CertError {
         use CertError::*;
         match self {
             Read { file, .. }
+            | TooLarge { file, .. }
             | Write { file, .. }
             | Exists { file }
             | SameOutput { file }
@@ -287,6 +296,7 @@ impl CertError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CertError::Read { .. }
+            | CertError::TooLarge { .. }
             | CertError::Write { .. }
             | CertError::Exists { .. }
             | CertError::SameOutput { .. }
@@ -311,6 +321,9 @@ impl CertError {
         use CertError::*;
         match self {
             Read { .. } => "check the path and that you may read the file".into(),
+            TooLarge { .. } => {
+                "check that you passed the right file: PEM certificates, chains and keys are a few kilobytes".into()
+            }
             Write { .. } => "check that the directory exists and that you may write to it".into(),
             Exists { file } => {
                 format!("choose another file name, or pass --force to replace {file}")

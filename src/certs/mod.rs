@@ -15,6 +15,10 @@ mod pem;
 pub mod render;
 mod when;
 
+/// The largest certificate, chain or key file read: a chain of ten 4096-bit certificates is
+/// about 20 KiB, and the cap keeps `/dev/zero` or a pipe that never ends from filling memory.
+pub const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
 pub use certificate::{Certificate, SignatureCheck, parse_certificate, read_certificates};
 pub use chain::{Chain, build_chain};
 pub use error::{ACCEPTED_KEYS, CertError, DerContent, Expected};

@@ -11,7 +11,7 @@ use compose_cfn::diagnostic::Diagnostics;
 use compose_cfn::review::Diff;
 use compose_cfn::source::Sources;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -67,6 +67,18 @@ pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Form
 pub fn fail(failed: Failed, format: Format, what: &str) -> ExitCode {
     print(failed.diagnostics, format, what);
     ExitCode::from(failed.exit)
+}
+
+/// Ends a one-step command as the seed prints it: `LABEL... OK, …` on stdout, or
+/// `LABEL... failed` and the diagnostics of `what` on stderr.
+pub fn step(label: &str, result: Result<String, Failed>, what: &str) -> ExitCode {
+    match result {
+        Ok(tail) => super::output::stdout(&format!("{label}... {tail}")),
+        Err(failed) => match super::output::write_stdout(&format!("{label}... failed\n")) {
+            Ok(()) => fail(failed, Format::Human, what),
+            Err(code) => code,
+        },
+    }
 }
 
 /// Reads `30m`, `90s`, `2h`, `1h30m`.
@@ -125,9 +137,7 @@ impl Printer {
     fn line(&self, text: &str) {
         match &self.spinner {
             Some(bar) => bar.println(text),
-            None => {
-                let _ = writeln!(std::io::stderr().lock(), "{text}");
-            }
+            None => super::output::stderr(&format!("{text}\n")),
         }
     }
 }
@@ -160,8 +170,8 @@ impl Progress for Printer {
         if let Some(format) = self.changes {
             let text = format.report().diff(diff);
             match &self.spinner {
-                Some(bar) => bar.suspend(|| super::plan::write_stdout(&text)),
-                None => super::plan::write_stdout(&text),
+                Some(bar) => bar.suspend(|| super::output::stdout(&text)),
+                None => super::output::stdout(&text),
             };
         }
     }
@@ -177,7 +187,7 @@ pub fn listing<T: serde::Serialize>(
         ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
         ListFormat::Human => table(&human(rows)),
     };
-    super::plan::write_stdout(&text)
+    super::output::stdout(&text)
 }
 
 /// Pads columns to their widest cell, two spaces apart, as the seed's tables are.

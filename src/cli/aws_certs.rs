@@ -3,14 +3,14 @@
 
 use super::Format;
 use super::aws::{self, AwsArgs, ListFormat};
+use super::output::stderr;
 use clap::{Args, ValueEnum};
 use compose_cfn::aws::certs as aws_certs;
 use compose_cfn::aws::deploy::Failed;
 use compose_cfn::aws::ssl as workflow;
-use compose_cfn::certs::{self, Input, from_now};
+use compose_cfn::certs::{self, CertError, Input, from_now};
 use compose_cfn::deploy::certs::{acm_id, upload_name};
 use compose_cfn::diagnostic::{Code, Diagnostic};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zeroize::Zeroizing;
@@ -77,28 +77,6 @@ pub struct DeleteArgs {
     aws: AwsArgs,
 }
 
-/// Certificate and key files are small; anything past this is not one.
-const MAX_PEM_BYTES: u64 = 1024 * 1024;
-
-/// Reads a PEM file with a size cap; zeroized on drop since it may be a key.
-fn read_pem(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failed> {
-    let error = |why: String| Failed {
-        diagnostics: vec![Diagnostic::error(
-            Code::Certificate,
-            None,
-            format!("cannot read `{}`: {why}", path.display()),
-        )],
-        exit: 2,
-    };
-    let file = std::fs::File::open(path).map_err(|e| error(e.to_string()))?;
-    let mut bytes = Zeroizing::new(Vec::new());
-    file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes).map_err(|e| error(e.to_string()))?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(error(format!("it is over {MAX_PEM_BYTES} bytes, too large for a certificate or key")));
-    }
-    Ok(bytes)
-}
-
 impl ListArgs {
     /// `certs`: `ID DOMAIN EXPIRES`.
     pub fn run(self) -> ExitCode {
@@ -128,14 +106,14 @@ impl CreateArgs {
     /// `certs create`: checks locally, then uploads to IAM.
     pub fn run(self) -> ExitCode {
         let now = time::OffsetDateTime::now_utc();
-        let read = |p: &Path| read_pem(p);
-        let (cert, key) = match (read(&self.cert), read(&self.key)) {
-            (Ok(c), Ok(k)) => (c, k),
-            (Err(f), _) | (_, Err(f)) => return aws::fail(f, Format::Human, "upload the certificate"),
-        };
-        let chain = match self.chain.as_deref().map(read).transpose() {
-            Ok(c) => c,
-            Err(f) => return aws::fail(f, Format::Human, "upload the certificate"),
+        let read = |p: &Path| super::certs::read(p);
+        let (cert, key, chain) = match (read(&self.cert), read(&self.key), self.chain.as_deref().map(read).transpose())
+        {
+            (Ok(c), Ok(k), Ok(ch)) => (c, k, ch),
+            (c, k, ch) => {
+                let errors: Vec<CertError> = [c.err(), k.err(), ch.err()].into_iter().flatten().collect();
+                return super::certs::fail(super::certs::Format::Human, &errors);
+            }
         };
         let (cert_name, key_name) = (self.cert.display().to_string(), self.key.display().to_string());
         let chain_name = self.chain.as_ref().map(|c| c.display().to_string());
@@ -145,10 +123,10 @@ impl CreateArgs {
             Some(Input { file: &key_name, bytes: &key }),
             now,
         );
-        eprint!("{}", certs::render::diagnostics(&report.diagnostics));
+        stderr(&certs::render::diagnostics(&report.diagnostics));
         if !report.ok || report.chain.is_empty() {
-            eprintln!(
-                "error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)"
+            stderr(
+                "error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)\n",
             );
             return ExitCode::from(1);
         }
@@ -156,7 +134,6 @@ impl CreateArgs {
         let intermediates: String = report.chain[1..].iter().map(|c| c.to_pem()).collect();
         let key_text = Zeroizing::new(String::from_utf8_lossy(&key).into_owned());
         let name = upload_name(now);
-        print!("Uploading certificate... ");
         let result = aws::run(&self.aws, async |clients| {
             aws_certs::upload(
                 &clients.iam,
@@ -168,13 +145,7 @@ impl CreateArgs {
             .await
             .map_err(|e| Failed::aws(e, "upload the certificate"))
         });
-        match result {
-            Ok(_) => super::plan::write_stdout(&format!("OK, {name}\n")),
-            Err(f) => {
-                println!("failed");
-                aws::fail(f, Format::Human, "upload the certificate")
-            }
-        }
+        aws::step("Uploading certificate", result.map(|_| format!("OK, {name}\n")), "upload the certificate")
     }
 }
 
@@ -191,7 +162,6 @@ impl GenerateArgs {
             }
         }
         let dns = self.validation == Validation::Dns;
-        print!("Requesting certificate... ");
         let result = aws::run(&self.aws, async |clients| {
             let arn = aws_certs::request(&clients.acm, &self.domains, dns)
                 .await
@@ -203,37 +173,27 @@ impl GenerateArgs {
             };
             Ok((arn, records))
         });
-        match result {
-            Ok((arn, records)) => {
-                let mut text = format!("OK, {}\n", acm_id(&arn));
-                if dns {
-                    text.push_str("Create these DNS records to validate it:\n");
-                    let mut rows = vec![["NAME", "TYPE", "VALUE"].map(String::from).to_vec()];
-                    rows.extend(records.into_iter().map(|(n, t, v)| vec![n, t, v]));
-                    text.push_str(&aws::table(&rows));
-                } else {
-                    text.push_str("Approve the e-mail sent to the domain's contacts to activate it.\n");
-                }
-                super::plan::write_stdout(&text)
+        let text = result.map(|(arn, records)| {
+            let mut text = format!("OK, {}\n", acm_id(&arn));
+            if dns {
+                text.push_str("Create these DNS records to validate it:\n");
+                let mut rows = vec![["NAME", "TYPE", "VALUE"].map(String::from).to_vec()];
+                rows.extend(records.into_iter().map(|(n, t, v)| vec![n, t, v]));
+                text.push_str(&aws::table(&rows));
+            } else {
+                text.push_str("Approve the e-mail sent to the domain's contacts to activate it.\n");
             }
-            Err(f) => {
-                println!("failed");
-                aws::fail(f, Format::Human, "request the certificate")
-            }
-        }
+            text
+        });
+        aws::step("Requesting certificate", text, "request the certificate")
     }
 }
 
 impl DeleteArgs {
     /// `certs delete`: refuses a certificate in use unless `--force`.
     pub fn run(self) -> ExitCode {
-        print!("Removing certificate... ");
-        match aws::run(&self.aws, async |clients| workflow::delete_certificate(clients, &self.id, self.force).await) {
-            Ok(_) => super::plan::write_stdout("OK\n"),
-            Err(f) => {
-                println!("failed");
-                aws::fail(f, Format::Human, "delete the certificate")
-            }
-        }
+        let result =
+            aws::run(&self.aws, async |clients| workflow::delete_certificate(clients, &self.id, self.force).await);
+        aws::step("Removing certificate", result.map(|_| "OK\n".to_string()), "delete the certificate")
     }
 }

@@ -1,10 +1,11 @@
 //! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the
 //! files. The AWS subcommands (the listing, create, generate, delete) are in `aws_certs.rs`.
 
+use super::output::{stderr, stdout, write_stdout};
 use clap::{Args, Subcommand, ValueEnum};
 use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
-use std::fs;
-use std::io::{self, Write};
+use compose_cfn::files;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
@@ -134,9 +135,13 @@ fn name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads a whole file; zeroized on drop because it may be a private key.
-fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertError> {
-    fs::read(path).map(Zeroizing::new).map_err(|source| CertError::Read { file: name(path), source })
+/// Reads a whole file, up to [`certs::MAX_PEM_BYTES`]; zeroized on drop because it may be a
+/// private key.
+pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertError> {
+    files::read_file_capped(path, certs::MAX_PEM_BYTES).map(Zeroizing::new).map_err(|e| match e {
+        files::ReadError::Io(source) => CertError::Read { file: name(path), source },
+        files::ReadError::TooLarge { cap, .. } => CertError::TooLarge { file: name(path), cap },
+    })
 }
 
 /// Pairs an optional file's name with its contents.
@@ -145,18 +150,24 @@ fn named<'a>(file: &'a Option<String>, bytes: &'a Option<Zeroizing<Vec<u8>>>) ->
 }
 
 /// Prints errors that stopped a command before it had a report, and returns its exit code.
-fn fail(format: Format, errors: &[CertError]) -> ExitCode {
+pub(super) fn fail(format: Format, errors: &[CertError]) -> ExitCode {
     let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
+    let code = ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
     match format {
-        Format::Human => eprint!("{}", certs::render::diagnostics(&diagnostics)),
-        Format::Json => print_json(&serde_json::json!({ "ok": false, "diagnostics": diagnostics })),
+        Format::Human => {
+            stderr(&certs::render::diagnostics(&diagnostics));
+            code
+        }
+        Format::Json => {
+            let json = serde_json::json!({ "ok": false, "diagnostics": diagnostics });
+            write_stdout(&json_text(&json)).map_or_else(|failed| failed, |()| code)
+        }
     }
-    ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1))
 }
 
-fn print_json(value: &serde_json::Value) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("\"{e}\""));
-    println!("{text}");
+/// `value` as pretty JSON and a newline.
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("\"{e}\"")) + "\n"
 }
 
 impl InspectArgs {
@@ -179,15 +190,15 @@ impl InspectArgs {
             named(&key_name, &key),
             now,
         );
-        match self.format {
+        let written = match self.format {
             Format::Human => {
-                print!("{}", certs::render::inspection(&report, now));
-                let _ = io::stdout().flush();
-                eprint!("{}", certs::render::diagnostics(&report.diagnostics));
+                let written = write_stdout(&certs::render::inspection(&report, now));
+                stderr(&certs::render::diagnostics(&report.diagnostics));
+                written
             }
-            Format::Json => print_json(&serde_json::to_value(&report).unwrap_or_default()),
-        }
-        ExitCode::from(report.exit_code())
+            Format::Json => write_stdout(&json_text(&serde_json::to_value(&report).unwrap_or_default())),
+        };
+        written.map_or_else(|failed| failed, |()| ExitCode::from(report.exit_code()))
     }
 }
 
@@ -217,42 +228,29 @@ impl SelfSignedArgs {
             key: if self.ecdsa { KeyChoice::EcdsaP256 } else { KeyChoice::Rsa2048 },
         };
         let generated = certs::self_signed(&request, now, &cert_out)?;
-        write_new(&self.cert_out, generated.cert_pem.as_bytes(), 0o644, self.force)?;
-        write_new(&self.key_out, generated.key_pem.expose().as_bytes(), 0o600, self.force)?;
-        match self.format {
-            Format::Human => print!("{}", certs::render::self_signed(&generated, &cert_out, &key_out, now)),
-            Format::Json => print_json(&serde_json::json!({
+        // Both files or neither: a certificate left without its key made the next run refuse
+        // because it "already exists".
+        let outputs = [
+            files::Output { path: &self.cert_out, bytes: generated.cert_pem.as_bytes(), mode: 0o644 },
+            files::Output { path: &self.key_out, bytes: generated.key_pem.expose().as_bytes(), mode: 0o600 },
+        ];
+        files::write_files(&outputs, self.force).map_err(|(i, e)| {
+            let file = name(outputs[i].path);
+            match e {
+                files::WriteError::Exists => CertError::Exists { file },
+                files::WriteError::Io(source) => CertError::Write { file, source },
+                other => CertError::Write { file, source: io::Error::other(other.to_string()) },
+            }
+        })?;
+        Ok(match self.format {
+            Format::Human => stdout(&certs::render::self_signed(&generated, &cert_out, &key_out, now)),
+            Format::Json => stdout(&json_text(&serde_json::json!({
                 "ok": true,
                 "cert_out": cert_out,
                 "key_out": key_out,
                 "certificate": generated.certificate,
                 "expires": certs::relative(now, generated.certificate.not_after),
-            })),
-        }
-        Ok(ExitCode::SUCCESS)
+            }))),
+        })
     }
-}
-
-/// Creates `path` with `mode` (on unix) and writes `bytes`. With `replace`, an existing file
-/// is removed first rather than truncated, so that the new file never inherits looser
-/// permissions or follows a symlink planted where the key goes.
-fn write_new(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), CertError> {
-    let error = |source| CertError::Write { file: name(path), source };
-    if replace {
-        match fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(error(e)),
-            _ => {}
-        }
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => CertError::Exists { file: name(path) },
-        _ => error(e),
-    })?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(error)
 }

@@ -1,11 +1,12 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
+use super::output::stdout;
 use super::{Format, report};
 use clap::Args;
+use compose_cfn::files;
 use compose_cfn::interpret::CertificateBinding;
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::{Compilation, CompileOptions, compile};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -28,7 +29,7 @@ pub struct ManifestArgs {
 #[derive(Clone, Debug, Args)]
 pub struct CompileFlags {
     /// App name for tags and descriptions [default: the file's `name:`, else the first file's directory name]
-    #[arg(long)]
+    #[arg(long, value_parser = app_name)]
     app: Option<String>,
     /// Bind a certificate ARN to an https/tls listener, e.g. web:443=arn:aws:acm:…
     #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN")]
@@ -75,21 +76,37 @@ impl ManifestArgs {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dotenv = std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default();
-        let env = Environment::with_dotenv(std::env::vars(), dotenv);
-        Ok(self.options.compile(inputs, &env, directory_name(&dir)))
+        let env = Environment::from_pairs(std::env::vars());
+        Ok(self.options.compile(inputs, &env, load::dotenv::read_file(&dir), directory_name(&dir)))
+    }
+}
+
+/// `--app` as clap reads it: an invalid name is a usage error (exit 2) with a valid one to use.
+fn app_name(name: &str) -> Result<String, String> {
+    use compose_cfn::interpret::names;
+    match names::app_name_problem(name) {
+        None => Ok(name.to_string()),
+        Some(problem) => Err(format!("{problem}; e.g. `--app {}`", names::suggest_app_name(name))),
     }
 }
 
 impl CompileFlags {
-    /// Compiles `inputs` with these options; `fallback_app` names the app when nothing else does.
-    pub fn compile(&self, inputs: Vec<Input>, env: &Environment, fallback_app: String) -> Compilation {
-        let mut profiles = self.profiles.clone();
-        if let Some(p) = env.get("COMPOSE_PROFILES") {
-            profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
-        }
-        let options =
-            CompileOptions { app: self.app.clone(), fallback_app, profiles, certificates: self.certificates.clone() };
+    /// Compiles `inputs` with these options, in `env` over `dotenv`; `fallback_app` names the
+    /// app when nothing else does.
+    pub fn compile(
+        &self,
+        inputs: Vec<Input>,
+        env: &Environment,
+        dotenv: load::dotenv::DotenvFile,
+        fallback_app: String,
+    ) -> Compilation {
+        let options = CompileOptions {
+            app: self.app.clone(),
+            fallback_app,
+            profiles: self.profiles.clone(),
+            certificates: self.certificates.clone(),
+            dotenv,
+        };
         compile(inputs, env, &options)
     }
 }
@@ -106,19 +123,14 @@ impl CompileArgs {
             return ExitCode::from(1);
         };
         match &self.output {
-            None => {
-                let mut stdout = std::io::stdout().lock();
-                if stdout.write_all(template.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                    return ExitCode::from(2);
-                }
-            }
+            None => stdout(&template),
             Some(out) => {
-                if let Err(e) = write_atomically(out, template.as_bytes()) {
-                    return report::usage_error(&format!("cannot write `{}`: {e}", out.display()));
+                match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
                 }
             }
         }
-        ExitCode::SUCCESS
     }
 }
 
@@ -129,17 +141,4 @@ pub fn directory_name(dir: &Path) -> String {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "app".to_string())
-}
-
-/// Writes through a temporary file in the same directory and renames it into place, so a
-/// reader never sees half a template and a failure leaves the old file untouched.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

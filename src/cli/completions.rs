@@ -2,10 +2,11 @@
 //! definition itself, so they list exactly the commands and options there are.
 
 use super::Cli;
-use super::plan::write_stdout;
+use super::output::stdout;
 use super::report;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
+use compose_cfn::files;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +23,7 @@ impl CompletionsArgs {
     pub fn run(self) -> ExitCode {
         let mut out = Vec::new();
         clap_complete::generate(self.shell, &mut Cli::command(), "compose-cfn", &mut out);
-        write_stdout(&String::from_utf8_lossy(&out))
+        stdout(&String::from_utf8_lossy(&out))
     }
 }
 
@@ -40,19 +41,23 @@ impl ManArgs {
     pub fn run(self) -> ExitCode {
         let command = Cli::command();
         let Some(dir) = self.out_dir else {
-            return write_stdout(&render(&command));
+            return stdout(&render(&command));
         };
         let mut pages = vec![("compose-cfn.1".to_string(), render(&command))];
         for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
             let name = format!("compose-cfn-{}", sub.get_name());
             pages.push((format!("{name}.1"), render(&sub.clone().display_name(name.clone()).bin_name(name))));
         }
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| pages.iter().try_for_each(|(file, text)| std::fs::write(dir.join(file), text)));
-        match written {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => report::usage_error(&format!("cannot write man pages to `{}`: {e}", dir.display())),
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            return report::usage_error(&format!("cannot write man pages to `{}`: {e}", dir.display()));
         }
+        for (file, text) in &pages {
+            let path = dir.join(file);
+            if let Err(e) = files::write_file(files::Output { path: &path, bytes: text.as_bytes(), mode: 0o644 }) {
+                return report::usage_error(&format!("cannot write `{}`: {e}", path.display()));
+            }
+        }
+        ExitCode::SUCCESS
     }
 }
 

@@ -3,12 +3,12 @@
 
 use super::aws::{self, AwsArgs, Printer};
 use super::compile::ManifestArgs;
-use super::plan::{ReviewFormat, write_stdout};
+use super::output::write_stdout;
+use super::plan::ReviewFormat;
 use super::report;
 use clap::Args;
 use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
 use compose_cfn::deploy::params::parse_pair;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -102,8 +102,8 @@ impl DeployArgs {
         let text =
             if format == ReviewFormat::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
         match write_stdout(&text) {
-            c if c != ExitCode::SUCCESS => c,
-            _ => ExitCode::from(code),
+            Ok(()) => ExitCode::from(code),
+            Err(c) => c,
         }
     }
 }
@@ -111,14 +111,9 @@ impl DeployArgs {
 /// Reads a compiled template (with the size cap compose files have) and checks it is one.
 fn read_template(path: &Path) -> Result<String, String> {
     let name = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let mut text = String::new();
-    file.take(compose_cfn::load::MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
+    let bytes = compose_cfn::files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
         .map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    if text.len() as u64 > compose_cfn::load::MAX_FILE_BYTES {
-        return Err(format!("`{name}` is over {} bytes", compose_cfn::load::MAX_FILE_BYTES));
-    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not UTF-8 text"))?;
     if !compose_cfn::review::view::is_template(&text) {
         return Err(format!(
             "`{name}` is not a CloudFormation template in JSON (compile one with `compose-cfn compile -o`)"

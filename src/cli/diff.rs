@@ -2,13 +2,16 @@
 //! templates, each read from a file or from git (`git:REV:PATH`, no checkout).
 
 use super::compile::{CompileFlags, directory_name};
-use super::plan::{ReviewFormat, write_stdout};
+use super::output::write_stdout;
+use super::plan::ReviewFormat;
 use super::report;
 use clap::Args;
+use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::review::{self, StackView, view};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
@@ -40,9 +43,9 @@ impl DiffArgs {
         };
         let diff = review::diff(&old, &new, &self.old, &self.new);
         match write_stdout(&self.format.report().diff(&diff)) {
-            code if code != ExitCode::SUCCESS => code,
-            _ if diff.is_empty() => ExitCode::SUCCESS,
-            _ => ExitCode::from(1),
+            Err(failed) => failed,
+            Ok(()) if diff.is_empty() => ExitCode::SUCCESS,
+            Ok(()) => ExitCode::from(1),
         }
     }
 
@@ -70,14 +73,10 @@ impl DiffArgs {
         }
         // A compose file from git is interpolated with the current environment only: its
         // `.env` would be the working tree's, not the revision's.
-        let dotenv = if dotenv {
-            std::fs::read_to_string(dir.join(".env")).map(|t| load::dotenv::parse(&t)).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let env = Environment::with_dotenv(std::env::vars(), dotenv);
+        let dotenv = if dotenv { load::dotenv::read_file(&dir) } else { load::dotenv::DotenvFile::Absent };
+        let env = Environment::from_pairs(std::env::vars());
         let inputs = vec![Input { path: spec.to_string(), bytes }];
-        let result = self.options.compile(inputs, &env, directory_name(&dir));
+        let result = self.options.compile(inputs, &env, dotenv, directory_name(&dir));
         if result.diagnostics.has_errors() {
             report::diagnostics(
                 &result.diagnostics,
@@ -91,16 +90,43 @@ impl DiffArgs {
     }
 }
 
-/// `git show REV:PATH`: the file as committed, without touching the working tree.
+/// `git show REV:PATH --`: the file as committed, without touching the working tree, read up
+/// to the compose file cap. A revision starting with `-` is refused (git would take it as an
+/// option: `git:--output=FILE:x` made git write a file), and `--` ends the revisions.
 fn git_show(rev: &str, path: &str) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .args(["show", &format!("{rev}:{path}")])
-        .output()
+    if rev.starts_with('-') {
+        return Err(format!("the revision `{rev}` starts with `-`; give a branch, tag or commit"));
+    }
+    let mut child = Command::new("git")
+        .args(["show", &format!("{rev}:{path}"), "--"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(format!("git show failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+    // Read on its own thread so that neither pipe can fill up and stall git; only the first
+    // 64 KiB of its messages are kept.
+    let mut stderr = child.stderr.take().expect("piped");
+    let messages = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut kept);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        kept
+    });
+    let blob = files::read_capped(child.stdout.take().expect("piped"), load::MAX_FILE_BYTES);
+    if blob.is_err() {
+        // Past the cap (or unreadable): stop git rather than read the rest.
+        let _ = child.kill();
+    }
+    let status = child.wait().map_err(|e| format!("cannot run git: {e}"))?;
+    let messages = messages.join().unwrap_or_default();
+    match blob {
+        Err(files::ReadError::TooLarge { cap, .. }) => {
+            Err(format!("the file is larger than {cap} bytes; compose files over {cap} bytes are refused"))
+        }
+        Err(files::ReadError::Io(e)) => Err(format!("cannot read git's output: {e}")),
+        Ok(_) if !status.success() => Err(format!("git show failed: {}", String::from_utf8_lossy(&messages).trim())),
+        Ok(blob) => Ok(blob),
     }
 }
 

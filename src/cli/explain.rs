@@ -1,6 +1,6 @@
 //! `compose-cfn explain LABEL-OR-CODE`: what a label does or what a diagnostic means.
 
-use super::plan::write_stdout;
+use super::output::stdout;
 use super::report;
 use clap::Args;
 use compose_cfn::review::explain;
@@ -19,7 +19,7 @@ impl ExplainArgs {
     /// Prints the explanation; exit 2 with a suggestion when the argument names nothing known.
     pub fn run(self) -> ExitCode {
         match explain::explain(&self.what) {
-            Ok(e) => write_stdout(&e.render()),
+            Ok(e) => stdout(&e.render()),
             Err(unknown) => {
                 let help = match &unknown.suggestion {
                     Some(s) => format!("\n  help: did you mean `{s}`?"),

@@ -11,6 +11,7 @@ mod completions;
 mod deploy;
 mod diff;
 mod explain;
+mod output;
 mod plan;
 mod report;
 mod schema;

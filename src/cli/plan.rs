@@ -1,10 +1,10 @@
 //! `compose-cfn plan`: the interpreted manifest as one table of listeners, for review.
 
 use super::compile::ManifestArgs;
+use super::output::stdout;
 use super::{Format, report};
 use clap::{Args, ValueEnum};
 use compose_cfn::review::report::{Human, Json, Markdown, Report};
-use std::io::Write;
 use std::process::ExitCode;
 
 /// How `plan` and `diff` print their result.
@@ -57,15 +57,6 @@ impl PlanArgs {
         let (false, Some(plan)) = (result.diagnostics.has_errors(), result.plan) else {
             return ExitCode::from(1);
         };
-        write_stdout(&format.report().plan(&plan))
-    }
-}
-
-/// Writes a result to stdout (colour stripped where it does not belong); exit 2 if that fails.
-pub fn write_stdout(text: &str) -> ExitCode {
-    let mut out = anstream::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(2),
+        stdout(&format.report().plan(&plan))
     }
 }

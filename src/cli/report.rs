@@ -35,6 +35,7 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
 
 /// Prints a usage or environment error and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
+    let message = compose_cfn::escape::terminal(message, true);
     let _ = writeln!(anstream::stderr().lock(), "\x1b[1;31merror\x1b[0m: {message}");
     ExitCode::from(2)
 }

@@ -1,6 +1,6 @@
 //! `compose-cfn schema`: JSON Schemas — for compose files (editors), plans and diffs (scripts).
 
-use super::plan::write_stdout;
+use super::output::stdout;
 use clap::Args;
 use compose_cfn::interpret::Plan;
 use compose_cfn::review::{Diff, schema};
@@ -29,6 +29,6 @@ impl SchemaArgs {
             Ok(schema::compose_schema())
         };
         let text = serde_json::to_string_pretty(&value.expect("schemas serialise")).expect("JSON");
-        write_stdout(&(text + "\n"))
+        stdout(&(text + "\n"))
     }
 }

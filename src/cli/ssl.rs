@@ -97,7 +97,7 @@ impl UpdateArgs {
         match result {
             Ok(warnings) => {
                 aws::print(warnings, Format::Human, "update the certificate");
-                super::plan::write_stdout("Updating certificate... OK\n")
+                super::output::stdout("Updating certificate... OK\n")
             }
             Err(failed) => aws::fail(failed, Format::Human, "update the certificate"),
         }

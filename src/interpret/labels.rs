@@ -1,5 +1,8 @@
 //! The Convox labels this tool understands: one table that the interpreter reads values with,
 //! and that documentation, `explain` and the editor schema are generated from.
+//!
+//! One file past 400 lines: most of it is the table, and the value parsers it names belong
+//! beside it.
 
 /// What values a label takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,7 +217,7 @@ pub fn port_label(name: &str) -> Option<&'static LabelSpec> {
 /// A parsed label value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LabelValue {
-    /// A choice or a path.
+    /// A choice (a path is deploy-time text, read apart).
     Text(String),
     /// A boolean.
     Bool(bool),
@@ -280,16 +283,7 @@ pub fn parse_value(spec: &LabelSpec, key: &str, value: &str) -> Result<LabelValu
                 help: format!("use a whole number from {min} to {max}, without units"),
             }),
         },
-        ValueKind::Path => {
-            if value.starts_with('/') && !value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                Ok(LabelValue::Text(value.to_string()))
-            } else {
-                Err(ValueError {
-                    message: format!("`{}` must be a path starting with `/`, not `{value}`", key),
-                    help: format!("e.g. `/{}`", value.trim().trim_start_matches('/')),
-                })
-            }
-        }
+        ValueKind::Path => health_path(key, value),
         ValueKind::ContainerPort => match super::super::load::ports::parse_port(value, "container") {
             Ok(p) => Ok(LabelValue::Number(u32::from(p))),
             Err(e) => Err(ValueError {
@@ -298,6 +292,52 @@ pub fn parse_value(spec: &LabelSpec, key: &str, value: &str) -> Result<LabelValu
             }),
         },
     }
+}
+
+/// The longest health-check path: the ELB API caps the whole target, `HTTPS:65535` plus the
+/// path, at 1,024 characters.
+pub const MAX_HEALTH_PATH: usize = 1024 - "HTTPS:65535".len();
+
+/// A health-check path as the ELB API takes it: `/` first, printable ASCII, within
+/// [`MAX_HEALTH_PATH`]. Anything else would compile, then fail at deploy time.
+fn health_path(key: &str, value: &str) -> Result<LabelValue, ValueError> {
+    let printable = |c: char| c.is_ascii_graphic();
+    // Bad characters percent-encoded: what the user most likely meant.
+    let encoded: String = value
+        .trim()
+        .chars()
+        .flat_map(|c| match printable(c) {
+            true => vec![c.to_string()],
+            false => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+        })
+        .collect();
+    let suggestion = format!("/{}", encoded.trim_start_matches('/'));
+    let help = match suggestion.len() <= MAX_HEALTH_PATH {
+        true => format!("e.g. `{suggestion}`"),
+        false => format!("use a path of at most {MAX_HEALTH_PATH} characters"),
+    };
+    if value.chars().count() > MAX_HEALTH_PATH {
+        return Err(ValueError {
+            message: format!(
+                "`{key}` is {} characters long; the ELB health-check target (`HTTPS:PORT` and the path) holds at most 1024",
+                value.chars().count()
+            ),
+            help: format!("use a path of at most {MAX_HEALTH_PATH} characters"),
+        });
+    }
+    if let Some(c) = value.chars().find(|c| !printable(*c)) {
+        return Err(ValueError {
+            message: format!(
+                "`{key}` holds the character U+{:04X}; a health-check path is printable ASCII without spaces",
+                u32::from(c)
+            ),
+            help: format!("percent-encode it: {help}"),
+        });
+    }
+    if !value.starts_with('/') {
+        return Err(ValueError { message: format!("`{key}` must be a path starting with `/`, not `{value}`"), help });
+    }
+    Ok(LabelValue::Text(value.to_string()))
 }
 
 /// `text` when it is only ASCII digits: Rust's integer parsing also takes a leading `+`,
@@ -314,9 +354,11 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     }
     // An abbreviation (`db` for `database`: same first letter, the rest in order) is a
     // likelier intent than a short edit.
+    // By characters, never by bytes: a word starting with `é` has no 1-byte prefix.
+    let first = lower.chars().next();
     let abbreviates = |c: &str| {
         let mut rest = c.chars();
-        lower.len() >= 2 && c.starts_with(&lower[..1]) && lower.chars().all(|w| rest.any(|x| x == w))
+        lower.chars().nth(1).is_some() && c.chars().next() == first && lower.chars().all(|w| rest.any(|x| x == w))
     };
     if let Some(c) = candidates.iter().find(|c| abbreviates(&c.to_ascii_lowercase())) {
         return Some(c);
@@ -358,6 +400,11 @@ mod tests {
         assert_eq!(nearest("protocl", &["protocol", "secure", "proxy"]), Some("protocol"));
         assert_eq!(nearest("db", &["database", "web"]), Some("database"));
         assert_eq!(nearest("db", &["cache", "web"]), None);
+        // Any Unicode: the first letter is a character, not a byte.
+        for word in ["éx", "ñame", "É", "日本語", "x\u{301}", "ée", "\u{1F600}x"] {
+            assert_eq!(nearest(word, PROTOCOLS), None, "{word}");
+        }
+        assert_eq!(nearest("éb", &["éa", "éb2"]), Some("éb2"));
     }
 
     #[test]
@@ -383,5 +430,20 @@ mod tests {
         let path = service_label("convox.health.path").unwrap();
         assert!(parse_value(path, "convox.health.path", "health").is_err());
         assert_eq!(parse_value(path, "convox.health.path", "/health"), Ok(LabelValue::Text("/health".into())));
+    }
+
+    #[test]
+    fn health_paths_are_what_the_elb_api_accepts() {
+        let path = service_label("convox.health.path").unwrap();
+        let check = |v: &str| parse_value(path, "convox.health.path", v);
+        let longest = format!("/{}", "a".repeat(MAX_HEALTH_PATH - 1));
+        assert_eq!(check(&longest), Ok(LabelValue::Text(longest.clone())));
+        let e = check(&format!("{longest}a")).unwrap_err();
+        assert!(e.message.contains("1014 characters long") && !e.message.contains("aaaa"), "{e:?}");
+        for bad in ["/h\u{7f}", "/h\u{9b}x", "/caf\u{e9}", "/h x"] {
+            let e = check(bad).unwrap_err();
+            assert!(e.message.contains("U+"), "{bad:?}: {e:?}");
+        }
+        assert_eq!(check("/caf\u{e9}").unwrap_err().help, "percent-encode it: e.g. `/caf%C3%A9`");
     }
 }

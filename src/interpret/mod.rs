@@ -1,18 +1,24 @@
 //! Interpret: Convox semantics over the compose model → a [`Plan`] of balancers and
 //! listeners, with a diagnostic at the label or port line for everything that does not fit.
+//! One file, past 400 lines: the balancer checks read each other's results (ports, labels,
+//! listeners, instance ports, names) in one pass over the services.
 
 pub mod labels;
 pub mod names;
 pub mod plan;
+pub mod text;
 pub mod workload;
 
 pub use plan::{
     Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
     Protocol, Scheme, TlsPolicy, Workload,
 };
+pub use text::{DeployParameter, Part, Text};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::load::{Label, PortMapping, Project, Service, Transport};
+use crate::load::{self, Label, PortMapping, Project, Service, Transport};
+use crate::source::Span;
+use indexmap::IndexMap;
 use labels::{LabelValue, Scope};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,6 +104,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     let mut services: Vec<&Service> = project.services.iter().filter(|s| enabled(s, &options.profiles)).collect();
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
+    check_name_lengths(&services, &options.app, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
@@ -120,7 +127,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
         assign_instance_ports(&mut balancers, &bound);
     }
-    bind_certificates(&mut balancers, &options.certificates, &mut diags);
+    bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
     let workloads: Vec<Workload> = read
         .into_iter()
         .map(|(mut w, links)| {
@@ -128,9 +135,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
             w
         })
         .collect();
-    check_logical_ids(&balancers, &workloads, &services, &mut diags);
+    let taken = check_logical_ids(&balancers, &workloads, &services, &mut diags);
     check_fixed_host_ports(&fixed, &mut diags);
-    (Plan { app: options.app.clone(), balancers, services: workloads }, diags)
+    let plan = Plan { app: options.app.clone(), balancers, services: workloads };
+    check_deploy_parameters(&plan, &taken, &services, &mut diags);
+    (plan, diags)
 }
 
 fn enabled(service: &Service, selected: &[String]) -> bool {
@@ -153,6 +162,50 @@ fn check_name_collisions(services: &[&Service], diags: &mut Diagnostics) {
     }
 }
 
+/// The security group description the template gives a balancer is
+/// `<service> balancer of app <app>`, and EC2 takes at most 255 characters there.
+const GROUP_DESCRIPTION_WORDS: usize = " balancer of app ".len();
+
+/// Service names long enough to make a logical ID or a security group description that
+/// CloudFormation refuses are reported at the name, with a shorter name to use.
+fn check_name_lengths(services: &[&Service], app: &str, diags: &mut Diagnostics) {
+    for service in services {
+        let name = &service.name.value;
+        if !name.is_ascii() {
+            continue; // an invalid name, reported on load
+        }
+        let id = names::longest_logical_id(name);
+        let description = name.len() + GROUP_DESCRIPTION_WORDS + app.len();
+        let id_over = id.len().saturating_sub(names::MAX_LOGICAL_ID);
+        let description_over = description.saturating_sub(names::MAX_LOGICAL_ID);
+        let why = match (id_over, description_over) {
+            (0, 0) => continue,
+            (i, d) if i >= d => format!(
+                "its longest CloudFormation logical ID, `{}…{}`, would be {} characters",
+                &id[..12],
+                &id[id.len() - 21..],
+                id.len()
+            ),
+            _ => format!(
+                "its balancer's security group description (name and app name) would be {description} characters"
+            ),
+        };
+        let over = id_over.max(description_over);
+        // Names are ASCII (checked on load), so byte lengths are character counts.
+        let keep = name.len().saturating_sub(over).max(1);
+        let shorter = name[..keep].trim_end_matches(['-', '_', '.']);
+        diags.push(
+            Diagnostic::error(
+                Code::ServiceName,
+                service.name.span,
+                format!("service name is {} characters long: {why}, past AWS's limit of 255", name.len()),
+            )
+            .with_label("too long")
+            .with_help(format!("use a name of at most {keep} characters, e.g. `{shorter}`")),
+        );
+    }
+}
+
 fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
     Diagnostic::error(
         Code::ServiceNameCollision,
@@ -168,12 +221,21 @@ fn collision(first: &Service, second: &Service, name: &str) -> Diagnostic {
 }
 
 /// Collisions between different kinds of names: `web` with an internal balancer and a
-/// service `web-internal` are both `BalancerWebInternal`; `DB_URL` and `db-url` are both `…EnvDbUrl`.
-fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &[&Service], diags: &mut Diagnostics) {
+/// service `web-internal` are both `BalancerWebInternal`. Returns every logical ID used.
+fn check_logical_ids(
+    balancers: &[Balancer],
+    workloads: &[Workload],
+    services: &[&Service],
+    diags: &mut Diagnostics,
+) -> BTreeSet<String> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let service =
-        |name: &str| *services.iter().find(|s| s.name.value == name).expect("plan entries come from services");
+    // Services are sorted by name: a binary search, as many collisions could each scan them.
+    let service = |name: &str| {
+        let i =
+            services.binary_search_by(|s| s.name.value.as_str().cmp(name)).expect("plan entries come from services");
+        services[i]
+    };
     let balancer_ids = balancers.iter().flat_map(|b| {
         [b.logical_id.clone(), b.security_group_id.clone()]
             .into_iter()
@@ -186,14 +248,9 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
             Image::Parameter { parameter, .. } => Some(parameter.clone()),
             Image::Literal { .. } => None,
         };
-        let env = w.container.environment.iter().filter_map(|e| match &e.value {
-            EnvSource::Parameter { parameter } => Some(parameter.clone()),
-            _ => None,
-        });
         [w.task_definition_id.clone(), w.service_id.clone()]
             .into_iter()
             .chain(image)
-            .chain(env)
             .map(move |id| (id, w.service.as_str()))
     });
     for (id, owner) in balancer_ids.chain(workload_ids) {
@@ -201,19 +258,8 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
             None => {
                 seen.insert(id, owner);
             }
-            Some(first) if *first == owner => {
-                // Within one service only environment parameters can collide.
-                if reported.insert((first, owner)) {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::Environment,
-                            service(owner).name.span,
-                            format!("two variables of `{owner}` both become parameter `{id}`"),
-                        )
-                        .with_help("rename one of the variables: parameter names keep only letters and digits"),
-                    );
-                }
-            }
+            // Names derived from one service never repeat within it.
+            Some(first) if *first == owner => {}
             Some(first) => {
                 // One error per pair; equal upper names were reported by `check_name_collisions`.
                 let same_upper = names::upper_name(first) == names::upper_name(owner);
@@ -222,6 +268,29 @@ fn check_logical_ids(balancers: &[Balancer], workloads: &[Workload], services: &
                 }
             }
         }
+    }
+    seen.into_keys().collect()
+}
+
+/// Deploy-time parameters are named after their variables: two that get one name (a hash
+/// collision), or one named like a resource or parameter of a service, cannot both exist.
+fn check_deploy_parameters(plan: &Plan, taken: &BTreeSet<String>, services: &[&Service], diags: &mut Diagnostics) {
+    for (id, uses) in plan.deploy_parameters() {
+        let (first, users) = &uses[0];
+        let clash = if uses.len() > 1 {
+            let variables: Vec<String> = uses.iter().map(|(p, _)| format!("`{}`", p.variable)).collect();
+            format!("variables {} both become deploy-time parameter `{id}`", variables.join(" and "))
+        } else if taken.contains(id) {
+            format!("variable `{}` becomes parameter `{id}`, a name the template already uses", first.variable)
+        } else {
+            continue;
+        };
+        // Looked up for a clash only: a scan per parameter would be quadratic in large apps.
+        let span = users.first().and_then(|u| services.iter().find(|s| s.name.value == *u)).map(|s| s.name.span);
+        diags.push(
+            Diagnostic::error(Code::Environment, span, clash)
+                .with_help("rename the variable (or the service): parameter names keep only letters and digits"),
+        );
     }
 }
 
@@ -257,7 +326,8 @@ fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> 
 
 /// Two services that bind the same fixed host port can run, but never on the same container
 /// instance: ECS places their tasks apart, and a cluster with too few instances cannot place
-/// them all. Worth a warning, not an error: one per port, however many services share it.
+/// them all. Worth a warning, not an error: one per pair of items, however many ports and
+/// services share it.
 fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
     // (port, transport) → the services binding it, each with its first mapping.
     let mut bound: BTreeMap<(u16, Transport), Vec<(&str, &PortMapping)>> = BTreeMap::new();
@@ -267,24 +337,32 @@ fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
             users.push((binding.service, binding.mapping));
         }
     }
+    // One warning per pair of overlapping items, not per port: two `1-65535/udp` ranges in two
+    // services were 65,535 warnings. Keyed by transport, the services and the two mappings.
+    let mut shared: IndexMap<_, Vec<u16>> = IndexMap::new();
     for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
-        let (first, first_mapping) = users[0];
-        let (second, second_mapping) = users[1];
+        let names: Vec<&str> = users.iter().map(|(name, _)| *name).collect();
+        shared.entry((transport, names, users[0].1.span, users[1].1.span)).or_default().push(port);
+    }
+    for ((transport, users, first_span, second_span), ports) in shared {
+        let (first, second) = (users[0], users[1]);
         let who = match users.len() - 2 {
             0 => format!("`{first}` and `{second}`"),
             n => format!("`{first}`, `{second}` and {n} more service{}", if n == 1 { "" } else { "s" }),
         };
+        let transport = if transport == Transport::Udp { "udp" } else { "tcp" };
+        let which = match ports.as_slice() {
+            [port] => format!("host port {port}/{transport} is"),
+            _ => format!("host ports {}/{transport} ({} in all) are", port_runs(&ports), ports.len()),
+        };
         diags.push(
             Diagnostic::warning(
                 Code::HostPortConflict,
-                second_mapping.span,
-                format!(
-                    "host port {port}/{} is bound by {who}: ECS never places their tasks on the same instance",
-                    if transport == Transport::Udp { "udp" } else { "tcp" }
-                ),
+                second_span,
+                format!("{which} bound by {who}: ECS never places their tasks on the same instance"),
             )
             .with_label(format!("bound again by `{second}`"))
-            .with_related(first_mapping.span, format!("first bound by `{first}`"))
+            .with_related(first_span, format!("first bound by `{first}`"))
             .with_help("give them different host ports, unless the cluster has an instance for each of their tasks"),
         );
     }
@@ -296,6 +374,8 @@ struct ServiceLabels<'a> {
     /// Balancer- and service-scope labels by key.
     balancer: BTreeMap<&'static str, (LabelValue, &'a Label)>,
     port: BTreeMap<(u16, &'static str), (LabelValue, &'a Label)>,
+    /// `convox.health.path`: free text, so its variables are filled at deploy time.
+    health_path: Option<Text>,
 }
 
 impl<'a> ServiceLabels<'a> {
@@ -312,7 +392,7 @@ impl<'a> ServiceLabels<'a> {
         self.number_at(key).map(|(n, _)| n)
     }
 
-    /// A text-valued service label (a choice or a path).
+    /// A choice-valued service label.
     fn text(&self, key: &str) -> Option<&str> {
         match self.balancer.get(key) {
             Some((LabelValue::Text(t), _)) => Some(t),
@@ -370,63 +450,150 @@ fn balancer_for(
 }
 
 /// The service's TCP mappings with one per balancer port; a second mapping on a port is an
-/// error (or, when identical, a warning).
+/// error (or, when identical, a warning). One diagnostic per pair of overlapping items, not
+/// per port: two overlapping ranges printed tens of thousands of warnings.
 fn unique_tcp_ports<'a>(service: &'a Service, diags: &mut Diagnostics) -> Vec<&'a PortMapping> {
     let mut out: Vec<&PortMapping> = Vec::new();
     // Indexed by balancer port: a range maps up to 65,535 ports, and a scan of `out` per port
     // made one `1-65535` item cost two billion comparisons.
     let mut first_by_port: BTreeMap<u16, &PortMapping> = BTreeMap::new();
+    // (repeated item, first item, identical) → the repeated mappings, in file order.
+    let mut repeats: IndexMap<(Span, Span, bool), Vec<Repeat>> = IndexMap::new();
     for m in service.ports.iter().filter(|p| p.transport == Transport::Tcp) {
         match first_by_port.get(&m.balancer_port()).copied() {
             None => {
                 first_by_port.insert(m.balancer_port(), m);
                 out.push(m);
             }
-            Some(first) if first.target == m.target && first.published == m.published => diags.push(
-                Diagnostic::warning(Code::DuplicatePort, m.span, format!("port {} is mapped twice", m.balancer_port()))
-                    .with_label("the same mapping again")
-                    .with_related(first.span, "first mapped here")
-                    .with_help("remove the repeated mapping"),
-            ),
-            Some(first) => diags.push(
-                Diagnostic::error(
-                    Code::DuplicatePort,
-                    m.span,
-                    format!(
-                        "balancer port {} is mapped twice, to container ports {} and {}",
-                        m.balancer_port(),
-                        first.target,
-                        m.target
-                    ),
-                )
-                .with_label("second mapping of this balancer port")
-                .with_related(first.span, "first mapping")
-                .with_help("a balancer port has one listener: pick another host port for one of them"),
-            ),
+            Some(first) => {
+                let same = first.target == m.target && first.published == m.published;
+                repeats.entry((m.span, first.span, same)).or_default().push((m, first));
+            }
         }
+    }
+    for ((_, _, same), pairs) in repeats {
+        diags.push(repeated_ports_diagnostic(same, &pairs));
     }
     out
 }
 
-fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {
+/// A mapping of a balancer port that an earlier mapping already has: (repeated, first).
+type Repeat<'a> = (&'a PortMapping, &'a PortMapping);
+
+/// The diagnostic for one item whose balancer ports an earlier item already maps; `pairs`
+/// holds (repeated, first) mappings, all sharing the two items' spans.
+fn repeated_ports_diagnostic(same: bool, pairs: &[Repeat]) -> Diagnostic {
+    let (m, first) = pairs[0];
+    let ports: Vec<u16> = pairs.iter().map(|(m, _)| m.balancer_port()).collect();
+    let (message, label, help) = match (same, ports.as_slice()) {
+        (true, [port]) => {
+            (format!("port {port} is mapped twice"), "the same mapping again", "remove the repeated mapping")
+        }
+        (true, _) => (
+            format!("ports {} ({} in all) are mapped twice", port_runs(&ports), ports.len()),
+            "the same mappings again",
+            "remove the repeated mappings",
+        ),
+        (false, [port]) => (
+            format!("balancer port {port} is mapped twice, to container ports {} and {}", first.target, m.target),
+            "second mapping of this balancer port",
+            "a balancer port has one listener: pick another host port for one of them",
+        ),
+        (false, _) => (
+            format!(
+                "balancer ports {} ({} in all) are mapped twice, to different container ports",
+                port_runs(&ports),
+                ports.len()
+            ),
+            "second mapping of these balancer ports",
+            "a balancer port has one listener: pick other host ports for one of them",
+        ),
+    };
+    let (diagnostic, first_label) = match same {
+        true => (Diagnostic::warning(Code::DuplicatePort, m.span, message), "first mapped here"),
+        false => (Diagnostic::error(Code::DuplicatePort, m.span, message), "first mapping"),
+    };
+    diagnostic.with_label(label).with_related(first.span, first_label).with_help(help)
+}
+
+/// The most runs of ports a message lists: a message per label or per pair of items must not
+/// grow with the number of ports, or many of them make output quadratic in the input.
+const MAX_RUNS_SHOWN: usize = 8;
+
+/// Sorted ports written as runs, e.g. `80, 1500-1999`, at most [`MAX_RUNS_SHOWN`] of them.
+fn port_runs(ports: &[u16]) -> String {
+    let mut sorted = ports.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u16, u16)> = Vec::new();
+    for p in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if u32::from(*end) + 1 == u32::from(p) => *end = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    let mut text: Vec<String> = runs
+        .iter()
+        .take(MAX_RUNS_SHOWN)
+        .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .collect();
+    if runs.len() > MAX_RUNS_SHOWN {
+        text.push(format!("… ({} more ranges)", runs.len() - MAX_RUNS_SHOWN));
+    }
+    text.join(", ")
+}
+
+/// A service's TCP and UDP mappings by port number, built once per service: port labels were
+/// each checked by scanning the mappings, so 2,000 labels on a 10,000-port range took 3.4 s
+/// and printed 140 MB (each error listed every balancer port).
+struct PortIndex<'s> {
+    /// Balancer ports of the TCP mappings (one mapping each).
+    balancer: BTreeSet<u16>,
+    /// The first UDP mapping per balancer port.
+    udp: BTreeMap<u16, &'s PortMapping>,
+    /// TCP mappings by container port, in file order.
+    by_container: BTreeMap<u16, Vec<&'s PortMapping>>,
+    /// The balancer ports as runs, for help texts.
+    runs: String,
+}
+
+impl<'s> PortIndex<'s> {
+    fn new(service: &'s Service, tcp: &[&'s PortMapping]) -> Self {
+        let mut udp = BTreeMap::new();
+        for m in service.ports.iter().filter(|m| m.transport == Transport::Udp) {
+            udp.entry(m.balancer_port()).or_insert(m);
+        }
+        let mut by_container: BTreeMap<u16, Vec<&PortMapping>> = BTreeMap::new();
+        for m in tcp {
+            by_container.entry(m.target).or_default().push(m);
+        }
+        let ports: Vec<u16> = tcp.iter().map(|m| m.balancer_port()).collect();
+        PortIndex { balancer: ports.iter().copied().collect(), udp, by_container, runs: port_runs(&ports) }
+    }
+}
+
+fn read_labels<'a>(service: &'a Service, tcp: &[&'a PortMapping], diags: &mut Diagnostics) -> ServiceLabels<'a> {
     let mut out = ServiceLabels::default();
-    let balanced_false = service.labels.get("convox.balancer").is_some_and(|l| l.value == "false");
+    let ports = PortIndex::new(service, tcp);
+    let balanced_false =
+        service.labels.get("convox.balancer").is_some_and(|l| l.value.structural_quiet().as_deref() == Some("false"));
     for (key, label) in &service.labels {
         let Some(rest) = key.strip_prefix("convox.") else {
             continue;
         };
+        // Messages quote the key as written: one built from `${…}` is never shown substituted.
+        let shown = label.key_written.as_str();
         if let Some(port_part) = rest.strip_prefix("port.") {
-            read_port_label(service, key, port_part, label, tcp, balanced_false, &mut out, diags);
+            read_port_label(service, shown, port_part, label, &ports, balanced_false, &mut out, diags);
         } else if let Some(spec) = labels::service_label(key) {
-            match labels::parse_value(spec, key, &label.value) {
-                Ok(value) => {
-                    out.balancer.insert(spec.key, (value, label));
-                }
-                Err(e) => diags.push(value_error(spec, e, label)),
+            if spec.kind == labels::ValueKind::Path {
+                out.health_path = health_path(spec, label, diags);
+            } else if let Some(value) = label_value(spec, label, diags) {
+                out.balancer.insert(spec.key, (value, label));
             }
         } else if labels::OWNED_PREFIXES.iter().any(|p| key.starts_with(p)) {
             let known: Vec<&str> = labels::LABELS.iter().filter(|l| l.scope != Scope::Port).map(|l| l.key).collect();
-            let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{key}`"))
+            let mut d = Diagnostic::error(Code::UnknownLabel, label.key_span, format!("unknown label `{shown}`"))
                 .with_label("not a known key");
             d = match labels::nearest(key, &known) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
@@ -442,7 +609,7 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
                     Diagnostic::warning(
                         Code::UnknownLabel,
                         label.key_span,
-                        format!("unknown label `{key}` is ignored"),
+                        format!("unknown label `{shown}` is ignored"),
                     )
                     .with_help(format!("did you mean `{s}`?")),
                 );
@@ -452,24 +619,88 @@ fn read_labels<'a>(service: &'a Service, tcp: &[&PortMapping], diags: &mut Diagn
     out
 }
 
+/// A structural label value (a keyword, boolean or number), substituted and checked by the
+/// label's grammar. A value from `${…}` that does not fit is reported without being shown.
+fn label_value(spec: &labels::LabelSpec, label: &Label, diags: &mut Diagnostics) -> Option<LabelValue> {
+    let value = label.value.structural(diags)?;
+    match labels::parse_value(spec, &label.key_written, &value) {
+        Ok(v) => Some(v),
+        Err(_) if label.value.is_interpolated() => {
+            diags.push(substituted_value_error(spec, label));
+            None
+        }
+        Err(e) => {
+            diags.push(value_error(spec, e, label));
+            None
+        }
+    }
+}
+
+fn substituted_value_error(spec: &labels::LabelSpec, label: &Label) -> Diagnostic {
+    Diagnostic::error(
+        Code::LabelValue,
+        label.value_span,
+        format!(
+            "the value of `{}` (`{}`) is not valid once its variables are substituted",
+            label.key_written,
+            label.value.scalar_text().unwrap_or_default()
+        ),
+    )
+    .with_label("the variables' values do not fit here")
+    .with_help(format!(
+        "it takes {}; check the variables it uses (their values are not shown, since they may be secrets)",
+        crate::review::schema::values_text(spec.kind)
+    ))
+}
+
+/// `convox.health.path`: deploy-time text. Written out, it is checked now; the literal parts
+/// of one with `${…}` are checked as far as they go (a leading `/`, no white space).
+fn health_path(spec: &labels::LabelSpec, label: &Label, diags: &mut Diagnostics) -> Option<Text> {
+    if !label.value.is_interpolated() {
+        let value = label.value.segments().and_then(|s| load::interpolate::literal(&s)).unwrap_or_default();
+        return match labels::parse_value(spec, &label.key_written, &value) {
+            Ok(_) => Some(Text::literal(value)),
+            Err(e) => {
+                diags.push(value_error(spec, e, label));
+                None
+            }
+        };
+    }
+    let path = text::of_node(&label.value, diags)?;
+    let literal_ok = path.parts.iter().enumerate().all(|(i, part)| match part {
+        Part::Literal { text } => {
+            (i > 0 || text.starts_with('/')) && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        Part::Parameter(_) => true,
+    });
+    if literal_ok {
+        Some(path)
+    } else {
+        diags.push(substituted_value_error(spec, label));
+        None
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn read_port_label<'a>(
     service: &Service,
     key: &str,
     port_part: &str,
     label: &'a Label,
-    tcp: &[&PortMapping],
+    ports: &PortIndex,
     balanced_false: bool,
     out: &mut ServiceLabels<'a>,
     diags: &mut Diagnostics,
 ) {
     let (port_text, name) = port_part.split_once('.').unwrap_or((port_part, ""));
     let Some(port) = labels::digits(port_text).and_then(|d| d.parse::<u16>().ok()).filter(|p| *p > 0) else {
+        // A port part from `${…}` is not quoted: the key as written says where it came from.
+        let port_shown = if key.contains('$') { "the port" } else { port_text };
         diags.push(
             Diagnostic::error(
                 Code::UnknownLabel,
                 label.key_span,
-                format!("`{key}`: `{port_text}` is not a port number"),
+                format!("`{key}`: `{port_shown}` is not a port number"),
             )
             .with_help("port labels are written `convox.port.<balancer port>.<protocol|secure|proxy>`"),
         );
@@ -488,12 +719,8 @@ fn read_port_label<'a>(
         );
         return;
     };
-    let value = match labels::parse_value(spec, key, &label.value) {
-        Ok(v) => v,
-        Err(e) => {
-            diags.push(value_error(spec, e, label));
-            return;
-        }
+    let Some(value) = label_value(spec, label, diags) else {
+        return;
     };
     if balanced_false {
         diags.push(
@@ -506,12 +733,11 @@ fn read_port_label<'a>(
         );
         return;
     }
-    if tcp.iter().any(|m| m.balancer_port() == port) {
+    if ports.balancer.contains(&port) {
         out.port.insert((port, spec.port_key().expect("port label")), (value, label));
         return;
     }
-    let udp = service.ports.iter().find(|m| m.transport == Transport::Udp && m.balancer_port() == port);
-    if let Some(udp) = udp {
+    if let Some(udp) = ports.udp.get(&port) {
         let message = format!("`{key}` names UDP port {port}, which gets no listener (a Classic ELB cannot carry UDP)");
         let d = if name == "protocol" {
             Diagnostic::error(Code::UdpPortLabel, label.key_span, message)
@@ -524,10 +750,14 @@ fn read_port_label<'a>(
         );
         return;
     }
-    let by_container: Vec<u16> = tcp.iter().filter(|m| m.target == port).map(|m| m.balancer_port()).collect();
-    if let Some(first) = by_container.first() {
-        let mapping = tcp.iter().find(|m| m.target == port).expect("found above");
-        let alternatives: Vec<String> = by_container.iter().map(|p| format!("`convox.port.{p}.{name}`")).collect();
+    if let Some(mappings) = ports.by_container.get(&port) {
+        let mapping = mappings[0];
+        let first = mapping.balancer_port();
+        let alternatives: Vec<String> = mappings
+            .iter()
+            .take(MAX_RUNS_SHOWN)
+            .map(|m| format!("`convox.port.{}.{name}`", m.balancer_port()))
+            .collect();
         diags.push(
             Diagnostic::error(
                 Code::ContainerPortLabel,
@@ -544,11 +774,10 @@ fn read_port_label<'a>(
         // The mapping this label names may be the one that failed to load, already reported.
         return;
     }
-    let mapped: Vec<String> = tcp.iter().map(|m| m.balancer_port().to_string()).collect();
-    let help = if mapped.is_empty() {
+    let help = if ports.balancer.is_empty() {
         format!("the service maps no TCP port; add one, e.g. `ports: [\"{port}:3000\"]`")
     } else {
-        format!("the service's balancer ports are {}; map port {port} or fix the label", mapped.join(", "))
+        format!("the service's balancer ports are {}; map port {port} or fix the label", ports.runs)
     };
     diags.push(
         Diagnostic::error(
@@ -674,7 +903,7 @@ fn health_check(
     }
     let listener =
         listeners.iter().find(|l| l.balancer_port == checked.balancer_port()).expect("one listener per TCP port");
-    let path = labels.text("convox.health.path").map(str::to_string);
+    let path = labels.health_path.clone();
     let protocol = match (path.is_some(), listener.secure) {
         (true, false) => "HTTP",
         (true, true) => "HTTPS",
@@ -765,8 +994,34 @@ fn assign_instance_ports(balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
     }
 }
 
-fn bind_certificates(balancers: &mut [Balancer], bindings: &[CertificateBinding], diags: &mut Diagnostics) {
+fn bind_certificates(
+    balancers: &mut [Balancer],
+    bindings: &[CertificateBinding],
+    services: &[&Service],
+    diags: &mut Diagnostics,
+) {
+    let mut bound: BTreeMap<(&str, u16), &str> = BTreeMap::new();
     for binding in bindings {
+        // The same listener twice: the same ARN is harmless, two ARNs are a mistake that
+        // would otherwise be settled silently by the order of the options.
+        match bound.insert((&binding.service, binding.port), &binding.arn) {
+            Some(first) if first != binding.arn => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Certificate,
+                        None,
+                        format!(
+                            "--certificate {}:{} is given twice, with two different ARNs",
+                            binding.service, binding.port
+                        ),
+                    )
+                    .with_help(format!("keep one of `{first}` and `{}`", binding.arn)),
+                );
+                continue;
+            }
+            Some(_) => continue,
+            None => {}
+        }
         let listener = balancers
             .iter_mut()
             .filter(|b| b.service == binding.service)
@@ -789,17 +1044,20 @@ fn bind_certificates(balancers: &mut [Balancer], bindings: &[CertificateBinding]
                 } else {
                     format!("listeners that take a certificate: {}", targets.join(", "))
                 };
-                diags.push(
-                    Diagnostic::error(
-                        Code::Certificate,
-                        None,
-                        format!(
-                            "--certificate {}:{}: no https or tls listener on that service and port",
-                            binding.service, binding.port
-                        ),
-                    )
-                    .with_help(help),
-                );
+                let mut d = Diagnostic::error(
+                    Code::Certificate,
+                    None,
+                    format!(
+                        "--certificate {}:{}: no https or tls listener on that service and port",
+                        binding.service, binding.port
+                    ),
+                )
+                .with_help(help);
+                // The option has no place in a file, but the service it names does.
+                if let Some(service) = services.iter().find(|s| s.name.value == binding.service) {
+                    d = d.with_related(service.name.span, format!("service `{}` is defined here", binding.service));
+                }
+                diags.push(d);
             }
         }
     }

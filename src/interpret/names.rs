@@ -1,6 +1,8 @@
 //! CloudFormation names derived from compose names — stable, because stacks, overlays,
 //! dashboards and pull-request diffs depend on them. Convox's names are kept where it had them.
 
+use crate::load::interpolate::Op;
+
 /// `my-app` → `MyApp`: each run of letters and digits, first letter upper-cased.
 ///
 /// Convox split only on `-`; `_` and `.` are split here too, because they are not allowed
@@ -82,9 +84,106 @@ pub fn image_parameter(service: &str) -> String {
     format!("{}Image", upper_name(service))
 }
 
-/// The `NoEcho` parameter carrying a container variable taken from the compile environment.
-pub fn env_parameter(service: &str, variable: &str) -> String {
-    format!("{}Env{}", upper_name(service), upper_name(&variable.to_ascii_lowercase()))
+/// The `NoEcho` parameter the deploy stage fills from `variable` (with the operator `op` and
+/// its word, as written): `Env` + the variable in UpperCamel (`DB_PASSWORD` → `EnvDbPassword`).
+/// A name that UpperCamel would not tell apart from another (lower-case letters, `__`, a part
+/// starting with a digit) gets `Var` + a hash of the name; an operator gets its kind and a
+/// hash of itself (`${TAG:-latest}` → `EnvTagDefault` + 8 hex digits). One variable with one
+/// operator is one parameter, wherever and however often it is used.
+pub fn deploy_parameter(variable: &str, op: Op, empty_is_unset: bool, word: &str) -> String {
+    let canonical = variable.split('_').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    });
+    let mut id = format!("Env{}", upper_name(&variable.to_ascii_lowercase()));
+    if !canonical {
+        id.push_str(&format!("Var{:08x}", fnv1a(variable.bytes()) as u32));
+    }
+    let kind = match op {
+        Op::Plain => return id,
+        Op::Default => "Default",
+        Op::Required => "Required",
+        Op::Alternative => "Alternative",
+    };
+    let colon = if empty_is_unset { ":" } else { "" };
+    format!("{id}{kind}{:08x}", fnv1a(colon.bytes().chain(word.bytes())) as u32)
+}
+
+/// FNV-1a, written out here (not taken from a crate or `std`'s hasher) because names derived
+/// from it must never change between versions.
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// CloudFormation's limit on the length of a logical ID (resources, parameters, outputs).
+pub const MAX_LOGICAL_ID: usize = 255;
+
+/// The longest logical ID a service can give rise to: its internal balancer's security group
+/// (`Balancer<Svc>InternalSecurityGroup`) or a five-digit port's names, whichever is longer.
+pub fn longest_logical_id(service: &str) -> String {
+    let port = u16::MAX;
+    [
+        security_group(&balancer(service, true)),
+        balancer_name_output(service, port),
+        proxy_policy(service, port),
+        certificate_parameter(service, port),
+        service_arn_output(service),
+        task_definition(service),
+    ]
+    .into_iter()
+    .max_by_key(String::len)
+    .expect("candidates")
+}
+
+/// The longest app name: Convox named each app's stack `<rack>-<app>`, and CloudFormation
+/// stack names stop at 128 characters, so half of that is left for the app.
+pub const MAX_APP_NAME: usize = 63;
+
+/// What is wrong with an app name, if anything: Convox app names are lower-case letters,
+/// digits and hyphens, starting with a letter or digit. The name lands in descriptions, tags
+/// and security group descriptions, whose character sets (ASCII only in the last) it fits.
+pub fn app_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the app name is empty".into());
+    }
+    if name.chars().count() > MAX_APP_NAME {
+        return Some(format!("the app name is {} characters long; the limit is {MAX_APP_NAME}", name.chars().count()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Some(format!(
+            "the app name holds {}; app names are lower-case letters, digits and `-`",
+            match c.is_ascii_graphic() {
+                true => format!("`{c}`"),
+                false => format!("the character U+{:04X}", u32::from(c)),
+            }
+        ));
+    }
+    if name.starts_with('-') {
+        return Some("the app name starts with `-`; it must start with a letter or digit".into());
+    }
+    None
+}
+
+/// A valid app name close to `name`: lower-cased, every run of other characters (`.` as
+/// Convox did for directories) turned into one `-`, trimmed to [`MAX_APP_NAME`].
+pub fn suggest_app_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        match c.is_ascii_lowercase() || c.is_ascii_digit() {
+            true => out.push(c),
+            false if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+            false => {}
+        }
+    }
+    out.truncate(MAX_APP_NAME);
+    let out = out.trim_end_matches('-');
+    if out.is_empty() { "app".to_string() } else { out.to_string() }
 }
 
 /// The role ECS uses to register container instances with the app's Classic ELBs.
@@ -102,14 +201,9 @@ pub const LOG_GROUP: &str = "LogGroup";
 pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;
 
 /// The preferred instance port for a listener: a hash of service name and balancer port, so
-/// that it depends on nothing else in the manifest. FNV-1a is written out here (not taken
-/// from a crate or `std`'s hasher) because its output must never change between versions.
+/// that it depends on nothing else in the manifest.
 pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in service.bytes().chain([b':']).chain(port.to_string().bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = fnv1a(service.bytes().chain([b':']).chain(port.to_string().bytes()));
     let span = u64::from(INSTANCE_PORTS.end() - INSTANCE_PORTS.start()) + 1;
     INSTANCE_PORTS.start() + (hash % span) as u16
 }
@@ -128,6 +222,30 @@ mod tests {
     }
 
     #[test]
+    fn deploy_parameters_are_named_after_their_variable_and_stable() {
+        assert_eq!(deploy_parameter("DB_PASSWORD", Op::Plain, false, ""), "EnvDbPassword");
+        assert_eq!(deploy_parameter("TAG", Op::Plain, false, ""), "EnvTag");
+        // Pinned: a change renames every user's parameters.
+        assert_eq!(deploy_parameter("TAG", Op::Default, true, "latest"), "EnvTagDefault47c94fbe");
+        let variants = [
+            deploy_parameter("TAG", Op::Default, false, "latest"),
+            deploy_parameter("TAG", Op::Default, true, "latest"),
+            deploy_parameter("TAG", Op::Default, true, "stable"),
+            deploy_parameter("TAG", Op::Required, true, "latest"),
+            deploy_parameter("TAG", Op::Alternative, true, "latest"),
+            deploy_parameter("TAG", Op::Plain, false, ""),
+        ];
+        let distinct: std::collections::BTreeSet<&String> = variants.iter().collect();
+        assert_eq!(distinct.len(), variants.len(), "{variants:?}");
+        // Names UpperCamel would merge stay apart.
+        let merged = ["DB_URL", "db_url", "DB__URL", "Db_Url", "A_1", "A1"];
+        let ids: std::collections::BTreeSet<String> =
+            merged.iter().map(|v| deploy_parameter(v, Op::Plain, false, "")).collect();
+        assert_eq!(ids.len(), merged.len(), "{ids:?}");
+        assert!(ids.iter().all(|id| id.chars().all(|c| c.is_ascii_alphanumeric())));
+    }
+
+    #[test]
     fn instance_ports_are_stable_and_in_range() {
         // Pinned values: a change here changes every user's instance ports on the next deploy.
         assert_eq!(preferred_instance_port("web", 80), 23857);
@@ -135,5 +253,26 @@ mod tests {
         for (svc, port) in [("web", 80), ("web", 443), ("api", 8080), ("x", 1)] {
             assert!(INSTANCE_PORTS.contains(&preferred_instance_port(svc, port)));
         }
+    }
+
+    #[test]
+    fn the_longest_logical_id_is_the_internal_security_group() {
+        assert_eq!(longest_logical_id("web"), "BalancerWebInternalSecurityGroup");
+        assert_eq!(longest_logical_id(&"a".repeat(227)).len(), 256);
+    }
+
+    #[test]
+    fn app_names_follow_convox_and_bad_ones_get_a_valid_suggestion() {
+        for good in ["web", "my-app-2", "2fa"] {
+            assert_eq!(app_name_problem(good), None, "{good}");
+        }
+        for bad in ["My App", "a\"b", "x<y", "a\nb", "caf\u{e9}", "-x", "", "a.b", &"a".repeat(64)] {
+            let problem = app_name_problem(bad);
+            assert!(problem.is_some(), "{bad:?}");
+            let suggestion = suggest_app_name(bad);
+            assert_eq!(app_name_problem(&suggestion), None, "{bad:?} → {suggestion:?}");
+        }
+        assert_eq!(suggest_app_name("My.Project_1"), "my-project-1");
+        assert!(app_name_problem("a\u{7f}").unwrap().contains("U+007F"));
     }
 }

@@ -2,6 +2,9 @@
 
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use super::text::{DeployParameter, Part, Text};
 
 /// Every balancer of one app.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -162,8 +165,8 @@ pub struct HealthCheck {
     pub listener_port: u16,
     /// That listener's instance port parameter.
     pub instance_port_parameter: String,
-    /// The path, for HTTP(S) checks.
-    pub path: Option<String>,
+    /// The path, for HTTP(S) checks (its variables filled at deploy time).
+    pub path: Option<Text>,
     /// Seconds.
     pub timeout: u32,
     /// Seconds.
@@ -212,10 +215,10 @@ pub struct Workload {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Image {
-    /// `image:` as written.
+    /// `image:` as written (its variables filled at deploy time).
     Literal {
         /// The image reference.
-        name: String,
+        name: Text,
     },
     /// Built by the deploy stage (`build:`, or no image at all) and passed as a parameter.
     Parameter {
@@ -239,9 +242,9 @@ pub struct BalancerTarget {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Container {
     /// `Command` (`command:`).
-    pub command: Option<Vec<String>>,
+    pub command: Option<Vec<Text>>,
     /// `EntryPoint` (`entrypoint:`).
-    pub entrypoint: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<Text>>,
     /// `Environment`, sorted by name.
     pub environment: Vec<EnvEntry>,
     /// `Memory`, MiB (`mem_limit`).
@@ -251,9 +254,9 @@ pub struct Container {
     /// `Cpu` shares (`cpu_shares`).
     pub cpu_shares: Option<u32>,
     /// `WorkingDirectory` (`working_dir`).
-    pub working_dir: Option<String>,
+    pub working_dir: Option<Text>,
     /// `User` (`user`).
-    pub user: Option<String>,
+    pub user: Option<Text>,
     /// `Privileged` (`privileged`).
     pub privileged: bool,
     /// `Ulimits` (`ulimits`).
@@ -279,15 +282,10 @@ pub struct EnvEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EnvSource {
-    /// Written in the manifest.
-    Literal {
+    /// Written in the manifest, its variables (and a bare `KEY`) filled at deploy time.
+    Text {
         /// The value.
-        value: String,
-    },
-    /// A `NoEcho` parameter, because the value came from the compile environment.
-    Parameter {
-        /// The parameter (`<Service>Env<Name>`).
-        parameter: String,
+        text: Text,
     },
     /// The DNS name of a linked service's balancer (`links:`).
     BalancerHost {
@@ -320,16 +318,16 @@ pub struct Ulimit {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ExtraHost {
     /// The host name.
-    pub hostname: String,
-    /// Its IP address.
-    pub ip: String,
+    pub hostname: Text,
+    /// Its IP address (checked at compile time when written out).
+    pub ip: Text,
 }
 
 /// The container's own health check.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ContainerHealthCheck {
     /// `["CMD", …]` or `["CMD-SHELL", "…"]`.
-    pub command: Vec<String>,
+    pub command: Vec<Text>,
     /// Seconds (5–300).
     pub interval: u32,
     /// Seconds (2–60).
@@ -367,4 +365,52 @@ pub enum HostPort {
     },
     /// No host port: Docker picks one (unpublished UDP or unbalanced ports).
     Dynamic,
+}
+
+impl Workload {
+    /// Every deploy-time text of the workload (image, command, environment, container settings).
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        let c = &self.container;
+        let image = match &self.image {
+            Image::Literal { name } => Some(name),
+            Image::Parameter { .. } => None,
+        };
+        let env = c.environment.iter().filter_map(|e| match &e.value {
+            EnvSource::Text { text } => Some(text),
+            _ => None,
+        });
+        image
+            .into_iter()
+            .chain(c.command.iter().flatten())
+            .chain(c.entrypoint.iter().flatten())
+            .chain(env)
+            .chain(c.working_dir.iter())
+            .chain(c.user.iter())
+            .chain(c.extra_hosts.iter().flat_map(|h| [&h.hostname, &h.ip]))
+            .chain(c.health_check.iter().flat_map(|h| h.command.iter()))
+    }
+}
+
+impl Plan {
+    /// Every deploy-time parameter, by logical ID, with the services using it. A logical ID
+    /// given to two different parameters (a collision of names) lists both; the interpreter
+    /// reports that as an error, so a rendered plan has one per ID.
+    pub fn deploy_parameters(&self) -> BTreeMap<&str, Vec<(&DeployParameter, BTreeSet<&str>)>> {
+        let mut out: BTreeMap<&str, Vec<(&DeployParameter, BTreeSet<&str>)>> = BTreeMap::new();
+        let balancer_texts =
+            self.balancers.iter().filter_map(|b| b.health_check.path.as_ref().map(|p| (b.service.as_str(), p)));
+        let workload_texts = self.services.iter().flat_map(|w| w.texts().map(move |t| (w.service.as_str(), t)));
+        for (service, text) in balancer_texts.chain(workload_texts) {
+            for p in text.parameters() {
+                let entries = out.entry(p.parameter.as_str()).or_default();
+                match entries.iter_mut().find(|(q, _)| *q == p) {
+                    Some((_, services)) => {
+                        services.insert(service);
+                    }
+                    None => entries.push((p, BTreeSet::from([service]))),
+                }
+            }
+        }
+        out
+    }
 }

@@ -1,5 +1,7 @@
 //! Interpret: the ECS side of a service — its container (image, command, environment, limits,
 //! health check, port mappings) and its ECS service settings — read from the compose model.
+//! One file, past 400 lines, because every container key is read the same way (structural
+//! values substituted and checked, free text kept as deploy-time text) and side by side.
 
 use super::ServiceLabels;
 use super::names;
@@ -7,9 +9,12 @@ use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
     PortMap, Ulimit, Workload,
 };
+use super::text::{self, Text};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::interpolate::{self, Segment};
 use crate::load::node::{Node, Value};
-use crate::load::{EnvValue, PortMapping, Service, Transport};
+use crate::load::{PortMapping, Service, Transport};
+use std::collections::HashSet;
 
 /// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
 const TRANSLATED: &[&str] = &[
@@ -47,7 +52,8 @@ pub(super) struct PendingLink {
     pub(super) span: crate::source::Span,
 }
 
-/// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port).
+/// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port);
+/// `service_names` are the project's services, sorted.
 pub(super) fn read(
     service: &Service,
     tcp: &[&PortMapping],
@@ -59,14 +65,14 @@ pub(super) fn read(
     let name = service.name.value.as_str();
     let node = &service.node;
     warn_untranslated(node, diags);
-    let image = match node.get("image").and_then(Node::scalar_text).filter(|s| !s.is_empty()) {
+    let image = match image_name(node, diags) {
         Some(image) => Image::Literal { name: image },
-        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node) },
+        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node, diags) },
     };
     let mut container = Container {
         command: node.get("command").and_then(|n| command(n, "command", diags)),
         entrypoint: node.get("entrypoint").and_then(|n| command(n, "entrypoint", diags)),
-        environment: environment(service),
+        environment: environment(service, diags),
         memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)),
         memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)),
         cpu_shares: node.get("cpu_shares").and_then(|n| whole(n, "cpu_shares", 0, 10240, diags)),
@@ -82,15 +88,18 @@ pub(super) fn read(
         },
         ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
         extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
-        health_check: node.get("healthcheck").and_then(|n| health_check(n, diags)),
+        health_check: node
+            .get("healthcheck")
+            .filter(|n| mapping_or_null(n, "`healthcheck`", diags))
+            .and_then(|n| health_check(n, diags)),
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
     let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
-    let replicas =
-        node.get("deploy").and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let deploy = node.get("deploy").filter(|d| mapping_or_null(d, "`deploy`", diags));
+    let replicas = deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
     let workload = Workload {
         service: name.to_string(),
         task_definition_id: names::task_definition(name),
@@ -138,23 +147,74 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
     }
 }
 
-fn build_context(node: &Node) -> Option<String> {
-    let build = node.get("build")?;
-    build.scalar_text().or_else(|| build.get("context").and_then(Node::scalar_text)).filter(|s| !s.is_empty())
+/// `image:` when it names one, as deploy-time text; a list, mapping or empty string is an
+/// error rather than "no image", which would silently build instead.
+fn image_name(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
+    let image = node.get("image")?;
+    match &image.value {
+        Value::Null | Value::Invalid => None,
+        Value::Str(t) if t.text.trim().is_empty() => {
+            diags.push(
+                Diagnostic::error(Code::WrongType, image.span, "`image` is empty")
+                    .with_label("no image name")
+                    .with_help("name an image, e.g. `nginx:1.27`, or remove `image:` to build the service"),
+            );
+            None
+        }
+        Value::Seq(_) | Value::Map(_) => {
+            diags.push(image.wrong_type("`image`", "an image name (a string)"));
+            None
+        }
+        _ => text::of_node(image, diags).filter(|t| !t.parts.is_empty()),
+    }
 }
 
-fn environment(service: &Service) -> Vec<EnvEntry> {
+/// The build context, for the template's metadata: the deploy stage builds from it. One taken
+/// from the environment would put a value into the template, so it must be written out.
+fn build_context(node: &Node, diags: &mut Diagnostics) -> Option<String> {
+    let build = node.get("build")?;
+    let context = match &build.value {
+        Value::Map(_) => build.get("context")?,
+        Value::Seq(_) => {
+            diags.push(build.wrong_type("`build`", "a path or a mapping with `context`"));
+            return None;
+        }
+        _ => build,
+    };
+    if context.is_interpolated() {
+        diags.push(
+            Diagnostic::error(Code::ContainerValue, context.span, "the build context comes from `${…}`")
+                .with_label("a path from the environment")
+                .with_help(
+                    "write the build context out: the template names it, and must not depend on the environment",
+                ),
+        );
+        return None;
+    }
+    let segments = context.segments()?;
+    interpolate::literal(&segments).filter(|s| !s.is_empty())
+}
+
+/// True for a mapping; null and already-reported values are passed over quietly, anything
+/// else is a `wrong-type` error (a list or string where a section belongs was ignored before).
+fn mapping_or_null(node: &Node, what: &str, diags: &mut Diagnostics) -> bool {
+    match &node.value {
+        Value::Map(_) => true,
+        Value::Null | Value::Invalid => false,
+        _ => {
+            diags.push(node.wrong_type(what, "a mapping"));
+            false
+        }
+    }
+}
+
+fn environment(service: &Service, diags: &mut Diagnostics) -> Vec<EnvEntry> {
     let mut entries: Vec<EnvEntry> = service
         .environment
         .iter()
-        .map(|(name, var)| EnvEntry {
-            name: name.clone(),
-            value: match &var.value {
-                EnvValue::Literal(value) => EnvSource::Literal { value: value.clone() },
-                EnvValue::FromEnvironment => {
-                    EnvSource::Parameter { parameter: names::env_parameter(&service.name.value, name) }
-                }
-            },
+        .filter_map(|(name, var)| {
+            let text = text::of_segments(&var.value, var.span, diags)?;
+            Some(EnvEntry { name: name.clone(), value: EnvSource::Text { text } })
         })
         .collect();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -166,18 +226,18 @@ fn container_error(node: &Node, message: String, help: impl Into<String>) -> Dia
 }
 
 /// `command:` / `entrypoint:` as a list, or a string split as a POSIX shell splits words.
-fn command(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Vec<String>> {
+fn command(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Vec<Text>> {
     match &node.value {
         Value::Null | Value::Invalid => None,
         Value::Seq(items) => {
-            let words: Option<Vec<String>> = items.iter().map(Node::scalar_text).collect();
-            if words.is_none() {
+            if items.iter().any(|i| matches!(i.value, Value::Seq(_) | Value::Map(_))) {
                 diags.push(node.wrong_type(&format!("`{key}`"), "a string or a list of strings"));
+                return None;
             }
-            words
+            items.iter().map(|i| text::of_node(i, diags)).collect()
         }
-        Value::Str(t) => match shell_words(&t.text) {
-            Ok(words) => Some(words),
+        Value::Str(_) => match shell_words_of(&node.segments()?) {
+            Ok(words) => words.iter().map(|w| text::of_segments(w, node.span, diags)).collect(),
             Err(message) => {
                 diags.push(container_error(
                     node,
@@ -192,6 +252,46 @@ fn command(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Vec<String
             None
         }
     }
+}
+
+/// Stands for a variable reference while a command line is split: a reference is one opaque
+/// piece of the word it is written in (its value is not known until deploy, so it cannot
+/// split words as Compose's compile-time substitution would).
+const REFERENCE: char = '\u{E000}';
+
+/// [`shell_words`] over a string with references: each stays inside its word, in order.
+fn shell_words_of(segments: &[Segment]) -> Result<Vec<Vec<Segment>>, String> {
+    let mut line = String::new();
+    let mut references = Vec::new();
+    for segment in segments {
+        match segment {
+            Segment::Literal(text) if text.contains(REFERENCE) => {
+                return Err("the command holds the private-use character U+E000".into());
+            }
+            Segment::Literal(text) => line.push_str(text),
+            Segment::Var(var) => {
+                line.push(REFERENCE);
+                references.push(var);
+            }
+        }
+    }
+    let mut references = references.into_iter();
+    let words = shell_words(&line)?
+        .into_iter()
+        .map(|word| {
+            let mut out = Vec::new();
+            for (i, piece) in word.split(REFERENCE).enumerate() {
+                if i > 0 {
+                    out.push(Segment::Var(references.next().expect("one reference per marker").clone()));
+                }
+                if !piece.is_empty() {
+                    out.push(Segment::Literal(piece.to_string()));
+                }
+            }
+            out
+        })
+        .collect();
+    Ok(words)
 }
 
 /// Splits a command line into words: white space separates, quotes group, `\` escapes.
@@ -243,12 +343,17 @@ fn memory(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<u32> {
     let bytes = match &node.value {
         Value::Invalid => return None,
         Value::Int(i) if *i >= 0 => Ok(*i as f64),
-        Value::Str(t) => parse_bytes(&t.text).ok_or(t.text.clone()),
-        other => Err(node.scalar_text().unwrap_or_else(|| format!("{other:?}"))),
+        Value::Str(t) => parse_bytes(&node.structural(diags)?).ok_or(t.text.clone()),
+        Value::Seq(_) | Value::Map(_) => {
+            diags.push(node.wrong_type(&format!("`{key}`"), "a memory size such as `512m`"));
+            return None;
+        }
+        _ => Err(node.scalar_text().unwrap_or_else(|| node.kind().to_string())),
     };
     let bytes = match bytes {
         Ok(b) => b,
         Err(text) => {
+            // `text` is as written: a value from the environment is never quoted.
             diags.push(container_error(
                 node,
                 format!("`{key}` is `{text}`, not a memory size"),
@@ -303,7 +408,7 @@ fn parse_bytes(text: &str) -> Option<f64> {
 fn whole(node: &Node, key: &str, min: i64, max: i64, diags: &mut Diagnostics) -> Option<u32> {
     let value = match &node.value {
         Value::Int(i) => Some(*i),
-        Value::Str(t) => t.text.trim().parse::<i64>().ok(),
+        Value::Str(_) => node.structural(diags)?.trim().parse::<i64>().ok(),
         Value::Invalid => return None,
         _ => None,
     };
@@ -323,10 +428,10 @@ fn whole(node: &Node, key: &str, min: i64, max: i64, diags: &mut Diagnostics) ->
     }
 }
 
-fn text(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<String> {
+fn text(node: &Node, key: &str, diags: &mut Diagnostics) -> Option<Text> {
     let value = node.get(key)?;
     match &value.value {
-        Value::Str(_) | Value::Int(_) => value.scalar_text(),
+        Value::Str(_) | Value::Int(_) => text::of_node(value, diags),
         Value::Null | Value::Invalid => None,
         _ => {
             diags.push(value.wrong_type(&format!("`{key}`"), "a string"));
@@ -399,27 +504,30 @@ fn ulimits(node: &Node, diags: &mut Diagnostics) -> Vec<Ulimit> {
 }
 
 fn extra_hosts(node: &Node, diags: &mut Diagnostics) -> Vec<ExtraHost> {
-    let mut pairs: Vec<(String, String, &Node)> = Vec::new();
+    let mut pairs: Vec<(Vec<Segment>, Vec<Segment>, &Node)> = Vec::new();
     match &node.value {
         Value::Seq(items) => {
             for item in items {
-                let Some(text) = item.scalar_text() else {
+                let Some(segments) = item.segments().filter(|_| !matches!(item.value, Value::Null)) else {
                     diags.push(item.wrong_type("an `extra_hosts` entry", "a string `host:ip`"));
                     continue;
                 };
                 // `host:ip` (the IP may be IPv6 and contain colons) or `host=ip`.
-                match text.split_once('=').or_else(|| text.split_once(':')) {
-                    Some((host, ip)) => pairs.push((host.to_string(), ip.trim_matches(['[', ']']).to_string(), item)),
+                match interpolate::split_once(&segments, '=').or_else(|| interpolate::split_once(&segments, ':')) {
+                    Some((host, ip)) => pairs.push((host, ip, item)),
                     None => diags.push(container_error(
                         item,
-                        format!("`{text}` is not `host:ip`"),
+                        format!("`{}` is not `host:ip`", item.scalar_text().unwrap_or_default()),
                         "write e.g. `somehost:162.242.195.82`",
                     )),
                 }
             }
         }
         Value::Map(entries) => {
-            pairs.extend(entries.iter().map(|(k, v)| (k.name.clone(), v.scalar_text().unwrap_or_default(), v)));
+            for (k, v) in entries {
+                let ip = v.segments().map(|s| s.into_owned()).unwrap_or_default();
+                pairs.push((vec![Segment::Literal(k.name.clone())], ip, v));
+            }
         }
         Value::Null | Value::Invalid => {}
         _ => diags.push(node.wrong_type("`extra_hosts`", "a list of `host:ip` strings or a mapping")),
@@ -427,17 +535,44 @@ fn extra_hosts(node: &Node, diags: &mut Diagnostics) -> Vec<ExtraHost> {
     pairs
         .into_iter()
         .filter_map(|(hostname, ip, at)| {
-            if ip.parse::<std::net::IpAddr>().is_err() {
-                diags.push(container_error(
-                    at,
-                    format!("`{ip}` is not an IP address (extra host `{hostname}`)"),
-                    "give a numeric IPv4 or IPv6 address",
-                ));
-                return None;
+            let hostname = text::of_segments(&hostname, at.span, diags)?;
+            let mut ip = text::of_segments(&ip, at.span, diags)?;
+            // An address written out is checked now; one from a variable by ECS at deploy.
+            if let Some(literal) = ip.as_literal() {
+                let trimmed = literal.trim_matches(['[', ']']);
+                if trimmed.parse::<std::net::IpAddr>().is_err() {
+                    diags.push(container_error(
+                        at,
+                        format!("`{literal}` is not an IP address (extra host `{}`)", hostname.display()),
+                        "give a numeric IPv4 or IPv6 address",
+                    ));
+                    return None;
+                }
+                ip = Text::literal(trimmed);
             }
             Some(ExtraHost { hostname, ip })
         })
         .collect()
+}
+
+/// The most services searched for a did-you-mean, and the most names a help text lists: both
+/// are per link, so without a bound 5,000 services with a wrong link each took 22 s (an edit
+/// distance to every service) and printed every name 5,000 times.
+const MAX_NAMES: usize = 256;
+const MAX_NAMES_SHOWN: usize = 8;
+
+/// The service `target` most likely meant, when there are few enough services to search.
+fn suggest_service<'a>(target: &str, service_names: &[&'a str]) -> Option<&'a str> {
+    (service_names.len() <= MAX_NAMES).then(|| super::labels::nearest(target, service_names)).flatten()
+}
+
+/// The first service names, and how many more there are.
+fn some_names(service_names: &[&str]) -> String {
+    let shown = service_names[..service_names.len().min(MAX_NAMES_SHOWN)].join(", ");
+    match service_names.len().saturating_sub(MAX_NAMES_SHOWN) {
+        0 => shown,
+        more => format!("{shown}, … ({more} more)"),
+    }
 }
 
 fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<PendingLink> {
@@ -453,11 +588,22 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
             diags.push(item.wrong_type("a link", "a service name, or `service:alias`"));
             continue;
         };
+        if item.is_interpolated() {
+            // Links name services and variables of the template: structure, written out.
+            diags.push(
+                Diagnostic::error(Code::UnknownLink, item.span, format!("the link `{text}` comes from `${{…}}`"))
+                    .with_label("a link from the environment")
+                    .with_help("write the service name (and alias) out"),
+            );
+            continue;
+        }
         let (target, alias) = text.split_once(':').unwrap_or((&text, &text));
-        if !service_names.contains(&target) {
-            let help = match super::labels::nearest(target, service_names) {
+        // Sorted by name (interpret sorts the services), so a binary search: a scan per link
+        // was quadratic in apps with many services.
+        if service_names.binary_search(&target).is_err() {
+            let help = match suggest_service(target, service_names) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the services are {}", service_names.join(", ")),
+                None => format!("the services are {}", some_names(service_names)),
             };
             diags.push(
                 Diagnostic::error(
@@ -479,7 +625,7 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
 
 /// Turns links into `<ALIAS>_HOST`, `_PORT` and `_URL` variables pointing at the linked
 /// service's balancer, as Convox did: ECS links only join containers of one task, and each
-/// compose service is a task of its own.
+/// compose service is a task of its own. `balancers` are in service-name order.
 pub(super) fn resolve_links(
     workload: &mut Workload,
     links: Vec<PendingLink>,
@@ -487,7 +633,10 @@ pub(super) fn resolve_links(
     diags: &mut Diagnostics,
 ) {
     for link in links {
-        let Some(b) = balancers.iter().find(|b| b.service == link.target) else {
+        // Balancers are in service-name order, like the services: a binary search, not a scan
+        // per link.
+        let found = balancers.binary_search_by(|b| b.service.as_str().cmp(link.target.as_str()));
+        let Some(b) = found.ok().map(|i| &balancers[i]) else {
             diags.push(
                 Diagnostic::warning(
                     Code::UnknownLink,
@@ -505,7 +654,7 @@ pub(super) fn resolve_links(
         let scheme = format!("{:?}", listener.protocol).to_ascii_lowercase();
         let entries = [
             ("HOST", EnvSource::BalancerHost { balancer: b.logical_id.clone() }),
-            ("PORT", EnvSource::Literal { value: listener.balancer_port.to_string() }),
+            ("PORT", EnvSource::Text { text: Text::literal(listener.balancer_port.to_string()) }),
             ("URL", EnvSource::BalancerUrl { balancer: b.logical_id.clone(), scheme, port: listener.balancer_port }),
         ];
         for (suffix, value) in entries {
@@ -525,12 +674,16 @@ fn health_check(node: &Node, diags: &mut Diagnostics) -> Option<ContainerHealthC
     }
     let test = node.get("test")?;
     let command = match &test.value {
-        Value::Str(t) => vec!["CMD-SHELL".to_string(), t.text.clone()],
+        Value::Str(_) => vec![Text::literal("CMD-SHELL"), text::of_node(test, diags)?],
         Value::Seq(items) => {
-            let words: Vec<String> = items.iter().filter_map(Node::scalar_text).collect();
-            match words.first().map(String::as_str) {
+            // The first word is a keyword (structure); the rest are deploy-time text.
+            let first = items.first().and_then(|i| i.structural(diags));
+            let words: Vec<Text> = items.iter().skip(1).filter_map(|i| text::of_node(i, diags)).collect();
+            match first.as_deref() {
                 Some("NONE") => return None,
-                Some("CMD" | "CMD-SHELL") if words.len() > 1 => words,
+                Some(kind @ ("CMD" | "CMD-SHELL")) if !words.is_empty() => {
+                    std::iter::once(Text::literal(kind)).chain(words).collect()
+                }
                 _ => {
                     diags.push(container_error(
                         test,
@@ -549,7 +702,10 @@ fn health_check(node: &Node, diags: &mut Diagnostics) -> Option<ContainerHealthC
     let seconds = |key: &str, default: u32, min: u32, max: u32, diags: &mut Diagnostics| -> u32 {
         let Some(n) = node.get(key) else { return default };
         let parsed = match &n.value {
-            Value::Str(t) => parse_duration(&t.text),
+            Value::Str(_) => match n.structural(diags) {
+                Some(text) => parse_duration(&text),
+                None => return default,
+            },
             _ => None,
         };
         match parsed {
@@ -613,6 +769,9 @@ fn port_mappings(
     diags: &mut Diagnostics,
 ) -> Vec<PortMap> {
     let mut out: Vec<PortMap> = Vec::new();
+    // Plain mappings already written, by (container port, host port, UDP): a scan of `out` per
+    // mapping made `1-65535/udp` quadratic. Listener mappings never equal a plain one.
+    let mut seen: HashSet<(u16, Option<u16>, bool)> = HashSet::new();
     if let Some(b) = balancer {
         out.extend(b.listeners.iter().map(|l| PortMap {
             container_port: l.container_port,
@@ -645,7 +804,7 @@ fn port_mappings(
                 host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
                 protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
             };
-            if !out.contains(&map) {
+            if seen.insert((m.target, m.published, m.transport == Transport::Udp)) {
                 out.push(map);
             }
         }

@@ -1,12 +1,13 @@
 //! The typed compose model — services, their ports and labels — read from a node tree.
 
-use super::Environment;
 use super::container_env::{EnvVar, read_environment};
-use super::node::{Key, Node, Value};
-use super::ports::{PortMapping, read_port_item};
+use super::interpolate;
+use super::node::{Key, MergeTag, Node, Text, Value};
+use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
 use indexmap::IndexMap;
+use std::collections::{HashMap, HashSet};
 
 /// Label values longer than this are refused: no Convox label needs more, and a multi-megabyte
 /// value is a mistake (or an attack) that would otherwise flow into the template.
@@ -51,8 +52,11 @@ pub struct Service {
 pub struct Label {
     /// Where the key was written.
     pub key_span: Span,
-    /// The value (empty for a bare list item or null).
-    pub value: String,
+    /// The key as written (with any `${…}` unsubstituted), for messages.
+    pub key_written: String,
+    /// The value (an empty string for a bare list item): read as a structural value or as
+    /// deploy-time text, depending on the label.
+    pub value: Node,
     /// Where the value was written (the whole item in list form).
     pub value_span: Span,
 }
@@ -60,8 +64,8 @@ pub struct Label {
 const TOP_LEVEL_KEYS: &[&str] =
     &["version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models"];
 
-/// Reads one file's tree (already interpolated) into a project.
-pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Project {
+/// Reads one file's tree (its strings already parsed for `$`) into a project.
+pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
         diags.push(
             root.wrong_type("a compose file", "a mapping")
@@ -70,6 +74,14 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
         return Project::default();
     };
     let mut project = Project::default();
+    // Its services would silently vanish: refused until it is implemented.
+    if let Some((key, _)) = root.get_entry("include") {
+        diags.push(
+            Diagnostic::error(Code::Unsupported, key.span, "`include` is not supported")
+                .with_label("not read")
+                .with_help("merge the files with -f instead: `compose-cfn compile -f base.yml -f this.yml`"),
+        );
+    }
     let services_node = if let Some(services) = root.get("services") {
         for (key, value) in entries {
             match key.name.as_str() {
@@ -77,7 +89,7 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
                     Diagnostic::warning(Code::ObsoleteVersion, key.span, "`version` is obsolete and ignored")
                         .with_help("remove the `version:` line; today's Compose ignores it too"),
                 ),
-                "name" => project.name = value.scalar_text().map(|n| Spanned::new(n, value.span)),
+                "name" => project.name = project_name(value, diags).map(|n| Spanned::new(n, value.span)),
                 k if k.starts_with("x-") || TOP_LEVEL_KEYS.contains(&k) => {}
                 k => diags.push(
                     Diagnostic::warning(Code::UnknownKey, key.span, format!("unknown top-level key `{k}` is ignored"))
@@ -104,10 +116,10 @@ pub fn read_project(root: &Node, env: &Environment, diags: &mut Vec<Diagnostic>)
     };
     let mut port_budget = MAX_PORT_MAPPINGS;
     for (key, node) in services {
-        if key.name.starts_with("x-") && std::ptr::eq(services_node, root) {
+        if (key.name.starts_with("x-") || key.name == "include") && std::ptr::eq(services_node, root) {
             continue;
         }
-        if let Some(service) = read_service(key, node, env, &mut port_budget, diags) {
+        if let Some(service) = read_service(key, node, &mut port_budget, diags) {
             project.services.push(service);
         }
     }
@@ -120,13 +132,21 @@ fn valid_service_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-fn read_service(
-    key: &Key,
-    node: &Node,
-    env: &Environment,
-    port_budget: &mut usize,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Service> {
+/// The project `name:`. The app name reaches tags, descriptions and every review, so it is
+/// never taken from the environment: a `${…}` in it is an error (`--app` names the app instead).
+fn project_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    if !node.is_interpolated() {
+        return node.segments().and_then(|s| interpolate::literal(&s));
+    }
+    diags.push(
+        Diagnostic::error(Code::WrongType, node.span, "the project `name:` comes from `${…}`")
+            .with_label("a name from the environment")
+            .with_help("write the name out, or pass `--app NAME`: the app name is in every template and review"),
+    );
+    None
+}
+
+fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -134,7 +154,7 @@ fn read_service(
             ),
         );
     }
-    let empty = Node { value: Value::Map(Vec::new()), span: node.span };
+    let empty = Node { value: Value::Map(Vec::new()), span: node.span, tag: node.tag };
     let node = match &node.value {
         Value::Map(_) => node,
         Value::Null => &empty,
@@ -144,8 +164,26 @@ fn read_service(
             return None;
         }
     };
+    // The keys read into typed fields honour `!reset` and `!override` on the whole value only.
+    let mut typed = |key: &str| {
+        let value = node.get(key).filter(|n| !n.is_reset());
+        if let Some(tagged) = value.and_then(Node::nested_tag) {
+            diags.push(
+                Diagnostic::error(
+                    Code::Unsupported,
+                    tagged.span,
+                    format!("a merge tag inside `{key}` is not supported"),
+                )
+                .with_label("tagged here")
+                .with_help(format!("tag the whole value instead: `{key}: !override …` or `{key}: !reset`")),
+            );
+        }
+        value
+    };
+    let (ports_node, labels_node, environment_node, profiles_node) =
+        (typed("ports"), typed("labels"), typed("environment"), typed("profiles"));
     let mut ports_complete = true;
-    let ports = match node.get("ports") {
+    let ports = match ports_node {
         None | Some(Node { value: Value::Null, .. }) => Vec::new(),
         Some(Node { value: Value::Seq(items), .. }) => items
             .iter()
@@ -184,10 +222,10 @@ fn read_service(
             Vec::new()
         }
     };
-    let labels = node.get("labels").map(|l| read_labels(l, diags)).unwrap_or_default();
-    let environment = node.get("environment").map(|e| read_environment(e, env, diags)).unwrap_or_default();
-    let profiles = node.get("profiles").map(|p| match &p.value {
-        Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect(),
+    let labels = labels_node.map(|l| read_labels(l, diags)).unwrap_or_default();
+    let environment = environment_node.map(|e| read_environment(e, diags)).unwrap_or_default();
+    let profiles = profiles_node.map(|p| match &p.value {
+        Value::Seq(items) => items.iter().filter_map(|i| i.structural(diags)).collect(),
         _ => {
             diags.push(p.wrong_type("`profiles`", "a list of profile names"));
             Vec::new()
@@ -204,16 +242,18 @@ fn read_service(
     })
 }
 
-/// Reads `labels:` in mapping form or list (`key=value`) form.
+/// Reads `labels:` in mapping form or list (`key=value`) form. A key holding `${…}` (list
+/// form) is structural: it is substituted here, and messages show it as written.
 pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Label> {
     let mut labels: IndexMap<String, Label> = IndexMap::new();
     let mut add = |key: String, label: Label, diags: &mut Vec<Diagnostic>, list_form: bool| {
-        if label.value.len() > MAX_LABEL_VALUE_BYTES {
+        let len = label.value.scalar_text().map_or(0, |t| t.len());
+        if len > MAX_LABEL_VALUE_BYTES {
             diags.push(
                 Diagnostic::error(
                     Code::LabelValue,
                     label.value_span,
-                    format!("the value of label `{key}` is {} bytes long", label.value.len()),
+                    format!("the value of label `{}` is {len} bytes long", label.key_written),
                 )
                 .with_help(format!("label values are limited to {MAX_LABEL_VALUE_BYTES} bytes")),
             );
@@ -224,7 +264,7 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                 Diagnostic::warning(
                     Code::DuplicateLabel,
                     label.key_span,
-                    format!("label `{key}` is given twice; the last one wins"),
+                    format!("label `{}` is given twice; the last one wins", label.key_written),
                 )
                 .with_label("this value is used")
                 .with_related(previous.key_span, "this value is ignored")
@@ -236,36 +276,54 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                let Some(text) = value.scalar_text() else {
+                if matches!(value.value, Value::Seq(_) | Value::Map(_) | Value::Invalid) {
                     if value.value != Value::Invalid {
                         diags.push(value.wrong_type(&format!("label `{}`", key.name), "a string, number or boolean"));
                     }
                     continue;
+                }
+                let label = Label {
+                    key_span: key.span,
+                    key_written: key.name.clone(),
+                    value: value.clone(),
+                    value_span: value.span,
                 };
-                add(key.name.clone(), Label { key_span: key.span, value: text, value_span: value.span }, diags, false);
+                add(key.name.clone(), label, diags, false);
             }
         }
         Value::Seq(items) => {
             for item in items {
-                let Value::Str(t) = &item.value else {
+                let Value::Str(_) = &item.value else {
                     if item.value != Value::Invalid {
                         diags.push(item.wrong_type("a label in list form", "a string `key=value`"));
                     }
                     continue;
                 };
-                let (key, value) = t.text.split_once('=').unwrap_or((&t.text, ""));
-                add(
-                    key.to_string(),
-                    Label { key_span: item.span, value: value.to_string(), value_span: item.span },
-                    diags,
-                    true,
-                );
+                let segments = item.segments().map(|s| s.into_owned()).unwrap_or_default();
+                let (key, value) = interpolate::split_once(&segments, '=').unwrap_or((segments, Vec::new()));
+                let key_node = text_node(key, item);
+                let Some(key_text) = key_node.structural(diags) else { continue };
+                let label = Label {
+                    key_span: item.span,
+                    key_written: key_node.scalar_text().unwrap_or_default(),
+                    value: text_node(value, item),
+                    value_span: item.span,
+                };
+                add(key_text, label, diags, true);
             }
         }
         Value::Null => {}
         _ => diags.push(node.wrong_type("`labels`", "a mapping or a list of `key=value` strings")),
     }
     labels
+}
+
+/// A string node made of part of another's segments, placed where that one was written.
+fn text_node(segments: Vec<interpolate::Segment>, at: &Node) -> Node {
+    let text = interpolate::written(&segments);
+    // A `$$` written back is `$$` again, so the segments are kept whenever `$` appears.
+    let segments = text.contains('$').then_some(segments);
+    Node { value: Value::Str(Text { text, segments }), span: at.span, tag: None }
 }
 
 /// Merges `later` into `earlier` as Compose merges several `-f` files: services by name,
@@ -275,51 +333,94 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
         earlier.name = later.name;
     }
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
-    let mut index: std::collections::HashMap<String, usize> =
+    let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
     for service in later.services {
-        match index.get(&service.name.value).copied() {
-            None => {
+        match (index.get(&service.name.value).copied(), service.node.tag) {
+            (Some(i), Some(MergeTag::Reset)) => {
+                // Rare: rebuilding the index here keeps the common path a lookup.
+                earlier.services.remove(i);
+                index = earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
+            }
+            (None, Some(MergeTag::Reset)) => {}
+            (Some(i), Some(MergeTag::Override)) => earlier.services[i] = service,
+            (None, _) => {
                 index.insert(service.name.value.clone(), earlier.services.len());
                 earlier.services.push(service);
             }
-            Some(i) => {
-                let existing = &mut earlier.services[i];
-                for port in service.ports {
-                    if !existing.ports.iter().any(|p| same_mapping(p, &port)) {
-                        existing.ports.push(port);
-                    }
-                }
-                existing.ports_complete &= service.ports_complete;
-                existing.labels.extend(service.labels);
-                existing.environment.extend(service.environment);
-                if service.profiles.is_some() {
-                    existing.profiles = service.profiles;
-                }
-                merge_nodes(&mut existing.node, service.node);
-            }
+            (Some(i), None) => merge_service(&mut earlier.services[i], service),
         }
     }
 }
 
-fn same_mapping(a: &PortMapping, b: &PortMapping) -> bool {
-    (a.published, a.target, a.transport, &a.host_ip) == (b.published, b.target, b.transport, &b.host_ip)
+/// Merges one service of a later file into the same service of the files before.
+fn merge_service(existing: &mut Service, service: Service) {
+    let tag = |key: &str| service.node.get(key).and_then(|n| n.tag);
+    match tag("ports") {
+        Some(_) => {
+            existing.ports = service.ports;
+            existing.ports_complete = service.ports_complete;
+        }
+        None => {
+            // By a set, not a scan per port: two files each mapping `1-65535/udp` were
+            // four billion comparisons.
+            let mut known: HashSet<MappingKey> = existing.ports.iter().map(mapping_key).collect();
+            for port in service.ports {
+                if known.insert(mapping_key(&port)) {
+                    existing.ports.push(port);
+                }
+            }
+            existing.ports_complete &= service.ports_complete;
+        }
+    }
+    match tag("labels") {
+        Some(_) => existing.labels = service.labels,
+        None => existing.labels.extend(service.labels),
+    }
+    match tag("environment") {
+        Some(_) => existing.environment = service.environment,
+        None => existing.environment.extend(service.environment),
+    }
+    match tag("profiles") {
+        Some(_) => existing.profiles = service.profiles,
+        None if service.profiles.is_some() => existing.profiles = service.profiles,
+        None => {}
+    }
+    merge_nodes(&mut existing.node, service.node);
 }
 
-/// Recursive merge: mappings merge by key, anything else is replaced by the later value.
+/// What makes two mappings the same: published port, container port, transport and host IP.
+type MappingKey = (Option<u16>, u16, Transport, Option<String>);
+
+fn mapping_key(m: &PortMapping) -> MappingKey {
+    (m.published, m.target, m.transport, m.host_ip.clone())
+}
+
+/// Recursive merge: mappings merge by key, anything else is replaced by the later value;
+/// `!override` replaces a mapping too, and `!reset` removes the key (see [`Node::strip_resets`]).
 pub fn merge_nodes(earlier: &mut Node, later: Node) {
     match (&mut earlier.value, later.value) {
-        (Value::Map(a), Value::Map(b)) => {
+        (Value::Map(a), Value::Map(b)) if later.tag.is_none() => {
+            // Keys found by an index, not a scan per key, so large mappings merge in linear time.
+            let mut index: HashMap<String, usize> = HashMap::new();
+            for (i, (k, _)) in a.iter().enumerate() {
+                index.entry(k.name.clone()).or_insert(i);
+            }
             for (key, value) in b {
-                match a.iter_mut().find(|(k, _)| k.name == key.name) {
-                    Some((_, existing)) => merge_nodes(existing, value),
-                    None => a.push((key, value)),
+                match index.get(&key.name).copied() {
+                    Some(i) => merge_nodes(&mut a[i].1, value),
+                    None => {
+                        index.insert(key.name.clone(), a.len());
+                        a.push((key, value));
+                    }
                 }
             }
         }
         (slot, value) => {
             *slot = value;
             earlier.span = later.span;
+            // A reset value stays in the tree, marked, until merging is over.
+            earlier.tag = later.tag;
         }
     }
 }

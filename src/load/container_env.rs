@@ -1,27 +1,17 @@
-//! A service's `environment:` (mapping or `KEY=VALUE` list), with every value that came from
-//! the compile environment marked so that it never reaches a template.
+//! A service's `environment:` (mapping or `KEY=VALUE` list). Values are kept as segments: a
+//! `${VAR}` in one, or a bare `KEY`, becomes a deploy-time parameter, never a compile-time value.
 
-use super::Environment;
-use super::node::{Node, Value};
+use super::interpolate::{self, Op, Segment, VarRef};
+use super::node::{Node, Text, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
 use indexmap::IndexMap;
 
-/// Where a container variable's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EnvValue {
-    /// Written in the manifest: safe to put in the template.
-    Literal(String),
-    /// Taken from the compile environment (by `${…}` or a bare `KEY`): possibly a CI secret,
-    /// so the value is not kept at all; the template asks for it as a `NoEcho` parameter.
-    FromEnvironment,
-}
-
 /// One variable of a container's environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvVar {
-    /// Its value's origin.
-    pub value: EnvValue,
+    /// Its value as literal text and variable references (a bare `KEY` is `${KEY}`).
+    pub value: Vec<Segment>,
     /// Where it was written.
     pub span: Span,
 }
@@ -30,10 +20,22 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['=', '\0']) && !name.chars().any(char::is_whitespace)
 }
 
-/// Reads `environment:`; `env` answers bare `KEY` entries, as Compose does.
-pub fn read_environment(node: &Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> IndexMap<String, EnvVar> {
+/// A bare `KEY`: the deploy stage passes its own `KEY` through, as Compose passes the shell's.
+fn inherited(name: &str) -> Vec<Segment> {
+    vec![Segment::Var(Box::new(VarRef {
+        name: name.to_string(),
+        op: Op::Plain,
+        empty_is_unset: false,
+        word: Vec::new(),
+        word_written: String::new(),
+        value: None,
+    }))]
+}
+
+/// Reads `environment:`.
+pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, EnvVar> {
     let mut vars = IndexMap::new();
-    let mut add = |name: &str, value: Option<EnvValue>, span: Span, diags: &mut Vec<Diagnostic>| {
+    let mut add = |name: &str, value: Option<Vec<Segment>>, span: Span, diags: &mut Vec<Diagnostic>| {
         if !valid_name(name) {
             diags.push(
                 Diagnostic::error(Code::Environment, span, format!("`{name}` is not a variable name"))
@@ -42,26 +44,9 @@ pub fn read_environment(node: &Node, env: &Environment, diags: &mut Vec<Diagnost
             );
             return;
         }
-        let value = match value {
-            Some(v) => v,
-            // A bare KEY passes the compile environment's value through, if there is one.
-            None if env.get(name).is_some() => EnvValue::FromEnvironment,
-            None => {
-                diags.push(
-                    Diagnostic::warning(
-                        Code::Environment,
-                        span,
-                        format!("`{name}` has no value and is not set in the environment; it is left out"),
-                    )
-                    .with_help(format!("write `{name}=value`, or set `{name}` where compose-cfn runs")),
-                );
-                return;
-            }
-        };
+        let value = value.unwrap_or_else(|| inherited(name));
         vars.insert(name.to_string(), EnvVar { value, span });
     };
-    let origin =
-        |n: &Node, text: String| if n.is_interpolated() { EnvValue::FromEnvironment } else { EnvValue::Literal(text) };
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
@@ -71,20 +56,24 @@ pub fn read_environment(node: &Node, env: &Environment, diags: &mut Vec<Diagnost
                     Value::Seq(_) | Value::Map(_) => {
                         diags.push(value.wrong_type(&format!("variable `{}`", key.name), "a string, number or boolean"))
                     }
-                    _ => {
-                        let text = value.scalar_text().unwrap_or_default();
-                        add(&key.name, Some(origin(value, text)), value.span, diags);
-                    }
+                    _ => add(&key.name, value.segments().map(|s| s.into_owned()), value.span, diags),
                 }
             }
         }
         Value::Seq(items) => {
             for item in items {
                 match &item.value {
-                    Value::Str(t) => match t.text.split_once('=') {
-                        Some((name, value)) => add(name, Some(origin(item, value.to_string())), item.span, diags),
-                        None => add(&t.text, None, item.span, diags),
-                    },
+                    Value::Str(t) => {
+                        let segments = item.segments().map(|s| s.into_owned()).unwrap_or_default();
+                        match interpolate::split_once(&segments, '=') {
+                            Some((name, value)) => match interpolate::literal(&name) {
+                                Some(name) => add(&name, Some(value), item.span, diags),
+                                None => diags.push(computed_name(item, t)),
+                            },
+                            None if item.is_interpolated() => diags.push(computed_name(item, t)),
+                            None => add(&t.text, None, item.span, diags),
+                        }
+                    }
                     Value::Invalid => {}
                     _ => diags.push(
                         Diagnostic::error(
@@ -102,4 +91,11 @@ pub fn read_environment(node: &Node, env: &Environment, diags: &mut Vec<Diagnost
         _ => diags.push(node.wrong_type("`environment`", "a mapping or a list of `KEY=VALUE` strings")),
     }
     vars
+}
+
+/// A variable *name* taken from the environment would put a value into the template.
+fn computed_name(item: &Node, t: &Text) -> Diagnostic {
+    Diagnostic::error(Code::Environment, item.span, format!("the variable name in `{}` comes from `${{…}}`", t.text))
+        .with_label("a name from the environment")
+        .with_help("write the name out (`KEY=${VALUE}`): only values can come from the environment, at deploy time")
 }

@@ -1,5 +1,93 @@
 //! Compose variable interpolation: `$V`, `${V}`, `${V:-d}`, `${V-d}`, `${V:?m}`, `${V?m}`,
 //! `${V:+r}`, `${V+r}` and `$$`, with defaults that may themselves contain `${…}`.
+//!
+//! A string is first [`parse`]d into literal text and variable references (each holding the
+//! value it had at compile time, hidden from `Debug`); [`resolve`] then computes the text as
+//! Compose would. Structural values (ports, numbers, keywords) are resolved at compile time;
+//! everything else keeps the references, which become deploy-time parameters. One file
+//! (with its tests, past 400 lines): parsing and resolving are two readings of one grammar.
+
+/// A value taken from the environment or `.env`. It is kept only to compute *structural*
+/// values (port numbers, enumerated label values, sizes), and its `Debug` never shows it, so a
+/// debug dump of a node tree cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value itself: callers validate what they take from it by its grammar.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+/// What a `${…}` operator does when the variable is unset (or, for the `:` forms, empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    /// `$V` / `${V}`: the value, or nothing.
+    Plain,
+    /// `${V:-word}` / `${V-word}`: the word instead.
+    Default,
+    /// `${V:?message}` / `${V?message}`: an error with the message.
+    Required,
+    /// `${V:+word}` / `${V+word}`: the word when set, else nothing.
+    Alternative,
+}
+
+/// One `${…}` reference, as written and with the value the environment gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarRef {
+    /// The variable's name.
+    pub name: String,
+    /// The operator.
+    pub op: Op,
+    /// True for the `:` forms, where an empty value counts as unset.
+    pub empty_is_unset: bool,
+    /// The operator's word (default, message or alternative), parsed; it may hold references.
+    pub word: Vec<Segment>,
+    /// The word exactly as written in the file (for messages: it holds no value).
+    pub word_written: String,
+    /// The variable's value at compile time, if set.
+    pub value: Option<Secret>,
+}
+
+impl VarRef {
+    fn is_unset(&self) -> bool {
+        match &self.value {
+            None => true,
+            Some(v) => self.empty_is_unset && v.expose().is_empty(),
+        }
+    }
+
+    /// The reference written back as `${…}` (its word as written), for messages.
+    pub fn written(&self) -> String {
+        let op = match (self.op, self.empty_is_unset) {
+            (Op::Plain, _) => "",
+            (Op::Default, true) => ":-",
+            (Op::Default, false) => "-",
+            (Op::Required, true) => ":?",
+            (Op::Required, false) => "?",
+            (Op::Alternative, true) => ":+",
+            (Op::Alternative, false) => "+",
+        };
+        format!("${{{}{op}{}}}", self.name, self.word_written)
+    }
+}
+
+/// A string with `$` in it, parsed: literal text (with `$$` already turned into `$`) and
+/// variable references.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// Text as written.
+    Literal(String),
+    /// A variable reference.
+    Var(Box<VarRef>),
+}
 
 /// What interpolating one string produced.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,23 +114,118 @@ pub enum InterpolationError {
     Required {
         /// The variable.
         name: String,
-        /// The author's message, possibly empty.
+        /// The author's message as written (never expanded: it could name a secret).
         message: String,
     },
 }
 
-/// Substitutes variables in `input` using `lookup`.
+/// Substitutes variables in `input` using `lookup`: [`parse`] then [`resolve`].
 pub fn interpolate(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Interpolated, InterpolationError> {
-    let mut out = Interpolated { text: String::with_capacity(input.len()), substituted: false, unset: Vec::new() };
-    expand(input, 0, lookup, &mut out)?;
+    resolve(&parse(input, lookup)?)
+}
+
+/// Parses `input` into segments, looking each variable's value up once.
+pub fn parse(input: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Segment>, InterpolationError> {
+    let mut out = Vec::new();
+    parse_into(input, 0, lookup, &mut out)?;
     Ok(out)
 }
 
-fn expand(
+/// True when the segments hold at least one variable reference.
+pub fn has_variables(segments: &[Segment]) -> bool {
+    segments.iter().any(|s| matches!(s, Segment::Var(_)))
+}
+
+/// The segments written back as text (`$` as `$$`, references as `${…}` with their words as
+/// written): what the file says, never a value.
+pub fn written(segments: &[Segment]) -> String {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(text) => text.replace('$', "$$"),
+            Segment::Var(var) => var.written(),
+        })
+        .collect()
+}
+
+/// The text of segments that hold no variable.
+pub fn literal(segments: &[Segment]) -> Option<String> {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Literal(text) => Some(text.as_str()),
+            Segment::Var(_) => None,
+        })
+        .collect()
+}
+
+/// Splits segments at the first `separator` written outside a reference (`KEY=${VALUE}`).
+pub fn split_once(segments: &[Segment], separator: char) -> Option<(Vec<Segment>, Vec<Segment>)> {
+    segments.iter().enumerate().find_map(|(i, s)| {
+        let Segment::Literal(text) = s else { return None };
+        let (before, after) = text.split_once(separator)?;
+        let mut head = segments[..i].to_vec();
+        push_literal(&mut head, before);
+        let mut tail = Vec::new();
+        push_literal(&mut tail, after);
+        tail.extend(segments[i + 1..].iter().cloned());
+        Some((head, tail))
+    })
+}
+
+/// Computes the compile-time text of parsed segments, as Compose does.
+pub fn resolve(segments: &[Segment]) -> Result<Interpolated, InterpolationError> {
+    let mut out = Interpolated { text: String::new(), substituted: false, unset: Vec::new() };
+    resolve_into(segments, &mut out)?;
+    Ok(out)
+}
+
+fn resolve_into(segments: &[Segment], out: &mut Interpolated) -> Result<(), InterpolationError> {
+    for segment in segments {
+        let var = match segment {
+            Segment::Literal(text) => {
+                out.text.push_str(text);
+                continue;
+            }
+            Segment::Var(var) => var,
+        };
+        out.substituted = true;
+        match var.op {
+            Op::Plain => match &var.value {
+                Some(v) => out.text.push_str(v.expose()),
+                None => {
+                    if !out.unset.contains(&var.name) {
+                        out.unset.push(var.name.clone());
+                    }
+                }
+            },
+            Op::Default if var.is_unset() => resolve_into(&var.word, out)?,
+            Op::Required if var.is_unset() => {
+                return Err(InterpolationError::Required { name: var.name.clone(), message: var.word_written.clone() });
+            }
+            Op::Default | Op::Required => out.text.push_str(var.value.as_ref().map_or("", Secret::expose)),
+            Op::Alternative if !var.is_unset() => resolve_into(&var.word, out)?,
+            Op::Alternative => {}
+        }
+    }
+    Ok(())
+}
+
+fn push_literal(out: &mut Vec<Segment>, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    match out.last_mut() {
+        Some(Segment::Literal(last)) => last.push_str(text),
+        _ => out.push(Segment::Literal(text.to_string())),
+    }
+}
+
+fn parse_into(
     input: &str,
     base: usize,
     lookup: &dyn Fn(&str) -> Option<String>,
-    out: &mut Interpolated,
+    out: &mut Vec<Segment>,
 ) -> Result<(), InterpolationError> {
     let bytes = input.as_bytes();
     let mut i = 0;
@@ -52,22 +235,23 @@ fn expand(
             i += 1;
             continue;
         }
-        out.text.push_str(&input[literal_start..i]);
+        push_literal(out, &input[literal_start..i]);
         let dollar = i;
         match bytes.get(i + 1) {
             Some(b'$') => {
-                out.text.push('$');
+                push_literal(out, "$");
                 i += 2;
             }
             Some(b'{') => {
                 let close = matching_brace(bytes, i + 1)
                     .map_err(|message| InterpolationError::Syntax { offset: base + dollar, message: message.into() })?;
-                braced(&input[i + 2..close], base + i + 2, base + dollar, lookup, out)?;
+                let var = braced(&input[i + 2..close], base + i + 2, base + dollar, lookup)?;
+                out.push(Segment::Var(Box::new(var)));
                 i = close + 1;
             }
             Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
                 let end = name_end(bytes, i + 1);
-                substitute(&input[i + 1..end], lookup, out);
+                out.push(Segment::Var(Box::new(plain(&input[i + 1..end], lookup))));
                 i = end;
             }
             _ => {
@@ -79,8 +263,19 @@ fn expand(
         }
         literal_start = i;
     }
-    out.text.push_str(&input[literal_start..]);
+    push_literal(out, &input[literal_start..]);
     Ok(())
+}
+
+fn plain(name: &str, lookup: &dyn Fn(&str) -> Option<String>) -> VarRef {
+    VarRef {
+        name: name.to_string(),
+        op: Op::Plain,
+        empty_is_unset: false,
+        word: Vec::new(),
+        word_written: String::new(),
+        value: lookup(name).map(Secret),
+    }
 }
 
 /// The body of `${…}`: a name, optionally followed by an operator and a word.
@@ -89,15 +284,14 @@ fn braced(
     body_offset: usize,
     dollar: usize,
     lookup: &dyn Fn(&str) -> Option<String>,
-    out: &mut Interpolated,
-) -> Result<(), InterpolationError> {
+) -> Result<VarRef, InterpolationError> {
     let bytes = body.as_bytes();
     let end = if bytes.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') { name_end(bytes, 0) } else { 0 };
     let name = &body[..end];
     if name.is_empty() {
         return Err(InterpolationError::Syntax {
             offset: dollar,
-            message: format!("`${{{body}}}` does not start with a variable name"),
+            message: "`${…}` does not start with a variable name".to_string(),
         });
     }
     let rest = &body[end..];
@@ -108,55 +302,22 @@ fn braced(
     if op.is_empty() && !rest.is_empty() {
         return Err(InterpolationError::Syntax {
             offset: dollar,
-            message: format!("unexpected `{rest}` after `${{{name}`; use `:-`, `-`, `:?`, `?`, `:+` or `+`"),
+            message: format!("unexpected text after `${{{name}`; use `:-`, `-`, `:?`, `?`, `:+` or `+`"),
         });
     }
-    let value = lookup(name);
-    let word_offset = body_offset + end + op.len();
-    let set = value.is_some();
-    let non_empty = value.as_deref().is_some_and(|v| !v.is_empty());
-    match op {
-        "" => substitute(name, lookup, out),
-        ":-" | "-" => {
-            let use_default = if op == ":-" { !non_empty } else { !set };
-            if use_default {
-                out.substituted = true;
-                expand(word, word_offset, lookup, out)?;
-            } else {
-                substitute(name, lookup, out);
-            }
-        }
-        ":?" | "?" => {
-            let missing = if op == ":?" { !non_empty } else { !set };
-            if missing {
-                let mut message = Interpolated { text: String::new(), substituted: false, unset: Vec::new() };
-                expand(word, word_offset, lookup, &mut message)?;
-                return Err(InterpolationError::Required { name: name.to_string(), message: message.text });
-            }
-            substitute(name, lookup, out);
-        }
-        _ => {
-            // `:+` / `+`: the replacement when set, else nothing.
-            let replace = if op == ":+" { non_empty } else { set };
-            out.substituted = true;
-            if replace {
-                expand(word, word_offset, lookup, out)?;
-            }
-        }
+    let mut var = plain(name, lookup);
+    var.empty_is_unset = op.starts_with(':');
+    var.op = match op.trim_start_matches(':') {
+        "" => Op::Plain,
+        "-" => Op::Default,
+        "?" => Op::Required,
+        _ => Op::Alternative,
+    };
+    if var.op != Op::Plain {
+        parse_into(word, body_offset + end + op.len(), lookup, &mut var.word)?;
+        var.word_written = word.to_string();
     }
-    Ok(())
-}
-
-fn substitute(name: &str, lookup: &dyn Fn(&str) -> Option<String>, out: &mut Interpolated) {
-    out.substituted = true;
-    match lookup(name) {
-        Some(v) => out.text.push_str(&v),
-        None => {
-            if !out.unset.iter().any(|u| u == name) {
-                out.unset.push(name.to_string());
-            }
-        }
-    }
+    Ok(var)
 }
 
 fn name_end(bytes: &[u8], start: usize) -> usize {

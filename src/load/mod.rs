@@ -11,14 +11,13 @@ pub mod node;
 pub mod ports;
 
 pub use compose::{Label, Project, Service};
-pub use container_env::{EnvValue, EnvVar};
+pub use container_env::EnvVar;
 pub use ports::{PortMapping, Transport};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{SourceId, Sources, Span};
 use node::{Node, ParseLimits, Value};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are refused before parsing (no real compose file comes close).
@@ -48,17 +47,56 @@ impl Environment {
         Environment { vars: pairs.into_iter().collect() }
     }
 
-    /// The process environment layered over a `.env` file's variables (the process wins).
-    pub fn with_dotenv(process: impl IntoIterator<Item = (String, String)>, dotenv: Vec<(String, String)>) -> Self {
-        let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
-        vars.extend(process);
-        Environment { vars }
-    }
-
     /// A variable's value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
+
+    /// This environment over a `.env` file's variables: this one wins, as the process
+    /// environment wins over `.env` in Compose.
+    pub fn over(&self, dotenv: Vec<(String, String)>) -> Self {
+        let mut vars: BTreeMap<String, String> = dotenv.into_iter().collect();
+        vars.extend(self.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Environment { vars }
+    }
+}
+
+/// The environment interpolation sees: `env` over the `.env` file, which becomes a source
+/// (masked: diagnostics show its lines and columns, never its text) so its problems are placed.
+pub fn with_dotenv(
+    sources: &mut Sources,
+    file: &dotenv::DotenvFile,
+    env: &Environment,
+    diagnostics: &mut Diagnostics,
+) -> Environment {
+    let (path, bytes) = match file {
+        dotenv::DotenvFile::Absent => return env.clone(),
+        dotenv::DotenvFile::Refused { path, reason } => {
+            diagnostics.push(
+                Diagnostic::error(Code::Dotenv, None, format!("`{path}` {reason}"))
+                    .with_help("make `.env` a regular file in the project directory, or remove it and set the variables in the environment"),
+            );
+            return env.clone();
+        }
+        dotenv::DotenvFile::Read { path, bytes } => (path, bytes),
+    };
+    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+    };
+    let id = sources.add(path.clone(), dotenv::masked(&text));
+    if let Some(at) = bad_utf8 {
+        diagnostics.push(
+            Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), "`.env` is not valid UTF-8")
+                .with_label("not UTF-8")
+                .with_help("save `.env` as UTF-8"),
+        );
+        return env.clone();
+    }
+    let lookup = |name: &str| env.get(name).map(str::to_owned);
+    let (vars, problems) = dotenv::parse(&text, id, &lookup);
+    diagnostics.extend(problems);
+    env.over(vars)
 }
 
 /// Finds the files to read when none were named: the first default file in `dir`, plus
@@ -104,17 +142,12 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
         .iter()
         .map(|path| {
             let shown = path.display().to_string();
-            let io = |source| ReadError::Io { path: shown.clone(), source };
-            let len = std::fs::metadata(path).map_err(io)?.len();
-            if len > MAX_FILE_BYTES {
-                return Err(ReadError::TooLarge { path: shown, len });
-            }
-            // Read at most one byte past the limit: the file may have grown since `metadata`.
-            let mut bytes = Vec::with_capacity(len as usize);
-            std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)).map_err(io)?;
-            if bytes.len() as u64 > MAX_FILE_BYTES {
-                return Err(ReadError::TooLarge { path: shown, len: bytes.len() as u64 });
-            }
+            // Refused by its size before reading, or one byte past the limit for a file that
+            // has no size (a device, a pipe) or grew meanwhile.
+            let bytes = crate::files::read_file_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+                crate::files::ReadError::Io(source) => ReadError::Io { path: shown.clone(), source },
+                crate::files::ReadError::TooLarge { len, .. } => ReadError::TooLarge { path: shown.clone(), len },
+            })?;
             Ok(Input { path: shown, bytes })
         })
         .collect()
@@ -134,14 +167,18 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
             continue;
         };
         let root = interpolate_tree(root, env, &mut diags);
-        let file_project = compose::read_project(&root, env, &mut diags);
+        let file_project = compose::read_project(&root, &mut diags);
         diagnostics.extend(diags);
         match &mut project {
             None => project = Some(file_project),
             Some(p) => compose::merge_projects(p, file_project),
         }
     }
-    (project.unwrap_or_default(), diagnostics)
+    let mut project = project.unwrap_or_default();
+    // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
+    project.services.retain(|s| !s.node.is_reset());
+    project.services.iter_mut().for_each(|s| s.node.strip_resets());
+    (project, diagnostics)
 }
 
 fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
@@ -175,7 +212,9 @@ fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>)
     }
 }
 
-/// Applies `${…}` interpolation to every string value in the tree (keys are left as written).
+/// Parses every string holding `$` (keys are left as written): each keeps its text as written
+/// and gains its segments, with the variables' values looked up once. Nothing is substituted
+/// here; readers ask for structural values or segments.
 fn interpolate_tree(mut node: Node, env: &Environment, diags: &mut Vec<Diagnostic>) -> Node {
     interpolate_node(&mut node, env, diags);
     node
@@ -185,25 +224,10 @@ fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnost
     match &mut node.value {
         Value::Str(t) if t.text.contains('$') => {
             let lookup = |name: &str| env.get(name).map(str::to_owned);
-            match interpolate::interpolate(&t.text, &lookup) {
-                Ok(result) => {
-                    for name in &result.unset {
-                        diags.push(
-                            Diagnostic::warning(
-                                Code::UnsetVariable,
-                                node.span,
-                                format!("variable `{name}` is not set; it becomes an empty string"),
-                            )
-                            .with_help(format!(
-                                "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
-                            )),
-                        );
-                    }
-                    t.interpolated = result.substituted;
-                    t.text = result.text;
-                }
+            match interpolate::parse(&t.text, &lookup) {
+                Ok(segments) => t.segments = Some(segments),
                 Err(e) => {
-                    diags.push(interpolation_error(e, node.span));
+                    diags.push(node::interpolation_error(e, node.span));
                     node.value = Value::Invalid;
                 }
             }
@@ -211,19 +235,5 @@ fn interpolate_node(node: &mut Node, env: &Environment, diags: &mut Vec<Diagnost
         Value::Seq(items) => items.iter_mut().for_each(|i| interpolate_node(i, env, diags)),
         Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| interpolate_node(v, env, diags)),
         _ => {}
-    }
-}
-
-fn interpolation_error(e: interpolate::InterpolationError, span: Span) -> Diagnostic {
-    match e {
-        interpolate::InterpolationError::Syntax { message, .. } => {
-            Diagnostic::error(Code::Interpolation, span, format!("invalid interpolation: {message}"))
-                .with_help("write `$$` for a literal `$`")
-        }
-        interpolate::InterpolationError::Required { name, message } => {
-            let why = if message.is_empty() { String::new() } else { format!(": {message}") };
-            Diagnostic::error(Code::RequiredVariable, span, format!("required variable `{name}` is not set{why}"))
-                .with_help(format!("set `{name}` in the environment or in `.env` beside the compose file"))
-        }
     }
 }

@@ -1,13 +1,19 @@
 //! A YAML document as a tree of spanned nodes, read with serde-saphyr (YAML 1.2).
 //!
+//! One file past 400 lines: the node type, its conversion from the parser's tree (spans,
+//! merge tags, duplicate keys) and the parser's error messages are one piece of code, and a
+//! third of it is the serde visitor that cannot live elsewhere.
+//!
 //! Compose files are read into this generic tree rather than straight into typed structs so
 //! that interpolation and multi-file merging can run first, and so that every problem in a
 //! file is reported in one run instead of stopping at serde's first error.
 
+use super::interpolate::{self, Segment};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Source, SourceId, Span};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -18,6 +24,17 @@ pub struct Node {
     pub value: Value,
     /// Where the value was written (for aliases and merge keys: where it was defined).
     pub span: Span,
+    /// Compose's merge tag on the value, if any.
+    pub tag: Option<MergeTag>,
+}
+
+/// The YAML tags Compose defines for merging several files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergeTag {
+    /// `!reset`: the key is removed, here and from the files before.
+    Reset,
+    /// `!override`: the value replaces the earlier one instead of merging with it.
+    Override,
 }
 
 /// A YAML value.
@@ -31,7 +48,7 @@ pub enum Value {
     Int(i64),
     /// A floating-point number.
     Float(f64),
-    /// A string; `interpolated` is set once `${…}` substitution changed it.
+    /// A string; when it holds `$`, its parsed form too.
     Str(Text),
     /// A sequence.
     Seq(Vec<Node>),
@@ -42,13 +59,15 @@ pub enum Value {
     Invalid,
 }
 
-/// A string value, remembering whether it came from the environment.
+/// A string value. A string with `$` keeps the text *as written* (never a substituted value,
+/// so messages that quote it cannot leak one) and its parsed form: readers ask for a
+/// structural value ([`Node::structural`]) or for the segments ([`Node::segments`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Text {
-    /// The string.
+    /// The string as written in the file.
     pub text: String,
-    /// True when `${…}` interpolation substituted a variable into it.
-    pub interpolated: bool,
+    /// Its parsed form, when it holds `$`.
+    pub segments: Option<Vec<Segment>>,
 }
 
 /// A mapping key.
@@ -61,6 +80,49 @@ pub struct Key {
 }
 
 impl Node {
+    /// An untagged node.
+    pub fn new(value: Value, span: Span) -> Self {
+        Node { value, span, tag: None }
+    }
+
+    /// True when the value is tagged `!reset`: readers treat it as absent.
+    pub fn is_reset(&self) -> bool {
+        self.tag == Some(MergeTag::Reset)
+    }
+
+    /// The first tagged node strictly inside this one, if any.
+    pub fn nested_tag(&self) -> Option<&Node> {
+        let children: Box<dyn Iterator<Item = &Node>> = match &self.value {
+            Value::Seq(items) => Box::new(items.iter()),
+            Value::Map(entries) => Box::new(entries.iter().map(|(_, v)| v)),
+            _ => return None,
+        };
+        for child in children {
+            if child.tag.is_some() {
+                return Some(child);
+            }
+            if let Some(found) = child.nested_tag() {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// Removes every `!reset` value (map entries and list items), once merging is done.
+    pub fn strip_resets(&mut self) {
+        match &mut self.value {
+            Value::Seq(items) => {
+                items.retain(|i| !i.is_reset());
+                items.iter_mut().for_each(Node::strip_resets);
+            }
+            Value::Map(entries) => {
+                entries.retain(|(_, v)| !v.is_reset());
+                entries.iter_mut().for_each(|(_, v)| v.strip_resets());
+            }
+            _ => {}
+        }
+    }
+
     /// The YAML type name, for "expected a mapping, found a list" messages.
     pub fn kind(&self) -> &'static str {
         match self.value {
@@ -93,7 +155,8 @@ impl Node {
         self.as_map()?.iter().find(|(k, _)| k.name == key).map(|(k, v)| (k, v))
     }
 
-    /// A scalar written out as Compose reads it in string context (`80` → "80", null → "").
+    /// A scalar written out as Compose reads it in string context (`80` → "80", null → "");
+    /// a string with `$` as written, variables unsubstituted.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some(String::new()),
@@ -105,15 +168,76 @@ impl Node {
         }
     }
 
-    /// True when this is a string that interpolation changed.
+    /// True when this is a string that refers to a variable.
     pub fn is_interpolated(&self) -> bool {
-        matches!(&self.value, Value::Str(t) if t.interpolated)
+        matches!(&self.value, Value::Str(Text { segments: Some(s), .. }) if interpolate::has_variables(s))
+    }
+
+    /// A scalar as text and variable references, for values that reach the template only as
+    /// deploy-time parameters; `None` for collections and invalid values.
+    pub fn segments(&self) -> Option<Cow<'_, [Segment]>> {
+        if let Value::Str(Text { segments: Some(s), .. }) = &self.value {
+            return Some(Cow::Borrowed(s));
+        }
+        let text = self.scalar_text()?;
+        Some(Cow::Owned(if text.is_empty() { Vec::new() } else { vec![Segment::Literal(text)] }))
+    }
+
+    /// The value at compile time, for *structural* values only (ports, numbers, keywords),
+    /// which the caller must validate by their grammar and never print: messages quote
+    /// [`Node::scalar_text`], the text as written. Unset variables are warned about and a
+    /// failed `${V:?msg}` is an error; `None` then, and for collections.
+    pub fn structural(&self, diags: &mut impl Extend<Diagnostic>) -> Option<String> {
+        let Value::Str(Text { segments: Some(segments), .. }) = &self.value else {
+            return self.scalar_text();
+        };
+        match interpolate::resolve(segments) {
+            Ok(result) => {
+                diags.extend(result.unset.iter().map(|name| {
+                    Diagnostic::warning(
+                        Code::UnsetVariable,
+                        self.span,
+                        format!("variable `{name}` is not set; it becomes an empty string"),
+                    )
+                    .with_help(format!(
+                        "set `{name}` in the environment or in `.env`, or give a default: `${{{name}:-value}}`"
+                    ))
+                }));
+                Some(result.text)
+            }
+            Err(e) => {
+                diags.extend([interpolation_error(e, self.span)]);
+                None
+            }
+        }
+    }
+
+    /// [`Node::structural`] without its diagnostics, for a first look at a value that is read
+    /// (and reported on) again later.
+    pub fn structural_quiet(&self) -> Option<String> {
+        self.structural(&mut Vec::new())
     }
 
     /// An error saying this node should have been of another kind.
     pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
         Diagnostic::error(Code::WrongType, self.span, format!("{what} must be {expected}, found {}", self.kind()))
             .with_label(format!("expected {expected}"))
+    }
+}
+
+/// The diagnostic of a string whose `$` expression is malformed, or whose required variable
+/// is unset. It quotes only what the file says, never a value.
+pub fn interpolation_error(e: interpolate::InterpolationError, span: Span) -> Diagnostic {
+    match e {
+        interpolate::InterpolationError::Syntax { message, .. } => {
+            Diagnostic::error(Code::Interpolation, span, format!("invalid interpolation: {message}"))
+                .with_help("write `$$` for a literal `$`")
+        }
+        interpolate::InterpolationError::Required { name, message } => {
+            let why = if message.is_empty() { String::new() } else { format!(": {message}") };
+            Diagnostic::error(Code::RequiredVariable, span, format!("required variable `{name}` is not set{why}"))
+                .with_help(format!("set `{name}` in the environment or in `.env` beside the compose file"))
+        }
     }
 }
 
@@ -152,26 +276,59 @@ pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node,
                 .with_help("a compose file is a mapping with a `services:` key"),
         ]);
     }
-    let raw: serde_saphyr::Spanned<RawNode> =
-        serde_saphyr::from_str_with_options(text, options).map_err(|e| vec![yaml_error(&e, source, id)])?;
+    let raw: Raw = serde_saphyr::from_str_with_options(text, options).map_err(|e| vec![yaml_error(&e, source, id)])?;
     let mut problems = Vec::new();
     let node = convert(raw, source, id, &mut problems);
     if problems.is_empty() { Ok(node) } else { Err(problems) }
 }
 
 fn yaml_error(e: &serde_saphyr::Error, source: &Source, id: SourceId) -> Diagnostic {
-    let message = e.to_string();
-    let message = message.lines().next().unwrap_or("invalid YAML").trim();
-    // The report shows the location itself.
-    let message = message.split(" at line ").next().unwrap_or(message).to_string();
-    let span = e.location().map_or(Span::new(id, 0, 0), |loc| span_of(&loc, source, id));
-    let lower = message.to_ascii_lowercase();
+    // The parser's messages for users, not its developer messages ("use from_str_multiple…",
+    // "weak recursion types"), which name its Rust API.
+    let developer = e.to_string();
+    let lower = developer.to_ascii_lowercase();
     let code = if ["budget", "limit", "depth", "exceeded"].iter().any(|w| lower.contains(w)) {
         Code::YamlLimit
     } else {
         Code::YamlSyntax
     };
+    // A limit's own message says which limit; the user formatter only says "too complex".
+    let message = match code {
+        Code::YamlLimit => developer,
+        _ => e.render_with_formatter(&serde_saphyr::UserMessageFormatter),
+    };
+    let message = message.lines().next().unwrap_or("invalid YAML").trim();
+    // The report shows the location itself.
+    let message = message.split(" at line ").next().unwrap_or(message).to_string();
+    let (message, help) = match message.as_str() {
+        m if m.contains("multiple") && m.contains("document") => (
+            "the file holds more than one YAML document".to_string(),
+            Some(
+                "a compose file is one document: remove the `---` line, or put the second part in its own file and pass both with -f",
+            ),
+        ),
+        m if m.to_ascii_lowercase().contains("recursive reference") => (
+            "an alias refers to the collection it is inside, which would repeat forever".to_string(),
+            Some("write the repeated part out instead of the alias"),
+        ),
+        // "invalid u64": Rust's type names mean nothing to the author of a compose file.
+        m if ["u8", "u16", "u32", "u64", "u128", "i64", "i128", "f32", "f64", "usize"]
+            .iter()
+            .any(|t| m.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == *t)) =>
+        {
+            (
+                "a value tagged as a number (`!!int`, `!!float`) is not one".to_string(),
+                Some("remove the tag, or write a number"),
+            )
+        }
+        _ => (message, None),
+    };
+    let span = e.location().map_or(Span::new(id, 0, 0), |loc| span_of(&loc, source, id));
     let d = Diagnostic::error(code, span, format!("invalid YAML: {message}"));
+    let d = match help {
+        Some(help) => d.with_help(help),
+        None => d,
+    };
     match code {
         Code::YamlLimit => d.with_help(
             "the document expands aliases or nests collections far beyond any real compose file; \
@@ -192,21 +349,49 @@ fn span_of(loc: &serde_saphyr::Location, source: &Source, id: SourceId) -> Span 
     }
 }
 
-fn location_span(raw: &serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId) -> Span {
+fn location_span(raw: &Raw, source: &Source, id: SourceId) -> Span {
     // `defined` is where the user wrote the value (inside the anchor for an alias);
     // fall back to `referenced` where the parser knows only that.
     let loc = if raw.defined.line() > 0 { &raw.defined } else { &raw.referenced };
     span_of(loc, source, id)
 }
 
-fn convert(raw: serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId, problems: &mut Vec<Diagnostic>) -> Node {
+fn convert(raw: Raw, source: &Source, id: SourceId, problems: &mut Vec<Diagnostic>) -> Node {
     let span = location_span(&raw, source, id);
-    let value = match raw.value {
+    let serde_saphyr::Tagged(raw_value, raw_tag) = raw.value;
+    let tag = match raw_tag.as_deref() {
+        None => None,
+        // Core-schema tags (`!!str`, `!!int`…) were applied by the parser already.
+        Some(t) if t.starts_with("tag:yaml.org,2002:") => None,
+        Some("!reset") => Some(MergeTag::Reset),
+        Some("!override") => Some(MergeTag::Override),
+        Some(other) => {
+            // The node's place is its value; the tag is written just before it.
+            let text = source.text.as_str();
+            let end = span.start.min(text.len());
+            let mut from = end.saturating_sub(256);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            let before = text.get(from..end).unwrap_or_default();
+            let at = match before.rfind(other) {
+                Some(i) => Span::new(id, span.start - before.len() + i, other.len()),
+                None => span,
+            };
+            problems.push(
+                Diagnostic::error(Code::Unsupported, at, format!("the YAML tag `{other}` is not supported"))
+                    .with_label("unknown tag")
+                    .with_help("Compose defines only `!reset` and `!override`; remove the tag"),
+            );
+            None
+        }
+    };
+    let value = match raw_value {
         RawNode::Null => Value::Null,
         RawNode::Bool(b) => Value::Bool(b),
         RawNode::Int(i) => Value::Int(i),
         RawNode::Float(f) => Value::Float(f),
-        RawNode::Str(s) => Value::Str(Text { text: s, interpolated: false }),
+        RawNode::Str(s) => Value::Str(Text { text: s, segments: None }),
         RawNode::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, source, id, problems)).collect()),
         RawNode::Map(entries) => {
             let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
@@ -217,6 +402,12 @@ fn convert(raw: serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId, p
             for (k, v) in entries {
                 let key_span = span_of(&k.referenced, source, id);
                 let key_node = convert(k, source, id, problems);
+                if key_node.tag.is_some() {
+                    problems.push(
+                        Diagnostic::error(Code::Unsupported, key_span, "a tag on a mapping key is not supported")
+                            .with_help("put `!reset` or `!override` on the value, after the colon"),
+                    );
+                }
                 let Some(name) = key_node.scalar_text() else {
                     problems.push(
                         Diagnostic::error(Code::WrongType, key_span, "a mapping key must be a plain value")
@@ -246,8 +437,11 @@ fn convert(raw: serde_saphyr::Spanned<RawNode>, source: &Source, id: SourceId, p
             Value::Map(out)
         }
     };
-    Node { value, span }
+    Node { value, span, tag }
 }
+
+/// A node as serde-saphyr hands it over: with its places and its tag.
+type Raw = serde_saphyr::Spanned<serde_saphyr::Tagged<RawNode>>;
 
 /// The tree as serde-saphyr hands it over, before spans are turned into [`Span`]s.
 enum RawNode {
@@ -256,8 +450,8 @@ enum RawNode {
     Int(i64),
     Float(f64),
     Str(String),
-    Seq(Vec<serde_saphyr::Spanned<RawNode>>),
-    Map(Vec<(serde_saphyr::Spanned<RawNode>, serde_saphyr::Spanned<RawNode>)>),
+    Seq(Vec<Raw>),
+    Map(Vec<(Raw, Raw)>),
 }
 
 impl<'de> Deserialize<'de> for RawNode {

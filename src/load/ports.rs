@@ -219,7 +219,10 @@ pub fn parse_port(text: &str, what: &str) -> Result<u16, PortError> {
 pub fn read_port_item(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
     let short = match &item.value {
         Value::Int(i) => Some(i.to_string()),
-        Value::Str(t) => Some(t.text.clone()),
+        Value::Str(_) => match item.structural(diags) {
+            Some(text) => Some(text),
+            None => return Vec::new(),
+        },
         Value::Map(_) => return read_long(item, diags),
         Value::Invalid => return Vec::new(),
         _ => None,
@@ -256,15 +259,22 @@ pub fn read_port_item(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMappi
 }
 
 fn port_diagnostic(e: PortError, item: &Node, text: &str) -> Diagnostic {
-    let mut d = Diagnostic::error(e.code, item.span, e.message).with_label(format!("`{text}`"));
-    let mut help = e.help;
     if item.is_interpolated() {
-        let note = "this value came from `${…}` interpolation: check that the variables it uses are set";
-        help = Some(match help {
-            Some(h) => format!("{h}; {note}"),
-            None => note.to_string(),
-        });
+        // The message would quote the substituted text: it says what the file says instead.
+        let written = item.scalar_text().unwrap_or_default();
+        return Diagnostic::error(
+            e.code,
+            item.span,
+            format!("`{written}` is not a valid port mapping once its variables are substituted"),
+        )
+        .with_label("the variables' values do not fit here")
+        .with_help(
+            "a port comes from `${…}` interpolation: check that the variables it uses are set to port numbers \
+             (their values are not shown, since they may be secrets)",
+        );
     }
+    let mut d = Diagnostic::error(e.code, item.span, e.message).with_label(format!("`{text}`"));
+    let help = e.help;
     if let Some(h) = help {
         d = d.with_help(h);
     }
@@ -301,7 +311,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
         let node = item.get(key)?;
         match &node.value {
             Value::Int(i) => Some((i.to_string(), node)),
-            Value::Str(t) => Some((t.text.clone(), node)),
+            Value::Str(_) => Some((node.structural(diags)?, node)),
             _ => {
                 diags.push(node.wrong_type(&format!("`{key}`"), "a port number"));
                 None
@@ -355,7 +365,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
     };
     let transport = match item.get("protocol") {
         None => Some(Transport::Tcp),
-        Some(node) => match node.scalar_text().map(|p| parse_transport(&p)) {
+        Some(node) => match node.structural(diags).map(|p| parse_transport(&p)) {
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {
                 diags.push(port_diagnostic(e, node, &node.scalar_text().unwrap_or_default()));
@@ -367,7 +377,7 @@ fn read_long(item: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PortMapping> {
             }
         },
     };
-    let host_ip = item.get("host_ip").and_then(Node::scalar_text).filter(|s| !s.is_empty());
+    let host_ip = item.get("host_ip").and_then(|n| n.structural(diags)).filter(|s| !s.is_empty());
     if let (Some(ip), Some(node)) = (&host_ip, item.get("host_ip")) {
         if ip.parse::<std::net::IpAddr>().is_err() {
             ok = false;

@@ -4,7 +4,7 @@
 pub mod container;
 pub mod validate;
 
-use crate::interpret::{CERTIFICATE_ARN_PATTERN, EnvSource, Image, Plan, Scheme};
+use crate::interpret::{CERTIFICATE_ARN_PATTERN, Image, Plan, Scheme};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
@@ -44,12 +44,14 @@ struct BuiltImage {
     build: Option<String>,
 }
 
-/// A container variable whose value the deploy stage passes in as a `NoEcho` parameter.
+/// A `NoEcho` parameter the deploy stage fills from a variable of its environment, and its
+/// `Metadata.ComposeCfn.EnvironmentParameters` entry (the contract with the deploy stage).
 #[derive(Serialize)]
 struct EnvParameter {
     parameter: String,
-    service: String,
     variable: String,
+    default: Option<String>,
+    metadata: serde_json::Value,
 }
 
 /// An https/tls listener whose certificate the deploy step must supply.
@@ -137,17 +139,28 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
         })
         .collect();
     let env_parameters = plan
-        .services
-        .iter()
-        .flat_map(|w| {
-            w.container.environment.iter().filter_map(|e| match &e.value {
-                EnvSource::Parameter { parameter } => Some(EnvParameter {
-                    parameter: parameter.clone(),
-                    service: w.service.clone(),
-                    variable: e.name.clone(),
-                }),
-                _ => None,
-            })
+        .deploy_parameters()
+        .into_iter()
+        .map(|(id, uses)| {
+            // One entry per ID: the interpreter refuses a plan where two parameters share one.
+            let (p, services) = &uses[0];
+            let mut metadata = serde_json::json!({
+                "Parameter": id,
+                "Variable": p.variable,
+                "Services": services,
+                "EmptyIsUnset": p.empty_is_unset,
+            });
+            for (key, value) in [("Default", &p.default), ("Required", &p.required), ("Alternative", &p.alternative)] {
+                if let Some(value) = value {
+                    metadata[key] = serde_json::json!(value);
+                }
+            }
+            EnvParameter {
+                parameter: id.to_string(),
+                variable: p.variable.clone(),
+                default: p.default.clone(),
+                metadata,
+            }
         })
         .collect();
     let context = Context {
@@ -172,6 +185,20 @@ pub fn render_value(plan: &Plan) -> Result<serde_json::Value, RenderError> {
                 )])
             })?;
         *slot = serde_json::Value::Array(vec![container::container_definition(w)]);
+    }
+    // A health path is deploy-time text (a string, or `Fn::Sub` over parameters): it goes in
+    // as a value, after the protocol and the instance port the template joins it to.
+    for b in &plan.balancers {
+        let Some(path) = &b.health_check.path else { continue };
+        let pointer = format!("/Resources/{}/Properties/HealthCheck/Target/Fn::Join/1", b.logical_id);
+        let parts = template.pointer_mut(&pointer).and_then(serde_json::Value::as_array_mut).ok_or_else(|| {
+            RenderError::Invalid(vec![format!("{}: the template has no health check target", b.logical_id)])
+        })?;
+        // Always a string or `Fn::Sub`: a bare `Ref` in the join would read as a port.
+        parts.push(match path.parts.as_slice() {
+            [crate::interpret::Part::Parameter(p)] => serde_json::json!({ "Fn::Sub": format!("${{{}}}", p.parameter) }),
+            _ => container::text_value(path),
+        });
     }
     Ok(template)
 }

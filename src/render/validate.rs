@@ -107,7 +107,14 @@ fn check_task_ports(
         else {
             continue;
         };
-        let host_ports: Vec<Value> = mappings(task).iter().filter_map(|m| m.get("HostPort").cloned()).collect();
+        // Counted once per task, keyed by the JSON text of the host port: a scan of the
+        // mappings per listener made one 20,000-port range take minutes.
+        let mut host_ports: BTreeMap<String, usize> = BTreeMap::new();
+        for m in mappings(task) {
+            if let Some(h) = m.get("HostPort") {
+                *host_ports.entry(h.to_string()).or_default() += 1;
+            }
+        }
         for lb in service.pointer("/Properties/LoadBalancers").and_then(Value::as_array).into_iter().flatten() {
             let Some(balancer) =
                 lb.pointer("/LoadBalancerName/Ref").and_then(Value::as_str).and_then(|b| resources.get(b))
@@ -116,7 +123,7 @@ fn check_task_ports(
             };
             for listener in balancer.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten() {
                 let Some(port) = listener.get("InstancePort") else { continue };
-                let count = host_ports.iter().filter(|h| *h == port).count();
+                let count = host_ports.get(&port.to_string()).copied().unwrap_or(0);
                 if count != 1 {
                     problems.push(format!(
                         "{id}: instance port {port} of a listener is mapped {count} times in its task (needs exactly 1)"
@@ -285,19 +292,25 @@ fn check_health(health: &Value, problem: &mut impl FnMut(String)) {
             problem(format!("health check {key} must be from 2 to 10"));
         }
     }
-    // Target is `PROTO:PORT[/path]`, written literally or joined around a port Ref.
+    // Target is `PROTO:PORT[/path]`, written literally or joined around a port Ref and a path
+    // that may be `Fn::Sub` over deploy-time parameters (each taken as a path piece).
     let target = health.get("Target");
-    let parts: Vec<Option<&str>> = match target {
-        Some(Value::String(s)) => vec![Some(s.as_str())],
+    let parts: Vec<String> = match target {
+        Some(Value::String(s)) => vec![s.clone()],
         Some(v) => match v.get("Fn::Join").and_then(Value::as_array).map(Vec::as_slice) {
-            Some([Value::String(sep), Value::Array(items)]) if sep.is_empty() => {
-                items.iter().map(Value::as_str).collect()
-            }
+            Some([Value::String(sep), Value::Array(items)]) if sep.is_empty() => items
+                .iter()
+                .map(|item| match (item.as_str(), item.get("Fn::Sub").and_then(Value::as_str)) {
+                    (Some(s), _) => s.to_string(),
+                    (None, Some(body)) => sub_shape(body),
+                    (None, None) => "1".to_string(),
+                })
+                .collect(),
             _ => vec![],
         },
         None => vec![],
     };
-    let shape: String = parts.iter().map(|p| p.unwrap_or("1")).collect();
+    let shape: String = parts.concat();
     let ok = shape.split_once(':').is_some_and(|(proto, rest)| {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let tail = &rest[digits..];
@@ -314,6 +327,25 @@ fn check_health(health: &Value, problem: &mut impl FnMut(String)) {
             target.map_or("(missing)".into(), Value::to_string)
         ));
     }
+}
+
+/// An `Fn::Sub` body with each `${Parameter}` standing as `/x` (`${!` is a literal `${`).
+fn sub_shape(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        rest = &rest[i + 2..];
+        if let Some(literal) = rest.strip_prefix('!') {
+            out.push_str("${");
+            rest = literal;
+        } else {
+            out.push_str("/x");
+            rest = rest.find('}').map_or("", |j| &rest[j + 1..]);
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn port_number(v: &Value) -> Option<u16> {

@@ -139,8 +139,16 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             Some("servces:\n  web:\n    ports: [\"80:3000\"]\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
         ),
         Code::ServiceName => (
-            "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit.",
+            "Compose service names use letters, digits, `.`, `_` and `-` and start with a letter or digit; CloudFormation names built from them stop at 255 characters, so very long names are refused too.",
             Some("services:\n  \"web server\":\n    ports: [\"80:3000\"]\n"),
+        ),
+        Code::AppName => (
+            "Convox app names are lower-case letters, digits and `-`, at most 63 characters; the name goes into AWS descriptions and tags. Set it with `name:`, `--app`, or the directory's name.",
+            Some("name: My App\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+        ),
+        Code::Unsupported => (
+            "`include:` and YAML tags other than `!reset` and `!override` would change the services in ways this tool cannot follow, so they are refused instead of ignored. Merge files with `-f` instead of `include:`.",
+            Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
         ),
         Code::ServiceNameCollision => (
             "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",
@@ -151,14 +159,16 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             Some("services:\n  web:\n    image: \"example/web:${TAG\"\n    ports: [\"80:3000\"]\n"),
         ),
         Code::RequiredVariable => (
-            "`${VAR:?message}` stops the compilation when VAR is unset or empty; set it in the environment or in `.env`.",
+            "`${VAR:?message}` stops the compilation when a structural value (a port, a number, a label keyword) needs VAR and it is unset or empty. In free text (image, command, environment, health path) it becomes a required deploy-time parameter instead.",
             Some("services:\n  web:\n    ports:\n      - \"${COMPOSE_CFN_EXAMPLE_PORT:?set the port}:3000\"\n"),
         ),
         Code::UnsetVariable => (
-            "An unset variable without a default becomes an empty string, as in Compose; give a default with `${VAR:-value}`.",
-            Some(
-                "services:\n  web:\n    image: \"example/web:${COMPOSE_CFN_EXAMPLE_TAG}\"\n    ports: [\"80:3000\"]\n",
-            ),
+            "An unset variable without a default in a structural value (a port, a number, a label keyword) becomes an empty string, as in Compose; give a default with `${VAR:-value}`. In free text it becomes a deploy-time parameter and draws no warning.",
+            Some("services:\n  web:\n    ports: [\"80${COMPOSE_CFN_EXAMPLE_SUFFIX}:3000\"]\n"),
+        ),
+        Code::Dotenv => (
+            "`.env` beside the first compose file is read only when it is a regular file inside the project directory (not a link out of it) of at most 1 MiB of UTF-8, with lines as Compose reads them: `NAME=value`, `export NAME=value`, quotes, ` #` comments. Its values may be secrets, so diagnostics about it show where, never what.",
+            None,
         ),
         Code::PortSyntax => (
             "Ports are `[IP:]HOST:CONTAINER[/PROTOCOL]`, a bare `CONTAINER`, or the long mapping form.",
@@ -241,7 +251,7 @@ pub fn code_details(code: Code) -> (&'static str, Option<&'static str>) {
             Some("services:\n  debug:\n    image: example/debug\n    profiles: [debug]\n"),
         ),
         Code::Environment => (
-            "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment compose-cfn runs in.",
+            "`environment:` entries are `KEY=VALUE`, or `KEY` to take the value from the environment the deploy stage runs in (a deploy-time parameter, never a value at compile time).",
             Some("services:\n  web:\n    image: example/web\n    environment:\n      - \"=oops\"\n"),
         ),
         Code::ContainerValue => (

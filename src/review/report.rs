@@ -3,6 +3,7 @@
 
 use super::diff::{Action, Change, Diff, Subject};
 use super::table::{self, Row};
+use crate::escape;
 use crate::interpret::Plan;
 
 /// One output format.
@@ -110,13 +111,13 @@ impl Report for Human {
     fn plan(&self, plan: &Plan) -> String {
         let rows = table::rows(plan);
         if rows.is_empty() {
-            return format!("app {}: no load balancers\n", plan.app);
+            return format!("app {}: no load balancers\n", plain(&plan.app));
         }
         let mut lines: Vec<[String; 8]> = vec![table::HEADINGS.map(String::from)];
-        lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| if c.is_empty() { String::new() } else { c })));
+        lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| plain(&c))));
         let widths: Vec<usize> =
             (0..8).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
-        let mut out = format!("app {}\n", plan.app);
+        let mut out = format!("app {}\n", plain(&plan.app));
         for line in &lines {
             let mut text = String::new();
             for (i, cell) in line.iter().enumerate() {
@@ -132,10 +133,10 @@ impl Report for Human {
     }
 
     fn diff(&self, diff: &Diff) -> String {
-        let mut out = format!("\x1b[1m--- {}\n+++ {}\x1b[0m\n", diff.old, diff.new);
+        let mut out = format!("\x1b[1m--- {}\n+++ {}\x1b[0m\n", plain(&diff.old), plain(&diff.new));
         let mut current = String::new();
         for c in &diff.changes {
-            let g = group(&c.subject);
+            let g = plain(&group(&c.subject));
             if g != current {
                 out.push_str(&format!("\n\x1b[1m{g}\x1b[0m\n"));
                 current = g;
@@ -145,12 +146,17 @@ impl Report for Human {
                 Action::Removed | Action::Replaced => "\x1b[31m",
                 Action::Changed => "\x1b[36m",
             };
-            out.push_str(&format!("  {colour}{:<3}\x1b[0m {}  {}\n", marker(c.action), name(&c.subject), what(c)));
+            out.push_str(&format!(
+                "  {colour}{:<3}\x1b[0m {}  {}\n",
+                marker(c.action),
+                plain(&name(&c.subject)),
+                plain(&what(c))
+            ));
             if let Some(w) = &c.warning {
-                out.push_str(&format!("      \x1b[1;33mwarning\x1b[0m: {w}\n"));
+                out.push_str(&format!("      \x1b[1;33mwarning\x1b[0m: {}\n", plain(w)));
             }
             if let Some(n) = &c.note {
-                out.push_str(&format!("      note: {n}\n"));
+                out.push_str(&format!("      note: {}\n", plain(n)));
             }
         }
         out.push_str(&format!("\n{}\n", summary(diff)));
@@ -168,24 +174,25 @@ impl Report for Json {
     }
 }
 
-/// A table cell: `|` would end the cell and a newline the row.
+/// A table cell of Markdown: input text shown as text (see [`escape::markdown_text`]).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    escape::markdown_text(text)
 }
 
-/// Inline code, with a longer fence when the text holds a backtick.
+/// Inline code in a Markdown cell (see [`escape::markdown_code`]).
 fn code(text: &str) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    let fence = if text.contains('`') { "``" } else { "`" };
-    cell(&format!("{fence}{text}{fence}"))
+    escape::markdown_code(text)
+}
+
+/// Text for the terminal, on one line.
+fn plain(text: &str) -> String {
+    escape::terminal(text, false)
 }
 
 impl Report for Markdown {
     fn plan(&self, plan: &Plan) -> String {
         let rows = table::rows(plan);
-        let mut out = format!("#### Load balancers of `{}`\n\n", cell(&plan.app));
+        let mut out = format!("#### Load balancers of {}\n\n", code(&plan.app));
         if rows.is_empty() {
             out.push_str("No service has a load balancer.\n");
             return out;

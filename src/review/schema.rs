@@ -91,8 +91,8 @@ pub fn value_regex(kind: ValueKind) -> String {
         ValueKind::Choice(words) => format!("({})", words.iter().map(|w| escape(w)).collect::<Vec<_>>().join("|")),
         ValueKind::Bool => "(true|false)".into(),
         ValueKind::Integer { min, max } => format!("0*{}", range_regex(min, max)),
-        // The interpreter refuses whitespace and control characters in a path.
-        ValueKind::Path => "/[^\\s\\x00-\\x1f\\x7f-\\x9f]*".into(),
+        // The interpreter takes printable ASCII only, as the ELB API does, up to its length limit.
+        ValueKind::Path => format!("/[\\x21-\\x7e]{{0,{}}}", crate::interpret::labels::MAX_HEALTH_PATH - 1),
         ValueKind::ContainerPort => format!("0*{}", range_regex(1, 65535)),
     }
 }
@@ -106,7 +106,10 @@ pub fn values_text(kind: ValueKind) -> String {
         ValueKind::Choice(words) => words.join(", "),
         ValueKind::Bool => "true, false".into(),
         ValueKind::Integer { min, max } => format!("a whole number from {min} to {max}"),
-        ValueKind::Path => "a path starting with /".into(),
+        ValueKind::Path => format!(
+            "a path starting with / (printable ASCII, at most {} characters)",
+            crate::interpret::labels::MAX_HEALTH_PATH
+        ),
         ValueKind::ContainerPort => "a container port of the service (1–65535)".into(),
     }
 }

@@ -38,7 +38,7 @@ fn row(b: &Balancer, l: &Listener, first: bool) -> Row {
         format!(
             "{}{} every {}s, timeout {}s, healthy {}, unhealthy {}",
             h.protocol,
-            h.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default(),
+            h.path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default(),
             h.interval,
             h.timeout,
             h.healthy_threshold,

@@ -313,7 +313,11 @@ impl StackView {
                     Some(port) => format!("<port {port}>"),
                     None => self.resolve(part),
                 },
-                None => scalar(part),
+                // A deploy-time path: its parameters shown by name, as `Fn::Sub` writes them.
+                None => match part.get("Fn::Sub").and_then(Value::as_str) {
+                    Some(body) => body.replace("${!", "${"),
+                    None => scalar(part),
+                },
             })
             .collect();
         match text.split_once(':') {

@@ -70,3 +70,25 @@ pub fn compile_fixture(dir: &Path, extra: &[&str]) -> Run {
 pub fn case_name(dir: &Path) -> String {
     dir.file_name().expect("folder name").to_string_lossy().into_owned()
 }
+
+/// A temporary project folder named `app`: the app name comes from the folder, and the
+/// temporary folder's own random name (`.tmpXyZ…`) is not a valid app name.
+pub struct ProjectDir {
+    _tmp: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl ProjectDir {
+    /// A new, empty project folder.
+    pub fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let path = tmp.path().join("app");
+        std::fs::create_dir(&path).expect("project folder");
+        ProjectDir { _tmp: tmp, path }
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

@@ -1,0 +1,163 @@
+//! Issue 10, bounded work: compiling input ×8 as large costs about ×8 as much, for the inputs
+//! that were quadratic (one long range, a long UDP range, the same range in two files), and
+//! overlapping ranges give one warning per pair of items, not one per port.
+//!
+//! Cost is the CPU time of the compiling thread (not wall time: the machine is shared), the
+//! median of three runs, and the bound is a generous ratio, never a time limit: linear work
+//! gives ×8 to ×12, the quadratic code these tests replaced gave ×40 to ×64.
+
+use compose_cfn::diagnostic::Code;
+use compose_cfn::load::{Environment, Input};
+use compose_cfn::{Compilation, CompileOptions, compile};
+use std::time::Duration;
+
+/// The most a ×8 larger input may cost, as a multiple of the smaller one's cost.
+const MAX_RATIO: f64 = 24.0;
+
+/// CPU time used so far by the calling thread.
+fn thread_cpu_time() -> Duration {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec to write into; the clock id is a constant of the platform.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(rc, 0, "clock_gettime");
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+fn compile_files(files: &[String]) -> Compilation {
+    let inputs = files
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Input { path: format!("docker-compose.{i}.yml"), bytes: text.clone().into_bytes() })
+        .collect();
+    let options = CompileOptions { fallback_app: "demo".into(), ..Default::default() };
+    compile(inputs, &Environment::default(), &options)
+}
+
+/// The median CPU time of three compilations, each on its own thread with the CLI's stack.
+fn cost(files: &[String]) -> Duration {
+    let mut times: Vec<Duration> = (0..3)
+        .map(|_| {
+            std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, || {
+                        let start = thread_cpu_time();
+                        let c = compile_files(files);
+                        assert!(!c.diagnostics.has_errors(), "{:?}", c.diagnostics.iter().next());
+                        thread_cpu_time() - start
+                    })
+                    .expect("spawn")
+                    .join()
+                    .expect("compile does not panic")
+            })
+        })
+        .collect();
+    times.sort();
+    times[1]
+}
+
+/// Compiles `make(n)` and `make(8 * n)` and checks the cost grew at most [`MAX_RATIO`] times.
+fn assert_linear(what: &str, n: u32, make: impl Fn(u32) -> Vec<String>) {
+    let small = cost(&make(n));
+    let large = cost(&make(8 * n));
+    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
+    eprintln!("{what}: n={n} {small:?}, 8n {large:?}, ratio {ratio:.1}");
+    assert!(ratio < MAX_RATIO, "{what}: ×8 input cost ×{ratio:.1} ({small:?} → {large:?})");
+}
+
+fn service(ports: &str) -> String {
+    format!("services:\n  web:\n    image: x\n    ports: [\"{ports}\"]\n")
+}
+
+#[test]
+fn one_long_range_of_listeners_costs_linear_time() {
+    // 30000-49998 (19,999 listeners) took 95 s: the validator compared listeners pairwise.
+    assert_linear("TCP range", 1_000, |n| vec![service(&format!("30000-{0}:30000-{0}", 30_000 + n - 1))]);
+}
+
+#[test]
+fn one_long_udp_range_costs_linear_time() {
+    // `1-65535/udp` took 2.9 s: each mapping was compared with every one kept so far.
+    assert_linear("UDP range", 8_000, |n| vec![service(&format!("1-{n}/udp"))]);
+}
+
+#[test]
+fn the_same_range_in_two_files_costs_linear_time() {
+    // Split over two files, 11.5 s: the merge looked for each port in the earlier file's list.
+    assert_linear("merged UDP range", 4_000, |n| vec![service(&format!("1-{n}/udp")); 2]);
+}
+
+#[test]
+fn overlapping_ranges_give_one_warning_per_pair_of_items() {
+    let text = "services:\n  web:\n    image: x\n    ports: [\"1000-1999:1000-1999\", \"1500-2499:1500-2499\", \"8000-8009:3000-3009\", \"8005:80\"]\n  a:\n    image: x\n    ports: [\"5000-5999:5000-5999/udp\"]\n  b:\n    image: x\n    ports: [\"5500-6499:5500-6499/udp\"]\n";
+    let c = compile_files(&[text.to_string()]);
+    let of = |code: Code| c.diagnostics.iter().filter(|d| d.code == code).collect::<Vec<_>>();
+    let repeats = of(Code::DuplicatePort);
+    let messages: Vec<&str> = repeats.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "ports 1500-1999 (500 in all) are mapped twice",
+            "balancer port 8005 is mapped twice, to container ports 3005 and 80",
+        ]
+    );
+    assert!(!repeats[0].is_error() && repeats[1].is_error());
+    let shared = of(Code::HostPortConflict);
+    assert_eq!(shared.len(), 1, "{shared:#?}");
+    assert_eq!(
+        shared[0].message,
+        "host ports 5500-5999/udp (500 in all) are bound by `a` and `b`: ECS never places their tasks on the same instance"
+    );
+}
+
+#[test]
+fn overlapping_ranges_with_different_targets_are_one_error() {
+    let text = service("1000-1999:3000-3999\", \"1000-1999:5000-5999");
+    let c = compile_files(&[text]);
+    let errors: Vec<&str> = c.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+    assert_eq!(errors, ["balancer ports 1000-1999 (1000 in all) are mapped twice, to different container ports"]);
+}
+
+#[test]
+fn messages_stay_short_however_many_ports_a_service_maps() {
+    // 100 labels naming unmapped ports of a service with 10,000 listeners: each error listed
+    // every balancer port (2,000 such labels printed 140 MB). Scattered ports are listed as at
+    // most eight runs.
+    let mut text = String::from("services:\n  web:\n    image: x\n    ports: [\"30000-39999:30000-39999\"");
+    text.extend((0..20).map(|i| format!(", \"{}:3000\"", 1000 + 2 * i)));
+    text.push_str("]\n    labels:\n");
+    text.extend((0..100).map(|i| format!("      convox.port.{}.protocol: tcp\n", 2000 + i)));
+    let c = compile_files(&[text]);
+    let helps: Vec<&str> = c.diagnostics.iter().filter_map(|d| d.help.as_deref()).collect();
+    assert_eq!(helps.len(), 100, "{:?}", helps.first());
+    assert_eq!(
+        helps[0],
+        "the service's balancer ports are 1000, 1002, 1004, 1006, 1008, 1010, 1012, 1014, … (13 more ranges); map port 2000 or fix the label"
+    );
+    let rendered = compose_cfn::diagnostic::render_human(&c.diagnostics, &c.sources, false);
+    assert!(rendered.len() < 100 * 1024, "{} bytes for 100 errors", rendered.len());
+}
+
+#[test]
+fn a_wrong_link_in_each_of_many_services_is_not_searched_or_listed_in_full() {
+    // 5,000 services with a wrong link each took 22 s (an edit distance to every service per
+    // link) and listed all 5,000 names in every error. Past 256 services there is no
+    // did-you-mean, and the help names eight services.
+    let services = 300;
+    let text: String = std::iter::once("services:\n".to_string())
+        .chain((0..services).map(|i| format!("  svc{i:03}:\n    image: x\n    links: [\"svc{i:03}x\"]\n")))
+        .collect();
+    let c = compile_files(&[text]);
+    let helps: Vec<&str> =
+        c.diagnostics.iter().filter(|d| d.code == Code::UnknownLink).filter_map(|d| d.help.as_deref()).collect();
+    assert_eq!(helps.len(), services);
+    assert_eq!(
+        helps[0],
+        "the services are svc000, svc001, svc002, svc003, svc004, svc005, svc006, svc007, … (292 more)"
+    );
+    // A small project still gets a suggestion.
+    let small = "services:\n  web:\n    image: x\n    links: [\"dbb\"]\n  db:\n    image: x\n";
+    let c = compile_files(&[small.to_string()]);
+    let help = c.diagnostics.iter().find(|d| d.code == Code::UnknownLink).and_then(|d| d.help.clone());
+    assert_eq!(help.as_deref(), Some("did you mean `db`?"));
+}
