@@ -398,3 +398,28 @@ fn environment_parameters_compiled_from_the_compose_file_come_from_the_deploy_en
     );
     assert_eq!(passed.trim(), "['production', 's3cr3t-db']");
 }
+
+#[test]
+fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    ok(&first_deploy(&moto, dir.path()), "first deploy");
+    for args in [vec!["certs"], vec!["ssl", "--stack", "seed"], vec!["deploy", "--stack", "seed"]] {
+        // The read end is closed before the command starts, so its first write fails (EPIPE).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+            .args(&args)
+            .current_dir(dir.path().join("seed"))
+            .env_clear()
+            .envs(moto.env())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("standard output")).collect();
+        assert_eq!(lines, ["error: cannot write to standard output: the reader closed the pipe"], "{args:?}");
+    }
+}
