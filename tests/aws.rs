@@ -230,7 +230,7 @@ fn a_stack_that_cannot_be_updated_is_refused_before_any_change() {
 }
 
 #[test]
-fn an_update_cloudformation_rejects_fails_and_keeps_the_stack() {
+fn an_update_cloudformation_rejects_is_exit_1_with_its_reason_after_the_diff() {
     let moto = Moto::start();
     let dir = app(SEED);
     ok(&first_deploy(&moto, dir.path()), "first deploy");
