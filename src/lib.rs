@@ -5,9 +5,12 @@
 //! diagnostics) → [`lower`] (plan → typed [`cfn`] template for a balancer target) → JSON.
 //! [`compile()`] runs them all.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod certs;
 pub mod cfn;
 pub mod compile;
+pub mod deploy;
 pub mod diagnostic;
 pub mod escape;
 pub mod files;

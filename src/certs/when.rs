@@ -27,6 +27,15 @@ pub fn relative(now: OffsetDateTime, then: OffsetDateTime) -> String {
     if future { format!("in {count} {unit}{plural}") } else { format!("{count} {unit}{plural} ago") }
 }
 
+/// [`relative`] in the words of Convox's tables: "2 months from now", "2 months ago".
+pub fn from_now(now: OffsetDateTime, then: OffsetDateTime) -> String {
+    let r = relative(now, then);
+    match r.strip_prefix("in ") {
+        Some(rest) => format!("{rest} from now"),
+        None => r,
+    }
+}
+
 /// `2026-01-25 12:00:00 UTC`.
 pub fn utc(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -78,6 +87,12 @@ mod tests {
         assert_eq!(rel(Duration::days(729)), "in 24 months");
         assert_eq!(rel(Duration::days(730)), "in 2 years");
         assert_eq!(rel(Duration::days(-36500)), "100 years ago");
+    }
+
+    #[test]
+    fn tables_say_from_now_as_the_seed_does() {
+        assert_eq!(from_now(NOW, NOW + Duration::days(75)), "2 months from now");
+        assert_eq!(from_now(NOW, NOW - Duration::days(75)), "2 months ago");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the files.
+//! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the
+//! files. The AWS subcommands (the listing, create, generate, delete) are in `aws_certs.rs`.
 
 use super::Format;
 use super::output::{stderr, stdout, write_stdout};
@@ -10,6 +11,32 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
+
+/// `certs`: without a subcommand, the IAM and ACM certificates on AWS.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CertsArgs {
+    #[command(subcommand)]
+    command: Option<CertsCommand>,
+    #[cfg(feature = "aws")]
+    #[command(flatten)]
+    list: super::aws_certs::ListArgs,
+}
+
+impl CertsArgs {
+    /// Runs the subcommand, or lists the certificates on AWS.
+    pub fn run(self) -> ExitCode {
+        match self.command {
+            Some(command) => command.run(),
+            #[cfg(feature = "aws")]
+            None => self.list.run(),
+            #[cfg(not(feature = "aws"))]
+            None => {
+                super::report::usage_error("this build has no AWS commands: give a subcommand (inspect, self-signed)")
+            }
+        }
+    }
+}
 
 /// Certificate subcommands.
 #[derive(Debug, Subcommand)]
@@ -25,6 +52,15 @@ pub enum CertsCommand {
     /// RSA 2048 by default, which every Classic ELB listener accepts. The key is written only
     /// to --key-out, with mode 0600, and never printed.
     SelfSigned(SelfSignedArgs),
+    /// Upload a certificate and its key to IAM, after checking them as `inspect` does.
+    #[cfg(feature = "aws")]
+    Create(super::aws_certs::CreateArgs),
+    /// Request a certificate from ACM (free, renewed by AWS); prints DNS records with --validation dns.
+    #[cfg(feature = "aws")]
+    Generate(super::aws_certs::GenerateArgs),
+    /// Delete a certificate from IAM or ACM; refused while a stack's listener uses it.
+    #[cfg(feature = "aws")]
+    Delete(super::aws_certs::DeleteArgs),
 }
 
 /// Arguments of `certs inspect`.
@@ -76,6 +112,12 @@ impl CertsCommand {
         match self {
             CertsCommand::Inspect(args) => args.run(now),
             CertsCommand::SelfSigned(args) => args.run(now),
+            #[cfg(feature = "aws")]
+            CertsCommand::Create(args) => args.run(),
+            #[cfg(feature = "aws")]
+            CertsCommand::Generate(args) => args.run(),
+            #[cfg(feature = "aws")]
+            CertsCommand::Delete(args) => args.run(),
         }
     }
 }
@@ -86,7 +128,7 @@ fn name(path: &Path) -> String {
 
 /// Reads a whole file, up to [`certs::MAX_PEM_BYTES`]; zeroized on drop because it may be a
 /// private key.
-fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertError> {
+pub(super) fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, CertError> {
     files::read_file_capped(path, certs::MAX_PEM_BYTES).map(Zeroizing::new).map_err(|e| match e {
         files::ReadError::Io(source) => CertError::Read { file: name(path), source },
         files::ReadError::TooLarge { cap, .. } => CertError::TooLarge { file: name(path), cap },
@@ -99,7 +141,7 @@ fn named<'a>(file: &'a Option<String>, bytes: &'a Option<Zeroizing<Vec<u8>>>) ->
 }
 
 /// Prints errors that stopped a command before it had a report, and returns its exit code.
-fn fail(format: Format, errors: &[CertError]) -> ExitCode {
+pub(super) fn fail(format: Format, errors: &[CertError]) -> ExitCode {
     let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
     let code = ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
     match format {

@@ -1,14 +1,22 @@
 //! Command-line definitions; each subcommand lives in its own module and calls the library.
 
+#[cfg(feature = "aws")]
+mod aws;
+#[cfg(feature = "aws")]
+mod aws_certs;
 mod certs;
 mod compile;
 mod completions;
+#[cfg(feature = "aws")]
+mod deploy;
 mod diff;
 mod explain;
 mod output;
 mod plan;
 mod report;
 mod schema;
+#[cfg(feature = "aws")]
+mod ssl;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -25,9 +33,14 @@ pub struct Cli {
 enum Command {
     /// Compile compose files into a CloudFormation template (stdout), diagnostics on stderr.
     Compile(compile::CompileArgs),
-    /// Inspect and generate TLS certificates, offline.
-    #[command(subcommand)]
-    Certs(certs::CertsCommand),
+    /// Certificates: list, upload, request and delete them on AWS; inspect and generate them offline.
+    Certs(certs::CertsArgs),
+    /// Compile, show what changes on the stack, then create or update it and follow it.
+    #[cfg(feature = "aws")]
+    Deploy(deploy::DeployArgs),
+    /// Show the certificates on a stack's https/tls listeners; `ssl update` applies another.
+    #[cfg(feature = "aws")]
+    Ssl(ssl::SslArgs),
     /// Show the load balancers a manifest asks for: one row per listener.
     Plan(plan::PlanArgs),
     /// Show what changes on the load balancers between two manifests or templates (exit 1 if anything does).
@@ -60,6 +73,10 @@ impl Cli {
         match self.command {
             Command::Compile(args) => args.run(),
             Command::Certs(cmd) => cmd.run(),
+            #[cfg(feature = "aws")]
+            Command::Deploy(args) => args.run(),
+            #[cfg(feature = "aws")]
+            Command::Ssl(args) => args.run(),
             Command::Plan(args) => args.run(),
             Command::Diff(args) => args.run(),
             Command::Explain(args) => args.run(),

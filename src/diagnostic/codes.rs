@@ -292,6 +292,71 @@ codes! {
         details: "The template broke a Classic ELB rule compose-cfn checks after rendering: a bug in compose-cfn; please report it with the compose file.",
         example: None,
     }
+    AwsEndpoint = "aws-endpoint" {
+        summary: "The AWS endpoint cannot be reached (network, region, or --endpoint-url).",
+        details: "The AWS commands (deploy, ssl, certs) could not connect. Check the network, the region (--region, AWS_REGION, the profile's `region`), and --endpoint-url / AWS_ENDPOINT_URL when pointing at a stand-in. Nothing was changed.",
+        example: None,
+    }
+    AwsCredentials = "aws-credentials" {
+        summary: "No AWS credentials were found, or AWS rejected them.",
+        details: "Credentials are found as the AWS CLI finds them: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws/config and ~/.aws/credentials, then instance or container roles. Credentials are never printed.",
+        example: None,
+    }
+    AwsAccessDenied = "aws-access-denied" {
+        summary: "The AWS credentials are not allowed to make a call this command needs.",
+        details: "The IAM policy of the caller lacks an action: deploy needs cloudformation:*Stack*, GetTemplate and DescribeStackEvents, iam:ListServerCertificates, GetServerCertificate and UploadServerCertificate; certs and ssl need the IAM and ACM certificate actions.",
+        example: None,
+    }
+    AwsThrottled = "aws-throttled" {
+        summary: "AWS throttled the requests, even after retries.",
+        details: "The SDK retries throttled calls with backoff; this error means it gave up. Wait a minute and run the command again.",
+        example: None,
+    }
+    AwsRequest = "aws-request" {
+        summary: "AWS refused a request (its error code and message are shown).",
+        details: "AWS answered with an error; its code and message are shown as AWS gave them, without request details (which can carry credentials).",
+        example: None,
+    }
+    AwsTimeout = "aws-timeout" {
+        summary: "A stack change did not finish within --timeout.",
+        details: "The stack may still be changing: `compose-cfn ssl --stack NAME` or the console shows where it stands. Give a longer --timeout (e.g. --timeout 1h) next time.",
+        example: None,
+    }
+    StackState = "stack-state" {
+        summary: "The stack is in a state that cannot be changed now (in progress, or failed).",
+        details: "A stack being changed cannot take another change; a stack whose creation failed (ROLLBACK_COMPLETE) can only be deleted; UPDATE_ROLLBACK_FAILED needs `continue-update-rollback`. The message says which.",
+        example: None,
+    }
+    StackFailed = "stack-failed" {
+        summary: "A stack create or update failed; CloudFormation rolled it back.",
+        details: "The failing stack events' reasons are shown. The stack is back to its previous template and parameters (or, after a failed create, must be deleted before the next deploy).",
+        example: None,
+    }
+    DeployParameter = "deploy-parameter" {
+        summary: "A deploy-time parameter has no value, or a --param/--image names nothing.",
+        details: "Every template parameter needs a value on a create: --param NAME=VALUE, --image SERVICE=REF for built images, and the environment variables the compose file reads with ${VAR}. On an update, parameters not given keep their previous values. All missing values are listed at once, and nothing is changed.",
+        example: None,
+    }
+    CertificateNotFound = "certificate-not-found" {
+        summary: "No IAM or ACM certificate has that ID or ARN.",
+        details: "`compose-cfn certs` lists the IDs: `cert-…` (IAM) and `acm-…` (ACM); an ARN works too.",
+        example: None,
+    }
+    CertificateUnusable = "certificate-unusable" {
+        summary: "The certificate cannot serve a listener: pending validation, failed or expired.",
+        details: "An ACM certificate is usable once validated (the e-mail approved or the DNS records created); an expired certificate must be renewed or replaced.",
+        example: None,
+    }
+    CertificateInUse = "certificate-in-use" {
+        summary: "The certificate is applied to a listener of a stack, so it is not deleted.",
+        details: "Apply another certificate first (`compose-cfn ssl update --stack NAME SERVICE:PORT ID`), then delete this one; --force deletes it anyway (AWS may refuse, or the listener breaks).",
+        example: None,
+    }
+    SslTarget = "ssl-target" {
+        summary: "The `SERVICE:PORT` is not an https/tls listener of the stack.",
+        details: "`compose-cfn ssl --stack NAME` lists the https/tls listeners; a listener needs `convox.port.N.protocol=https` or `tls` in the compose file to take a certificate.",
+        example: None,
+    }
     CertIo = "cert-io" {
         summary: "`certs`: a file cannot be read or written, or is too large to be a certificate or key.",
         details: "The path is wrong, the directory does not exist, permissions forbid it, or the file is larger than any certificate, chain or key (a stream that does not end); `certs` exits 2.",

@@ -1,0 +1,337 @@
+//! The `deploy` workflow: read the live stack, decide parameters and the self-signed
+//! certificate, show the changes, create or update, and follow the stack to the end (the
+//! waiting is shared with `ssl update`, in `ssl.rs`). Each step asks [`crate::deploy`] what to do.
+
+use super::cfn::{self, Change, Event};
+use super::{AwsError, Clients, certs as aws_certs};
+use crate::certs::{self, KeyChoice, SelfSignedRequest};
+use crate::deploy::Metadata;
+use crate::deploy::certs as dc;
+use crate::deploy::params::{self, ParamInputs};
+use crate::deploy::stack::{self, Follow, LiveStack, StackAction, StackProgress};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::review::{Diff, StackView};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// Why a workflow stopped: what to print, and the exit code.
+#[derive(Debug)]
+pub struct Failed {
+    /// The errors (and warnings) to print.
+    pub diagnostics: Vec<Diagnostic>,
+    /// 1: refused or failed; 2: bad input or AWS unreachable.
+    pub exit: u8,
+}
+
+impl Failed {
+    pub(super) fn one(d: Diagnostic, exit: u8) -> Self {
+        Failed { diagnostics: vec![d], exit }
+    }
+
+    /// An AWS error while `doing` something.
+    pub fn aws(e: AwsError, doing: &str) -> Self {
+        let exit = if matches!(e.code, Code::AwsEndpoint | Code::AwsCredentials) { 2 } else { 1 };
+        Failed::one(e.diagnostic(doing), exit)
+    }
+}
+
+/// Where progress goes: the CLI prints it (a spinner on a terminal, lines when piped).
+pub trait Progress {
+    /// A step, e.g. "Uploading the self-signed certificate".
+    fn note(&mut self, text: &str);
+    /// A new stack event.
+    fn event(&mut self, event: &Event);
+    /// The stack's status while waiting.
+    fn status(&mut self, status: &str);
+    /// What a deploy is about to change, shown before the write call.
+    fn changes(&mut self, diff: &Diff);
+}
+
+/// What `deploy` was asked.
+pub struct DeployRequest<'a> {
+    /// The stack name.
+    pub stack: &'a str,
+    /// The compiled template.
+    pub template: &'a str,
+    /// `--param`.
+    pub given: &'a [(String, String)],
+    /// `--image`.
+    pub images: &'a [(String, String)],
+    /// `--preview`: show the changes, change nothing.
+    pub preview: bool,
+    /// Wait until the stack settles.
+    pub wait: bool,
+    /// The longest wait.
+    pub timeout: Duration,
+    /// The deploying process's environment.
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// Now, for certificate dates.
+    pub now: OffsetDateTime,
+}
+
+/// How a deploy ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `--preview`: the changes it would make.
+    Preview(Diff),
+    /// Nothing to change; no write call was made.
+    NoChange(Diff),
+    /// Started; not waited for (`--no-wait`). The changes went to [`Progress::changes`].
+    Started,
+    /// Done, with a URL per listener. The changes went to [`Progress::changes`].
+    Done(Vec<Endpoint>),
+}
+
+/// A listener's address at the end of a deploy.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Endpoint {
+    /// `service:port`.
+    pub target: String,
+    /// The balancer's DNS name.
+    pub host: String,
+    /// A URL for the listener.
+    pub url: String,
+}
+
+/// Reads the live stack and refuses one that cannot be changed now.
+async fn settled_stack(clients: &Clients, name: &str) -> Result<(Option<LiveStack>, StackAction), Failed> {
+    let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?;
+    let action = stack::stack_action(name, live.as_ref().map(|l| l.status.as_str()))
+        .map_err(|r| Failed::one(Diagnostic::error(Code::StackState, None, r.message).with_help(r.help), 1))?;
+    Ok((live, action))
+}
+
+/// Deploys: compiles nothing (the template is given), decides, shows, changes, follows.
+pub async fn deploy(
+    clients: &Clients,
+    req: &DeployRequest<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, Failed> {
+    let new: Value = serde_json::from_str(req.template).map_err(|e| {
+        Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the template is not JSON: {e}")), 2)
+    })?;
+    // Sent without indentation: CloudFormation takes at most 51,200 bytes inline.
+    let body = serde_json::to_string(&new).unwrap_or_default();
+    if body.len() > stack::MAX_TEMPLATE_BODY {
+        return Err(Failed::one(
+            Diagnostic::error(
+                Code::StackLimits,
+                None,
+                format!(
+                    "the template is {} bytes; CloudFormation takes at most {} inline",
+                    body.len(),
+                    stack::MAX_TEMPLATE_BODY
+                ),
+            )
+            .with_help(
+                "split the app into several stacks (one compose file each); deploying through S3 is not supported yet",
+            ),
+            2,
+        ));
+    }
+    let metadata = Metadata::of(&new).unwrap_or_default();
+    let (live, action) = settled_stack(clients, req.stack).await?;
+    let live_template = match &live {
+        Some(_) => {
+            cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?
+        }
+        None => serde_json::json!({"Resources": {}}),
+    };
+    let live_values = live.as_ref().map(|l| l.parameters.clone()).unwrap_or_default();
+    let plan = params::decide_parameters(&ParamInputs {
+        template: &params::defaults(&new),
+        metadata: &metadata,
+        given: req.given,
+        images: req.images,
+        live: live.as_ref().map(|l| &l.parameters),
+        env: req.env,
+    })
+    .map_err(|problems| Failed {
+        diagnostics: vec![
+            Diagnostic::error(
+                Code::DeployParameter,
+                None,
+                format!(
+                    "{} deploy-time value{} missing or wrong; nothing was changed:\n  {}",
+                    problems.len(),
+                    if problems.len() == 1 { " is" } else { "s are" },
+                    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+                ),
+            )
+            .with_help("give --param NAME=VALUE, --image SERVICE=REF, or set the environment variables named"),
+        ],
+        exit: 2,
+    })?;
+    let self_signed = if plan.needs_self_signed() {
+        self_signed_certificate(clients, &metadata.app, req, progress).await?
+    } else {
+        None
+    };
+    let diff = stack::deploy_diff(
+        &live_template,
+        &live_values,
+        &new,
+        &plan.shown(&live_values, self_signed.as_deref()),
+        req.stack,
+    )
+    .map_err(|e| Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the live template: {e}")), 1))?;
+    if req.preview {
+        return Ok(Outcome::Preview(diff));
+    }
+    if action == StackAction::Update && diff.is_empty() && !plan.has_secrets() {
+        return Ok(Outcome::NoChange(diff));
+    }
+    let change = Change {
+        name: req.stack,
+        template: Some(&body),
+        values: &plan.values,
+        self_signed: self_signed.as_deref(),
+        app: &metadata.app,
+    };
+    let seen = seen_events(clients, req.stack, action).await;
+    progress.changes(&diff);
+    match action {
+        StackAction::Create => {
+            progress.note(&format!("Creating stack {}", req.stack));
+            cfn::create(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "create the stack"))?
+        }
+        StackAction::Update => {
+            progress.note(&format!("Updating stack {}", req.stack));
+            if !cfn::update(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "update the stack"))? {
+                return Ok(Outcome::NoChange(Diff { changes: Vec::new(), ..diff }));
+            }
+        }
+    }
+    if !req.wait {
+        return Ok(Outcome::Started);
+    }
+    let done = wait(clients, req.stack, seen, req.timeout, progress).await?;
+    Ok(Outcome::Done(endpoints(&new, &done.outputs)))
+}
+
+/// The app's self-signed certificate: reused, or (unless previewing) generated, uploaded
+/// and waited for. `None` only in a preview that would upload one.
+async fn self_signed_certificate(
+    clients: &Clients,
+    app: &str,
+    req: &DeployRequest<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Option<String>, Failed> {
+    let existing = aws_certs::list_self_signed(&clients.iam, app)
+        .await
+        .map_err(|e| Failed::aws(e, "list the app's self-signed certificates"))?;
+    if let Some(c) = dc::reusable_self_signed(app, &existing, req.now) {
+        progress.note(&format!("Using self-signed certificate {}", c.id));
+        return Ok(Some(c.arn.clone()));
+    }
+    if req.preview {
+        return Ok(None);
+    }
+    let name = dc::self_signed_name(app, req.now);
+    let request = SelfSignedRequest {
+        domains: vec![dc::self_signed_domain(&clients.region)],
+        days: 365,
+        key: KeyChoice::Rsa2048,
+    };
+    let generated = certs::self_signed(&request, req.now, &name).map_err(|e| {
+        Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("generate the self-signed certificate: {e}")), 1)
+    })?;
+    progress.note(&format!("Uploading self-signed certificate {name}"));
+    let arn = aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None)
+        .await
+        .map_err(|e| Failed::aws(e, "upload the self-signed certificate"))?;
+    aws_certs::wait_served(&clients.iam, &name, Instant::now() + req.timeout)
+        .await
+        .map_err(|e| Failed::aws(e, "wait for the self-signed certificate"))?;
+    Ok(Some(arn))
+}
+
+/// The IDs of the events already there, so that only new ones are shown.
+pub(super) async fn seen_events(clients: &Clients, name: &str, action: StackAction) -> HashSet<String> {
+    if action == StackAction::Create {
+        return HashSet::new();
+    }
+    cfn::events(&clients.cfn, name).await.map(|e| e.into_iter().map(|e| e.id).collect()).unwrap_or_default()
+}
+
+/// Follows the stack until it settles, showing new events; fails with the failing events'
+/// reasons on a rollback, or after `timeout`.
+pub(super) async fn wait(
+    clients: &Clients,
+    name: &str,
+    seen: HashSet<String>,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<LiveStack, Failed> {
+    let deadline = Instant::now() + timeout;
+    let mut follow = Follow::after(seen);
+    for attempt in 0.. {
+        let page = cfn::events(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack events"))?;
+        for e in follow.new_events(page) {
+            progress.event(&e);
+        }
+        let live = cfn::describe(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack"))?.ok_or_else(
+            || Failed::one(Diagnostic::error(Code::StackFailed, None, format!("stack `{name}` is gone")), 1),
+        )?;
+        progress.status(&live.status);
+        match stack::progress(&live.status) {
+            StackProgress::Succeeded => return Ok(live),
+            StackProgress::Failed => {
+                return Err(Failed::one(
+                    Diagnostic::error(
+                        Code::StackFailed,
+                        None,
+                        follow.failure(name, &live.status, live.reason.as_deref()),
+                    )
+                    .with_help("fix what the events name and deploy again; `compose-cfn explain stack-failed`"),
+                    1,
+                ));
+            }
+            StackProgress::InProgress => {}
+        }
+        if Instant::now() + stack::poll_delay(attempt) > deadline {
+            return Err(Failed::one(
+                Diagnostic::error(
+                    Code::AwsTimeout,
+                    None,
+                    format!("stack `{name}` is still {} after {}s", live.status, timeout.as_secs()),
+                )
+                .with_help("the change goes on: check it later with `compose-cfn ssl --stack NAME`, or give a longer --timeout"),
+                1,
+            ));
+        }
+        tokio::time::sleep(stack::poll_delay(attempt)).await;
+    }
+    unreachable!("the loop returns")
+}
+
+/// A URL per listener from the template's balancers and the stack's host outputs.
+pub fn endpoints(template: &Value, outputs: &BTreeMap<String, String>) -> Vec<Endpoint> {
+    let Ok(view) = StackView::from_value(template) else { return Vec::new() };
+    let mut out = Vec::new();
+    for b in view.balancers.values() {
+        let host = view.outputs.iter().find_map(|(name, o)| {
+            let att = o.get("Value")?.get("Fn::GetAtt")?.as_array()?;
+            (att.first()?.as_str()? == b.logical_id && att.get(1)?.as_str()? == "DNSName")
+                .then(|| outputs.get(name))
+                .flatten()
+        });
+        let Some(host) = host else { continue };
+        for l in b.listeners.values() {
+            let scheme = match l.protocol.as_str() {
+                "HTTP" => "http",
+                "HTTPS" => "https",
+                "SSL" => "tls",
+                _ => "tcp",
+            };
+            let url = match (scheme, l.port) {
+                ("http", 80) | ("https", 443) => format!("{scheme}://{host}/"),
+                _ => format!("{scheme}://{host}:{}", l.port),
+            };
+            out.push(Endpoint { target: format!("{}:{}", b.service, l.port), host: host.clone(), url });
+        }
+    }
+    out
+}

@@ -1,0 +1,224 @@
+//! The thin async layer over the AWS SDK: load configuration as the AWS CLI does, make the
+//! calls, and turn answers into the plain data of [`crate::deploy`] and errors into diagnostics.
+//!
+//! Nothing here decides anything; every rule is in [`crate::deploy`]. Errors keep only AWS's
+//! error code and message (SDK errors can carry request details, and so credentials).
+
+pub mod certs;
+pub mod cfn;
+pub mod deploy;
+pub mod ssl;
+
+use crate::diagnostic::{Code, Diagnostic};
+use aws_config::BehaviorVersion;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use std::fmt;
+use std::time::Duration;
+
+/// Where to reach AWS: like the AWS CLI, from the environment and the shared files, with
+/// the command line's `--region` and `--endpoint-url` first.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--endpoint-url` (else `AWS_ENDPOINT_URL`, read by the SDK).
+    pub endpoint_url: Option<String>,
+}
+
+/// The clients of one command run.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// CloudFormation.
+    pub cfn: aws_sdk_cloudformation::Client,
+    /// IAM (server certificates).
+    pub iam: aws_sdk_iam::Client,
+    /// ACM.
+    pub acm: aws_sdk_acm::Client,
+    /// The region in use.
+    pub region: String,
+}
+
+/// An AWS failure, ready to print: a diagnostic code and a message free of request details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsError {
+    /// The registry code.
+    pub code: Code,
+    /// AWS's error code, when it gave one.
+    pub aws_code: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.aws_code {
+            Some(c) => write!(f, "{c}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl AwsError {
+    /// An error of this tool's own, with a registry code.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        AwsError { code, aws_code: None, message: message.into() }
+    }
+
+    /// The diagnostic to print, with help where the code has one.
+    pub fn diagnostic(&self, doing: &str) -> Diagnostic {
+        let help = match self.code {
+            Code::AwsEndpoint => Some(
+                "check the network and the region (--region, AWS_REGION), and --endpoint-url / AWS_ENDPOINT_URL if set; nothing was changed",
+            ),
+            Code::AwsCredentials => {
+                Some("set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, as for the AWS CLI")
+            }
+            Code::AwsAccessDenied => {
+                Some("the caller's IAM policy must allow this call (see `compose-cfn explain aws-access-denied`)")
+            }
+            Code::AwsThrottled => Some("wait a minute and run the command again"),
+            _ => None,
+        };
+        let d = Diagnostic::error(self.code, None, format!("{doing}: {self}"));
+        match help {
+            Some(h) => d.with_help(h),
+            None => d,
+        }
+    }
+
+    /// True when AWS said the thing asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.aws_code.as_deref(), Some("NoSuchEntity" | "ResourceNotFoundException" | "NoSuchEntityException"))
+            || (self.aws_code.as_deref() == Some("ValidationError") && self.message.contains("does not exist"))
+    }
+}
+
+/// The registry code of an AWS error code.
+pub fn code_for(aws_code: &str) -> Code {
+    match aws_code {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => {
+            Code::AwsAccessDenied
+        }
+        "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded" => {
+            Code::AwsThrottled
+        }
+        "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidAccessKeyId" => Code::AwsCredentials,
+        _ => Code::AwsRequest,
+    }
+}
+
+/// The innermost cause's message: an I/O error or a provider's sentence, never the request.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = e;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    e.to_string()
+}
+
+/// Converts any SDK error, keeping only what is safe to print.
+pub fn from_sdk<E, R>(e: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug + 'static,
+{
+    match &e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            match err.code() {
+                Some(c) => AwsError {
+                    code: code_for(c),
+                    aws_code: Some(c.to_string()),
+                    message: err.message().unwrap_or("(no message)").to_string(),
+                },
+                None => {
+                    AwsError::new(Code::AwsRequest, "AWS answered with an error without a code (an HTTP error page)")
+                }
+            }
+        }
+        SdkError::TimeoutError(_) => AwsError::new(Code::AwsEndpoint, "the AWS endpoint did not answer in time"),
+        SdkError::DispatchFailure(d) => {
+            let cause = root_cause(&e);
+            if cause.to_ascii_lowercase().contains("credential") {
+                AwsError::new(Code::AwsCredentials, format!("no usable AWS credentials: {cause}"))
+            } else if d.is_io() || d.is_timeout() {
+                AwsError::new(Code::AwsEndpoint, format!("cannot reach the AWS endpoint: {cause}"))
+            } else {
+                AwsError::new(Code::AwsEndpoint, format!("the request could not be sent: {cause}"))
+            }
+        }
+        _ => {
+            let cause = root_cause(&e);
+            let code =
+                if cause.to_ascii_lowercase().contains("credential") { Code::AwsCredentials } else { Code::AwsRequest };
+            AwsError::new(code, cause)
+        }
+    }
+}
+
+/// Loads the configuration as the AWS CLI would and makes the clients. Must run inside the
+/// runtime the AWS commands start.
+pub async fn connect(settings: &Settings) -> Result<Clients, AwsError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .build(),
+    );
+    if let Some(r) = &settings.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+        AwsError::new(Code::AwsEndpoint, "no AWS region: give --region, or set AWS_REGION or the profile's region")
+    })?;
+    Ok(Clients {
+        cfn: aws_sdk_cloudformation::Client::new(&config),
+        iam: aws_sdk_iam::Client::new(&config),
+        acm: aws_sdk_acm::Client::new(&config),
+        region,
+    })
+}
+
+/// Seconds since the epoch of an SDK time, as a `time` value.
+pub fn to_time(t: &aws_sdk_cloudformation::primitives::DateTime) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_error_codes_map_into_the_registry() {
+        assert_eq!(code_for("AccessDenied"), Code::AwsAccessDenied);
+        assert_eq!(code_for("ThrottlingException"), Code::AwsThrottled);
+        assert_eq!(code_for("InvalidClientTokenId"), Code::AwsCredentials);
+        assert_eq!(code_for("ValidationError"), Code::AwsRequest);
+    }
+
+    #[test]
+    fn not_found_is_recognised_in_every_service_dialect() {
+        let e = |c: &str, m: &str| AwsError { code: Code::AwsRequest, aws_code: Some(c.into()), message: m.into() };
+        assert!(e("NoSuchEntity", "x").is_not_found());
+        assert!(e("ResourceNotFoundException", "x").is_not_found());
+        assert!(e("ValidationError", "Stack with id s does not exist").is_not_found());
+        assert!(!e("ValidationError", "Template format error").is_not_found());
+    }
+
+    #[test]
+    fn diagnostics_carry_the_aws_code_and_help() {
+        let d = AwsError { code: Code::AwsAccessDenied, aws_code: Some("AccessDenied".into()), message: "no".into() }
+            .diagnostic("list certificates");
+        assert_eq!(d.message, "list certificates: AccessDenied: no");
+        assert!(d.help.unwrap().contains("IAM policy"));
+    }
+}

@@ -1,0 +1,199 @@
+//! `compose-cfn certs` on AWS: list IAM and ACM certificates, upload one (checked locally
+//! first), request one from ACM, delete one that no stack uses.
+
+use super::Format;
+use super::aws::{self, AwsArgs, ListFormat};
+use super::output::stderr;
+use clap::{Args, ValueEnum};
+use compose_cfn::aws::certs as aws_certs;
+use compose_cfn::aws::deploy::Failed;
+use compose_cfn::aws::ssl as workflow;
+use compose_cfn::certs::{self, CertError, Input, from_now};
+use compose_cfn::deploy::certs::{acm_id, upload_name};
+use compose_cfn::diagnostic::{Code, Diagnostic};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zeroize::Zeroizing;
+
+/// Arguments of `certs` without a subcommand: the listing.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// How the listing is printed
+    #[arg(long, value_enum, default_value_t)]
+    format: ListFormat,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Arguments of `certs create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The certificate (PEM); may also hold the intermediates
+    #[arg(value_name = "PUB")]
+    cert: PathBuf,
+    /// Its private key (PEM); sent to IAM only, never printed or written
+    #[arg(value_name = "KEY")]
+    key: PathBuf,
+    /// Intermediate certificates (PEM), in any order: they are uploaded leaf-first, as AWS needs
+    #[arg(long, value_name = "FILE")]
+    chain: Option<PathBuf>,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// How ACM validates a requested certificate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Validation {
+    /// An e-mail to the domain's contacts.
+    #[default]
+    Email,
+    /// DNS records to create (printed).
+    Dns,
+}
+
+/// Arguments of `certs generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Domains to cover; the first is the main one
+    #[arg(required = true, value_name = "DOMAIN")]
+    domains: Vec<String>,
+    /// How ACM checks that the domains are yours
+    #[arg(long, value_enum, default_value_t)]
+    validation: Validation,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+/// Arguments of `certs delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The certificate: cert-…, acm-… or an ARN
+    #[arg(value_name = "ID")]
+    id: String,
+    /// Delete it even if a stack's listener uses it
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+impl ListArgs {
+    /// `certs`: `ID DOMAIN EXPIRES`.
+    pub fn run(self) -> ExitCode {
+        let listed = match aws::run(&self.aws, async |clients| {
+            aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))
+        }) {
+            Ok(l) => l,
+            Err(failed) => return aws::fail(failed, Format::Human, "list certificates"),
+        };
+        let now = time::OffsetDateTime::now_utc();
+        aws::listing(self.format, &listed, |listed| {
+            let mut rows = vec![["ID", "DOMAIN", "EXPIRES"].map(String::from).to_vec()];
+            rows.extend(listed.iter().map(|c| {
+                let expires = match (c.expires, c.status.as_str()) {
+                    (_, s) if s != "ISSUED" => s.to_ascii_lowercase().replace('_', " "),
+                    (Some(e), _) => from_now(now, e),
+                    (None, _) => "-".into(),
+                };
+                vec![c.id.clone(), c.domain.clone().unwrap_or_else(|| "-".into()), expires]
+            }));
+            rows
+        })
+    }
+}
+
+impl CreateArgs {
+    /// `certs create`: checks locally, then uploads to IAM.
+    pub fn run(self) -> ExitCode {
+        let now = time::OffsetDateTime::now_utc();
+        let read = |p: &Path| super::certs::read(p);
+        let (cert, key, chain) = match (read(&self.cert), read(&self.key), self.chain.as_deref().map(read).transpose())
+        {
+            (Ok(c), Ok(k), Ok(ch)) => (c, k, ch),
+            (c, k, ch) => {
+                let errors: Vec<CertError> = [c.err(), k.err(), ch.err()].into_iter().flatten().collect();
+                return super::certs::fail(super::Format::Human, &errors);
+            }
+        };
+        let (cert_name, key_name) = (self.cert.display().to_string(), self.key.display().to_string());
+        let chain_name = self.chain.as_ref().map(|c| c.display().to_string());
+        let report = certs::inspect(
+            Input { file: &cert_name, bytes: &cert },
+            chain_name.as_deref().zip(chain.as_deref()).map(|(file, bytes)| Input { file, bytes }),
+            Some(Input { file: &key_name, bytes: &key }),
+            now,
+        );
+        stderr(&certs::render::diagnostics(&report.diagnostics));
+        if !report.ok || report.chain.is_empty() {
+            stderr(
+                "error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)\n",
+            );
+            return ExitCode::from(1);
+        }
+        let body = report.chain[0].to_pem();
+        let intermediates: String = report.chain[1..].iter().map(|c| c.to_pem()).collect();
+        let key_text = Zeroizing::new(String::from_utf8_lossy(&key).into_owned());
+        let name = upload_name(now);
+        let result = aws::run(&self.aws, async |clients| {
+            aws_certs::upload(
+                &clients.iam,
+                &name,
+                &body,
+                &key_text,
+                (!intermediates.is_empty()).then_some(&intermediates),
+            )
+            .await
+            .map_err(|e| Failed::aws(e, "upload the certificate"))
+        });
+        aws::step("Uploading certificate", result.map(|_| format!("OK, {name}\n")), "upload the certificate")
+    }
+}
+
+impl GenerateArgs {
+    /// `certs generate`: an ACM request.
+    pub fn run(self) -> ExitCode {
+        for d in &self.domains {
+            if let Err(e) = certs::validate_domain(d) {
+                return aws::fail(
+                    Failed { diagnostics: vec![Diagnostic::error(Code::Certificate, None, e.to_string())], exit: 2 },
+                    Format::Human,
+                    "request the certificate",
+                );
+            }
+        }
+        let dns = self.validation == Validation::Dns;
+        let result = aws::run(&self.aws, async |clients| {
+            let arn = aws_certs::request(&clients.acm, &self.domains, dns)
+                .await
+                .map_err(|e| Failed::aws(e, "request the certificate"))?;
+            let records = if dns {
+                aws_certs::dns_records(&clients.acm, &arn).await.map_err(|e| Failed::aws(e, "read the DNS records"))?
+            } else {
+                Vec::new()
+            };
+            Ok((arn, records))
+        });
+        let text = result.map(|(arn, records)| {
+            let mut text = format!("OK, {}\n", acm_id(&arn));
+            if dns {
+                text.push_str("Create these DNS records to validate it:\n");
+                let mut rows = vec![["NAME", "TYPE", "VALUE"].map(String::from).to_vec()];
+                rows.extend(records.into_iter().map(|(n, t, v)| vec![n, t, v]));
+                text.push_str(&aws::table(&rows));
+            } else {
+                text.push_str("Approve the e-mail sent to the domain's contacts to activate it.\n");
+            }
+            text
+        });
+        aws::step("Requesting certificate", text, "request the certificate")
+    }
+}
+
+impl DeleteArgs {
+    /// `certs delete`: refuses a certificate in use unless `--force`.
+    pub fn run(self) -> ExitCode {
+        let result =
+            aws::run(&self.aws, async |clients| workflow::delete_certificate(clients, &self.id, self.force).await);
+        aws::step("Removing certificate", result.map(|_| "OK\n".to_string()), "delete the certificate")
+    }
+}

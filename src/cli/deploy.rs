@@ -1,0 +1,123 @@
+//! `compose-cfn deploy`: compile, show what changes on the live stack, then create or update
+//! it and follow it to the end (or stop after the preview).
+
+use super::aws::{self, AwsArgs, Printer};
+use super::compile::ManifestArgs;
+use super::output::write_stdout;
+use super::plan::ReviewFormat;
+use super::report;
+use clap::Args;
+use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
+use compose_cfn::deploy::params::parse_pair;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Arguments of `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// Deploy a template compiled earlier (e.g. a CI artifact) instead of compiling compose files
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["files", "more_files"])]
+    template: Option<PathBuf>,
+    /// The CloudFormation stack to create or update
+    #[arg(long, value_name = "NAME")]
+    stack: String,
+    /// A template parameter's value, e.g. Cluster=production (may be repeated)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    params: Vec<(String, String)>,
+    /// The image of a service built by the pipeline, e.g. web=123.dkr.ecr…/web:abc (may be repeated)
+    #[arg(long = "image", value_name = "SERVICE=REF", value_parser = parse_pair)]
+    images: Vec<(String, String)>,
+    /// Show what would change on the stack and change nothing (exit 0: no change, 1: changes)
+    #[arg(long)]
+    preview: bool,
+    /// Start the change and return without waiting for it
+    #[arg(long)]
+    no_wait: bool,
+    /// The longest wait for the stack, e.g. 30m, 1h
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = aws::parse_duration)]
+    timeout: Duration,
+    /// How the changes are printed
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    format: ReviewFormat,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+impl DeployArgs {
+    /// Runs the deploy; exit 0 on success, 1 when it failed or was refused, 2 on bad input.
+    pub fn run(self) -> ExitCode {
+        let format = self.format;
+        let template = match &self.template {
+            Some(path) => match read_template(path) {
+                Ok(t) => t,
+                Err(message) => return report::usage_error(&message),
+            },
+            None => {
+                let result = match self.manifest.compile() {
+                    Ok(result) => result,
+                    Err(code) => return code,
+                };
+                report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "deploy");
+                let Some(template) = result.template else {
+                    return ExitCode::from(1);
+                };
+                template
+            }
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let request = DeployRequest {
+            stack: &self.stack,
+            template: &template,
+            given: &self.params,
+            images: &self.images,
+            preview: self.preview,
+            wait: !self.no_wait,
+            timeout: self.timeout,
+            env: &env,
+            now: time::OffsetDateTime::now_utc(),
+        };
+        let mut printer = Printer::new().with_changes(format);
+        let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);
+        drop(printer);
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(failed) => return aws::fail(failed, format.diagnostics(), "deploy"),
+        };
+        let (text, code) = match &outcome {
+            Outcome::Preview(d) => (format.report().diff(d), if d.is_empty() { 0 } else { 1 }),
+            Outcome::NoChange(_) => (format!("Stack {} is up to date: nothing to change.\n", self.stack), 0),
+            Outcome::Started => (format!("Stack {} is changing; not waiting (--no-wait).\n", self.stack), 0),
+            Outcome::Done(endpoints) => {
+                let mut text = format!("Stack {} deployed.\n", self.stack);
+                for e in endpoints {
+                    text.push_str(&format!("  {:<10} {}\n", e.target, e.url));
+                }
+                (text, 0)
+            }
+        };
+        // Scripts reading JSON get the diff alone.
+        let text =
+            if format == ReviewFormat::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
+        match write_stdout(&text) {
+            Ok(()) => ExitCode::from(code),
+            Err(c) => c,
+        }
+    }
+}
+
+/// Reads a compiled template (with the size cap compose files have) and checks it is one.
+fn read_template(path: &Path) -> Result<String, String> {
+    let name = path.display();
+    let bytes = compose_cfn::files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
+        .map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not UTF-8 text"))?;
+    if !compose_cfn::review::view::is_template(&text) {
+        return Err(format!(
+            "`{name}` is not a CloudFormation template in JSON (compile one with `compose-cfn compile -o`)"
+        ));
+    }
+    Ok(text)
+}

@@ -1,0 +1,425 @@
+//! The seed's workflow on AWS, end to end against a moto server on loopback: deploy with a
+//! self-signed certificate, certs, ssl, and the faults of issue 9. Where moto differs from AWS
+//! (see the reference), these tests check the tool's own checks, which run before any AWS call.
+
+#![cfg(feature = "aws")]
+
+mod common;
+mod moto;
+
+use common::{Run, run_in};
+use moto::Moto;
+use std::path::Path;
+
+const SEED: &str = "web:\n  labels:\n    - convox.port.443.protocol=https\n  ports:\n    - 80:3000\n    - 443:3000\n";
+
+/// An app folder named `seed` holding `compose`.
+fn app(compose: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("aws-test").tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("seed")).unwrap();
+    std::fs::write(dir.path().join("seed/docker-compose.yml"), compose).unwrap();
+    dir
+}
+
+fn run(moto: &Moto, dir: &Path, args: &[&str]) -> Run {
+    run_env(moto, dir, args, &[])
+}
+
+fn run_env(moto: &Moto, dir: &Path, args: &[&str], extra: &[(&str, &str)]) -> Run {
+    let mut env = moto.env();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let r = run_in(&dir.join("seed"), &args, &env);
+    not_printed(&r, &["fake-secret-never-printed", "PRIVATE KEY"]);
+    r
+}
+
+/// Fails when a run printed any of `secrets`.
+fn not_printed(r: &Run, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !r.stdout.contains(secret) && !r.stderr.contains(secret),
+            "printed {secret}:\n{}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+}
+
+/// `args` followed by the `--param`s of the seed's network and cluster.
+fn with_params<'a>(args: &[&'a str], params: &'a [String]) -> Vec<&'a str> {
+    args.iter().copied().chain(params.iter().map(String::as_str)).collect()
+}
+
+fn ok(r: &Run, what: &str) {
+    assert_eq!(r.code, 0, "{what}: exit {}\nstdout:\n{}\nstderr:\n{}", r.code, r.stdout, r.stderr);
+}
+
+fn first_deploy(moto: &Moto, dir: &Path) -> Run {
+    let params = moto.seed_params();
+    run(moto, dir, &with_params(&["deploy", "--stack", "seed", "--image", "web=nginx:1.27"], &params))
+}
+
+/// The ID in `Uploading certificate... OK, cert-…`.
+fn id_after_ok(out: &str) -> String {
+    out.split("OK, ").nth(1).expect("an ID after OK").split_whitespace().next().unwrap().to_string()
+}
+
+/// The row of `target` in `ssl`'s table.
+fn ssl_row(moto: &Moto, dir: &Path, target: &str) -> String {
+    let r = run(moto, dir, &["ssl", "--stack", "seed"]);
+    ok(&r, "ssl");
+    assert!(r.stdout.starts_with("TARGET"), "{}", r.stdout);
+    r.stdout
+        .lines()
+        .find(|l| l.starts_with(target))
+        .unwrap_or_else(|| panic!("no {target} in\n{}", r.stdout))
+        .to_string()
+}
+
+#[test]
+fn the_seed_workflow_end_to_end() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let d = dir.path();
+
+    // deploy: the stack is created, web:443 gets the app's self-signed certificate.
+    let r = first_deploy(&moto, d);
+    ok(&r, "first deploy");
+    assert!(r.stderr.contains("Uploading self-signed certificate compose-cfn-seed-self-signed-"), "{}", r.stderr);
+    assert!(r.stdout.contains("Stack seed deployed."), "{}", r.stdout);
+    assert!(r.stdout.contains("web:443    https://") && r.stdout.contains("web:80     tcp://"), "{}", r.stdout);
+    let row = ssl_row(&moto, d, "web:443");
+    assert!(row.contains("compose-cfn-seed-self-signed-") && row.contains("(self-signed)"), "{row}");
+    assert!(row.contains("*.us-east-1.elb.amazonaws.com") && row.contains("from now"), "{row}");
+
+    // A second deploy changes nothing and uploads nothing.
+    let r = run(&moto, d, &["deploy", "--stack", "seed"]);
+    ok(&r, "second deploy");
+    assert!(r.stdout.contains("Stack seed is up to date: nothing to change."), "{}", r.stdout);
+    assert!(!r.stderr.contains("Uploading"), "{}", r.stderr);
+    let r = run(&moto, d, &["certs"]);
+    ok(&r, "certs");
+    assert_eq!(r.stdout.matches("compose-cfn-seed-self-signed-").count(), 1, "{}", r.stdout);
+    let self_signed =
+        r.stdout.lines().find(|l| l.contains("self-signed")).unwrap().split_whitespace().next().unwrap().to_string();
+
+    // certs create with a certificate generated here.
+    let r = run(
+        &moto,
+        d,
+        &["certs", "self-signed", "example.org", "--cert-out", "example.org.pub", "--key-out", "example.org.key"],
+    );
+    ok(&r, "certs self-signed");
+    let r = run(&moto, d, &["certs", "create", "example.org.pub", "example.org.key"]);
+    ok(&r, "certs create");
+    assert!(r.stdout.starts_with("Uploading certificate... OK, cert-"), "{}", r.stdout);
+    let cert = id_after_ok(&r.stdout);
+
+    // ssl update web:443, then ssl shows it with its domain and expiry.
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &cert]);
+    ok(&r, "ssl update");
+    assert_eq!(r.stdout, "Updating certificate... OK\n");
+    let row = ssl_row(&moto, d, "web:443");
+    assert!(row.contains(&cert) && row.contains("example.org") && row.contains("from now"), "{row}");
+    assert!(!row.contains("self-signed"), "{row}");
+
+    // A third deploy keeps it.
+    let r = run(&moto, d, &["deploy", "--stack", "seed"]);
+    ok(&r, "third deploy");
+    assert!(r.stdout.contains("nothing to change"), "{}", r.stdout);
+    assert!(ssl_row(&moto, d, "web:443").contains(&cert));
+
+    // certs generate; ssl update with that pending certificate is refused.
+    let r = run(&moto, d, &["certs", "generate", "foo.example.org"]);
+    ok(&r, "certs generate");
+    assert!(r.stdout.starts_with("Requesting certificate... OK, acm-"), "{}", r.stdout);
+    let acm = id_after_ok(&r.stdout);
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &acm]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("certificate-unusable") && r.stderr.contains("is still pending validation"),
+        "{}",
+        r.stderr
+    );
+    assert!(ssl_row(&moto, d, "web:443").contains(&cert), "the refused update changed nothing");
+    let r = run(&moto, d, &["certs"]);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with(&acm) && l.contains("foo.example.org") && l.contains("pending validation")),
+        "{}",
+        r.stdout
+    );
+
+    // certs delete: the certificate in use is refused, the old self-signed one is deleted.
+    let r = run(&moto, d, &["certs", "delete", &cert]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(&format!("{cert} is in use by web:443 of stack seed")), "{}", r.stderr);
+    let r = run(&moto, d, &["certs", "delete", &self_signed]);
+    ok(&r, "certs delete");
+    assert_eq!(r.stdout, "Removing certificate... OK\n");
+    let r = run(&moto, d, &["certs", "--format", "json"]);
+    ok(&r, "certs --format json");
+    let listed: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&cert.as_str()) && ids.contains(&acm.as_str()) && !ids.contains(&self_signed.as_str()),
+        "{ids:?}"
+    );
+
+    // deploy --preview of a changed manifest shows the listener change and changes nothing.
+    std::fs::write(d.join("seed/docker-compose.yml"), SEED.replace("protocol=https", "protocol=tls")).unwrap();
+    let r = run(&moto, d, &["deploy", "--stack", "seed", "--preview"]);
+    assert_eq!(r.code, 1, "changes: exit 1\n{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("port 443") && r.stdout.contains("SSL") && r.stdout.contains("HTTPS"), "{}", r.stdout);
+    std::fs::write(d.join("seed/docker-compose.yml"), SEED).unwrap();
+    let r = run(&moto, d, &["deploy", "--stack", "seed", "--preview"]);
+    assert_eq!(r.code, 0, "the preview changed nothing\n{}{}", r.stdout, r.stderr);
+    let r = run(&moto, d, &["ssl", "--stack", "seed", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(rows[0]["target"], "web:443");
+    assert_eq!(rows[0]["certificate"], cert.as_str());
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_clear_error_and_nothing_is_done() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = format!("http://127.0.0.1:{closed}");
+    for args in [
+        vec!["deploy", "--stack", "seed", "--image", "web=nginx", "--endpoint-url", &down],
+        vec!["certs", "--endpoint-url", &down],
+        vec!["ssl", "--stack", "seed", "--endpoint-url", &down],
+    ] {
+        let r = run(&moto, dir.path(), &args);
+        assert_eq!(r.code, 2, "{args:?}\n{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("error[aws-endpoint]") && r.stderr.contains("cannot reach the AWS endpoint"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("nothing was changed"), "{}", r.stderr);
+    }
+    // The real server saw nothing.
+    assert!(moto.python("print(boto3.client('cloudformation', **kw).describe_stacks()['Stacks'])").trim() == "[]");
+}
+
+#[test]
+fn a_stack_that_cannot_be_updated_is_refused_before_any_change() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    // moto leaves a stack whose creation raised an error in CREATE_IN_PROGRESS.
+    moto.python(
+        "cfn = boto3.client('cloudformation', **kw)\n\
+         t = {'Resources': {'S': {'Type': 'AWS::ECS::Service', 'Properties': {'Cluster': 'nope', 'TaskDefinition': 'x'}}}}\n\
+         try:\n    cfn.create_stack(StackName='seed', TemplateBody=json.dumps(t))\nexcept Exception:\n    pass\n\
+         print(cfn.describe_stacks(StackName='seed')['Stacks'][0]['StackStatus'])",
+    );
+    let params = moto.seed_params();
+    let r = run(&moto, dir.path(), &with_params(&["deploy", "--stack", "seed", "--image", "web=nginx"], &params));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("error[stack-state]: stack `seed` is CREATE_IN_PROGRESS and cannot be updated now"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("wait until it finishes"), "{}", r.stderr);
+    assert!(!r.stderr.contains("Uploading"), "nothing is uploaded for a refused deploy: {}", r.stderr);
+}
+
+#[test]
+fn an_update_cloudformation_rejects_is_exit_1_with_its_reason_after_the_diff() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    ok(&first_deploy(&moto, dir.path()), "first deploy");
+    let r = run(&moto, dir.path(), &["deploy", "--stack", "seed", "--param", "Cluster=missing"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("update the stack: ClusterNotFoundException"), "{}", r.stderr);
+    assert!(r.stdout.contains("Cluster") && r.stdout.contains("missing"), "the diff is shown first: {}", r.stdout);
+    // AWS keeps the stack as it was after a rejected update; moto has already written the
+    // new parameters by then, so the stack's state is not checked here.
+}
+
+#[test]
+fn unknown_targets_and_certificates_are_refused_with_what_exists() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let d = dir.path();
+    ok(&first_deploy(&moto, d), "first deploy");
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:8443", "cert-1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[ssl-target]: stack `seed` has no https/tls listener web:8443"), "{}", r.stderr);
+    assert!(r.stderr.contains("its https/tls listeners: web:443"), "{}", r.stderr);
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:80", "cert-1"]);
+    assert!(r.code == 1 && r.stderr.contains("no https/tls listener web:80"), "{}", r.stderr);
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web", "cert-1"]);
+    assert!(r.code == 2 && r.stderr.contains("expected SERVICE:PORT"), "{}", r.stderr);
+    let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", "cert-nope"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("error[certificate-not-found]: no certificate `cert-nope`"), "{}", r.stderr);
+    let r = run(&moto, d, &["certs", "delete", "cert-nope"]);
+    assert!(r.code == 1 && r.stderr.contains("certificate-not-found"), "{}", r.stderr);
+    let r = run(&moto, d, &["ssl", "--stack", "other"]);
+    assert!(r.code == 1 && r.stderr.contains("there is no stack `other`"), "{}", r.stderr);
+}
+
+/// The seed's template with two environment-sourced parameters in the shape the `secrets`
+/// branch writes (`Services`, `Default`, `Required`, `EmptyIsUnset`).
+fn template_with_environment(moto: &Moto, dir: &Path) -> String {
+    let r = run(moto, dir, &["compile"]);
+    ok(&r, "compile");
+    let mut t: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for p in ["EnvWebApiToken", "EnvWebDbPassword", "EnvWebMode"] {
+        t["Parameters"][p] = serde_json::json!({"Type": "String", "NoEcho": true});
+    }
+    t["Metadata"]["ComposeCfn"]["EnvironmentParameters"] = serde_json::json!([
+        {"Parameter": "EnvWebApiToken", "Variable": "API_TOKEN", "Services": ["web"], "EmptyIsUnset": false},
+        {"Parameter": "EnvWebDbPassword", "Variable": "DB_PASSWORD", "Services": ["web"],
+         "Required": "the database password", "EmptyIsUnset": true},
+        {"Parameter": "EnvWebMode", "Variable": "MODE", "Services": ["web"], "Default": "production", "EmptyIsUnset": true}
+    ]);
+    let path = dir.join("template.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn missing_environment_parameters_are_listed_together_and_nothing_changes() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let template = template_with_environment(&moto, dir.path());
+    let r = run_env(&moto, dir.path(), &["deploy", "--template", &template, "--stack", "seed"], &[("DB_PASSWORD", "")]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    for needed in [
+        "error[deploy-parameter]: 6 deploy-time values are missing or wrong; nothing was changed",
+        "EnvWebApiToken: set the environment variable API_TOKEN (it is not set)",
+        "EnvWebDbPassword: set the environment variable DB_PASSWORD (the database password)",
+        "WebImage: the stack is new: give the image with --image web=REF",
+        "Cluster: no value: give it with --param Cluster=VALUE",
+    ] {
+        assert!(r.stderr.contains(needed), "{needed}:\n{}", r.stderr);
+    }
+    assert!(!r.stderr.contains("EnvWebMode"), "MODE has a default: {}", r.stderr);
+    assert!(!r.stderr.contains("Uploading"), "{}", r.stderr);
+    let certs = moto
+        .python("print(len(boto3.client('iam', **kw).list_server_certificates()['ServerCertificateMetadataList']))");
+    assert_eq!(certs.trim(), "0", "no certificate was uploaded");
+
+    // Given, the values reach the stack and are never printed.
+    let params = moto.seed_params();
+    let args = with_params(&["deploy", "--template", &template, "--stack", "seed", "--image", "web=nginx"], &params);
+    let r = run_env(&moto, dir.path(), &args, &[("DB_PASSWORD", "s3cr3t-db"), ("API_TOKEN", "")]);
+    ok(&r, "deploy with the environment");
+    not_printed(&r, &["s3cr3t-db", "production"]);
+    let passed = moto.python(
+        "p = boto3.client('cloudformation', **kw).describe_stacks(StackName='seed')['Stacks'][0]['Parameters']\n\
+         print(sorted((x['ParameterKey'], x['ParameterValue']) for x in p if x['ParameterKey'].startswith('Env')))",
+    );
+    // moto does not mask NoEcho values as AWS does, which lets the test see what was passed.
+    assert_eq!(
+        passed.trim(),
+        "[('EnvWebApiToken', ''), ('EnvWebDbPassword', 's3cr3t-db'), ('EnvWebMode', 'production')]"
+    );
+}
+
+#[test]
+fn racing_ssl_updates_leave_one_whole_change() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let d = dir.path();
+    ok(&first_deploy(&moto, d), "first deploy");
+    let mut ids = Vec::new();
+    for domain in ["a.example.org", "b.example.org"] {
+        let (pubf, keyf) = (format!("{domain}.pub"), format!("{domain}.key"));
+        ok(&run(&moto, d, &["certs", "self-signed", domain, "--cert-out", &pubf, "--key-out", &keyf]), "generate");
+        let r = run(&moto, d, &["certs", "create", &pubf, &keyf]);
+        ok(&r, "certs create");
+        ids.push(id_after_ok(&r.stdout));
+        std::thread::sleep(std::time::Duration::from_millis(1100)); // upload names are per second
+    }
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &ids[0]]));
+        let b = s.spawn(|| run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &ids[1]]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    // Each either applied its certificate or was refused as a concurrent change (AWS refuses an
+    // update while another runs; moto applies updates at once, so here both may succeed).
+    for r in [&a, &b] {
+        assert!(
+            r.code == 0 || (r.code == 1 && r.stderr.contains("stack-state")),
+            "exit {}:\n{}{}",
+            r.code,
+            r.stdout,
+            r.stderr
+        );
+    }
+    assert!(a.code == 0 || b.code == 0, "one of them applies");
+    let row = ssl_row(&moto, d, "web:443");
+    assert!(ids.iter().any(|id| row.contains(id.as_str())), "{row}");
+}
+
+#[test]
+fn missing_credentials_or_region_are_clear_errors() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    for (dropped, code, says) in [
+        ("AWS_SECRET_ACCESS_KEY", "error[aws-credentials]", "no usable AWS credentials"),
+        ("AWS_REGION", "error[aws-endpoint]", "no AWS region: give --region"),
+    ] {
+        let env: Vec<(String, String)> = moto.env().into_iter().filter(|(k, _)| k != dropped).collect();
+        let r = run_in(&dir.path().join("seed"), &["certs".to_string()], &env);
+        assert_eq!(r.code, 2, "{dropped}: {}", r.stderr);
+        assert!(r.stderr.contains(code) && r.stderr.contains(says), "{dropped}: {}", r.stderr);
+        not_printed(&r, &["AKIAFAKEFAKEFAKE1234"]);
+    }
+}
+
+#[test]
+fn environment_parameters_compiled_from_the_compose_file_come_from_the_deploy_environment() {
+    let moto = Moto::start();
+    let compose = format!(
+        "{SEED}  environment:\n    - DB_PASSWORD=${{DB_PASSWORD:?the database password}}\n    - MODE=${{MODE:-production}}\n"
+    );
+    let dir = app(&compose);
+    let params = moto.seed_params();
+    let args = with_params(&["deploy", "--stack", "seed", "--image", "web=nginx"], &params);
+    let r = run(&moto, dir.path(), &args);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("set the environment variable DB_PASSWORD (the database password)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("variable MODE"), "MODE has a default: {}", r.stderr);
+    let r = run_env(&moto, dir.path(), &args, &[("DB_PASSWORD", "s3cr3t-db")]);
+    ok(&r, "deploy with DB_PASSWORD");
+    not_printed(&r, &["s3cr3t-db"]);
+    let passed = moto.python(
+        "p = boto3.client('cloudformation', **kw).describe_stacks(StackName='seed')['Stacks'][0]['Parameters']\n\
+         print(sorted(x['ParameterValue'] for x in p if x['ParameterKey'].startswith('Env')))",
+    );
+    assert_eq!(passed.trim(), "['production', 's3cr3t-db']");
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    ok(&first_deploy(&moto, dir.path()), "first deploy");
+    for args in [vec!["certs"], vec!["ssl", "--stack", "seed"], vec!["deploy", "--stack", "seed"]] {
+        // The read end is closed before the command starts, so its first write fails (EPIPE).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+            .args(&args)
+            .current_dir(dir.path().join("seed"))
+            .env_clear()
+            .envs(moto.env())
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| l.contains("standard output")).collect();
+        assert_eq!(lines, ["error: cannot write to standard output: the reader closed the pipe"], "{args:?}");
+    }
+}
