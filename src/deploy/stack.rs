@@ -157,14 +157,23 @@ pub fn tls_targets(template: &Value, values: &BTreeMap<String, String>) -> Vec<T
                 .iter()
                 .find(|r| r.get("LoadBalancerPort").map(review::view::scalar).as_deref() == Some(&l.port.to_string()));
             let cert = raw.and_then(|r| r.get("SSLCertificateId"));
-            let parameter = cert.and_then(|c| c.get("Ref")).and_then(Value::as_str).map(String::from);
-            let arn = match (&parameter, cert) {
-                (Some(p), _) => values
+            // An ELBv2 listener is a resource of its own: the view names the parameter it
+            // references (its only one), or the ARN written into it.
+            let parameter = match raw {
+                Some(_) => cert.and_then(|c| c.get("Ref")).and_then(Value::as_str).map(String::from),
+                None => l.parameters.first().cloned(),
+            };
+            let literal = match (cert, &l.certificate) {
+                (Some(Value::String(s)), _) => Some(s.clone()),
+                (None, review::view::Certificate::Arn(s)) if raw.is_none() => Some(s.clone()),
+                _ => None,
+            };
+            let arn = match &parameter {
+                Some(p) => values
                     .get(p)
                     .cloned()
                     .or_else(|| view.parameters.get(p).and_then(|d| d.get("Default")).map(review::view::scalar)),
-                (None, Some(Value::String(s))) => Some(s.clone()),
-                _ => None,
+                None => literal,
             }
             .filter(|a| !a.is_empty());
             out.push(TlsTarget { target: format!("{}:{}", b.service, l.port), parameter, arn });
