@@ -19,6 +19,9 @@ pub struct CompileOptions {
     pub certificates: Vec<interpret::CertificateBinding>,
     /// The `.env` file beside the first compose file, read by [`load::dotenv::read_file`].
     pub dotenv: load::dotenv::DotenvFile,
+    /// Warnings made errors or dropped (`-D warnings`, `--deny`, `--allow`); a warning made an
+    /// error withholds the template like any error.
+    pub levels: crate::diagnostic::Levels,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -98,5 +101,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
             }
         }
     };
+    let diagnostics = options.levels.apply(diagnostics);
+    let template = template.filter(|_| !diagnostics.has_errors());
     Compilation { sources, diagnostics, plan: Some(plan), template }
 }

@@ -137,6 +137,42 @@ impl Diagnostics {
     }
 }
 
+/// What the user asked of warnings (`-D warnings`, `--deny CODE`, `--allow CODE`, clippy's
+/// spelling): CI wants warnings to fail the build, and a team wants to silence one it accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// Every warning becomes an error (`-D warnings`).
+    pub deny_warnings: bool,
+    /// Warnings of these codes become errors.
+    pub deny: Vec<Code>,
+    /// Warnings of these codes are dropped; errors are kept whatever is allowed, because an
+    /// error means there is no correct template to produce.
+    pub allow: Vec<Code>,
+}
+
+impl Levels {
+    /// `diagnostics` with these levels applied; `--deny CODE` wins over `--allow CODE`.
+    pub fn apply(&self, diagnostics: Diagnostics) -> Diagnostics {
+        let kept = diagnostics.into_iter().filter_map(|mut d| {
+            if d.severity == Severity::Warning {
+                if self.deny_warnings || self.deny.contains(&d.code) {
+                    d.severity = Severity::Error;
+                } else if self.allow.contains(&d.code) {
+                    return None;
+                }
+            }
+            Some(d)
+        });
+        Diagnostics(kept.collect())
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics(iter.into_iter().collect())
+    }
+}
+
 impl Extend<Diagnostic> for Diagnostics {
     fn extend<I: IntoIterator<Item = Diagnostic>>(&mut self, iter: I) {
         self.0.extend(iter);
@@ -361,5 +397,30 @@ mod tests {
         assert!(out.contains("--> f.yml:90:1"), "{out}");
         assert!(out.find("line90").unwrap() < out.find("line2:").unwrap(), "the primary place comes first:\n{out}");
         assert!(!out.contains("line50"), "lines between distant places are not shown:\n{out}");
+    }
+
+    #[test]
+    fn levels_deny_warnings_deny_or_allow_codes_but_never_drop_an_error() {
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning(Code::ObsoleteVersion, None, "v"));
+        diags.push(Diagnostic::warning(Code::UnknownKey, None, "k"));
+        diags.push(Diagnostic::error(Code::UnknownProtocol, None, "p"));
+        let severities = |levels: Levels| -> Vec<(Code, Severity)> {
+            levels.apply(diags.clone()).iter().map(|d| (d.code, d.severity)).collect()
+        };
+        use Severity::{Error, Warning};
+        assert_eq!(
+            severities(Levels::default()),
+            [(Code::ObsoleteVersion, Warning), (Code::UnknownKey, Warning), (Code::UnknownProtocol, Error)]
+        );
+        assert_eq!(
+            severities(Levels { deny_warnings: true, ..Levels::default() }),
+            [(Code::ObsoleteVersion, Error), (Code::UnknownKey, Error), (Code::UnknownProtocol, Error)]
+        );
+        let allow = vec![Code::ObsoleteVersion, Code::UnknownProtocol];
+        assert_eq!(
+            severities(Levels { deny: vec![Code::UnknownKey], allow, ..Levels::default() }),
+            [(Code::UnknownKey, Error), (Code::UnknownProtocol, Error)]
+        );
     }
 }

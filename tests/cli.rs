@@ -145,3 +145,57 @@ fn values_from_the_ci_environment_never_reach_the_template_or_the_log() {
         assert_eq!(url["Value"]["Fn::Sub"], "postgres://app:${EnvDbPassword}@database:5432/app");
     }
 }
+
+const WARNED: &str = "version: \"3.8\"\nservices:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    foo: 1\n";
+
+#[test]
+fn deny_and_allow_change_what_warnings_do_as_clippy_spells_it() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED)]);
+    let run = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning[obsolete-version]") && run.stderr.contains("warning[untranslated-key]"));
+
+    let run = run_in(dir.path(), &args(&["compile", "-D", "warnings", "-o", "out.json"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[obsolete-version]"), "{}", run.stderr);
+    assert!(run.stderr.contains("could not compile due to 2 errors"), "{}", run.stderr);
+    assert!(!dir.path().join("out.json").exists(), "a denied warning withholds the template");
+
+    let run = run_in(dir.path(), &args(&["compile", "--deny", "untranslated-key", "--allow", "obsolete-version"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("error[untranslated-key]"), "{}", run.stderr);
+    assert!(!run.stderr.contains("obsolete-version"), "an allowed warning is not reported:\n{}", run.stderr);
+
+    // Global options go before the subcommand or after it.
+    let run = run_in(dir.path(), &args(&["-A", "obsolete-version", "-A", "untranslated-key", "plan"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "both warnings allowed");
+
+    let run = run_in(dir.path(), &args(&["compile", "--deny", "no-such-code"]), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("explain --list"), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_prints_errors_only() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED), ("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "-q"]), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(run.stdout.contains("AWSTemplateFormatVersion"));
+    let run = run_in(dir.path(), &args(&["compile", "--quiet", "bad.yml"]), &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[unknown-protocol]"), "{}", run.stderr);
+}
+
+#[test]
+fn color_always_and_never_override_the_terminal_guess() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED)]);
+    let run = run_in(dir.path(), &args(&["--color", "always", "compile"]), &[]);
+    assert!(run.stderr.contains("\x1b["), "colour into a pipe when asked: {:?}", run.stderr);
+    let force = [("CLICOLOR_FORCE".to_string(), "1".to_string())];
+    let run = run_in(dir.path(), &args(&["compile", "--color", "never"]), &force);
+    assert!(run.stderr.contains("warning[") && !run.stderr.contains('\x1b'), "{:?}", run.stderr);
+    let run = run_in(dir.path(), &args(&["compile"]), &force);
+    assert!(run.stderr.contains('\x1b'), "CLICOLOR_FORCE still works under auto: {:?}", run.stderr);
+}

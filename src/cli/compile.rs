@@ -106,6 +106,7 @@ impl CompileFlags {
             profiles: self.profiles.clone(),
             certificates: self.certificates.clone(),
             dotenv,
+            levels: super::global::settings().levels.clone(),
         };
         compile(inputs, env, &options)
     }

@@ -5,6 +5,7 @@ mod compile;
 mod completions;
 mod diff;
 mod explain;
+mod global;
 mod output;
 mod plan;
 mod report;
@@ -19,6 +20,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: global::GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +60,7 @@ pub enum Format {
 impl Cli {
     /// Runs the chosen subcommand and returns its exit code.
     pub fn run(self) -> ExitCode {
+        self.global.install();
         match self.command {
             Command::Compile(args) => args.run(),
             Command::Certs(cmd) => cmd.run(),

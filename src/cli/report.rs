@@ -10,6 +10,13 @@ use std::process::ExitCode;
 
 /// Prints every diagnostic, then (for people) a one-line summary.
 pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what: &str) {
+    let errors_only;
+    let diags = if super::global::settings().quiet {
+        errors_only = diags.iter().filter(|d| d.is_error()).cloned().collect::<Diagnostics>();
+        &errors_only
+    } else {
+        diags
+    };
     match format {
         Format::Json => stderr(&diagnostic::render_json(diags, sources)),
         Format::Human => {

@@ -27,6 +27,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => $name,)* }
             }
 
+            /// The code written as `name`, as `--deny` and `--allow` take it.
+            pub fn parse(name: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == name)
+            }
+
             /// One sentence on what the code means.
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $summary,)* }
