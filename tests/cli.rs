@@ -199,3 +199,16 @@ fn color_always_and_never_override_the_terminal_guess() {
     let run = run_in(dir.path(), &args(&["compile"]), &force);
     assert!(run.stderr.contains('\x1b'), "CLICOLOR_FORCE still works under auto: {:?}", run.stderr);
 }
+
+#[test]
+fn explain_list_names_every_diagnostic_code() {
+    let dir = ProjectDir::new();
+    let run = run_in(dir.path(), &args(&["explain", "--list"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for code in compose_cfn::diagnostic::Code::ALL {
+        let line = format!("{} ", code.as_str());
+        assert!(run.stdout.lines().any(|l| l.starts_with(&line) && l.contains(code.summary())), "{code:?}");
+    }
+    let bare = run_in(dir.path(), &args(&["explain"]), &[]);
+    assert_eq!((bare.code, bare.stdout), (0, run.stdout), "without an argument, explain lists the codes");
+}
