@@ -11,7 +11,8 @@ use crate::source::Sources;
 pub struct CompileOptions {
     /// The app name; `None`: the project's `name:`, else `fallback_app`.
     pub app: Option<String>,
-    /// Used when neither `app` nor the project names the app (the CLI passes the directory name).
+    /// Used when neither `app` nor the project names the app (the CLI passes the directory
+    /// name); empty when there is no directory (standard input), which is then an error.
     pub fallback_app: String,
     /// Selected profiles.
     pub profiles: Vec<String>,
@@ -56,6 +57,11 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
                 .with_help(format!("write `name: {suggestion}`")),
             (Some(_), _) => Diagnostic::error(Code::AppName, None, problem)
                 .with_help(format!("pass a valid name, e.g. `--app {suggestion}`")),
+            // No directory names the app when the first file is standard input.
+            (None, None) if options.fallback_app.is_empty() => {
+                Diagnostic::error(Code::AppName, None, "nothing names the app: the compose file is standard input")
+                    .with_help("pass `--app NAME`, or set `name: NAME` in the compose file")
+            }
             (None, None) => Diagnostic::error(Code::AppName, None, format!("{problem} (it is the directory's name)"))
                 .with_help(format!("pass `--app {suggestion}`, or set `name: {suggestion}` in the compose file")),
         };

@@ -212,3 +212,50 @@ fn explain_list_names_every_diagnostic_code() {
     let bare = run_in(dir.path(), &args(&["explain"]), &[]);
     assert_eq!((bare.code, bare.stdout), (0, run.stdout), "without an argument, explain lists the codes");
 }
+
+/// Runs `compose-cfn ARGS` in `dir` with `input` on its standard input.
+fn run_with_stdin(dir: &Path, argv: &[&str], input: &str) -> common::Run {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(argv)
+        .current_dir(dir)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn dash_is_stdin_for_inputs_and_stdout_for_output_and_stdin_needs_an_app_name() {
+    let dir = ProjectDir::new();
+    let run = run_with_stdin(dir.path(), &["compile", "-", "--app", "shop", "-o", "-"], SEED);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"App\": \"shop\""), "{}", run.stdout);
+    assert!(!dir.path().join("-").exists(), "`-o -` is stdout, not a file named `-`");
+
+    let named = format!("name: shop\nservices:\n  {}", SEED.replace('\n', "\n  "));
+    let run = run_with_stdin(dir.path(), &["compile", "-f", "-"], &named);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"App\": \"shop\""));
+
+    let run = run_with_stdin(dir.path(), &["compile", "-"], SEED);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing names the app") && run.stderr.contains("--app NAME"), "{}", run.stderr);
+
+    let run = run_with_stdin(dir.path(), &["compile", "--app", "shop", "-"], BROKEN);
+    assert!(run.stderr.contains("--> <stdin>:3:7"), "diagnostics name standard input:\n{}", run.stderr);
+
+    let run = run_with_stdin(dir.path(), &["compile", "--app", "shop", "-", "-"], SEED);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`-` is given twice"), "{}", run.stderr);
+}

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 /// options that shape the compilation (shared by `compile` and `plan`).
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// Compose files, merged in order [default: docker-compose.yml (or compose.yaml, …) in the
+    /// Compose files, merged in order; `-` reads standard input [default: docker-compose.yml (or compose.yaml, …) in the
     /// current directory, plus docker-compose.override.yml beside it]
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -44,7 +44,7 @@ pub struct CompileFlags {
 pub struct CompileArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
-    /// Write the template here instead of stdout (only when compilation succeeds)
+    /// Write the template here instead of stdout (only when compilation succeeds; `-` is stdout)
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
@@ -77,7 +77,10 @@ impl ManifestArgs {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let env = Environment::from_pairs(std::env::vars());
-        Ok(self.options.compile(inputs, &env, load::dotenv::read_file(&dir), directory_name(&dir)))
+        // Standard input has no directory to name the app after (`/dev/stdin` named it `dev`).
+        let from_stdin = paths[0].as_os_str() == load::STDIN || paths[0].starts_with("/dev");
+        let fallback = if from_stdin { String::new() } else { directory_name(&dir) };
+        Ok(self.options.compile(inputs, &env, load::dotenv::read_file(&dir), fallback))
     }
 }
 
@@ -125,6 +128,7 @@ impl CompileArgs {
         };
         match &self.output {
             None => stdout(&template),
+            Some(out) if out.as_os_str() == "-" => stdout(&template),
             Some(out) => {
                 match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
                     Ok(()) => ExitCode::SUCCESS,

@@ -136,15 +136,32 @@ pub enum ReadError {
     },
 }
 
-/// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it.
+/// The path that means standard input, as in Compose's `-f -`.
+pub const STDIN: &str = "-";
+
+/// How diagnostics name standard input.
+pub const STDIN_SHOWN: &str = "<stdin>";
+
+/// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it; `-`
+/// reads standard input (once: a second `-` would read nothing).
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
+    if paths.iter().filter(|p| p.as_os_str() == STDIN).count() > 1 {
+        let source = std::io::Error::new(std::io::ErrorKind::InvalidInput, "`-` is given twice");
+        return Err(ReadError::Io { path: STDIN_SHOWN.into(), source });
+    }
     paths
         .iter()
         .map(|path| {
-            let shown = path.display().to_string();
+            let stdin = path.as_os_str() == STDIN;
+            let shown = if stdin { STDIN_SHOWN.to_string() } else { path.display().to_string() };
             // Refused by its size before reading, or one byte past the limit for a file that
             // has no size (a device, a pipe) or grew meanwhile.
-            let bytes = crate::files::read_file_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+            let bytes = if stdin {
+                crate::files::read_capped(std::io::stdin().lock(), MAX_FILE_BYTES)
+            } else {
+                crate::files::read_file_capped(path, MAX_FILE_BYTES)
+            };
+            let bytes = bytes.map_err(|e| match e {
                 crate::files::ReadError::Io(source) => ReadError::Io { path: shown.clone(), source },
                 crate::files::ReadError::TooLarge { len, .. } => ReadError::TooLarge { path: shown.clone(), len },
             })?;
