@@ -107,7 +107,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
             }
         }
     };
-    let diagnostics = options.levels.apply(diagnostics);
+    let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
     Compilation { sources, diagnostics, plan: Some(plan), template }
 }

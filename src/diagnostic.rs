@@ -131,6 +131,25 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Drops a help text already given with a diagnostic of the same code shown earlier (in
+    /// the order of [`Diagnostics::sorted`]): ten untranslated keys need the list of
+    /// translated ones once, not ten times.
+    pub fn help_once(self) -> Self {
+        let mut all = self.0;
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| all[i].span.map(|s| (s.source, s.start)));
+        let mut seen = std::collections::HashSet::new();
+        for i in order {
+            let d = &mut all[i];
+            if let Some(help) = &d.help
+                && !seen.insert((d.code, help.clone()))
+            {
+                d.help = None;
+            }
+        }
+        Diagnostics(all)
+    }
+
     /// True when nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -397,6 +416,18 @@ mod tests {
         assert!(out.contains("--> f.yml:90:1"), "{out}");
         assert!(out.find("line90").unwrap() < out.find("line2:").unwrap(), "the primary place comes first:\n{out}");
         assert!(!out.contains("line50"), "lines between distant places are not shown:\n{out}");
+    }
+
+    #[test]
+    fn a_help_text_is_given_once_per_code() {
+        let mut diags = Diagnostics::new();
+        for code in [Code::UntranslatedKey, Code::UntranslatedKey, Code::UnknownKey] {
+            diags.push(Diagnostic::warning(code, None, "m").with_help("the same help"));
+        }
+        diags.push(Diagnostic::warning(Code::UntranslatedKey, None, "m").with_help("another help"));
+        let once = diags.help_once();
+        let helps: Vec<Option<&str>> = once.iter().map(|d| d.help.as_deref()).collect();
+        assert_eq!(helps, [Some("the same help"), None, Some("the same help"), Some("another help")]);
     }
 
     #[test]

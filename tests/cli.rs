@@ -259,3 +259,14 @@ fn dash_is_stdin_for_inputs_and_stdout_for_output_and_stdin_needs_an_app_name() 
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`-` is given twice"), "{}", run.stderr);
 }
+
+#[test]
+fn a_convox_era_version_line_is_not_noise_but_a_later_one_is_still_said() {
+    for (version, warned) in [("\"2\"", false), ("'2.1'", false), ("1", false), ("\"3.8\"", true)] {
+        let dir =
+            dir_with(&[("docker-compose.yml", &format!("version: {version}\nservices:\n  web:\n    image: x\n"))]);
+        let run = run_in(dir.path(), &args(&["compile"]), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr.contains("obsolete-version"), warned, "version {version}:\n{}", run.stderr);
+    }
+}
