@@ -23,6 +23,8 @@ pub struct CompileOptions {
     /// Warnings made errors or dropped (`-D warnings`, `--deny`, `--allow`); a warning made an
     /// error withholds the template like any error.
     pub levels: crate::diagnostic::Levels,
+    /// Findings made before compiling (by [`load::discover`]), reported with the others.
+    pub found: Vec<Diagnostic>,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -41,7 +43,7 @@ pub struct Compilation {
 /// Runs the pipeline over `inputs` (merged in order).
 pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) -> Compilation {
     let mut sources = Sources::new();
-    let mut diagnostics = Diagnostics::new();
+    let mut diagnostics: Diagnostics = options.found.iter().cloned().collect();
     let env = load::with_dotenv(&mut sources, &options.dotenv, env, &mut diagnostics);
     let (project, found) = load::load_project(&mut sources, inputs, &env);
     diagnostics.extend(found);
@@ -71,6 +73,10 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     // Compose reads COMPOSE_PROFILES from the environment and from `.env`.
     if let Some(p) = env.get("COMPOSE_PROFILES") {
         profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+    }
+    // After an error the project may be partial, and its profiles with it.
+    if !diagnostics.has_errors() {
+        diagnostics.extend(unknown_profiles(&project, &profiles));
     }
     let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone() };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
@@ -110,4 +116,25 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
     Compilation { sources, diagnostics, plan: Some(plan), template }
+}
+
+/// An error for each selected profile no service uses (a typo enables nothing, silently),
+/// listing the ones the services do use; `*` (every profile) is always known.
+fn unknown_profiles(project: &load::Project, selected: &[String]) -> Vec<Diagnostic> {
+    let known: std::collections::BTreeSet<&str> =
+        project.services.iter().flat_map(|s| s.profiles.iter().flatten()).map(String::as_str).collect();
+    let listed = if known.is_empty() {
+        "no service has `profiles:`".to_string()
+    } else {
+        format!("the services use {}", known.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+    };
+    let mut unknown: Vec<&String> = selected.iter().filter(|p| *p != "*" && !known.contains(p.as_str())).collect();
+    unknown.dedup();
+    unknown
+        .into_iter()
+        .map(|p| {
+            Diagnostic::error(Code::UnknownProfile, None, format!("no service uses the profile `{p}`"))
+                .with_help(format!("{listed}; check --profile and COMPOSE_PROFILES"))
+        })
+        .collect()
 }

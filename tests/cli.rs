@@ -226,7 +226,8 @@ fn run_with_stdin(dir: &Path, argv: &[&str], input: &str) -> common::Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    // A command that fails before reading its input closes the pipe: that is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     let out = child.wait_with_output().unwrap();
     common::Run {
         code: out.status.code().unwrap_or(-1),
@@ -269,4 +270,58 @@ fn a_convox_era_version_line_is_not_noise_but_a_later_one_is_still_said() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr.contains("obsolete-version"), warned, "version {version}:\n{}", run.stderr);
     }
+}
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn compose_file_and_compose_project_name_are_honoured_as_in_compose() {
+    let dir = dir_with(&[("base.yml", SEED), ("extra.yml", "web:\n  ports:\n    - 8080:3000\n")]);
+    let vars = env(&[("COMPOSE_FILE", "base.yml:extra.yml"), ("COMPOSE_PROJECT_NAME", "shop")]);
+    let run = run_in(dir.path(), &args(&["compile", "-v"]), &vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("WebPort8080Host") && run.stdout.contains("\"App\": \"shop\""));
+    assert!(run.stderr.contains("reading `base.yml`, then `extra.yml` (from COMPOSE_FILE)"), "{}", run.stderr);
+
+    let run = run_in(dir.path(), &args(&["compile", "base.yml", "--app", "other"]), &vars);
+    assert!(run.stdout.contains("\"App\": \"other\""), "--app wins over COMPOSE_PROJECT_NAME");
+    let run = run_in(dir.path(), &args(&["compile", "base.yml"]), &env(&[("COMPOSE_PROJECT_NAME", "Shop")]));
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("COMPOSE_PROJECT_NAME `Shop`"), "{}", run.stderr);
+}
+
+#[test]
+fn verbose_says_which_files_env_and_profiles_and_two_default_files_are_warned_about() {
+    let dir = dir_with(&[
+        ("compose.yaml", SEED),
+        ("docker-compose.yml", "web:\n  image: stale\n"),
+        ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n"),
+        (".env", "TAG=1\n"),
+    ]);
+    let run = run_in(dir.path(), &args(&["compile", "--verbose"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for said in [
+        "note: reading `compose.yaml`, then `docker-compose.override.yml` (found here, the override merged",
+        "note: reading variables from `.env`",
+        "note: no profile is active",
+        "warning[two-compose-files]: found both `compose.yaml` and `docker-compose.yml`; only `compose.yaml` is read",
+    ] {
+        assert!(run.stderr.contains(said), "{said}\n{}", run.stderr);
+    }
+    let run = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert!(!run.stderr.contains("note:"), "notes only under -v:\n{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_listing_the_known_ones() {
+    let file = "services:\n  web:\n    image: x\n    profiles: [debug]\n  db:\n    image: y\n    profiles: [tools]\n";
+    let dir = dir_with(&[("docker-compose.yml", file)]);
+    let run = run_in(dir.path(), &args(&["compile", "--profile", "debgu"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[unknown-profile]: no service uses the profile `debgu`"), "{}", run.stderr);
+    assert!(run.stderr.contains("the services use `debug`, `tools`"), "{}", run.stderr);
+    let run = run_in(dir.path(), &args(&["compile", "--profile", "debug"]), &env(&[("COMPOSE_PROFILES", "tools")]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }

@@ -314,9 +314,21 @@ fn every_code_example_draws_its_code() {
             None => without.push(code.as_str()),
         }
     }
-    // These need invalid bytes, a huge file, a `.env` file, a command-line option, an app of
+    // These need invalid bytes, a huge file, a `.env` file, a command-line option, two files, an app of
     // hundreds of services, or a bug; the `cert-*` codes are about certificate files, not
     // compose files.
     let compose: Vec<&str> = without.iter().copied().filter(|c| !c.starts_with("cert-")).collect();
-    assert_eq!(compose, ["invalid-utf8", "yaml-limit", "dotenv", "certificate", "stack-limits", "invalid-template"]);
+    assert_eq!(
+        compose,
+        [
+            "invalid-utf8",
+            "yaml-limit",
+            "dotenv",
+            "certificate",
+            "unknown-profile",
+            "two-compose-files",
+            "stack-limits",
+            "invalid-template"
+        ]
+    );
 }

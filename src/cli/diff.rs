@@ -77,7 +77,7 @@ impl DiffArgs {
         let env = Environment::from_pairs(std::env::vars());
         let inputs = vec![Input { path: spec.to_string(), bytes }];
         let fallback = if spec == load::STDIN { String::new() } else { directory_name(&dir) };
-        let result = self.options.compile(inputs, &env, dotenv, fallback);
+        let result = self.options.compile(inputs, &env, dotenv, fallback, Vec::new());
         if result.diagnostics.has_errors() {
             report::diagnostics(
                 &result.diagnostics,

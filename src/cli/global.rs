@@ -1,4 +1,4 @@
-//! The options every subcommand takes (`--color`, `-q`, `-D`/`--deny`, `-A`/`--allow`), in one
+//! The options every subcommand takes (`--color`, `-q`, `-v`, `-D`/`--deny`, `-A`/`--allow`), in one
 //! place so that a new subcommand gets them by being a subcommand; they are set once, before
 //! the subcommand runs, and read where output is written and where a compilation is made.
 
@@ -32,8 +32,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
     color: Color,
     /// Print errors only: no warnings, no summary line
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+    /// Say which files are read, in which order, which `.env` and which profiles are active
+    #[arg(short, long, global = true)]
+    verbose: bool,
     /// Make warnings errors: `warnings` for all of them, or a code (may be repeated)
     #[arg(short = 'D', long = "deny", global = true, value_name = "warnings|CODE", value_parser = deny)]
     deny: Vec<Deny>,
@@ -47,6 +50,8 @@ pub struct GlobalArgs {
 pub struct Settings {
     /// `-q`.
     pub quiet: bool,
+    /// `-v`.
+    pub verbose: bool,
     /// `-D` and `-A`.
     pub levels: Levels,
 }
@@ -70,7 +75,7 @@ impl GlobalArgs {
                 Deny::Code(code) => levels.deny.push(code),
             }
         }
-        let _ = SETTINGS.set(Settings { quiet: self.quiet, levels });
+        let _ = SETTINGS.set(Settings { quiet: self.quiet, verbose: self.verbose, levels });
     }
 }
 

@@ -43,3 +43,12 @@ pub fn usage_error(message: &str) -> ExitCode {
     stderr(&format!("{}: {message}\n", paint(ERROR, "error")));
     ExitCode::from(2)
 }
+
+/// Prints a note under `-v` (which files were read, which `.env`, which profiles); nothing
+/// otherwise.
+pub fn note(message: &str) {
+    if super::global::settings().verbose {
+        let message = compose_cfn::escape::terminal(message, true);
+        stderr(&format!("{}: {message}\n", paint(STRONG, "note")));
+    }
+}

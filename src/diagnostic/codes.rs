@@ -252,6 +252,16 @@ codes! {
         details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
         example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
     }
+    UnknownProfile = "unknown-profile" {
+        summary: "A profile selected with --profile or COMPOSE_PROFILES is used by no service.",
+        details: "No service lists the profile under `profiles:`, so selecting it enables nothing: usually a typo. The error lists the profiles the services use.",
+        example: None,
+    }
+    TwoComposeFiles = "two-compose-files" {
+        summary: "Both compose.yaml and docker-compose.yml are in the directory; only the first is read.",
+        details: "Compose reads `compose.yaml` (or `compose.yml`) in preference to `docker-compose.yml` and warns that the other is ignored; so does compose-cfn. Remove the one you do not deploy, or name the file with -f.",
+        example: None,
+    }
     HostPortConflict = "host-port-conflict" {
         summary: "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
         details: "Two services cannot both bind the same fixed host port on one container instance; ECS would never place the second.",
