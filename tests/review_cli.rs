@@ -310,3 +310,36 @@ fn the_readme_shows_the_real_seed_diff() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(&r.stdout), "README.md shows another output than:\n{}", r.stdout);
 }
+
+/// The text of `script` from `start` to the end of that subcommand's block (`end` after it).
+fn section<'a>(script: &'a str, start: &str, end: &str) -> &'a str {
+    let from = script.find(start).unwrap_or_else(|| panic!("no `{start}` in:\n{script}"));
+    let rest = &script[from..];
+    rest.find(end).map_or(rest, |to| &rest[..to])
+}
+
+#[test]
+fn completions_complete_a_subcommand_option_in_every_shell() {
+    let script = |shell: &str| run(root(), &["completions", shell]).stdout;
+    // Bash: run the script as bash would on `compose-cfn compile --fo<TAB>`.
+    let bash = script("bash");
+    let dir = ProjectDir::new();
+    std::fs::write(dir.path().join("c.bash"), &bash).unwrap();
+    let complete = "source c.bash; COMP_WORDS=(compose-cfn compile --fo); COMP_CWORD=2; \
+                    _compose__cfn compose-cfn --fo compile; echo \"${COMPREPLY[@]}\"";
+    match Command::new("bash").arg("-c").arg(complete).current_dir(dir.path()).output() {
+        Ok(out) => assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "--format", "{bash}"),
+        Err(e) => eprintln!("bash not runnable ({e}); its script is checked as text only"),
+    }
+    assert!(section(&bash, "compose__cfn__subcmd__compile)", ";;").contains("--format"));
+    // The others, as text: compile's own block offers --format.
+    for (shell, start, end) in [
+        ("zsh", "(compile)", "&& ret=0"),
+        ("fish", "__fish_compose_cfn_using_subcommand compile\" -l format", "\n"),
+        ("elvish", "&'compose-cfn;compile'= {", "}"),
+        ("powershell", "'compose-cfn;compile' {", "break"),
+    ] {
+        let text = script(shell);
+        assert!(section(&text, start, end).contains("format"), "{shell}: compile completes no --format");
+    }
+}

@@ -22,9 +22,25 @@ impl CompletionsArgs {
     /// Prints the completion script.
     pub fn run(self) -> ExitCode {
         let mut out = Vec::new();
-        clap_complete::generate(self.shell, &mut Cli::command(), "compose-cfn", &mut out);
-        stdout(&String::from_utf8_lossy(&out))
+        clap_complete::generate(self.shell, &mut Cli::command(), BIN, &mut out);
+        let script = String::from_utf8_lossy(&out);
+        match self.shell {
+            Shell::Bash => stdout(&bash_fixed(&script)),
+            _ => stdout(&script),
+        }
     }
+}
+
+const BIN: &str = "compose-cfn";
+
+/// clap_complete's bash script names a subcommand's state `compose__cfn__subcmd__compile` in
+/// one place and matches `compose__subcmd__cfn__subcmd__compile` in the other (the hyphen of
+/// the binary's name is mangled twice), so nothing completed past the first word; the
+/// matched names are rewritten to the assigned ones.
+fn bash_fixed(script: &str) -> String {
+    let wrong = format!("{}__", BIN.replace('-', "__subcmd__"));
+    let right = format!("{}__", BIN.replace('-', "__"));
+    script.replace(&wrong, &right)
 }
 
 /// Arguments of `man`.
