@@ -390,6 +390,36 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
     }
 }
 
+/// Renders diagnostics as GitHub workflow commands (`::error file=…,line=…,col=…::message`),
+/// which a pull request shows on the lines they name, as ruff's `--output-format github` does.
+pub fn render_github(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    // Workflow-command escaping: `%`, CR and LF everywhere (so no text can start a command of
+    // its own), and `:` and `,` in properties.
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in diagnostics.sorted() {
+        let j = to_json(d, sources);
+        let level = if d.is_error() { "error" } else { "warning" };
+        let mut props = Vec::new();
+        if let (Some(file), Some(line), Some(col)) = (j.file, j.line, j.column) {
+            props.push(format!("file={}", property(file)));
+            props.push(format!("line={line},col={col}"));
+            if let (Some(end_line), Some(end_col)) = (j.end_line, j.end_column) {
+                props.push(format!("endLine={end_line},endColumn={end_col}"));
+            }
+        }
+        props.push(format!("title={}", property(&format!("compose-cfn {}", j.code))));
+        let message = match j.help {
+            Some(help) => format!("{}\nhelp: {help}", j.message),
+            None => j.message.to_string(),
+        };
+        let message = escape::terminal(&message, true);
+        out.push_str(&format!("::{level} {}::{}\n", props.join(","), data(&message)));
+    }
+    out
+}
+
 /// Renders diagnostics as JSON Lines, sorted like the human report.
 pub fn render_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
     let mut out = String::new();
@@ -416,6 +446,24 @@ mod tests {
         assert!(out.contains("--> f.yml:90:1"), "{out}");
         assert!(out.find("line90").unwrap() < out.find("line2:").unwrap(), "the primary place comes first:\n{out}");
         assert!(!out.contains("line50"), "lines between distant places are not shown:\n{out}");
+    }
+
+    #[test]
+    fn github_annotations_place_each_finding_and_cannot_be_split_into_other_commands() {
+        let mut sources = Sources::new();
+        let id = sources.add("a,b:c.yml", "services:\n  web: 1\n");
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::error(Code::WrongType, Span::new(id, 12, 3), "100% wrong\n::error::forged")
+                .with_help("write a mapping"),
+        );
+        diags.push(Diagnostic::warning(Code::NoServices, None, "nothing"));
+        assert_eq!(
+            render_github(&diags, &sources),
+            "::warning title=compose-cfn no-services::nothing\n\
+             ::error file=a%2Cb%3Ac.yml,line=2,col=3,endLine=2,endColumn=6,title=compose-cfn wrong-type::\
+             100%25 wrong%0A::error::forged%0Ahelp: write a mapping\n"
+        );
     }
 
     #[test]

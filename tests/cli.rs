@@ -325,3 +325,17 @@ fn an_unknown_profile_is_an_error_listing_the_known_ones() {
     let run = run_in(dir.path(), &args(&["compile", "--profile", "debug"]), &env(&[("COMPOSE_PROFILES", "tools")]));
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn format_github_writes_workflow_annotations() {
+    let dir = dir_with(&[("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "--format", "github", "bad.yml"]), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("::error file=bad.yml,line=3,col=7,")
+            && run.stderr.contains("title=compose-cfn unknown-protocol::"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "one line per finding, no summary:\n{}", run.stderr);
+}

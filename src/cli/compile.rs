@@ -1,7 +1,7 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
 use super::output::stdout;
-use super::{Format, report};
+use super::report::{self, MessageFormat};
 use clap::Args;
 use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
@@ -49,8 +49,8 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    format: MessageFormat,
 }
 
 impl ManifestArgs {

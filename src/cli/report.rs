@@ -8,8 +8,29 @@ use compose_cfn::source::Sources;
 use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
 use std::process::ExitCode;
 
+/// How diagnostics are printed: a command's [`Format`], or GitHub workflow annotations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    /// For people: like rustc's (file:line:column, the line, a caret, help).
+    #[default]
+    Human,
+    /// For scripts: one JSON object per line.
+    Json,
+    /// For GitHub Actions: `::error file=…,line=…,col=…::` annotations on the pull request.
+    Github,
+}
+
+impl From<Format> for MessageFormat {
+    fn from(format: Format) -> Self {
+        match format {
+            Format::Human => MessageFormat::Human,
+            Format::Json => MessageFormat::Json,
+        }
+    }
+}
+
 /// Prints every diagnostic, then (for people) a one-line summary.
-pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what: &str) {
+pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: impl Into<MessageFormat>, what: &str) {
     let errors_only;
     let diags = if super::global::settings().quiet {
         errors_only = diags.iter().filter(|d| d.is_error()).cloned().collect::<Diagnostics>();
@@ -17,9 +38,10 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
     } else {
         diags
     };
-    match format {
-        Format::Json => stderr(&diagnostic::render_json(diags, sources)),
-        Format::Human => {
+    match format.into() {
+        MessageFormat::Json => stderr(&diagnostic::render_json(diags, sources)),
+        MessageFormat::Github => stderr(&diagnostic::render_github(diags, sources)),
+        MessageFormat::Human => {
             let mut text = diagnostic::render_human(diags, sources, true);
             let (errors, warnings) = diags.counts();
             let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
