@@ -343,3 +343,33 @@ fn completions_complete_a_subcommand_option_in_every_shell() {
         assert!(section(&text, start, end).contains("format"), "{shell}: compile completes no --format");
     }
 }
+
+#[test]
+fn every_command_has_a_man_page_and_help_with_examples_exit_status_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man");
+    let r = run(root(), &["man", "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    for nested in ["compose-cfn-certs-inspect.1", "compose-cfn-certs-self-signed.1"] {
+        assert!(names.iter().any(|n| n == nested), "no {nested} in {names:?}");
+    }
+    for name in &names {
+        let page = std::fs::read_to_string(out.join(name)).unwrap();
+        for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"] {
+            assert!(page.contains(section), "{name} has no {section}");
+        }
+        // The page's command, run with --help, says the same things.
+        let path = name.trim_end_matches(".1").trim_start_matches("compose-cfn").replace("self-signed", "self_signed");
+        let mut argv: Vec<String> = path.split('-').filter(|s| !s.is_empty()).map(|s| s.replace('_', "-")).collect();
+        argv.push("--help".into());
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let help = run(root(), &argv);
+        assert_eq!(help.code, 0, "{argv:?}");
+        for heading in ["Examples:", "Exit status:", "Environment:"] {
+            assert!(help.stdout.contains(heading), "{argv:?} --help has no {heading}");
+        }
+    }
+}

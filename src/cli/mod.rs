@@ -6,12 +6,13 @@ mod completions;
 mod diff;
 mod explain;
 mod global;
+mod help;
 mod output;
 mod plan;
 mod report;
 mod schema;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 /// Compile docker-compose files with Convox labels into AWS CloudFormation.
@@ -55,6 +56,12 @@ pub enum Format {
     Human,
     /// For scripts: JSON (diagnostics one object per line).
     Json,
+}
+
+/// The command line with every command's examples, exit codes and environment in its help:
+/// what is parsed, completed and written as man pages.
+pub fn command() -> clap::Command {
+    help::with_extras(Cli::command())
 }
 
 impl Cli {
