@@ -339,3 +339,19 @@ fn format_github_writes_workflow_annotations() {
     );
     assert_eq!(run.stderr.lines().count(), 1, "one line per finding, no summary:\n{}", run.stderr);
 }
+
+#[test]
+fn format_json_makes_io_and_usage_errors_json_too() {
+    let dir = ProjectDir::new();
+    for argv in [vec!["compile", "--format", "json", "missing.yml"], vec!["plan", "--format", "json", "missing.yml"]] {
+        let run = run_in(dir.path(), &args(&argv), &[]);
+        assert_eq!(run.code, 2, "{argv:?}");
+        let value: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect(&run.stderr);
+        assert_eq!(value["severity"], "error");
+        assert_eq!(value["code"], "usage");
+        assert!(value["message"].as_str().unwrap().contains("cannot read `missing.yml`"), "{value}");
+    }
+    let run = run_in(dir.path(), &args(&["diff", "--format", "json", "a.yml", "b.yml"]), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with("{\"severity\":\"error\",\"code\":\"usage\""), "{}", run.stderr);
+}

@@ -325,6 +325,7 @@ fn every_code_example_draws_its_code() {
             "yaml-limit",
             "dotenv",
             "certificate",
+            "usage",
             "unknown-profile",
             "two-compose-files",
             "stack-limits",

@@ -162,6 +162,7 @@ impl CompileFlags {
 impl CompileArgs {
     /// Compiles and writes the template; diagnostics go to stderr.
     pub fn run(self) -> ExitCode {
+        report::set_format(self.format);
         let result = match self.manifest.compile() {
             Ok(result) => result,
             Err(code) => return code,

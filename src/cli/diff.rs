@@ -33,6 +33,7 @@ pub struct DiffArgs {
 impl DiffArgs {
     /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
     pub fn run(self) -> ExitCode {
+        report::set_format(self.format.diagnostics());
         let old = match self.side(&self.old) {
             Ok(v) => v,
             Err(code) => return code,

@@ -3,7 +3,7 @@
 
 use super::Format;
 use super::output::stderr;
-use compose_cfn::diagnostic::{self, Diagnostics};
+use compose_cfn::diagnostic::{self, Code, Diagnostics};
 use compose_cfn::source::Sources;
 use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
 use std::process::ExitCode;
@@ -59,8 +59,24 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: impl Into<Mes
     }
 }
 
-/// Prints a usage or environment error and returns exit code 2.
+static MESSAGE_FORMAT: std::sync::OnceLock<MessageFormat> = std::sync::OnceLock::new();
+
+/// Makes `format` the one [`usage_error`] writes in, so that a script asking for JSON gets
+/// JSON for a missing file too; called by a command before it reads anything.
+pub fn set_format(format: impl Into<MessageFormat>) {
+    let _ = MESSAGE_FORMAT.set(format.into());
+}
+
+/// Prints a usage or environment error (code `usage`) in the format set by [`set_format`],
+/// and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
+    let format = MESSAGE_FORMAT.get().copied().unwrap_or_default();
+    if format != MessageFormat::Human {
+        let mut diags = Diagnostics::new();
+        diags.push(compose_cfn::diagnostic::Diagnostic::error(Code::Usage, None, message));
+        diagnostics(&diags, &Sources::new(), format, "run");
+        return ExitCode::from(2);
+    }
     let message = compose_cfn::escape::terminal(message, true);
     stderr(&format!("{}: {message}\n", paint(ERROR, "error")));
     ExitCode::from(2)

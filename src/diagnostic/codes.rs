@@ -252,6 +252,11 @@ codes! {
         details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
         example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
     }
+    Usage = "usage" {
+        summary: "The command line is wrong, or a file could not be read or written (exit 2).",
+        details: "Not a problem of the compose file: an option or argument the command cannot use, a file that does not exist or cannot be read, or an output that cannot be written. With --format json it is printed as a JSON object like every other message.",
+        example: None,
+    }
     UnknownProfile = "unknown-profile" {
         summary: "A profile selected with --profile or COMPOSE_PROFILES is used by no service.",
         details: "No service lists the profile under `profiles:`, so selecting it enables nothing: usually a typo. The error lists the profiles the services use.",
