@@ -184,3 +184,22 @@ fn certificate_errors_carry_registry_codes_that_explain_knows() {
     assert_eq!(code(&explained), 0);
     assert!(text(&explained.stdout).contains("PKCS#12"), "{}", text(&explained.stdout));
 }
+
+#[test]
+fn inspect_takes_the_key_as_a_second_argument_as_convox_does() {
+    let (cert, key) = (fx("chain-leaf.pem"), fx("chain-leaf-TEST-ONLY.key"));
+    let out = run(&["certs", "inspect", &cert, &key, "--chain", &fx("chain-bundle.pem")]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Private key  matches"), "{}", text(&out.stdout));
+    let both = run(&["certs", "inspect", &cert, &key, "--key", &key]);
+    assert_eq!(code(&both), 2, "a key twice is a usage error");
+}
+
+#[test]
+fn a_key_that_was_passed_is_never_asked_for() {
+    // A certificate passed as the key: read, but not a private key.
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("rsa.pem")]);
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("pass --key"), "{stdout}");
+    assert!(stdout.contains("could not be read as a private key"), "{stdout}");
+}

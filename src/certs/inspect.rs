@@ -86,6 +86,10 @@ pub struct Inspection {
     pub key: Option<PrivateKey>,
     /// Whether the key belongs to the certificate; `None` when that could not be checked.
     pub key_matches: Option<bool>,
+    /// The key file passed, whether or not it could be read (so the report never asks for a
+    /// key it was given).
+    #[serde(skip)]
+    pub key_file: Option<String>,
     /// The certificates leaf first when they link up, else in the order read.
     pub chain: Vec<Certificate>,
     /// Whether `chain` is ordered and each certificate was issued by the next.
@@ -148,6 +152,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
     }
 
     let mut key_matches = None;
+    let key_file = key.as_ref().map(|k| k.file.to_string());
     let key = key.and_then(|k| match read_private_key(k.file, k.bytes) {
         Ok(key) => Some(key),
         Err(e) => {
@@ -181,6 +186,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         certificate: leaf,
         key,
         key_matches,
+        key_file,
         chain,
         chain_ordered: chain_ok,
         links,

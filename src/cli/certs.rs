@@ -32,9 +32,12 @@ pub enum CertsCommand {
 pub struct InspectArgs {
     /// PEM certificate; may also hold the intermediates, in any order.
     cert: PathBuf,
-    /// PEM private key (PKCS#1, SEC1 or PKCS#8) to check against the certificate.
+    /// PEM private key (PKCS#1, SEC1 or PKCS#8) to check against the certificate; also
+    /// taken as a second argument, as `convox certs inspect CERT KEY` takes it.
     #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
+    #[arg(value_name = "KEY", conflicts_with = "key", hide = true)]
+    key_positional: Option<PathBuf>,
     /// PEM file of intermediate certificates, in any order.
     #[arg(long, value_name = "CHAIN")]
     chain: Option<PathBuf>,
@@ -120,7 +123,8 @@ fn json_text(value: &serde_json::Value) -> String {
 }
 
 impl InspectArgs {
-    fn run(self, now: OffsetDateTime) -> ExitCode {
+    fn run(mut self, now: OffsetDateTime) -> ExitCode {
+        self.key = self.key.take().or(self.key_positional.take());
         let (cert_name, key_name, chain_name) =
             (name(&self.cert), self.key.as_deref().map(name), self.chain.as_deref().map(name));
         let cert = read(&self.cert);
