@@ -203,3 +203,16 @@ fn a_key_that_was_passed_is_never_asked_for() {
     assert!(!stdout.contains("pass --key"), "{stdout}");
     assert!(stdout.contains("could not be read as a private key"), "{stdout}");
 }
+
+#[test]
+fn a_der_file_in_the_wrong_place_gets_the_command_for_what_it_holds_and_where_it_belongs() {
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("rsa.der")]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("openssl x509 -inform der"), "a DER certificate is converted as one:\n{stderr}");
+    assert!(stderr.contains("it is a certificate, not a private key"), "{stderr}");
+    let out = run(&["certs", "inspect", &fx("rsa-TEST-ONLY.der.key")]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("openssl pkey -inform der") && stderr.contains("pass it with --key"), "{stderr}");
+    let out = run(&["certs", "inspect", &fx("rsa.der")]);
+    assert!(!text(&out.stderr).contains("not a private key"), "in its place, only the conversion is said");
+}
