@@ -170,15 +170,24 @@ pub struct Levels {
 }
 
 impl Levels {
-    /// `diagnostics` with these levels applied; `--deny CODE` wins over `--allow CODE`.
+    /// What becomes of a warning of `code`: `Some(Error)`, `Some(Warning)`, or `None` when it
+    /// is allowed (dropped); `--deny` wins over `--allow`. Shared by compose diagnostics and
+    /// those of `certs inspect`.
+    pub fn warning(&self, code: Code) -> Option<Severity> {
+        if self.deny_warnings || self.deny.contains(&code) {
+            Some(Severity::Error)
+        } else if self.allow.contains(&code) {
+            None
+        } else {
+            Some(Severity::Warning)
+        }
+    }
+
+    /// `diagnostics` with these levels applied to their warnings.
     pub fn apply(&self, diagnostics: Diagnostics) -> Diagnostics {
         let kept = diagnostics.into_iter().filter_map(|mut d| {
             if d.severity == Severity::Warning {
-                if self.deny_warnings || self.deny.contains(&d.code) {
-                    d.severity = Severity::Error;
-                } else if self.allow.contains(&d.code) {
-                    return None;
-                }
+                d.severity = self.warning(d.code)?;
             }
             Some(d)
         });

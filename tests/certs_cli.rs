@@ -216,3 +216,16 @@ fn a_der_file_in_the_wrong_place_gets_the_command_for_what_it_holds_and_where_it
     let out = run(&["certs", "inspect", &fx("rsa.der")]);
     assert!(!text(&out.stderr).contains("not a private key"), "in its place, only the conversion is said");
 }
+
+#[test]
+fn certificate_warnings_fail_under_deny_warnings_and_go_under_allow() {
+    let cert = fx("rsa1024.pem");
+    let plain = run(&["certs", "inspect", &cert]);
+    assert_eq!(code(&plain), 0);
+    assert!(text(&plain.stderr).contains("warning[cert-key-type]"), "{}", text(&plain.stderr));
+    let denied = run(&["certs", "inspect", &cert, "-D", "warnings"]);
+    assert_eq!(code(&denied), 1);
+    assert!(text(&denied.stderr).contains("error[cert-key-type]"), "{}", text(&denied.stderr));
+    let allowed = run(&["certs", "inspect", &cert, "--allow", "cert-key-type"]);
+    assert_eq!((code(&allowed), text(&allowed.stderr)), (0, String::new()));
+}

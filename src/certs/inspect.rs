@@ -101,6 +101,24 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// The report with `-D`/`--deny`/`--allow` applied to its warnings: a denied warning fails
+    /// the inspection like an error.
+    pub fn with_levels(mut self, levels: &crate::diagnostic::Levels) -> Self {
+        use crate::diagnostic::Severity as Level;
+        self.diagnostics.retain_mut(|d| {
+            if d.severity == Severity::Warning {
+                match levels.warning(d.code) {
+                    None => return false,
+                    Some(Level::Error) => d.severity = Severity::Error,
+                    Some(Level::Warning) => {}
+                }
+            }
+            true
+        });
+        self.ok = !self.diagnostics.iter().any(|d| d.severity == Severity::Error);
+        self
+    }
+
     /// 0 when every check passed, 1 when any failed.
     pub fn exit_code(&self) -> u8 {
         if self.ok { 0 } else { 1 }
@@ -146,6 +164,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         if let Some(w) = weak_key_warning(&leaf.file, &leaf.public_key.key_type) {
             diagnostics.push(w);
         }
+        diagnostics.extend(leaf_warnings(leaf, now));
     }
     if let Some(c) = &ordered {
         diagnostics.extend(chain_warnings(c, cert.file, now));
@@ -232,6 +251,36 @@ fn weak_key_warning(file: &str, key_type: &KeyType) -> Option<Diagnostic> {
         )
     })
 }
+
+/// A leaf that still works today but will bite later: it expires within
+/// [`EXPIRY_WARNING_DAYS`], or it is an issued CA certificate (clients refuse an
+/// intermediate as a site's certificate; usually the files were swapped).
+fn leaf_warnings(leaf: &Certificate, now: OffsetDateTime) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let left = leaf.not_after - now;
+    if left >= time::Duration::ZERO && left < time::Duration::days(EXPIRY_WARNING_DAYS) {
+        warnings.push(Diagnostic::warning(
+            Code::CertValidity,
+            format!("{} expires {} ({})", leaf.name(), when::relative(now, leaf.not_after), when::utc(leaf.not_after)),
+            &leaf.file,
+            "renew it now: a listener with an expired certificate fails every TLS handshake".into(),
+        ));
+    }
+    // `openssl req -x509` marks its self-signed certificates as CAs: only an issued CA
+    // certificate (an intermediate) in the site's place is the swapped-files mistake.
+    if leaf.is_ca && !leaf.self_signed {
+        warnings.push(Diagnostic::warning(
+            Code::CertChain,
+            format!("{} is a CA certificate, used here as the site's certificate", leaf.name()),
+            &leaf.file,
+            "pass the site's own certificate as CERT and the CA certificates with --chain".into(),
+        ));
+    }
+    warnings
+}
+
+/// How close an expiry must be for `certs inspect` to warn.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
 fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();

@@ -142,7 +142,8 @@ impl InspectArgs {
             named(&chain_name, &chain),
             named(&key_name, &key),
             now,
-        );
+        )
+        .with_levels(&super::global::settings().levels);
         let written = match self.format {
             Format::Human => {
                 let written = write_stdout(&certs::render::inspection(&report, now));
