@@ -229,3 +229,17 @@ fn certificate_warnings_fail_under_deny_warnings_and_go_under_allow() {
     let allowed = run(&["certs", "inspect", &cert, "--allow", "cert-key-type"]);
     assert_eq!((code(&allowed), text(&allowed.stderr)), (0, String::new()));
 }
+
+#[test]
+fn a_domain_the_certificate_does_not_cover_is_a_warning() {
+    let cert = fx("rsa.pem");
+    let covered = run(&["certs", "inspect", &cert, "--domain", "WWW.rsa.example.test", "--domain", "rsa.example.test"]);
+    assert_eq!(code(&covered), 0);
+    assert!(!text(&covered.stderr).contains("cert-domain"), "{}", text(&covered.stderr));
+    let missing = run(&["certs", "inspect", &cert, "--domain", "shop.example.test"]);
+    assert_eq!(code(&missing), 0, "a warning");
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("warning[cert-domain]") && stderr.contains("does not cover shop.example.test"), "{stderr}");
+    let denied = run(&["certs", "inspect", &cert, "--domain", "shop.example.test", "-D", "warnings"]);
+    assert_eq!(code(&denied), 1);
+}

@@ -101,6 +101,24 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// The report with a warning for each of `domains` that none of the leaf's names covers
+    /// (the listener would serve a certificate browsers refuse for that name).
+    pub fn with_domains(mut self, domains: &[String]) -> Self {
+        let Some(leaf) = &self.certificate else {
+            return self;
+        };
+        let names: Vec<&str> = leaf.dns_names.iter().map(String::as_str).chain(leaf.common_name.as_deref()).collect();
+        for domain in domains.iter().filter(|d| !names.iter().any(|n| covers(n, d))) {
+            self.diagnostics.push(Diagnostic::warning(
+                Code::CertDomain,
+                format!("{} does not cover {domain}: its names are {}", leaf.name(), names.join(", ")),
+                &leaf.file,
+                format!("reissue the certificate with {domain} among its names"),
+            ));
+        }
+        self
+    }
+
     /// The report with `-D`/`--deny`/`--allow` applied to its warnings: a denied warning fails
     /// the inspection like an error.
     pub fn with_levels(mut self, levels: &crate::diagnostic::Levels) -> Self {
@@ -279,6 +297,16 @@ fn leaf_warnings(leaf: &Certificate, now: OffsetDateTime) -> Vec<Diagnostic> {
     warnings
 }
 
+/// Whether the certificate name `name` covers `domain`: equal ignoring case, or a wildcard
+/// `*.rest` for exactly one more label.
+fn covers(name: &str, domain: &str) -> bool {
+    let (name, domain) = (name.to_ascii_lowercase(), domain.to_ascii_lowercase());
+    match name.strip_prefix("*.") {
+        Some(rest) => domain.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => name == domain,
+    }
+}
+
 /// How close an expiry must be for `certs inspect` to warn.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
@@ -350,4 +378,19 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
         });
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn a_wildcard_covers_exactly_one_more_label() {
+        assert!(covers("*.example.org", "www.EXAMPLE.org"));
+        assert!(!covers("*.example.org", "example.org"));
+        assert!(!covers("*.example.org", "a.b.example.org"));
+        assert!(!covers("*.example.org", ".example.org"));
+        assert!(covers("Example.org", "example.org"));
+        assert!(!covers("example.org", "www.example.org"));
+    }
 }

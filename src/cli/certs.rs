@@ -38,6 +38,9 @@ pub struct InspectArgs {
     key: Option<PathBuf>,
     #[arg(value_name = "KEY", conflicts_with = "key", hide = true)]
     key_positional: Option<PathBuf>,
+    /// A domain the certificate must cover (may be repeated); a warning when it does not.
+    #[arg(long = "domain", value_name = "NAME")]
+    domains: Vec<String>,
     /// PEM file of intermediate certificates, in any order.
     #[arg(long, value_name = "CHAIN")]
     chain: Option<PathBuf>,
@@ -143,6 +146,7 @@ impl InspectArgs {
             named(&key_name, &key),
             now,
         )
+        .with_domains(&self.domains)
         .with_levels(&super::global::settings().levels);
         let written = match self.format {
             Format::Human => {

@@ -323,8 +323,8 @@ codes! {
         example: None,
     }
     CertDomain = "cert-domain" {
-        summary: "`certs self-signed`: a domain that is not a DNS name.",
-        details: "Domains are DNS names of letters, digits and hyphens, optionally starting with `*.`.",
+        summary: "A domain that is not a DNS name (`certs self-signed`), or one the certificate does not cover (`certs inspect --domain`).",
+        details: "Domains are DNS names of letters, digits and hyphens, optionally starting with `*.`. `certs inspect --domain NAME` warns when none of the certificate's names covers NAME (`*.example.org` covers one label: `www.example.org`, not `example.org`).",
         example: None,
     }
     CertGenerate = "cert-generate" {
