@@ -107,7 +107,11 @@ impl Inspection {
         let Some(leaf) = &self.certificate else {
             return self;
         };
-        let names: Vec<&str> = leaf.dns_names.iter().map(String::as_str).chain(leaf.common_name.as_deref()).collect();
+        let mut names: Vec<&str> = leaf.dns_names.iter().map(String::as_str).collect();
+        // The common name counts only for a certificate without DNS names (and is usually one).
+        if names.is_empty() {
+            names.extend(leaf.common_name.as_deref());
+        }
         for domain in domains.iter().filter(|d| !names.iter().any(|n| covers(n, d))) {
             self.diagnostics.push(Diagnostic::warning(
                 Code::CertDomain,
