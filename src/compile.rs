@@ -25,6 +25,8 @@ pub struct CompileOptions {
     pub levels: crate::diagnostic::Levels,
     /// Findings made before compiling (by [`load::discover`]), reported with the others.
     pub found: Vec<Diagnostic>,
+    /// `--balancer`: overrides the manifest's `x-compose-cfn: {balancer: …}` (default classic).
+    pub balancer: Option<Target>,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -38,6 +40,8 @@ pub struct Compilation {
     pub plan: Option<Plan>,
     /// The canonical template, present exactly when `diagnostics` has no error.
     pub template: Option<String>,
+    /// The balancer target compiled for.
+    pub target: Target,
 }
 
 /// Runs the pipeline over `inputs` (merged in order).
@@ -78,7 +82,10 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     if !diagnostics.has_errors() {
         diagnostics.extend(unknown_profiles(&project, &profiles));
     }
-    let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone() };
+    // Checked even when `--balancer` overrides it: a wrong value in the file stays wrong.
+    let written = manifest_target(project.balancer.as_ref(), &mut diagnostics);
+    let target = options.balancer.unwrap_or(written);
+    let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone(), target };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
     // The compose tree is not needed past this point; freeing it before lowering lowers the
     // peak memory of a large app by the size of that tree.
@@ -94,7 +101,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let template = if diagnostics.has_errors() {
         None
     } else {
-        match lower::lower(&plan, Target::Classic) {
+        match lower::lower(&plan, target) {
             Ok(lowered) => {
                 for limit in lowered.over_limits {
                     diagnostics.push(
@@ -115,7 +122,27 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     };
     let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
-    Compilation { sources, diagnostics, plan: Some(plan), template }
+    Compilation { sources, diagnostics, plan: Some(plan), template, target }
+}
+
+/// The target `x-compose-cfn: {balancer: …}` names (classic when absent); an unknown name is an
+/// error at its value.
+fn manifest_target(written: Option<&crate::source::Spanned<String>>, diagnostics: &mut Diagnostics) -> Target {
+    let Some(written) = written else { return Target::Classic };
+    Target::from_name(&written.value).unwrap_or_else(|| {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::BalancerTarget,
+                written.span,
+                format!("unknown balancer target `{}`", written.value),
+            )
+            .with_label("not a balancer target")
+            .with_help(
+                "write `balancer: classic` (Classic ELB) or `balancer: v2` (Application and Network Load Balancers)",
+            ),
+        );
+        Target::Classic
+    })
 }
 
 /// An error for each selected profile no service uses (a typo enables nothing, silently),

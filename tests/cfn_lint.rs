@@ -1,22 +1,14 @@
-//! Every template the fixtures compile to must pass cfn-lint (installed by .ci/run into
-//! target/pytools) with no error and no warning.
+//! Every template the fixtures compile to, for both balancer targets, must pass cfn-lint
+//! (installed by .ci/run into target/pytools) with no error and no warning.
 
 mod common;
 
-use common::{case_name, compile_fixture, fixture_dirs};
+use common::{case_name, compile_fixture, fixture_dirs, python_tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn cfn_lint() -> PathBuf {
-    if let Some(p) = std::env::var_os("CFN_LINT") {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pytools/bin/cfn-lint");
-    if venv.is_file() {
-        return venv;
-    }
-    // Otherwise rely on PATH; a missing tool fails the test below with a clear message.
-    PathBuf::from("cfn-lint")
+    python_tool("cfn-lint", "CFN_LINT")
 }
 
 #[test]
@@ -26,14 +18,16 @@ fn every_compiled_fixture_passes_cfn_lint() {
     std::fs::create_dir_all(&out_dir).expect("create output dir");
     let mut files = Vec::new();
     for dir in fixture_dirs() {
-        let run = compile_fixture(&dir, &[]);
-        if run.code == 0 {
-            let file = out_dir.join(format!("{}.json", case_name(&dir)));
-            std::fs::write(&file, run.stdout).expect("write template");
-            files.push(file);
+        for (target, suffix) in [(&[][..], ""), (&["--balancer", "v2"][..], "-v2")] {
+            let run = compile_fixture(&dir, target);
+            if run.code == 0 {
+                let file = out_dir.join(format!("{}{suffix}.json", case_name(&dir)));
+                std::fs::write(&file, run.stdout).expect("write template");
+                files.push(file);
+            }
         }
     }
-    assert!(files.len() >= 20, "expected the fixtures to produce templates, got {}", files.len());
+    assert!(files.len() >= 40, "expected the fixtures to produce templates, got {}", files.len());
     // One call for all files: cfn-lint's start-up dominates its run time.
     let output = Command::new(cfn_lint())
         .arg("--format")

@@ -8,6 +8,10 @@
 //!   services in reverse order, gives the same bytes.
 //! - Raw: arbitrary bytes, and fixtures with random bytes changed, never make `compile`, the
 //!   port parser or the interpolation parser panic.
+//! - The structured property runs on both balancer targets: on `--balancer v2` every mapped
+//!   TCP port of a balanced service has an ELBv2 listener on a balancer of that service whose
+//!   scheme (and security group) matches the port's exposure, no service has more than five
+//!   target groups, and the bytes are again deterministic.
 //! - Every template produced also passes the `Value`-walking validator kept as a test oracle
 //!   (`lower::oracle`), the one compile used before the typed model.
 //! - Regressions: every input under tests/regressions/ is compiled with the same checks;
@@ -20,7 +24,7 @@ use compose_cfn::diagnostic::Code;
 use compose_cfn::load::interpolate::interpolate;
 use compose_cfn::load::ports::parse_short;
 use compose_cfn::load::{Environment, Input};
-use compose_cfn::lower::oracle;
+use compose_cfn::lower::{Target, oracle};
 use compose_cfn::review::explain::explain;
 use compose_cfn::{Compilation, CompileOptions, compile};
 use proptest::prelude::*;
@@ -37,9 +41,13 @@ fn config() -> ProptestConfig {
 }
 
 fn compile_text(bytes: &[u8]) -> Compilation {
+    compile_for(bytes, None)
+}
+
+fn compile_for(bytes: &[u8], balancer: Option<Target>) -> Compilation {
     let input = Input { path: "docker-compose.yml".into(), bytes: bytes.to_vec() };
     let env = Environment::from_pairs([("PORT".to_string(), "8080".to_string())]);
-    compile(vec![input], &env, &CompileOptions { fallback_app: "prop".into(), ..Default::default() })
+    compile(vec![input], &env, &CompileOptions { fallback_app: "prop".into(), balancer, ..Default::default() })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -136,8 +144,14 @@ fn label(ports: Vec<u16>) -> impl Strategy<Value = (String, String)> {
         2 => Just(("com.example.team".to_string(), "payments".to_string())),
         // Any text where a key or a keyword is expected.
         1 => (port.clone(), word()).prop_map(|(p, k)| (format!("convox.port.{p}.{k}"), "x".into())),
-        1 => (port, word()).prop_map(|(p, v)| (format!("convox.port.{p}.protocol"), v)),
+        1 => (port.clone(), word()).prop_map(|(p, v)| (format!("convox.port.{p}.protocol"), v)),
         1 => word().prop_map(|v| ("convox.tls.policy".into(), v)),
+        1 => prop::sample::select(vec!["ELBSecurityPolicy-TLS13-1-3-2021-06", "ELBSecurityPolicy-2015-03"])
+            .prop_map(|v| ("convox.tls.policy".into(), v.into())),
+        1 => (port.clone(), prop::sample::select(vec!["443", "8443", "0"]))
+            .prop_map(|(p, v)| (format!("convox.port.{p}.redirect"), v.into())),
+        1 => (port, prop::sample::select(vec!["ELBSecurityPolicy-TLS13-1-2-2021-06", "TLS13"]))
+            .prop_map(|(p, v)| (format!("convox.port.{p}.ssl_policy"), v.into())),
         1 => (word(), word()).prop_map(|(k, v)| (format!("convox.{k}"), v)),
         1 => (word(), word()),
     ]
@@ -304,8 +318,84 @@ fn check_template(services: &[ServiceModel], template: &str) -> Result<(), TestC
     Ok(())
 }
 
+/// The v2 checks: each mapped TCP port of a balanced service has a listener on one of the
+/// service's balancers, internal ports on internal ones reached only from the VPC, public ports
+/// on internet-facing ones, and at most five target groups per ECS service.
+fn check_template_v2(services: &[ServiceModel], template: &str) -> Result<(), TestCaseError> {
+    let t: Value = serde_json::from_str(template).map_err(|e| TestCaseError::fail(format!("not JSON: {e}")))?;
+    let resources = t["Resources"].as_object().expect("resources");
+    prop_assert!(
+        resources.values().all(|r| r["Type"] != "AWS::ElasticLoadBalancing::LoadBalancer"),
+        "a Classic ELB in a v2 template"
+    );
+    for r in resources.values().filter(|r| r["Type"] == "AWS::ECS::Service") {
+        let groups = r["Properties"]["LoadBalancers"].as_array().map_or(0, Vec::len);
+        prop_assert!(groups <= 5, "an ECS service with {groups} target groups");
+    }
+    let tagged = |r: &Value, service: &str| {
+        r["Properties"]["Tags"]
+            .as_array()
+            .is_some_and(|tags| tags.contains(&json!({"Key": "Service", "Value": service})))
+    };
+    for s in services {
+        let mappings: Vec<(Option<u16>, u16, bool)> =
+            s.ports.iter().flat_map(|p| p.mappings.clone().expect("no errors, so no malformed item")).collect();
+        let tcp: Vec<&(Option<u16>, u16, bool)> = mappings.iter().filter(|m| m.2).collect();
+        let balanced = s.labels.iter().rev().find(|(k, _)| k == "convox.balancer").is_none_or(|(_, v)| v != "false");
+        let balancers: Vec<(&String, &Value)> = resources
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer" && tagged(r, &s.name))
+            .collect();
+        if !balanced || tcp.is_empty() {
+            prop_assert!(balancers.is_empty(), "{}: a balancer it should not have", s.name);
+            continue;
+        }
+        for (published, target, _) in &tcp {
+            let port = published.unwrap_or(*target);
+            let listener = resources.values().find(|r| {
+                r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+                    && r["Properties"]["Port"] == json!(port)
+                    && balancers.iter().any(|(id, _)| r["Properties"]["LoadBalancerArn"] == json!({"Ref": id}))
+            });
+            let listener = listener.ok_or_else(|| TestCaseError::fail(format!("{}: no listener on {port}", s.name)))?;
+            let id = listener["Properties"]["LoadBalancerArn"]["Ref"].as_str().expect("a Ref");
+            let balancer = &resources[id]["Properties"];
+            let group = balancer["SecurityGroups"][0]["Ref"].as_str().expect("a security group");
+            let rules = resources[group]["Properties"]["SecurityGroupIngress"].as_array().expect("ingress");
+            let rule = rules.iter().find(|r| r["FromPort"] == json!(port)).expect("a rule per listener");
+            // The published port decides, unless another item maps the same port internally
+            // (the first item of a balancer port wins; the model keeps both).
+            let first = tcp.iter().find(|m| m.0.unwrap_or(m.1) == port).expect("this port");
+            if first.0.is_none() {
+                prop_assert_eq!(&balancer["Scheme"], "internal", "{}:{}", s.name, port);
+                prop_assert_eq!(&rule["CidrIp"], &json!({"Ref": "VpcCidr"}), "{}:{}", s.name, port);
+            } else {
+                prop_assert_eq!(&balancer["Scheme"], "internet-facing", "{}:{}", s.name, port);
+                prop_assert_eq!(&rule["CidrIp"], "0.0.0.0/0", "{}:{}", s.name, port);
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn on_v2_compile_fails_with_placed_errors_or_keeps_every_port_on_its_scheme(services in document()) {
+        let text = write_yaml(&services);
+        let c = compile_for(text.as_bytes(), Some(Target::V2));
+        check_places(&c, &text)?;
+        match &c.template {
+            None => prop_assert!(c.diagnostics.has_errors(), "no template and no error"),
+            Some(template) => {
+                check_template_v2(&services, template)?;
+                let reversed: Vec<ServiceModel> = services.iter().rev().cloned().collect();
+                let again = compile_for(write_yaml(&reversed).as_bytes(), Some(Target::V2));
+                prop_assert_eq!(again.template.as_ref(), Some(template), "service order changed the template");
+            }
+        }
+    }
 
     #[test]
     fn compile_fails_with_placed_errors_or_keeps_every_port(services in document()) {

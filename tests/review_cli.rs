@@ -69,6 +69,18 @@ fn plan_in_every_format() {
 }
 
 #[test]
+fn plan_for_v2_names_each_listener_balancer() {
+    let dir = variants();
+    let r = run(dir.path(), &["plan", "internal.yml", "--app", "seed-ssl", "--balancer", "v2"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("app seed-ssl (--balancer v2"), "{}", r.stdout);
+    assert!(r.stdout.contains("BalancerWebNlbInternal (internal)  80 → 80"), "{}", r.stdout);
+    assert!(r.stdout.contains("BalancerWebAlbInternal (internal)  443 → 443  https (HTTPS→HTTP)"), "{}", r.stdout);
+    let json = run(dir.path(), &["plan", "seed.yml", "--balancer", "v2", "--format", "json"]);
+    assert!(json.stdout.contains("\"balancer\": \"v2\""), "{}", json.stdout);
+}
+
+#[test]
 fn plan_json_follows_its_schema() {
     let plan = run(root(), &["plan", "fixtures/all-labels/docker-compose.yml", "--format", "json"]);
     let schema = run(root(), &["schema", "--plan"]);
@@ -138,6 +150,30 @@ fn diff_marks_the_risky_changes() {
     // TLS turned off.
     std::fs::write(dir.path().join("plain.yml"), SEED.replace("protocol=https", "protocol=http")).unwrap();
     assert!(md("seed.yml", "plain.yml", &[]).contains("TLS is turned off"));
+}
+
+#[test]
+fn diff_between_classic_and_v2_explains_the_move_and_a_v2_template_reads_back() {
+    let dir = variants();
+    let classic = run(dir.path(), &["compile", "seed.yml", "--app", "seed-ssl"]);
+    std::fs::write(dir.path().join("classic.json"), classic.stdout).unwrap();
+    let v2 = run(dir.path(), &["compile", "seed.yml", "--app", "seed-ssl", "--balancer", "v2"]);
+    std::fs::write(dir.path().join("v2.json"), v2.stdout).unwrap();
+    let r = run(dir.path(), &["diff", "classic.json", "v2.json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("balancer: BalancerWeb (Classic ELB) → BalancerWebAlb, BalancerWebNlb (Application/Network Load Balancers (ELBv2))"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("new DNS names"), "{}", r.stdout);
+    // Listeners are matched by port across the move: the same ports, now on dynamic host ports.
+    assert!(!r.stdout.contains("listener removed") && r.stdout.contains("port 443  instance port: "), "{}", r.stdout);
+    // The v2 template and its manifest compiled for v2 mean the same.
+    let same = run(dir.path(), &["diff", "v2.json", "seed.yml", "--app", "seed-ssl", "--balancer", "v2"]);
+    assert_eq!(same.code, 0, "{}", same.stdout);
+    let back = run(dir.path(), &["diff", "v2.json", "seed.yml", "--app", "seed-ssl"]);
+    assert!(back.stdout.contains("(Classic ELB)"), "{}", back.stdout);
 }
 
 #[test]
@@ -336,7 +372,7 @@ fn completions_complete_a_subcommand_option_in_every_shell() {
     for (shell, start, end) in [
         ("zsh", "(compile)", "&& ret=0"),
         ("fish", "__fish_compose_cfn_using_subcommand compile\" -l format", "\n"),
-        ("elvish", "&'compose-cfn;compile'= {", "}"),
+        ("elvish", "&'compose-cfn;compile'= {", "\n        }"),
         ("powershell", "'compose-cfn;compile' {", "break"),
     ] {
         let text = script(shell);

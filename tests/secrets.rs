@@ -42,8 +42,8 @@ fn secret_env() -> Vec<(String, String)> {
     vec![("SECRET".into(), SECRET.into())]
 }
 
-/// Every command and format over `compose` (diff against a plain manifest), in `env`;
-/// returns each run's name, exit code and all it printed.
+/// Every command and format over `compose` (diff against a plain manifest), for both balancer
+/// targets, in `env`; returns each run's name, exit code and all it printed.
 fn every_output(dir: &Path, env: &[(String, String)]) -> Vec<(String, i32, String)> {
     std::fs::write(dir.join("base.yml"), "services:\n  web:\n    image: example/web\n    ports: [\"80:3000\"]\n")
         .unwrap();
@@ -52,12 +52,17 @@ fn every_output(dir: &Path, env: &[(String, String)]) -> Vec<(String, i32, Strin
         let r = run_in(dir, &a, env);
         runs.push((name, r.code, format!("{}{}", r.stdout, r.stderr)));
     };
-    for format in ["human", "json"] {
-        run(format!("compile --format {format}"), args(&["compile", "docker-compose.yml", "--format", format]));
-    }
-    for format in ["human", "json", "markdown"] {
-        run(format!("plan --format {format}"), args(&["plan", "docker-compose.yml", "--format", format]));
-        run(format!("diff --format {format}"), args(&["diff", "base.yml", "docker-compose.yml", "--format", format]));
+    for b in ["classic", "v2"] {
+        for format in ["human", "json"] {
+            let argv = ["compile", "docker-compose.yml", "--format", format, "--balancer", b];
+            run(format!("compile --format {format} --balancer {b}"), args(&argv));
+        }
+        for format in ["human", "json", "markdown"] {
+            let argv = ["plan", "docker-compose.yml", "--format", format, "--balancer", b];
+            run(format!("plan --format {format} --balancer {b}"), args(&argv));
+            let argv = ["diff", "base.yml", "docker-compose.yml", "--format", format, "--balancer", b];
+            run(format!("diff --format {format} --balancer {b}"), args(&argv));
+        }
     }
     runs
 }

@@ -32,6 +32,12 @@ pub enum Properties {
     SecurityGroup(SecurityGroup),
     /// `AWS::ElasticLoadBalancing::LoadBalancer`.
     ClassicLoadBalancer(ClassicLoadBalancer),
+    /// `AWS::ElasticLoadBalancingV2::LoadBalancer` (an Application or Network Load Balancer).
+    LoadBalancerV2(LoadBalancerV2),
+    /// `AWS::ElasticLoadBalancingV2::Listener`.
+    ListenerV2(ListenerV2),
+    /// `AWS::ElasticLoadBalancingV2::TargetGroup`.
+    TargetGroup(TargetGroup),
     /// `AWS::ECS::TaskDefinition`.
     TaskDefinition(TaskDefinition),
     /// `AWS::ECS::Service`.
@@ -50,6 +56,9 @@ impl Properties {
             Properties::Policy(_) => "AWS::IAM::Policy",
             Properties::SecurityGroup(_) => "AWS::EC2::SecurityGroup",
             Properties::ClassicLoadBalancer(_) => "AWS::ElasticLoadBalancing::LoadBalancer",
+            Properties::LoadBalancerV2(_) => "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            Properties::ListenerV2(_) => "AWS::ElasticLoadBalancingV2::Listener",
+            Properties::TargetGroup(_) => "AWS::ElasticLoadBalancingV2::TargetGroup",
             Properties::TaskDefinition(_) => "AWS::ECS::TaskDefinition",
             Properties::EcsService(_) => "AWS::ECS::Service",
             Properties::WaitConditionHandle(_) => "AWS::CloudFormation::WaitConditionHandle",
@@ -70,6 +79,9 @@ impl Serialize for Resource {
             Properties::Policy(p) => map.serialize_entry("Properties", p)?,
             Properties::SecurityGroup(p) => map.serialize_entry("Properties", p)?,
             Properties::ClassicLoadBalancer(p) => map.serialize_entry("Properties", p)?,
+            Properties::LoadBalancerV2(p) => map.serialize_entry("Properties", p)?,
+            Properties::ListenerV2(p) => map.serialize_entry("Properties", p)?,
+            Properties::TargetGroup(p) => map.serialize_entry("Properties", p)?,
             Properties::TaskDefinition(p) => map.serialize_entry("Properties", p)?,
             Properties::EcsService(p) => map.serialize_entry("Properties", p)?,
             Properties::WaitConditionHandle(p) => map.serialize_entry("Metadata", p)?,
@@ -683,7 +695,8 @@ pub struct DeploymentConfiguration {
     pub maximum_percent: u32,
 }
 
-/// One `LoadBalancers` entry of an ECS service: a container port behind a Classic ELB.
+/// One `LoadBalancers` entry of an ECS service: a container port behind a Classic ELB (by
+/// name) or in an ELBv2 target group (by ARN).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EcsLoadBalancer {
@@ -691,8 +704,198 @@ pub struct EcsLoadBalancer {
     pub container_name: String,
     /// `ContainerPort`.
     pub container_port: u16,
-    /// `LoadBalancerName`.
-    pub load_balancer_name: Expr,
+    /// `LoadBalancerName` (Classic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer_name: Option<Expr>,
+    /// `TargetGroupArn` (ELBv2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<Expr>,
+}
+
+/// `AWS::ElasticLoadBalancingV2::LoadBalancer`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadBalancerV2 {
+    /// `Type`.
+    #[serde(rename = "Type")]
+    pub kind: BalancerKind,
+    /// `Scheme`.
+    pub scheme: ElbScheme,
+    /// `Subnets`.
+    pub subnets: Expr,
+    /// `SecurityGroups`.
+    pub security_groups: Vec<Expr>,
+    /// `LoadBalancerAttributes`.
+    pub load_balancer_attributes: Vec<Attribute>,
+    /// `Tags`.
+    pub tags: Vec<Tag>,
+}
+
+/// The two kinds of ELBv2 balancer compose-cfn emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BalancerKind {
+    /// An Application Load Balancer (layer 7: http, https).
+    Application,
+    /// A Network Load Balancer (layer 4: tcp, tls).
+    Network,
+}
+
+/// A `Key`/`Value` attribute of an ELBv2 balancer or target group.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Attribute {
+    /// `Key`.
+    pub key: &'static str,
+    /// `Value` (always a string in CloudFormation).
+    pub value: String,
+}
+
+/// An ELBv2 listener or target group protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ProtocolV2 {
+    /// `HTTP`.
+    #[serde(rename = "HTTP")]
+    Http,
+    /// `HTTPS`.
+    #[serde(rename = "HTTPS")]
+    Https,
+    /// `TCP`.
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// `TLS`.
+    #[serde(rename = "TLS")]
+    Tls,
+}
+
+/// `AWS::ElasticLoadBalancingV2::Listener`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerV2 {
+    /// `LoadBalancerArn`.
+    pub load_balancer_arn: Expr,
+    /// `Port`.
+    pub port: u16,
+    /// `Protocol` and, for HTTPS and TLS, `SslPolicy` and `Certificates`.
+    #[serde(flatten)]
+    pub front: FrontV2,
+    /// `DefaultActions`.
+    pub default_actions: Vec<Action>,
+}
+
+/// A listener's protocol; an HTTPS or TLS one cannot be written without its certificate and
+/// policy.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "Protocol")]
+pub enum FrontV2 {
+    /// `HTTP`.
+    #[serde(rename = "HTTP")]
+    Http,
+    /// `TCP`.
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// `HTTPS`.
+    #[serde(rename = "HTTPS")]
+    Https(TlsV2),
+    /// `TLS`.
+    #[serde(rename = "TLS")]
+    Tls(TlsV2),
+}
+
+/// What a listener that terminates TLS needs.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TlsV2 {
+    /// `SslPolicy`: a predefined ELBv2 security policy.
+    pub ssl_policy: String,
+    /// `Certificates`: the default certificate.
+    pub certificates: Vec<CertificateV2>,
+}
+
+/// One `Certificates` entry.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CertificateV2 {
+    /// `CertificateArn`.
+    pub certificate_arn: Expr,
+}
+
+/// A listener's default action.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "Type")]
+pub enum Action {
+    /// Forward to a target group.
+    #[serde(rename = "forward")]
+    Forward {
+        /// `TargetGroupArn`.
+        #[serde(rename = "TargetGroupArn")]
+        target_group_arn: Expr,
+    },
+    /// A permanent redirect to HTTPS on another port.
+    #[serde(rename = "redirect")]
+    Redirect {
+        /// `RedirectConfig`.
+        #[serde(rename = "RedirectConfig")]
+        redirect_config: RedirectConfig,
+    },
+}
+
+/// `RedirectConfig` of a redirect action.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RedirectConfig {
+    /// `Protocol`.
+    pub protocol: ProtocolV2,
+    /// `Port` (a string in CloudFormation).
+    #[serde(serialize_with = "as_string")]
+    pub port: u16,
+    /// `StatusCode`: `HTTP_301`.
+    pub status_code: &'static str,
+}
+
+/// `AWS::ElasticLoadBalancingV2::TargetGroup` of EC2 instances, which ECS registers at the
+/// host port it picks.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroup {
+    /// `Port` (ECS registers each task at its own host port; this is only the default).
+    pub port: u16,
+    /// `Protocol`.
+    pub protocol: ProtocolV2,
+    /// `VpcId`.
+    pub vpc_id: Expr,
+    /// `TargetType`.
+    pub target_type: &'static str,
+    /// `HealthCheckEnabled`.
+    pub health_check_enabled: bool,
+    /// `HealthCheckProtocol`.
+    pub health_check_protocol: ProtocolV2,
+    /// `HealthCheckPath` (HTTP and HTTPS checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<Expr>,
+    /// `HealthCheckIntervalSeconds`.
+    pub health_check_interval_seconds: u32,
+    /// `HealthCheckTimeoutSeconds`.
+    pub health_check_timeout_seconds: u32,
+    /// `HealthyThresholdCount`.
+    pub healthy_threshold_count: u32,
+    /// `UnhealthyThresholdCount`.
+    pub unhealthy_threshold_count: u32,
+    /// `Matcher` (HTTP and HTTPS checks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<Matcher>,
+    /// `TargetGroupAttributes`.
+    pub target_group_attributes: Vec<Attribute>,
+    /// `Tags`.
+    pub tags: Vec<Tag>,
+}
+
+/// The HTTP codes a health check accepts.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    /// `HttpCode`, e.g. `200-399`.
+    pub http_code: &'static str,
 }
 
 #[cfg(test)]

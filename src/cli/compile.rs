@@ -5,7 +5,7 @@ use super::report::{self, MessageFormat};
 use clap::Args;
 use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
-use compose_cfn::interpret::CertificateBinding;
+use compose_cfn::interpret::{CertificateBinding, Target};
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::{Compilation, CompileOptions, compile};
 use std::path::{Path, PathBuf};
@@ -38,6 +38,15 @@ pub struct CompileFlags {
     /// Enable services of this profile (may be repeated; also read from COMPOSE_PROFILES)
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
+    /// Balancer target: classic (one Classic ELB per service) or v2 (Application and Network
+    /// Load Balancers) [default: the manifest's `x-compose-cfn: {balancer: …}`, else classic]
+    #[arg(long, value_name = "TARGET", value_parser = balancer_target)]
+    balancer: Option<Target>,
+}
+
+/// `--balancer` as clap reads it.
+fn balancer_target(name: &str) -> Result<Target, String> {
+    Target::from_name(name).ok_or_else(|| format!("`{name}` is not a balancer target: use classic or v2"))
 }
 
 /// Arguments of `compile`.
@@ -154,6 +163,7 @@ impl CompileFlags {
             dotenv,
             levels: super::global::settings().levels.clone(),
             found,
+            balancer: self.balancer,
         };
         compile(inputs, env, &options)
     }

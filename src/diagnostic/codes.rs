@@ -222,6 +222,21 @@ codes! {
         details: "http and https listeners already send the client address in X-Forwarded-For; a PROXY header would reach the app as garbage before the request.",
         example: Some("services:\n  web:\n    labels:\n      - convox.port.80.protocol=http\n      - convox.port.80.proxy=true\n    ports: [\"80:3000\"]\n"),
     }
+    WrongTarget = "wrong-target" {
+        summary: "A label or TLS policy of the other balancer target (`--balancer classic|v2`).",
+        details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. Choose the target the label is for, or drop the label.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.port.443.protocol=https\n      - convox.port.80.redirect=443\n    ports: [\"80:3000\", \"443:3000\"]\n"),
+    }
+    TooManyTargetGroups = "too-many-target-groups" {
+        summary: "On `--balancer v2`, a service with more than five listener ports (one target group each).",
+        details: "An ECS service can be registered with at most five target groups, and v2 gives each listener port its own. Move some ports to another service, or stay on `--balancer classic`.",
+        example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  web:\n    ports: [\"81:1\", \"82:2\", \"83:3\", \"84:4\", \"85:5\", \"86:6\"]\n"),
+    }
+    BalancerTarget = "balancer-target" {
+        summary: "The `x-compose-cfn` extension names no known balancer target.",
+        details: "`x-compose-cfn: {balancer: classic}` or `{balancer: v2}` chooses the target; `--balancer` on the command line overrides it.",
+        example: Some("x-compose-cfn:\n  balancer: alb\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
+    }
     Certificate = "certificate" {
         summary: "A `--certificate` option that does not fit the manifest.",
         details: "`--certificate SERVICE:PORT=ARN` must name an https or tls listener of the manifest.",

@@ -3,7 +3,7 @@
 
 use super::labels::{self, LabelValue};
 use super::names;
-use super::plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Protocol, Scheme};
+use super::plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Protocol, Scheme, Target};
 use super::service_labels::ServiceLabels;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{PortMapping, Service, Transport};
@@ -15,6 +15,7 @@ pub(super) fn balancer_for(
     service: &Service,
     tcp: &[&PortMapping],
     labels: &ServiceLabels,
+    target: Target,
     diags: &mut Diagnostics,
 ) -> Option<Balancer> {
     let name = service.name.value.as_str();
@@ -31,14 +32,24 @@ pub(super) fn balancer_for(
     if tcp.is_empty() {
         return None;
     }
-    let scheme = scheme_of(name, tcp, diags);
+    let scheme = match target {
+        Target::Classic => scheme_of(name, tcp, diags),
+        // v2 puts internal ports on a balancer of their own: nothing public is hidden.
+        Target::V2 if tcp.iter().any(|m| m.is_internal()) => Scheme::Internal,
+        Target::V2 => Scheme::Public,
+    };
     let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
     let health_check = health_check(service, tcp, &listeners, labels, diags);
+    super::targets::check_target_labels(name, tcp, &listeners, labels, target, diags);
+    let default_policy = match target {
+        Target::Classic => labels::DEFAULT_TLS_POLICY,
+        Target::V2 => labels::DEFAULT_V2_TLS_POLICY,
+    };
     let tls_policy = listeners
         .iter()
         .any(|l| l.protocol.terminates_tls())
-        .then(|| labels.text("convox.tls.policy").unwrap_or(labels::DEFAULT_TLS_POLICY).to_string());
+        .then(|| labels.text("convox.tls.policy").unwrap_or(default_policy).to_string());
     let logical_id = names::balancer(name, scheme == Scheme::Internal);
     Some(Balancer {
         service: name.to_string(),
@@ -201,6 +212,15 @@ pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, d
         secure,
         proxy,
         instance_port: InstancePort { parameter: names::instance_port_parameter(service, port), default: 0 },
+        internal: m.is_internal(),
+        ssl_policy: match get("ssl_policy") {
+            Some((LabelValue::Text(p), _)) => Some(p.clone()),
+            _ => None,
+        },
+        redirect: match get("redirect") {
+            Some((LabelValue::Number(p), _)) => u16::try_from(*p).ok(),
+            _ => None,
+        },
         certificate: protocol
             .terminates_tls()
             .then(|| CertificateRef { parameter: names::certificate_parameter(service, port), arn: None }),

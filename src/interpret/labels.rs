@@ -69,12 +69,20 @@ const PROTOCOL_SYNONYMS: &[(&str, &str)] =
 /// otherwise: TLS 1.2 minimum (Convox left AWS's old default, which allowed TLS 1.0).
 pub const DEFAULT_TLS_POLICY: &str = "ELBSecurityPolicy-TLS-1-2-2017-01";
 
-/// AWS's predefined SSL negotiation policies for Classic Load Balancers.
-pub const TLS_POLICIES: &[&str] = &[
+/// The TLS policy of v2 https/tls listeners unless a label says otherwise: TLS 1.2 minimum,
+/// TLS 1.3 offered, forward-secret ciphers only.
+pub const DEFAULT_V2_TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// Every predefined TLS policy name of either target, in three runs: both targets, Classic
+/// ELB only ([`TLS_POLICIES`] is the first two), ELBv2 only. `convox.tls.policy` and
+/// `convox.port.N.ssl_policy` accept any, and the balancer checks the name fits the target
+/// ([`fits_target`]), so a name of the other target is an error that says so.
+pub const ANY_TLS_POLICIES: &[&str] = &[
     "ELBSecurityPolicy-TLS-1-2-2017-01",
     "ELBSecurityPolicy-TLS-1-1-2017-01",
     "ELBSecurityPolicy-2016-08",
     "ELBSecurityPolicy-2015-05",
+    // Classic ELB only.
     "ELBSecurityPolicy-2015-03",
     "ELBSecurityPolicy-2015-02",
     "ELBSecurityPolicy-2014-10",
@@ -82,7 +90,62 @@ pub const TLS_POLICIES: &[&str] = &[
     "ELBSecurityPolicy-2011-08",
     "ELBSample-ELBDefaultCipherPolicy",
     "ELBSample-OpenSSLDefaultCipherPolicy",
+    // ELBv2 only.
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-0-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-2019-08",
+    "ELBSecurityPolicy-FS-1-1-2019-08",
+    "ELBSecurityPolicy-FS-2018-06",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    // Post-quantum key exchange (2025-09).
+    "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
 ];
+
+/// How many policies both targets have (the first run of [`ANY_TLS_POLICIES`]).
+const SHARED_TLS_POLICIES: usize = 4;
+
+/// AWS's predefined SSL negotiation policies for Classic Load Balancers.
+pub const TLS_POLICIES: &[&str] = ANY_TLS_POLICIES.split_at(11).0;
+
+/// True when the predefined policy `name` refuses TLS below 1.2 (AWS names them so).
+pub fn requires_tls12(name: &str) -> bool {
+    ["TLS-1-2-", "TLS13-1-2-", "TLS13-1-3-", "FS-1-2-"].iter().any(|m| name.contains(m))
+}
+
+/// True when the predefined policy `name` exists on `target`'s balancers.
+pub fn fits_target(name: &str, target: super::plan::Target) -> bool {
+    match target {
+        super::plan::Target::Classic => TLS_POLICIES.contains(&name),
+        super::plan::Target::V2 => {
+            ANY_TLS_POLICIES[..SHARED_TLS_POLICIES].contains(&name) || ANY_TLS_POLICIES[11..].contains(&name)
+        }
+    }
+}
 
 /// Every label this tool reads.
 pub const LABELS: &[LabelSpec] = &[
@@ -106,6 +169,20 @@ pub const LABELS: &[LabelSpec] = &[
         kind: ValueKind::Bool,
         default: "false",
         summary: "Send the PROXY protocol header (client IP) to the container on this listener's instance port.",
+    },
+    LabelSpec {
+        key: "convox.port.<N>.redirect",
+        scope: Scope::Port,
+        kind: ValueKind::Integer { min: 1, max: 65535 },
+        default: "",
+        summary: "--balancer v2 only: the http listener on port N answers with a permanent redirect to HTTPS on this port (an https port of the service, usually 443).",
+    },
+    LabelSpec {
+        key: "convox.port.<N>.ssl_policy",
+        scope: Scope::Port,
+        kind: ValueKind::Choice(ANY_TLS_POLICIES),
+        default: "",
+        summary: "--balancer v2 only: the predefined ELBv2 TLS policy of the https/tls listener on port N, overriding convox.tls.policy (a Classic ELB policy is an error).",
     },
     LabelSpec {
         key: "convox.health.path",
@@ -173,9 +250,9 @@ pub const LABELS: &[LabelSpec] = &[
     LabelSpec {
         key: "convox.tls.policy",
         scope: Scope::Balancer,
-        kind: ValueKind::Choice(TLS_POLICIES),
+        kind: ValueKind::Choice(ANY_TLS_POLICIES),
         default: DEFAULT_TLS_POLICY,
-        summary: "The predefined SSL negotiation policy of the balancer's https and tls listeners.",
+        summary: "The predefined TLS policy of the balancer's https and tls listeners: a Classic ELB policy (default ELBSecurityPolicy-TLS-1-2-2017-01), or with --balancer v2 an ELBv2 policy (default ELBSecurityPolicy-TLS13-1-2-2021-06).",
     },
     LabelSpec {
         key: "convox.scale",
@@ -405,6 +482,24 @@ pub fn values_text(kind: ValueKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_target_has_its_own_policies_and_both_share_four() {
+        use super::super::plan::Target;
+        assert_eq!(TLS_POLICIES.len(), 11);
+        assert_eq!(TLS_POLICIES[0], DEFAULT_TLS_POLICY);
+        let on = |target| ANY_TLS_POLICIES.iter().filter(|p| fits_target(p, target)).count();
+        assert_eq!((on(Target::Classic), on(Target::V2)), (11, 36));
+        let both = ANY_TLS_POLICIES.iter().filter(|p| fits_target(p, Target::Classic) && fits_target(p, Target::V2));
+        assert_eq!(both.count(), 4);
+        assert!(fits_target(DEFAULT_V2_TLS_POLICY, Target::V2) && !fits_target(DEFAULT_V2_TLS_POLICY, Target::Classic));
+        assert!(fits_target(DEFAULT_TLS_POLICY, Target::V2) && !fits_target("ELBSecurityPolicy-2015-03", Target::V2));
+        let strict: Vec<&str> = ANY_TLS_POLICIES.iter().copied().filter(|p| requires_tls12(p)).collect();
+        assert!(strict.contains(&DEFAULT_TLS_POLICY) && strict.contains(&DEFAULT_V2_TLS_POLICY));
+        assert!(
+            !strict.contains(&"ELBSecurityPolicy-TLS13-1-1-2021-06") && !strict.contains(&"ELBSecurityPolicy-2016-08")
+        );
+    }
 
     #[test]
     fn suggestions_find_the_intended_word() {

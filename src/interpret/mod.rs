@@ -14,13 +14,14 @@ pub mod labels;
 pub mod names;
 pub mod plan;
 mod service_labels;
+mod targets;
 pub mod text;
 pub mod workload;
 
 pub use certificates::{CERTIFICATE_ARN_PATTERN, CertificateBinding, is_certificate_arn};
 pub use plan::{
     Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
-    Protocol, Scheme, Workload,
+    Protocol, Scheme, Target, Workload,
 };
 pub use text::{DeployParameter, Part, Text};
 
@@ -43,6 +44,9 @@ pub struct Options {
     pub profiles: Vec<String>,
     /// Certificates bound on the command line.
     pub certificates: Vec<CertificateBinding>,
+    /// The balancer target: which labels apply, and whether one internal port makes a
+    /// service's whole balancer internal.
+    pub target: Target,
 }
 
 /// Interprets a project: one balancer per service that maps a TCP port, in service-name order.
@@ -59,7 +63,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     for service in &services {
         let tcp = unique_tcp_ports(service, &mut diags);
         let labels = read_labels(service, &tcp, &mut diags);
-        let balancer = balancer_for(service, &tcp, &labels, &mut diags);
+        let balancer = balancer_for(service, &tcp, &labels, options.target, &mut diags);
         // The workload names its listeners' instance port parameters; their values come later.
         read.push(workload::read(service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
         balancers.extend(balancer);
@@ -84,7 +88,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         .collect();
     let taken = check_logical_ids(&balancers, &workloads, &services, &mut diags);
     check_fixed_host_ports(&fixed, &mut diags);
-    let plan = Plan { app: options.app.clone(), balancers, services: workloads };
+    let plan = Plan { app: options.app.clone(), target: options.target, balancers, services: workloads };
     check_deploy_parameters(&plan, &taken, &services, &mut diags);
     (plan, diags)
 }

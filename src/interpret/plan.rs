@@ -37,10 +37,53 @@ impl<'a> PlanDocument<'a> {
 pub struct Plan {
     /// The app name (tags, description).
     pub app: String,
+    /// The balancer target the plan was interpreted for (`--balancer`, `x-compose-cfn`).
+    #[serde(rename = "balancer")]
+    pub target: Target,
     /// One balancer per balanced service, sorted by service name.
     pub balancers: Vec<Balancer>,
     /// One ECS task definition and service per enabled service, sorted by service name.
     pub services: Vec<Workload>,
+}
+
+/// The balancer technology a plan is meant for (`--balancer`, or `x-compose-cfn: {balancer: …}`):
+/// the labels each accepts differ, so the interpreter knows it too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// One Classic ELB per balanced service (the Convox generation 1 behaviour).
+    #[default]
+    Classic,
+    /// Application Load Balancers for http/https ports, Network Load Balancers for tcp/tls,
+    /// public and internal ports on separate balancers, one target group per listener.
+    V2,
+}
+
+impl Target {
+    /// The spelling of `--balancer` and of `x-compose-cfn: {balancer: …}`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Classic => "classic",
+            Target::V2 => "v2",
+        }
+    }
+
+    /// Parses that spelling.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "classic" => Some(Target::Classic),
+            "v2" => Some(Target::V2),
+            _ => None,
+        }
+    }
+
+    /// The other target, for errors that name where a label belongs.
+    pub fn other(self) -> Self {
+        match self {
+            Target::Classic => Target::V2,
+            Target::V2 => Target::Classic,
+        }
+    }
 }
 
 /// Who can reach a balancer.
@@ -143,6 +186,15 @@ pub struct Listener {
     pub instance_port: InstancePort,
     /// The certificate, for https and tls listeners.
     pub certificate: Option<CertificateRef>,
+    /// True for a port with no host port (a bare `CONTAINER`): only the VPC reaches it. On
+    /// Classic the whole balancer is then internal; on v2 the listener goes on an internal one.
+    pub internal: bool,
+    /// `convox.port.N.ssl_policy` (v2): this listener's TLS policy, overriding the balancer's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
+    /// `convox.port.N.redirect` (v2): the https port an http listener permanently redirects to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<u16>,
     /// Output holding the balancer port (`<Service>Port<N>Balancer`).
     pub port_output: String,
     /// Output holding the balancer's name (`<Service>Port<N>BalancerName`).

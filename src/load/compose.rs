@@ -1,4 +1,7 @@
 //! The typed compose model — services, their ports and labels — read from a node tree.
+//!
+//! One file past 400 lines: the model's declarations and the one walk that fills them, with
+//! the merge of later files into it, read together.
 
 use super::container_env::{EnvVar, read_environment};
 use super::interpolate;
@@ -25,6 +28,9 @@ pub struct Project {
     pub name: Option<Spanned<String>>,
     /// Services in file order.
     pub services: Vec<Service>,
+    /// `x-compose-cfn: {balancer: …}`: the balancer target the manifest asks for, as written
+    /// (checked by the compiler, which knows the targets).
+    pub balancer: Option<Spanned<String>>,
 }
 
 /// One service and the parts of it this tool interprets.
@@ -86,6 +92,10 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
                 .with_label("not read")
                 .with_help("merge the files with -f instead: `compose-cfn compile -f base.yml -f this.yml`"),
         );
+    }
+    // Read in both file forms: Compose v1 files have their services at the top level too.
+    if let Some(value) = root.get("x-compose-cfn") {
+        project.balancer = extension(value, diags);
     }
     let services_node = if let Some(services) = root.get("services") {
         for (key, value) in entries {
@@ -152,6 +162,33 @@ fn project_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
             .with_help("write the name out, or pass `--app NAME`: the app name is in every template and review"),
     );
     None
+}
+
+/// This tool's own extension, `x-compose-cfn: {balancer: classic|v2}`: its `balancer` as written.
+fn extension(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Spanned<String>> {
+    let Some(entries) = node.as_map() else {
+        diags.push(node.wrong_type("`x-compose-cfn`", "a mapping such as `{balancer: v2}`"));
+        return None;
+    };
+    let mut balancer = None;
+    for (key, value) in entries {
+        if key.name != "balancer" {
+            diags.push(
+                Diagnostic::warning(
+                    Code::UnknownKey,
+                    key.span,
+                    format!("unknown key `{}` in `x-compose-cfn` is ignored", key.name),
+                )
+                .with_help("`x-compose-cfn` takes `balancer: classic` or `balancer: v2`"),
+            );
+            continue;
+        }
+        match value.segments().and_then(|s| interpolate::literal(&s)) {
+            Some(text) if !value.is_interpolated() => balancer = Some(Spanned::new(text, value.span)),
+            _ => diags.push(value.wrong_type("`x-compose-cfn.balancer`", "`classic` or `v2`, written out")),
+        }
+    }
+    balancer
 }
 
 fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
@@ -339,6 +376,9 @@ fn text_node(segments: Vec<interpolate::Segment>, at: &Node) -> Node {
 pub fn merge_projects(earlier: &mut Project, later: Project) {
     if later.name.is_some() {
         earlier.name = later.name;
+    }
+    if later.balancer.is_some() {
+        earlier.balancer = later.balancer;
     }
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
     let mut index: HashMap<String, usize> =

@@ -132,7 +132,12 @@ fn check_task_ports(template: &Template, problems: &mut Vec<String>) {
             *host_ports.entry(host).or_default() += 1;
         }
         for lb in &service.load_balancers {
-            let balancer = lb.load_balancer_name.ref_name().and_then(|n| resources.get(n)).map(|r| &r.properties);
+            let balancer = lb
+                .load_balancer_name
+                .as_ref()
+                .and_then(Expr::ref_name)
+                .and_then(|n| resources.get(n))
+                .map(|r| &r.properties);
             let Some(Properties::ClassicLoadBalancer(balancer)) = balancer else { continue };
             for listener in &balancer.listeners {
                 let count = host_ports.get(&listener.instance_port).copied().unwrap_or(0);
@@ -415,7 +420,8 @@ mod tests {
             load_balancers: vec![EcsLoadBalancer {
                 container_name: "web".into(),
                 container_port: 3000,
-                load_balancer_name: b.reference("B"),
+                load_balancer_name: Some(b.reference("B")),
+                target_group_arn: None,
             }],
             role: None,
             tags: vec![],

@@ -25,6 +25,31 @@ const LOG_RETENTION_DAYS: [&str; 22] = [
 
 /// Lowers the plan to a Classic ELB template.
 pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
+    lower_with(plan, true, |b| {
+        if !plan.balancers.is_empty() {
+            service_role(b, plan);
+        }
+        for balancer in &plan.balancers {
+            security_group(b, plan, balancer);
+            let properties = load_balancer(b, plan, balancer)?;
+            b.resource(balancer.logical_id.clone(), &[], Properties::ClassicLoadBalancer(properties));
+        }
+        for w in &plan.services {
+            workload(b, plan, w);
+        }
+        outputs(b, plan);
+        Ok(())
+    })
+}
+
+/// What every target's template has: description, metadata, and (unless the plan enables no
+/// service, when a placeholder stands in) the parameters and the log group, then `body`'s
+/// resources and outputs. `instance_ports`: with the listeners' host port parameters.
+pub(super) fn lower_with(
+    plan: &Plan,
+    instance_ports: bool,
+    body: impl FnOnce(&mut Builder) -> Result<(), LowerError>,
+) -> Result<Template, LowerError> {
     let description = format!(
         "App {}: its ECS services and their load balancers, compiled by compose-cfn from its compose file",
         plan.app
@@ -39,26 +64,15 @@ pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
             }),
         );
     } else {
-        parameters(&mut b, plan);
+        parameters(&mut b, plan, instance_ports);
         let retention_in_days = b.reference("LogRetention");
         b.resource(names::LOG_GROUP, &[], Properties::LogGroup(LogGroup { retention_in_days }));
-        if !plan.balancers.is_empty() {
-            service_role(&mut b, plan);
-        }
-        for balancer in &plan.balancers {
-            security_group(&mut b, plan, balancer);
-            let properties = load_balancer(&mut b, plan, balancer)?;
-            b.resource(balancer.logical_id.clone(), &[], Properties::ClassicLoadBalancer(properties));
-        }
-        for w in &plan.services {
-            workload(&mut b, plan, w);
-        }
-        outputs(&mut b, plan);
+        body(&mut b)?;
     }
     b.finish().map_err(LowerError::Invalid)
 }
 
-fn tags(app: &str, service: &str) -> Vec<Tag> {
+pub(super) fn tags(app: &str, service: &str) -> Vec<Tag> {
     vec![Tag { key: "App", value: app.to_string() }, Tag { key: "Service", value: service.to_string() }]
 }
 
@@ -114,7 +128,9 @@ fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
     })
 }
 
-fn parameters(b: &mut Builder, plan: &Plan) {
+/// The template's parameters; `instance_ports`: with the listeners' host port parameters (v2
+/// registers dynamic host ports, and has none).
+fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
     b.parameter(
         "Cluster",
         Parameter::new(
@@ -180,15 +196,17 @@ fn parameters(b: &mut Builder, plan: &Plan) {
                 "Instance (host) port of {}:{}, mapped to container port {}",
                 balancer.service, l.balancer_port, l.container_port
             );
-            b.parameter(
-                l.instance_port.parameter.clone(),
-                Parameter {
-                    default: Some(l.instance_port.default.to_string()),
-                    min_value: Some(1),
-                    max_value: Some(65535),
-                    ..Parameter::new(ParameterType::Number, description)
-                },
-            );
+            if instance_ports {
+                b.parameter(
+                    l.instance_port.parameter.clone(),
+                    Parameter {
+                        default: Some(l.instance_port.default.to_string()),
+                        min_value: Some(1),
+                        max_value: Some(65535),
+                        ..Parameter::new(ParameterType::Number, description)
+                    },
+                );
+            }
             if let Some(cert) = &l.certificate {
                 let description = format!(
                     "Certificate ARN of the {} listener {}:{}",
@@ -273,27 +291,40 @@ fn service_role(b: &mut Builder, plan: &Plan) {
 }
 
 fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer) {
-    let ingress = balancer
-        .listeners
-        .iter()
+    let description = format!("{} balancer of app {}", balancer.service, plan.app);
+    let internal = balancer.scheme == Scheme::Internal;
+    let id = balancer.security_group_id.clone();
+    balancer_security_group(b, plan, &balancer.service, id, description, internal, &balancer.listeners);
+}
+
+/// A balancer's security group `id`: each listener's port open to the world, or (`internal`)
+/// only to the VPC.
+pub(super) fn balancer_security_group<'l>(
+    b: &mut Builder,
+    plan: &Plan,
+    service: &str,
+    id: String,
+    group_description: String,
+    internal: bool,
+    listeners: impl IntoIterator<Item = &'l Listener>,
+) {
+    let ingress = listeners
+        .into_iter()
         .map(|l| Ingress {
             ip_protocol: Transport::Tcp,
             from_port: l.balancer_port,
             to_port: l.balancer_port,
-            cidr_ip: match balancer.scheme {
-                Scheme::Internal => b.reference("VpcCidr"),
-                Scheme::Public => Expr::from("0.0.0.0/0"),
-            },
+            cidr_ip: if internal { b.reference("VpcCidr") } else { Expr::from("0.0.0.0/0") },
             description: format!("{} listener {}", l.protocol.label(), l.balancer_port),
         })
         .collect();
     let properties = SecurityGroup {
-        group_description: format!("{} balancer of app {}", balancer.service, plan.app),
+        group_description,
         vpc_id: b.reference("VpcId"),
         security_group_ingress: ingress,
-        tags: tags(&plan.app, &balancer.service),
+        tags: tags(&plan.app, service),
     };
-    b.resource(balancer.security_group_id.clone(), &[], Properties::SecurityGroup(properties));
+    b.resource(id, &[], Properties::SecurityGroup(properties));
 }
 
 fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<ClassicLoadBalancer, LowerError> {
@@ -400,6 +431,33 @@ pub fn front_name(protocol: Protocol) -> &'static str {
 }
 
 fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
+    let (load_balancers, role) = match &w.balancer {
+        Some(target) => (
+            vec![EcsLoadBalancer {
+                container_name: w.service.clone(),
+                container_port: target.container_port,
+                load_balancer_name: Some(b.reference(&target.logical_id)),
+                target_group_arn: None,
+            }],
+            Some(b.reference(names::SERVICE_ROLE)),
+        ),
+        None => (Vec::new(), None),
+    };
+    // Registration needs the role's policy attached first, or the first deploy fails.
+    let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
+    ecs_resources(b, plan, w, load_balancers, role, depends);
+}
+
+/// The task definition and ECS service of a workload, registered with `load_balancers` by
+/// `role` (none: ECS's service-linked role), created after `depends`.
+pub(super) fn ecs_resources(
+    b: &mut Builder,
+    plan: &Plan,
+    w: &Workload,
+    load_balancers: Vec<EcsLoadBalancer>,
+    role: Option<Expr>,
+    depends: &[&str],
+) {
     let container = container_definition(b, w);
     b.resource(
         w.task_definition_id.clone(),
@@ -411,17 +469,6 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
             tags: tags(&plan.app, &w.service),
         }),
     );
-    let (load_balancers, role) = match &w.balancer {
-        Some(target) => (
-            vec![EcsLoadBalancer {
-                container_name: w.service.clone(),
-                container_port: target.container_port,
-                load_balancer_name: b.reference(&target.logical_id),
-            }],
-            Some(b.reference(names::SERVICE_ROLE)),
-        ),
-        None => (Vec::new(), None),
-    };
     let service = EcsService {
         cluster: b.reference("Cluster"),
         launch_type: "EC2",
@@ -435,16 +482,19 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
         role,
         tags: tags(&plan.app, &w.service),
     };
-    // Registration needs the role's policy attached first, or the first deploy fails.
-    let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
     b.resource(w.service_id.clone(), depends, Properties::EcsService(service));
 }
 
-fn outputs(b: &mut Builder, plan: &Plan) {
+/// The output of each ECS service's ARN.
+pub(super) fn service_outputs(b: &mut Builder, plan: &Plan) {
     for w in &plan.services {
         let value = b.reference(&w.service_id);
         b.output(w.arn_output.clone(), Some(format!("ARN of the ECS service {}", w.service)), value);
     }
+}
+
+fn outputs(b: &mut Builder, plan: &Plan) {
+    service_outputs(b, plan);
     for balancer in &plan.balancers {
         let host = b.get_att(&balancer.logical_id, "DNSName");
         b.output(balancer.host_output.clone(), Some(format!("DNS name of the {} balancer", balancer.service)), host);

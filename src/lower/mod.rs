@@ -8,17 +8,12 @@ pub mod check;
 pub mod classic;
 pub mod container;
 pub mod oracle;
+pub mod v2;
 
 use crate::cfn::Template;
 use crate::interpret::Plan;
 
-/// The balancer technology a plan is lowered to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Target {
-    /// One Classic ELB per balanced service (the Convox generation 1 behaviour).
-    #[default]
-    Classic,
-}
+pub use crate::interpret::plan::Target;
 
 /// Why a plan could not be lowered. Each is a bug in this tool, not in the manifest.
 #[derive(Debug, thiserror::Error)]
@@ -56,5 +51,6 @@ pub fn lower(plan: &Plan, target: Target) -> Result<Lowered, LowerError> {
 pub fn lower_unchecked(plan: &Plan, target: Target) -> Result<Template, LowerError> {
     match target {
         Target::Classic => classic::lower(plan),
+        Target::V2 => v2::lower(plan),
     }
 }

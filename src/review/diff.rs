@@ -2,7 +2,7 @@
 //! and every other resource by logical ID and type — with the risky changes marked.
 
 use super::view::{BalancerView, Certificate, Exposure, LOAD_BALANCER, ListenerView, Resource, StackView, scalar};
-use crate::interpret::labels::DEFAULT_TLS_POLICY;
+use crate::interpret::labels::requires_tls12;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -228,7 +228,13 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
         }
         (Some(a), Some(b)) => (a, b),
     };
-    if old.logical_id != new.logical_id {
+    if old.technology != new.technology {
+        out.push(
+            Change::new(subject(), Action::Replaced)
+                .field("balancer", Some(describe(old)), Some(describe(new)))
+                .warn("the balancer target changed (--balancer): the old balancers are deleted and new ones created, with new DNS names, so CNAMEs and clients of the old names break"),
+        );
+    } else if old.logical_id != new.logical_id {
         out.push(
             Change::new(subject(), Action::Replaced)
                 .field("logical ID", Some(old.logical_id.clone()), Some(new.logical_id.clone()))
@@ -248,7 +254,8 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
     if old.tls_policy != new.tls_policy {
         let mut c =
             Change::new(subject(), Action::Changed).field("TLS policy", old.tls_policy.clone(), new.tls_policy.clone());
-        if old.tls_policy.as_deref() == Some(DEFAULT_TLS_POLICY) && new.tls_policy.is_some() {
+        let minimum_12 = |p: &Option<String>| p.as_deref().is_some_and(requires_tls12);
+        if minimum_12(&old.tls_policy) && new.tls_policy.is_some() && !minimum_12(&new.tls_policy) {
             c = c.warn("the new policy admits TLS versions below 1.2 or weaker ciphers");
         }
         out.push(c);
@@ -261,6 +268,11 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
             (None, None) => {}
         }
     }
+}
+
+/// `BalancerWeb (Classic ELB)`: a service's balancers and their technology.
+fn describe(b: &BalancerView) -> String {
+    format!("{} ({})", b.logical_id, b.technology.describe())
 }
 
 fn timing(b: &BalancerView) -> String {
@@ -325,7 +337,7 @@ fn removed_listener(service: &str, l: &ListenerView) -> Change {
 }
 
 fn terminates_tls(protocol: &str) -> bool {
-    matches!(protocol, "HTTPS" | "SSL")
+    matches!(protocol, "HTTPS" | "SSL" | "TLS")
 }
 
 fn is_http(protocol: &str) -> bool {

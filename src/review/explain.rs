@@ -105,13 +105,24 @@ fn example_value(spec: &LabelSpec) -> String {
 /// A compose file that uses `spec` (port labels on port 443), which compiles without error.
 pub fn label_example(spec: &LabelSpec) -> String {
     let mut labels = Vec::new();
-    // Re-encryption and the TLS policy only matter on a listener that terminates TLS.
-    if matches!(spec.key, "convox.port.<N>.secure" | "convox.tls.policy") {
+    let mut ports = vec!["443:3000"];
+    // Re-encryption and the TLS policies only matter on a listener that terminates TLS.
+    if matches!(spec.key, "convox.port.<N>.secure" | "convox.tls.policy" | "convox.port.<N>.ssl_policy") {
         labels.push("convox.port.443.protocol=https".to_string());
     }
-    labels.push(format!("{}={}", spec.key.replace("<N>", "443"), example_value(spec)));
+    // The v2-only labels need the v2 target; a redirect, an http port to redirect from.
+    let v2 = matches!(spec.key, "convox.port.<N>.redirect" | "convox.port.<N>.ssl_policy");
+    if spec.key == "convox.port.<N>.redirect" {
+        labels.extend(["convox.port.443.protocol=https".into(), "convox.port.80.protocol=http".into()]);
+        labels.push(format!("{}=443", spec.key.replace("<N>", "80")));
+        ports.insert(0, "80:3000");
+    } else {
+        labels.push(format!("{}={}", spec.key.replace("<N>", "443"), example_value(spec)));
+    }
     let labels: String = labels.iter().map(|l| format!("      - {l}\n")).collect();
-    format!("services:\n  web:\n    labels:\n{labels}    ports:\n      - 443:3000\n")
+    let ports: String = ports.iter().map(|p| format!("      - {p}\n")).collect();
+    let target = if v2 { "x-compose-cfn:\n  balancer: v2\n" } else { "" };
+    format!("{target}services:\n  web:\n    labels:\n{labels}    ports:\n{ports}")
 }
 
 impl Explanation {

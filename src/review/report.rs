@@ -5,8 +5,8 @@ use super::diff::{Action, Change, Diff, Subject};
 use super::markdown;
 use super::table::{self, Row};
 use crate::escape;
-use crate::interpret::Plan;
 use crate::interpret::plan::PlanDocument;
+use crate::interpret::{Plan, Target};
 use crate::style::{ADDED, CHANGED, REMOVED, STRONG, WARNING, paint};
 
 /// One output format.
@@ -120,7 +120,11 @@ impl Report for Human {
         lines.extend(rows.into_iter().map(|Row(cells)| cells.map(|c| plain(&c))));
         let widths: Vec<usize> =
             (0..8).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
-        let mut out = format!("app {}\n", plain(&plan.app));
+        let target = match plan.target {
+            Target::Classic => "",
+            Target::V2 => " (--balancer v2: Application and Network Load Balancers)",
+        };
+        let mut out = format!("app {}{target}\n", plain(&plan.app));
         for line in &lines {
             let mut text = String::new();
             for (i, cell) in line.iter().enumerate() {

@@ -241,6 +241,16 @@ pub fn compose_schema() -> Value {
         "name": {"type": "string", "description": "The project name; compose-cfn's default app name."},
         "services": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/definitions/service"}},
         "networks": {}, "volumes": {}, "secrets": {}, "configs": {}, "include": {},
+        "x-compose-cfn": {
+            "type": "object",
+            "description": "compose-cfn's own settings; `--balancer` on the command line overrides `balancer`.",
+            "properties": {
+                "balancer": {
+                    "enum": ["classic", "v2"],
+                    "description": "The balancer target: classic (one Classic ELB per service, the default) or v2 (Application and Network Load Balancers).",
+                },
+            },
+        },
     });
     json!({
         "$schema": DRAFT,

@@ -1,8 +1,9 @@
 //! The plan as one table, a row per listener: the columns a reviewer reads, in words.
 
-use crate::interpret::labels::DEFAULT_TLS_POLICY;
-use crate::interpret::{Balancer, Listener, Plan, Protocol, Scheme};
+use crate::interpret::labels::{DEFAULT_TLS_POLICY, DEFAULT_V2_TLS_POLICY};
+use crate::interpret::{Balancer, Listener, Plan, Protocol, Scheme, Target};
 use crate::lower::classic::{front_name, instance_protocol};
+use crate::lower::v2::balancer_id;
 
 /// The column headings, in order.
 pub const HEADINGS: [&str; 8] =
@@ -14,7 +15,59 @@ pub struct Row(pub [String; 8]);
 
 /// The rows of a plan, by service then balancer port.
 pub fn rows(plan: &Plan) -> Vec<Row> {
-    plan.balancers.iter().flat_map(|b| b.listeners.iter().enumerate().map(move |(i, l)| row(b, l, i == 0))).collect()
+    plan.balancers
+        .iter()
+        .flat_map(|b| {
+            b.listeners.iter().enumerate().map(move |(i, l)| match plan.target {
+                Target::Classic => row(b, l, i == 0),
+                Target::V2 => row_v2(b, l, i == 0),
+            })
+        })
+        .collect()
+}
+
+/// A v2 listener: its own balancer, target group protocol and health check on every row.
+fn row_v2(b: &Balancer, l: &Listener, first: bool) -> Row {
+    let scheme = if l.internal { "internal" } else { "public" };
+    let name = |p: Protocol| p.label().to_ascii_uppercase();
+    let back = match (l.redirect, l.secure) {
+        (Some(port), _) => format!("redirect to {port}"),
+        (None, true) if l.protocol.is_http() => "HTTPS".into(),
+        (None, true) => "TLS".into(),
+        (None, false) => name(if l.protocol.is_http() { Protocol::Http } else { Protocol::Tcp }),
+    };
+    let certificate = match &l.certificate {
+        None => "-".to_string(),
+        Some(c) => c.arn.clone().unwrap_or_else(|| "self-signed at deploy".to_string()),
+    };
+    let policy = l.ssl_policy.as_ref().or(b.tls_policy.as_ref());
+    let certificate = match policy {
+        Some(p) if l.protocol.terminates_tls() && p != DEFAULT_V2_TLS_POLICY => format!("{certificate} (policy {p})"),
+        _ => certificate,
+    };
+    let h = &b.health_check;
+    let probe = match (&h.path, l.protocol.is_http()) {
+        (Some(path), _) => format!("{} {}", if l.secure { "HTTPS" } else { "HTTP" }, path.display()),
+        (None, true) => format!("{} / (any answer)", if l.secure { "HTTPS" } else { "HTTP" }),
+        (None, false) => "TCP".into(),
+    };
+    let health = match l.redirect {
+        Some(_) => String::new(),
+        None => format!(
+            "{probe} every {}s, timeout {}s, healthy {}, unhealthy {}",
+            h.interval, h.timeout, h.healthy_threshold, h.unhealthy_threshold
+        ),
+    };
+    Row([
+        if first { b.service.clone() } else { String::new() },
+        format!("{} ({scheme})", balancer_id(&b.service, l)),
+        format!("{} → {}", l.balancer_port, l.container_port),
+        format!("{} ({}→{back})", l.protocol.label(), name(l.protocol)),
+        certificate,
+        if l.proxy && !l.protocol.is_http() { "yes" } else { "no" }.to_string(),
+        health,
+        if first { format!("idle {}s, draining {}s", b.idle_timeout, b.draining_timeout) } else { String::new() },
+    ])
 }
 
 fn row(b: &Balancer, l: &Listener, first: bool) -> Row {

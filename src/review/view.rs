@@ -2,6 +2,10 @@
 //! listeners by port, and every resource by logical ID — so that `diff` works on any template,
 //! compiled now or by an older version, and on resources it does not understand.
 
+mod v2;
+
+pub use v2::{LOAD_BALANCER_V2, Technology};
+
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -108,6 +112,8 @@ pub struct BalancerView {
     pub draining_timeout: String,
     /// The referenced predefined SSL negotiation policy, when any listener has one.
     pub tls_policy: Option<String>,
+    /// Classic ELB or ELBv2.
+    pub technology: Technology,
 }
 
 /// A whole template, read for review.
@@ -121,7 +127,7 @@ pub struct StackView {
     pub outputs: BTreeMap<String, Value>,
     /// Top-level keys other than the three above (`Description`, `Metadata`, …).
     pub other: BTreeMap<String, Value>,
-    /// The Classic ELBs, by service.
+    /// The balancers, by service (a service's ELBv2 balancers as one).
     pub balancers: BTreeMap<String, BalancerView>,
 }
 
@@ -179,6 +185,7 @@ impl StackView {
             .iter()
             .filter(|(_, r)| r.kind == LOAD_BALANCER)
             .map(|(id, r)| view.balancer(id, r))
+            .chain(view.v2_balancers())
             .collect();
         for b in balancers {
             view.balancers.insert(b.service.clone(), b);
@@ -296,6 +303,7 @@ impl StackView {
             },
             tls_policy,
             listeners,
+            technology: Technology::Classic,
         }
     }
 

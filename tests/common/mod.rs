@@ -92,3 +92,13 @@ impl ProjectDir {
         &self.path
     }
 }
+
+/// A Python tool `.ci/run` installs into target/pytools: `$ENV_VAR` if set, else the venv's,
+/// else `name` on PATH (a missing tool then fails its test with a clear message).
+pub fn python_tool(name: &str, env_var: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env_var) {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pytools/bin").join(name);
+    if venv.is_file() { venv } else { PathBuf::from(name) }
+}

@@ -1,0 +1,120 @@
+//! What depends on the balancer target (`--balancer classic|v2`): TLS policies and labels that
+//! exist on one target only, v2's redirects, and v2's limit of five target groups per service.
+
+use super::labels::{self, LabelValue};
+use super::plan::{Listener, Protocol, Target};
+use super::service_labels::ServiceLabels;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::PortMapping;
+
+/// The most target groups ECS attaches to one service; v2 gives each listener port one.
+const MAX_TARGET_GROUPS: usize = 5;
+
+/// Labels and policies that belong to one target only, and the v2 rules on redirects and
+/// target groups: each a located error that says which target the label is for.
+pub(super) fn check_target_labels(
+    service: &str,
+    tcp: &[&PortMapping],
+    listeners: &[Listener],
+    labels: &ServiceLabels,
+    target: Target,
+    diags: &mut Diagnostics,
+) {
+    let policies = labels.balancer.get("convox.tls.policy").into_iter().chain(
+        listeners
+            .iter()
+            .filter_map(|l| labels.port.get(&(l.balancer_port, "ssl_policy")))
+            .filter(|_| target == Target::V2),
+    );
+    for (value, label) in policies {
+        let LabelValue::Text(policy) = value else { continue };
+        if !labels::fits_target(policy, target) {
+            let other = match target {
+                Target::Classic => "an ELBv2 policy",
+                Target::V2 => "a Classic ELB policy",
+            };
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongTarget,
+                    label.value_span,
+                    format!("`{policy}` is {other}, not one of `--balancer {}`", target.name()),
+                )
+                .with_label(format!("only on --balancer {}", target.other().name()))
+                .with_help(format!(
+                    "compile with `--balancer {}`, or choose a {} policy such as `{}`",
+                    target.other().name(),
+                    target.name(),
+                    match target {
+                        Target::Classic => labels::DEFAULT_TLS_POLICY,
+                        Target::V2 => labels::DEFAULT_V2_TLS_POLICY,
+                    }
+                )),
+            );
+        }
+    }
+    for l in listeners {
+        let at = |key: &'static str| labels.port.get(&(l.balancer_port, key)).map(|(_, label)| *label);
+        if target == Target::Classic {
+            for key in ["redirect", "ssl_policy"] {
+                if let Some(label) = at(key) {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::WrongTarget,
+                            label.key_span,
+                            format!("`convox.port.{}.{key}` exists only on `--balancer v2`", l.balancer_port),
+                        )
+                        .with_label("an ELBv2 label")
+                        .with_help(
+                            "compile with `--balancer v2` (or `x-compose-cfn: {balancer: v2}`), or remove the label",
+                        ),
+                    );
+                }
+            }
+            continue;
+        }
+        let (Some(to), Some(label)) = (l.redirect, at("redirect")) else { continue };
+        let https = listeners.iter().any(|o| o.balancer_port == to && o.protocol == Protocol::Https);
+        let problem = if l.protocol != Protocol::Http {
+            Some((
+                format!("only an http listener can redirect, and port {} is {}", l.balancer_port, l.protocol.label()),
+                "not an http listener",
+            ))
+        } else if !https {
+            Some((format!("port {to} is not an https port of `{service}`"), "no https listener to redirect to"))
+        } else if listeners.iter().any(|o| o.balancer_port == to && o.internal != l.internal) {
+            Some((
+                format!("port {to} is not on the same balancer: one of the two ports is internal"),
+                "an https listener of another balancer",
+            ))
+        } else {
+            None
+        };
+        if let Some((problem, what)) = problem {
+            diags.push(
+                Diagnostic::error(Code::LabelValue, label.value_span, format!("cannot redirect port {}: {problem}", l.balancer_port))
+                    .with_label(what)
+                    .with_help("redirect an http port to an https port of the same service, e.g. `convox.port.80.redirect=443` with `convox.port.443.protocol=https`"),
+            );
+        }
+    }
+    if target == Target::V2 {
+        // A redirecting listener forwards nowhere, so it has no target group.
+        let groups: Vec<&Listener> = listeners.iter().filter(|l| l.redirect.is_none()).collect();
+        if groups.len() > MAX_TARGET_GROUPS {
+            let sixth = groups[MAX_TARGET_GROUPS].balancer_port;
+            let span = tcp.iter().find(|m| m.balancer_port() == sixth).map(|m| m.span);
+            diags.push(
+                Diagnostic::error(
+                    Code::TooManyTargetGroups,
+                    span,
+                    format!(
+                        "`{service}` needs {} target groups on --balancer v2 (one per listener port), and ECS attaches at most {MAX_TARGET_GROUPS} to a service",
+                        groups.len()
+                    ),
+                )
+                .with_label(format!("port {sixth}: the sixth target group"))
+                .with_help("move some ports to another service, or compile with `--balancer classic`"),
+            );
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The `v2` target: Application Load Balancers for http/https ports and Network Load Balancers
+//! for tcp/tls ports, public and internal ports on separate balancers, one target group per
+//! listener port registered by ECS at the dynamic host port it picks.
+//!
+//! Balancers are per service, kind and scheme (`Balancer<Service>Alb`, `…NlbInternal`), not
+//! shared across an app's services: a compose file gives no host names to route on, so two
+//! services listening on 443 could not share one ALB, and a balancer per service keeps each
+//! service's DNS name and logical IDs independent of the others.
+
+use super::LowerError;
+use super::classic::{balancer_security_group, ecs_resources, lower_with, service_outputs, tags};
+use super::container::text_value;
+use crate::cfn::resources::{
+    Action, Attribute, BalancerKind, CertificateV2, EcsLoadBalancer, ElbScheme, FrontV2, ListenerV2, LoadBalancerV2,
+    Matcher, ProtocolV2, RedirectConfig, TargetGroup, TlsV2,
+};
+use crate::cfn::{Builder, Expr, Properties, Template};
+use crate::interpret::names::{self, upper_name};
+use crate::interpret::plan::{Balancer, EnvSource, HostPort, Listener, Plan, Protocol, Workload};
+use std::collections::BTreeMap;
+
+/// Lowers the plan to an ELBv2 template.
+pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
+    // v2 registers dynamic host ports: no instance-port parameters.
+    lower_with(plan, false, |b| {
+        let mut listeners_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for balancer in &plan.balancers {
+            for group in groups(balancer) {
+                security_group(b, plan, balancer, &group);
+                load_balancer(b, plan, balancer, &group);
+                for l in &group.listeners {
+                    let id = listener(b, plan, balancer, &group, l)?;
+                    listeners_of.entry(balancer.service.as_str()).or_default().push(id);
+                }
+            }
+        }
+        for w in &plan.services {
+            let listeners = listeners_of.get(w.service.as_str()).map_or(&[][..], Vec::as_slice);
+            workload(b, plan, w, listeners);
+        }
+        outputs(b, plan);
+        Ok(())
+    })
+}
+
+/// The listeners of one service that share a balancer: same kind and scheme.
+struct Group<'p> {
+    id: String,
+    kind: BalancerKind,
+    internal: bool,
+    listeners: Vec<&'p Listener>,
+}
+
+fn kind_of(l: &Listener) -> BalancerKind {
+    if l.protocol.is_http() { BalancerKind::Application } else { BalancerKind::Network }
+}
+
+/// The logical ID of the balancer carrying listener `l` of `service`.
+pub fn balancer_id(service: &str, l: &Listener) -> String {
+    let kind = match kind_of(l) {
+        BalancerKind::Application => "Alb",
+        BalancerKind::Network => "Nlb",
+    };
+    format!("Balancer{}{kind}{}", upper_name(service), if l.internal { "Internal" } else { "" })
+}
+
+fn target_group_id(service: &str, port: u16) -> String {
+    format!("{}Port{port}TargetGroup", upper_name(service))
+}
+
+fn listener_id(service: &str, port: u16) -> String {
+    format!("{}Port{port}Listener", upper_name(service))
+}
+
+/// A service's listeners grouped by balancer, in a fixed order (ALB, NLB; public, internal).
+fn groups(balancer: &Balancer) -> Vec<Group<'_>> {
+    let mut out: Vec<Group> = Vec::new();
+    for l in &balancer.listeners {
+        let id = balancer_id(&balancer.service, l);
+        match out.iter_mut().find(|g| g.id == id) {
+            Some(g) => g.listeners.push(l),
+            None => out.push(Group { id, kind: kind_of(l), internal: l.internal, listeners: vec![l] }),
+        }
+    }
+    out.sort_by_key(|g| (g.kind == BalancerKind::Network, g.internal));
+    out
+}
+
+fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, group: &Group) {
+    let description = format!("{} balancer {} of app {}", balancer.service, group.id, plan.app);
+    let id = names::security_group(&group.id);
+    let listeners = group.listeners.iter().copied();
+    balancer_security_group(b, plan, &balancer.service, id, description, group.internal, listeners);
+}
+
+fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer, group: &Group) {
+    let load_balancer_attributes = match group.kind {
+        BalancerKind::Application => vec![
+            Attribute { key: "idle_timeout.timeout_seconds", value: balancer.idle_timeout.to_string() },
+            // Requests with headers ALB cannot parse are refused rather than passed on.
+            Attribute { key: "routing.http.drop_invalid_header_fields.enabled", value: "true".into() },
+        ],
+        // The Classic ELBs were cross-zone; an NLB is not unless asked.
+        BalancerKind::Network => {
+            vec![Attribute { key: "load_balancing.cross_zone.enabled", value: "true".into() }]
+        }
+    };
+    let properties = LoadBalancerV2 {
+        kind: group.kind,
+        scheme: if group.internal { ElbScheme::Internal } else { ElbScheme::InternetFacing },
+        subnets: b.reference("Subnets"),
+        security_groups: vec![b.reference(&names::security_group(&group.id))],
+        load_balancer_attributes,
+        tags: tags(&plan.app, &balancer.service),
+    };
+    b.resource(group.id.clone(), &[], Properties::LoadBalancerV2(properties));
+}
+
+/// The listener of `l`, and its target group unless it redirects; returns the listener's ID.
+fn listener(
+    b: &mut Builder,
+    plan: &Plan,
+    balancer: &Balancer,
+    group: &Group,
+    l: &Listener,
+) -> Result<String, LowerError> {
+    let service = &balancer.service;
+    let id = listener_id(service, l.balancer_port);
+    let bug = |what: &str| LowerError::Invalid(vec![format!("{id}: {what}")]);
+    let default_actions = match l.redirect {
+        Some(port) => vec![Action::Redirect {
+            redirect_config: RedirectConfig { protocol: ProtocolV2::Https, port, status_code: "HTTP_301" },
+        }],
+        None => {
+            let tg = target_group_id(service, l.balancer_port);
+            let properties = target_group(b, plan, balancer, l);
+            b.resource(tg.clone(), &[], Properties::TargetGroup(properties));
+            vec![Action::Forward { target_group_arn: b.reference(&tg) }]
+        }
+    };
+    let mut tls = || -> Result<TlsV2, LowerError> {
+        let policy =
+            l.ssl_policy.clone().or_else(|| balancer.tls_policy.clone()).ok_or_else(|| bug("no TLS policy"))?;
+        let certificate = l.certificate.as_ref().ok_or_else(|| bug("no certificate"))?;
+        Ok(TlsV2 {
+            ssl_policy: policy,
+            certificates: vec![CertificateV2 { certificate_arn: b.reference(&certificate.parameter) }],
+        })
+    };
+    let front = match l.protocol {
+        Protocol::Http => FrontV2::Http,
+        Protocol::Tcp => FrontV2::Tcp,
+        Protocol::Https => FrontV2::Https(tls()?),
+        Protocol::Tls => FrontV2::Tls(tls()?),
+    };
+    let properties =
+        ListenerV2 { load_balancer_arn: b.reference(&group.id), port: l.balancer_port, front, default_actions };
+    b.resource(id.clone(), &[], Properties::ListenerV2(properties));
+    Ok(id)
+}
+
+/// The target group of a listener: its back-end protocol (encrypted when `secure`), its own
+/// health check with the service's health labels, draining and proxy protocol.
+fn target_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, l: &Listener) -> TargetGroup {
+    let h = &balancer.health_check;
+    let protocol = match (l.protocol.is_http(), l.secure) {
+        (true, false) => ProtocolV2::Http,
+        (true, true) => ProtocolV2::Https,
+        (false, false) => ProtocolV2::Tcp,
+        (false, true) => ProtocolV2::Tls,
+    };
+    // ALB checks are HTTP requests; without a path label any answer counts, as a Classic TCP
+    // check counted a connection. NLB checks connect over TCP, or request the path.
+    let (health_check_protocol, health_check_path, matcher) = match (&h.path, l.protocol.is_http()) {
+        (Some(path), _) => {
+            let protocol = if l.secure { ProtocolV2::Https } else { ProtocolV2::Http };
+            (protocol, Some(text_value(b, path)), Some(Matcher { http_code: "200-399" }))
+        }
+        (None, true) => (protocol, Some(Expr::from("/")), Some(Matcher { http_code: "200-499" })),
+        (None, false) => (ProtocolV2::Tcp, None, None),
+    };
+    let mut target_group_attributes =
+        vec![Attribute { key: "deregistration_delay.timeout_seconds", value: balancer.draining_timeout.to_string() }];
+    if l.proxy && !l.protocol.is_http() {
+        target_group_attributes.push(Attribute { key: "proxy_protocol_v2.enabled", value: "true".into() });
+    }
+    TargetGroup {
+        port: l.container_port,
+        protocol,
+        vpc_id: b.reference("VpcId"),
+        target_type: "instance",
+        health_check_enabled: true,
+        health_check_protocol,
+        health_check_path,
+        health_check_interval_seconds: h.interval,
+        health_check_timeout_seconds: h.timeout,
+        healthy_threshold_count: h.healthy_threshold,
+        unhealthy_threshold_count: h.unhealthy_threshold,
+        matcher,
+        target_group_attributes,
+        tags: tags(&plan.app, &balancer.service),
+    }
+}
+
+/// The workload as v2 runs it: listener ports on dynamic host ports, and links to the v2
+/// balancer that carries the linked port.
+fn v2_workload(plan: &Plan, w: &Workload) -> Workload {
+    let mut w = w.clone();
+    for p in &mut w.container.port_mappings {
+        if matches!(p.host_port, HostPort::Parameter { .. }) {
+            p.host_port = HostPort::Dynamic;
+        }
+    }
+    // Two listeners of one container port (`80:3000`, `443:3000`) need one dynamic mapping:
+    // ECS registers that host port in both target groups.
+    let mut seen = std::collections::BTreeSet::new();
+    w.container
+        .port_mappings
+        .retain(|p| p.host_port != HostPort::Dynamic || seen.insert((p.container_port, p.protocol.clone())));
+    // The v2 balancer of the plan balancer `id` that carries `port` (none: its checked port).
+    let relink = |id: &str, port: Option<u16>| {
+        let target = plan.balancers.iter().find(|b| b.logical_id == id)?;
+        let port = port.unwrap_or(target.health_check.listener_port);
+        let l = target.listeners.iter().find(|l| l.balancer_port == port)?;
+        Some(balancer_id(&target.service, l))
+    };
+    for e in &mut w.container.environment {
+        let (balancer, port) = match &mut e.value {
+            EnvSource::BalancerHost { balancer } => (balancer, None),
+            EnvSource::BalancerUrl { balancer, port, .. } => (balancer, Some(*port)),
+            EnvSource::Text { .. } => continue,
+        };
+        if let Some(id) = relink(balancer, port) {
+            *balancer = id;
+        }
+    }
+    w
+}
+
+fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
+    let w = &v2_workload(plan, w);
+    let balancer = plan.balancers.iter().find(|b| b.service == w.service);
+    let load_balancers = balancer
+        .map(|balancer| {
+            balancer
+                .listeners
+                .iter()
+                .filter(|l| l.redirect.is_none())
+                .map(|l| EcsLoadBalancer {
+                    container_name: w.service.clone(),
+                    container_port: l.container_port,
+                    load_balancer_name: None,
+                    target_group_arn: Some(b.reference(&target_group_id(&w.service, l.balancer_port))),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // A target group must belong to a balancer (through its listener) before ECS uses it;
+    // ECS registers targets with its service-linked role: no role of the app's own.
+    let depends: Vec<&str> = listeners.iter().map(String::as_str).collect();
+    ecs_resources(b, plan, w, load_balancers, None, &depends);
+}
+
+fn outputs(b: &mut Builder, plan: &Plan) {
+    service_outputs(b, plan);
+    for balancer in &plan.balancers {
+        // `Balancer<Service>Host` stays: the balancer of the health-checked port.
+        let checked = balancer.listeners.iter().find(|l| l.balancer_port == balancer.health_check.listener_port);
+        if let Some(l) = checked {
+            let host = b.get_att(&balancer_id(&balancer.service, l), "DNSName");
+            let description = format!("DNS name of the {} balancer of port {}", balancer.service, l.balancer_port);
+            b.output(balancer.host_output.clone(), Some(description), host);
+        }
+        for group in groups(balancer) {
+            let host = b.get_att(&group.id, "DNSName");
+            let scheme = if group.internal { "internal" } else { "internet-facing" };
+            let kind = if group.kind == BalancerKind::Application { "application" } else { "network" };
+            let description = format!("DNS name of the {scheme} {kind} load balancer of {}", balancer.service);
+            b.output(format!("{}Host", group.id), Some(description), host);
+        }
+        for l in &balancer.listeners {
+            b.output(l.port_output.clone(), None, Expr::Str(l.balancer_port.to_string()));
+            let name = b.get_att(&balancer_id(&balancer.service, l), "LoadBalancerName");
+            b.output(l.balancer_name_output.clone(), None, name);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! ELBv2 balancers (`--balancer v2`) read back into the same per-service view as Classic ELBs:
+//! a service's ALBs and NLBs, public and internal, become one [`BalancerView`] whose listeners
+//! come from the `Listener` resources and their target groups.
+
+use super::{BalancerView, Certificate, Exposure, ListenerView, Resource, StackView, scalar, tag};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The CloudFormation type of an Application or Network Load Balancer.
+pub const LOAD_BALANCER_V2: &str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
+const LISTENER_V2: &str = "AWS::ElasticLoadBalancingV2::Listener";
+
+/// The value of a `Key`/`Value` attribute of a balancer or target group.
+fn attribute(p: &Map<String, Value>, list: &str, key: &str) -> Option<String> {
+    p.get(list)?
+        .as_array()?
+        .iter()
+        .find(|a| a.get("Key").and_then(Value::as_str) == Some(key))
+        .and_then(|a| a.get("Value"))
+        .map(scalar)
+}
+
+fn referenced(value: Option<&Value>) -> Option<&str> {
+    value?.get("Ref")?.as_str()
+}
+
+impl StackView {
+    /// One view per service that has ELBv2 balancers.
+    pub(super) fn v2_balancers(&self) -> Vec<BalancerView> {
+        let mut by_service: BTreeMap<String, Vec<(&String, &Resource)>> = BTreeMap::new();
+        for (id, r) in self.resources.iter().filter(|(_, r)| r.kind == LOAD_BALANCER_V2) {
+            by_service.entry(tag(&r.properties, "Service").unwrap_or_else(|| id.clone())).or_default().push((id, r));
+        }
+        by_service.into_iter().map(|(service, balancers)| self.v2_balancer(service, &balancers)).collect()
+    }
+
+    fn v2_balancer(&self, service: String, balancers: &[(&String, &Resource)]) -> BalancerView {
+        let mut listeners = BTreeMap::new();
+        let mut groups: Vec<&Map<String, Value>> = Vec::new();
+        let mut policy = None;
+        for (_, r) in self.resources.iter().filter(|(_, r)| r.kind == LISTENER_V2) {
+            let p = &r.properties;
+            let Some((_, balancer)) = balancers.iter().find(|(id, _)| referenced(p.get("LoadBalancerArn")) == Some(id))
+            else {
+                continue;
+            };
+            let Some(port) = p.get("Port").and_then(|v| scalar(v).parse::<u16>().ok()) else { continue };
+            let action = p.get("DefaultActions").and_then(|a| a.get(0));
+            let group = referenced(action.and_then(|a| a.get("TargetGroupArn")))
+                .and_then(|id| self.resources.get(id))
+                .map(|g| &g.properties);
+            let redirect = action.and_then(|a| a.get("RedirectConfig"));
+            let instance_protocol = match (group, redirect) {
+                (Some(g), _) => g.get("Protocol").map(scalar).unwrap_or_default(),
+                (None, Some(r)) => format!("redirect to {}", r.get("Port").map(scalar).unwrap_or_default()),
+                (None, None) => "-".into(),
+            };
+            let certificate_ref = p.get("Certificates").and_then(|c| c.get(0)).and_then(|c| c.get("CertificateArn"));
+            let certificate = match certificate_ref {
+                None => Certificate::None,
+                Some(v) => match referenced(Some(v)) {
+                    Some(name) if self.parameters.get(name).and_then(|p| p.get("Default")).is_none() => {
+                        Certificate::AtDeploy { parameter: name.to_string() }
+                    }
+                    _ => Certificate::Arn(self.resolve(v)),
+                },
+            };
+            if policy.is_none() {
+                policy = p.get("SslPolicy").map(scalar);
+            }
+            let scheme = balancer.properties.get("Scheme").map_or_else(|| "internet-facing".into(), scalar);
+            let proxy = group.and_then(|g| attribute(g, "TargetGroupAttributes", "proxy_protocol_v2.enabled"));
+            groups.extend(group);
+            listeners.insert(
+                port,
+                ListenerView {
+                    port,
+                    container_port: group.and_then(|g| g.get("Port")).and_then(|v| scalar(v).parse().ok()),
+                    protocol: p.get("Protocol").map(scalar).unwrap_or_default(),
+                    instance_protocol,
+                    instance_port: "dynamic".into(),
+                    certificate,
+                    proxy: proxy.as_deref() == Some("true"),
+                    exposure: if scheme == "internal" { Exposure::Vpc } else { Exposure::Internet },
+                    sources: self.ingress(&balancer.properties).get(&port).cloned().unwrap_or_default(),
+                    parameters: referenced(certificate_ref).map(String::from).into_iter().collect(),
+                },
+            );
+        }
+        let schemes: BTreeSet<String> = balancers
+            .iter()
+            .map(|(_, r)| r.properties.get("Scheme").map_or_else(|| "internet-facing".into(), scalar))
+            .collect();
+        let first = groups.first();
+        let field = |name: &str| first.and_then(|g| g.get(name)).map_or_else(|| "-".into(), scalar);
+        let health_target = first.map_or_else(
+            || "-".into(),
+            |g| {
+                let path = g.get("HealthCheckPath").map(|p| format!(" {}", scalar(p))).unwrap_or_default();
+                format!("{} on each target group's port{path}", field("HealthCheckProtocol"))
+            },
+        );
+        let idle_timeout = balancers
+            .iter()
+            .find_map(|(_, r)| attribute(&r.properties, "LoadBalancerAttributes", "idle_timeout.timeout_seconds"))
+            .unwrap_or_else(|| "-".into());
+        BalancerView {
+            service,
+            logical_id: balancers.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", "),
+            scheme: schemes.into_iter().collect::<Vec<_>>().join(", "),
+            listeners,
+            health_target,
+            health_timing: [
+                field("HealthCheckTimeoutSeconds"),
+                field("HealthCheckIntervalSeconds"),
+                field("HealthyThresholdCount"),
+                field("UnhealthyThresholdCount"),
+            ],
+            idle_timeout,
+            draining_timeout: first
+                .and_then(|g| attribute(g, "TargetGroupAttributes", "deregistration_delay.timeout_seconds"))
+                .unwrap_or_else(|| "300".into()),
+            tls_policy: policy,
+            technology: Technology::ElbV2,
+        }
+    }
+}
+
+/// Which balancer technology a view was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Technology {
+    /// Classic ELBs (`--balancer classic`).
+    Classic,
+    /// Application and Network Load Balancers (`--balancer v2`).
+    ElbV2,
+}
+
+impl Technology {
+    /// The technology in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Technology::Classic => "Classic ELB",
+            Technology::ElbV2 => "Application/Network Load Balancers (ELBv2)",
+        }
+    }
+}
