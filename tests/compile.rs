@@ -144,16 +144,16 @@ fn signed_numbers_are_not_ports_or_label_numbers() {
 
 #[test]
 fn instance_ports_avoid_host_ports_that_unbalanced_services_bind() {
-    // web:80 prefers 23857 (pinned in names.rs); a service without a balancer binds it.
+    // demo/web:80 prefers 11099 (FNV-1a, as pinned in names.rs); a service without a balancer binds it.
     let text = "services:
   web:
     ports: [\"80:3000\"]
   sidecar:
     labels: {convox.balancer: \"false\"}
-    ports: [\"23857:23857\"]
+    ports: [\"11099:11099\"]
 ";
     let ports = instance_ports(&template(text));
-    assert_eq!(ports, [("WebPort80Host".to_string(), "23858".to_string())]);
+    assert_eq!(ports, [("WebPort80Host".to_string(), "11100".to_string())]);
 }
 
 #[test]
@@ -182,4 +182,59 @@ fn apps_beyond_cloudformation_quotas_compile_with_a_warning() {
     assert_eq!(over.len(), 4, "{over:?}");
     assert!(over[0].contains("more than the 500 CloudFormation allows"), "{over:?}");
     assert!(over[3].contains("bytes, more than the 1000000"), "{over:?}");
+}
+
+#[test]
+fn built_images_record_dockerfile_target_and_args_but_never_a_value_from_the_environment() {
+    let text = "services:
+  web:
+    build: {context: ./web, dockerfile: Dockerfile.prod, target: release, args: {TOKEN: \"${TOKEN}\", MODE: prod, CI: null}}
+  worker:
+    build: ./worker
+    dockerfile: Dockerfile.worker
+";
+    let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+    let env = Environment::from_pairs([("TOKEN".to_string(), "tok-value-1234".to_string())]);
+    let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
+    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    assert!(!template.contains("tok-value-1234"), "a build argument's value from the environment leaked");
+    let t: Value = serde_json::from_str(&template).unwrap();
+    let built = t["Metadata"]["ComposeCfn"]["BuiltImages"].as_array().unwrap();
+    assert_eq!(built[0]["Service"], "web");
+    assert_eq!(built[0]["Dockerfile"], "Dockerfile.prod");
+    assert_eq!(built[0]["Target"], "release");
+    assert_eq!(
+        built[0]["Args"],
+        serde_json::json!([{"Name": "CI"}, {"Name": "MODE", "Value": "prod"}, {"Name": "TOKEN", "Value": "${TOKEN}"}])
+    );
+    assert_eq!(built[1]["Dockerfile"], "Dockerfile.worker");
+    assert_eq!(built[1]["Build"], "./worker", "the existing keys stay");
+}
+
+#[test]
+fn link_variables_follow_the_linked_services_link_environment_without_its_secret_values() {
+    let text = "services:
+  web:
+    image: example/web
+    links: [\"database:db\"]
+  database:
+    image: postgres
+    environment: {LINK_SCHEME: postgres, LINK_USERNAME: app, LINK_PASSWORD: \"${PGPASS}\", LINK_PATH: /shop}
+    ports: [\"5432\"]
+";
+    let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
+    let env = Environment::from_pairs([("PGPASS".to_string(), "pw-value-5678".to_string())]);
+    let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
+    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    assert!(!template.contains("pw-value-5678"), "the linked password's value leaked");
+    let t: Value = serde_json::from_str(&template).unwrap();
+    let env = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"];
+    let var = |name: &str| env.as_array().unwrap().iter().find(|e| e["Name"] == name).unwrap()["Value"].clone();
+    assert_eq!(var("DB_SCHEME"), "postgres");
+    assert_eq!(var("DB_USERNAME"), "app");
+    assert_eq!(var("DB_PATH"), "/shop");
+    assert_eq!(var("DB_PASSWORD"), serde_json::json!({"Ref": "EnvPgpass"}));
+    let url = var("DB_URL").to_string();
+    assert!(url.starts_with("{\"Fn::Join\":[\"\",[\"postgres://\",{\"Fn::Sub\":\"app:${EnvPgpass}\"},\"@\""), "{url}");
+    assert!(url.ends_with("\":5432\",\"/shop\"]]}"), "{url}");
 }

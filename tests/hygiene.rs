@@ -125,17 +125,32 @@ fn an_invalid_app_option_is_a_usage_error_with_a_valid_name() {
     assert_eq!(run(&dir, &["compile", "--app", "my-app-2"]).code, 0);
 }
 
-#[test]
-fn an_invalid_directory_name_asks_for_app() {
+/// A project folder of that name holding one compose file, for app names from the directory.
+fn folder_named(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("My.Project");
+    let dir = tmp.path().join(name);
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("docker-compose.yml"), compose("/health")).unwrap();
+    (tmp, dir)
+}
+
+#[test]
+fn a_directory_name_is_lower_cased_with_dots_as_hyphens_as_convox_did() {
+    let (_tmp, dir) = folder_named("My.Project");
+    let r = run(&dir, &["compile"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("my-project"), "{}", r.stdout);
+    assert!(!r.stdout.contains("My.Project"), "{}", r.stdout);
+}
+
+#[test]
+fn a_directory_name_still_invalid_after_that_asks_for_app() {
+    let (_tmp, dir) = folder_named("My Project_2");
     let r = run(&dir, &["compile"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("error[app-name]"), "{}", r.stderr);
-    assert!(r.stderr.contains("pass `--app my-project`"), "{}", r.stderr);
-    assert_eq!(run(&dir, &["compile", "--app", "my-project"]).code, 0);
+    assert!(r.stderr.contains("pass `--app my-project-2`"), "{}", r.stderr);
+    assert_eq!(run(&dir, &["compile", "--app", "my-project-2"]).code, 0);
 }
 
 #[test]

@@ -50,7 +50,10 @@ fn expectation(case: &str) -> Expect {
         | "error-alias-bomb"
         | "error-yaml-documents"
         | "error-recursive-alias" => NotYaml,
-        "error-certificate-target" => Pass("the error is in a --certificate option, not the file"),
+        "error-certificate-target" | "error-certificate-plain-port" => {
+            Pass("the error is in a --certificate option, not the file")
+        }
+        "error-agent-conflict" => Pass("each label is valid; that they contradict `convox.agent` is semantic"),
         "error-duplicate-balancer-port" | "error-label-container-port" | "error-label-unmapped-port" => {
             Pass("relates a label or port to the service's other ports")
         }
@@ -63,7 +66,7 @@ fn expectation(case: &str) -> Expect {
         "error-container-values" | "error-environment-entries" | "error-section-types" => {
             Pass("container settings besides ports, labels and profiles are left to Compose's own schema")
         }
-        "error-unknown-link" => Pass("relates one service to the others"),
+        "error-unknown-link" | "error-link-without-ports" => Pass("relates one service to the others"),
         "error-service-name-collision" => Pass("both names are valid; they collide in CloudFormation names"),
         "error-app-name" => Pass("`name:` is any string to Compose; that it is no Convox app name is this tool's rule"),
         "error-certificate-conflict" => Pass("the error is in two --certificate options, not the file"),

@@ -47,6 +47,29 @@ pub struct BuiltImage {
     /// The build context, when the manifest names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,
+    /// The Dockerfile to build with, relative to the context (`build.dockerfile`, v1
+    /// `dockerfile:`); absent: the context's `Dockerfile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// The multi-stage target to build (`build.target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Build arguments in name order, as written in the manifest: `${VAR}` is left for the
+    /// deploy stage to expand from its environment, and no `Value` (a bare `KEY`) means the
+    /// variable of that name. (A list, not a mapping: CloudFormation refuses `null` values.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<BuildArg>,
+}
+
+/// One build argument of a built image.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BuildArg {
+    /// The argument's name.
+    pub name: String,
+    /// Its value as written; absent: taken from the deploy environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// A `NoEcho` parameter the deploy stage fills from a variable of its environment.

@@ -519,8 +519,41 @@ pub struct TaskDefinition {
     pub requires_compatibilities: Vec<&'static str>,
     /// `ContainerDefinitions`.
     pub container_definitions: Vec<ContainerDefinition>,
+    /// `Volumes`: host directories the container mounts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<TaskVolume>,
     /// `Tags`.
     pub tags: Vec<Tag>,
+}
+
+/// One `Volumes` entry of a task definition: a directory of the container instance.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskVolume {
+    /// `Name`.
+    pub name: String,
+    /// `Host`.
+    pub host: HostVolume,
+}
+
+/// `Host` of a task volume.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostVolume {
+    /// `SourcePath`.
+    pub source_path: String,
+}
+
+/// One `MountPoints` entry of a container.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountPoint {
+    /// `SourceVolume`.
+    pub source_volume: String,
+    /// `ContainerPath`.
+    pub container_path: String,
+    /// `ReadOnly`.
+    pub read_only: bool,
 }
 
 /// One `ContainerDefinitions` entry.
@@ -572,6 +605,9 @@ pub struct ContainerDefinition {
     /// `PortMappings`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub port_mappings: Vec<PortMapping>,
+    /// `MountPoints`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<MountPoint>,
     /// `LogConfiguration`.
     pub log_configuration: LogConfiguration,
 }
@@ -671,8 +707,12 @@ pub struct EcsService {
     pub launch_type: &'static str,
     /// `TaskDefinition`.
     pub task_definition: Expr,
-    /// `DesiredCount`.
-    pub desired_count: u32,
+    /// `SchedulingStrategy`: `DAEMON` for one task per instance; absent is ECS's `REPLICA`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling_strategy: Option<&'static str>,
+    /// `DesiredCount`; a daemon has none (ECS refuses one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<u32>,
     /// `DeploymentConfiguration`.
     pub deployment_configuration: DeploymentConfiguration,
     /// `LoadBalancers`.

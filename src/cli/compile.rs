@@ -194,11 +194,12 @@ impl CompileArgs {
     }
 }
 
-/// The name of the directory holding the first file, as the default app name.
+/// The name of the directory holding the first file, as the default app name, as Convox
+/// derived it (lower-cased, dots → hyphens).
 pub fn directory_name(dir: &Path) -> String {
     std::fs::canonicalize(dir)
         .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .and_then(|d| d.file_name().map(|n| compose_cfn::interpret::names::app_from_directory(&n.to_string_lossy())))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "app".to_string())
 }

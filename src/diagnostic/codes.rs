@@ -222,6 +222,21 @@ codes! {
         details: "http and https listeners already send the client address in X-Forwarded-For; a PROXY header would reach the app as garbage before the request.",
         example: Some("services:\n  web:\n    labels:\n      - convox.port.80.protocol=http\n      - convox.port.80.proxy=true\n    ports: [\"80:3000\"]\n"),
     }
+    NoEcsMeaning = "no-ecs-meaning" {
+        summary: "A Compose key with no meaning on ECS (`depends_on`, `restart`, `container_name`, `networks`, `expose`); explained once per file.",
+        details: "These keys describe one Docker host: start order, restart policy, container names, Compose networks and exposed ports. On ECS each service is a task of its own that the ECS service keeps running, on bridge networking, reached through its balancer. The keys are ignored, with one warning per key and file giving the reason.",
+        example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    depends_on: [db]\n  db:\n    image: postgres\n    restart: always\n"),
+    }
+    AgentConflict = "agent-conflict" {
+        summary: "`convox.agent=true` (one task per instance, ECS DAEMON) with a count or a deployment maximum other than 100.",
+        details: "Agent mode runs one task on every container instance, as ECS `DAEMON` scheduling: it has no desired count, and ECS requires a daemon's maximum percent to be 100. A `convox.scale`, a `deploy.replicas` or another `convox.deployment.maximum` beside it would be silently dropped, so each is an error.",
+        example: Some("services:\n  agent:\n    image: example/agent\n    labels:\n      - convox.agent=true\n      - convox.scale=2\n"),
+    }
+    SecureWithoutProtocol = "secure-without-protocol" {
+        summary: "`convox.port.N.secure=true` on a port without a protocol label: TLS to the container, not passed through as under Convox.",
+        details: "Without a protocol label the listener is TCP. With `secure=true` compose-cfn has the balancer open its own TLS connection to the container (TCP → SSL), as the label says. Convox left such a listener TCP → TCP, so a client's TLS went through to the container untouched; clients that speak TLS to the container's own certificate break after migrating. Add `convox.port.N.protocol=tls` to end TLS at the balancer, or drop `secure` to pass TLS through as Convox did.",
+        example: Some("services:\n  db:\n    labels:\n      - convox.port.5432.secure=true\n    ports: [\"5432:5432\"]\n"),
+    }
     WrongTarget = "wrong-target" {
         summary: "A label or TLS policy of the other balancer target (`--balancer classic|v2`).",
         details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. Choose the target the label is for, or drop the label.",
@@ -265,7 +280,7 @@ codes! {
     UntranslatedKey = "untranslated-key" {
         summary: "A Compose key this tool does not translate to ECS; it is ignored.",
         details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
-        example: Some("services:\n  web:\n    image: example/web\n    restart: always\n    ports: [\"80:3000\"]\n"),
+        example: Some("services:\n  web:\n    image: example/web\n    devices: [\"/dev/fuse\"]\n    ports: [\"80:3000\"]\n"),
     }
     Usage = "usage" {
         summary: "The command line is wrong, or a file could not be read or written (exit 2).",

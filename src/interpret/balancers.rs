@@ -205,6 +205,20 @@ pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, d
                 .with_help("http and https listeners already pass the client address in X-Forwarded-For; proxy protocol is for tcp and tls"),
         );
     }
+    if secure && get("protocol").is_none() {
+        let (_, label) = get("secure").expect("secure is set");
+        diags.push(
+            Diagnostic::warning(
+                Code::SecureWithoutProtocol,
+                label.key_span,
+                format!("port {port} has `secure=true` but no protocol: the balancer opens TLS to the container (TCP → SSL); Convox passed TLS through (TCP → TCP)"),
+            )
+            .with_label("re-encrypts to the container")
+            .with_help(format!(
+                "clients that speak TLS to the container's own certificate break: add `convox.port.{port}.protocol=tls` to end TLS at the balancer, or remove `secure` to pass TLS through as Convox did"
+            )),
+        );
+    }
     Listener {
         balancer_port: port,
         container_port: m.target,

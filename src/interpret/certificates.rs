@@ -104,6 +104,7 @@ pub(super) fn bind_certificates(
             .filter(|b| b.service == binding.service)
             .flat_map(|b| b.listeners.iter_mut())
             .find(|l| l.balancer_port == binding.port);
+        let exists = listener.is_some();
         match listener.and_then(|l| l.certificate.as_mut()) {
             Some(cert) => cert.arn = Some(binding.arn.clone()),
             None => {
@@ -116,11 +117,21 @@ pub(super) fn bind_certificates(
                             .map(move |l| format!("{}:{}", b.service, l.balancer_port))
                     })
                     .collect();
-                let help = if targets.is_empty() {
+                let mut help = if targets.is_empty() {
                     "no listener uses https or tls, so none takes a certificate".to_string()
                 } else {
                     format!("listeners that take a certificate: {}", targets.join(", "))
                 };
+                // Convox's `ssl update` turned a plain listener into SSL with the certificate;
+                // here the listener's protocol is written in the file, so say which label.
+                if exists {
+                    let port = binding.port;
+                    let label = format!(
+                        "{port} is a plain TCP listener: add the label `convox.port.{port}.protocol=tls` (or `https`) to `{}` so that it takes a certificate",
+                        binding.service
+                    );
+                    help = if targets.is_empty() { label } else { format!("{label}; {help}") };
+                }
                 let mut d = Diagnostic::error(
                     Code::Certificate,
                     None,

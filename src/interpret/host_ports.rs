@@ -33,10 +33,17 @@ pub(super) fn fixed_bindings<'a>(services: &[&'a Service], balancers: &[Balancer
 
 pub(super) fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> {
     match (m.transport, m.published) {
-        (Transport::Udp, Some(p)) => Some((p, Transport::Udp)),
+        (Transport::Udp, _) => Some((udp_host_port(m), Transport::Udp)),
         (Transport::Tcp, Some(p)) if !balanced => Some((p, Transport::Tcp)),
         _ => None,
     }
+}
+
+/// The host port of a UDP mapping: the published one, or the container port itself as Convox
+/// bound it (`4000/udp` → `4000:4000/udp`). No balancer carries UDP, so a host port ECS picks
+/// at random would leave the port unreachable.
+pub(super) fn udp_host_port(m: &PortMapping) -> u16 {
+    m.published.unwrap_or(m.target)
 }
 
 /// Two services that bind the same fixed host port can run, but never on the same container
@@ -120,11 +127,11 @@ pub(super) fn check_instance_port_capacity(
     true
 }
 
-pub(super) fn assign_instance_ports(balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
+pub(super) fn assign_instance_ports(app: &str, balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
     let mut taken: BTreeSet<u16> = bound.clone();
     for balancer in balancers.iter_mut() {
         for listener in &mut balancer.listeners {
-            let mut port = names::preferred_instance_port(&balancer.service, listener.balancer_port);
+            let mut port = names::preferred_instance_port(app, &balancer.service, listener.balancer_port);
             while !taken.insert(port) {
                 port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
             }

@@ -262,20 +262,31 @@ pub const LABELS: &[LabelSpec] = &[
         summary: "How many copies of the service run (ECS `DesiredCount`); overrides `deploy.replicas`.",
     },
     LabelSpec {
+        key: "convox.agent",
+        scope: Scope::Service,
+        kind: ValueKind::Bool,
+        default: "false",
+        summary: "`true`: one copy on every container instance (ECS `DAEMON` scheduling), as Convox's agent mode; refuses `convox.scale`, `deploy.replicas` and a deployment maximum other than 100.",
+    },
+    LabelSpec {
         key: "convox.deployment.minimum",
         scope: Scope::Service,
         kind: ValueKind::Integer { min: 0, max: 100 },
-        default: "50",
-        summary: "Percent of the desired count that must stay healthy during a deployment.",
+        default: "100",
+        summary: "Percent of the desired count that must stay healthy during a deployment (100, as Convox: no capacity lost while deploying).",
     },
     LabelSpec {
         key: "convox.deployment.maximum",
         scope: Scope::Service,
-        kind: ValueKind::Integer { min: 100, max: 200 },
+        kind: ValueKind::Integer { min: 100, max: MAXIMUM_PERCENT_CAP },
         default: "200",
-        summary: "Percent of the desired count that may run during a deployment.",
+        summary: "Percent of the desired count that may run during a deployment; ECS sets no upper bound (200 is its default), Convox's docs showed 300.",
     },
 ];
+
+/// The largest `convox.deployment.maximum` accepted. ECS documents no upper bound; this cap
+/// only keeps the value a sane figure (100 copies of every task at once) for a label typo.
+pub const MAXIMUM_PERCENT_CAP: u32 = 10_000;
 
 /// Prefixes whose every label this tool owns: an unknown key under one is an error.
 pub const OWNED_PREFIXES: &[&str] =

@@ -12,10 +12,12 @@ mod checks;
 mod host_ports;
 pub mod labels;
 pub mod names;
+mod no_meaning;
 pub mod plan;
 mod service_labels;
 mod targets;
 pub mod text;
+pub mod volumes;
 pub mod workload;
 
 pub use certificates::{CERTIFICATE_ARN_PATTERN, CertificateBinding, is_certificate_arn};
@@ -56,6 +58,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
     check_name_lengths(&services, &options.app, &mut diags);
+    no_meaning::explain(&services, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
@@ -65,7 +68,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         let labels = read_labels(service, &tcp, &mut diags);
         let balancer = balancer_for(service, &tcp, &labels, options.target, &mut diags);
         // The workload names its listeners' instance port parameters; their values come later.
-        read.push(workload::read(service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
+        read.push(workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.
@@ -76,13 +79,14 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         .map(|b| b.port.0)
         .collect();
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
-        assign_instance_ports(&mut balancers, &bound);
+        assign_instance_ports(&options.app, &mut balancers, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
+    let link_env = workload::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
     let workloads: Vec<Workload> = read
         .into_iter()
         .map(|(mut w, links)| {
-            workload::resolve_links(&mut w, links, &balancers, &mut diags);
+            workload::resolve_links(&mut w, links, &balancers, &services, &link_env, &mut diags);
             w
         })
         .collect();

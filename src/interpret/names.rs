@@ -186,6 +186,13 @@ pub fn suggest_app_name(name: &str) -> String {
     if out.is_empty() { "app".to_string() } else { out.to_string() }
 }
 
+/// The app name Convox derived from a directory: lower-cased, dots replaced by hyphens
+/// (`My.Shop` → `my-shop`), so a rack's app and this stack keep one name. Nothing else is
+/// rewritten: a name still invalid after this is refused with a suggestion, not guessed at.
+pub fn app_from_directory(directory: &str) -> String {
+    directory.to_lowercase().replace('.', "-")
+}
+
 /// The role ECS uses to register container instances with the app's Classic ELBs.
 pub const SERVICE_ROLE: &str = "ServiceRole";
 
@@ -200,10 +207,12 @@ pub const LOG_GROUP: &str = "LogGroup";
 /// Linux's ephemeral range (32768+) and clear of the ECS agent's reserved ports.
 pub const INSTANCE_PORTS: std::ops::RangeInclusive<u16> = 10000..=29999;
 
-/// The preferred instance port for a listener: a hash of service name and balancer port, so
-/// that it depends on nothing else in the manifest.
-pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
-    let hash = fnv1a(service.bytes().chain([b':']).chain(port.to_string().bytes()));
+/// The preferred instance port for a listener: a hash of app, service name and balancer port
+/// (`app/service:port`), so that it depends on nothing else in the manifest, and two apps on
+/// one cluster (Convox's model) with a `web` service do not both want the same host ports.
+pub fn preferred_instance_port(app: &str, service: &str, port: u16) -> u16 {
+    let port = port.to_string();
+    let hash = fnv1a(app.bytes().chain([b'/']).chain(service.bytes()).chain([b':']).chain(port.bytes()));
     let span = u64::from(INSTANCE_PORTS.end() - INSTANCE_PORTS.start()) + 1;
     INSTANCE_PORTS.start() + (hash % span) as u16
 }
@@ -211,6 +220,14 @@ pub fn preferred_instance_port(service: &str, port: u16) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_names_become_app_names_as_convox_made_them() {
+        assert_eq!(app_from_directory("foo.bar"), "foo-bar");
+        assert_eq!(app_from_directory("My.Shop"), "my-shop");
+        assert_eq!(app_from_directory("shop"), "shop");
+        assert!(app_name_problem(&app_from_directory("Foo.Bar.Baz")).is_none());
+    }
 
     #[test]
     fn upper_name_matches_convox_for_dashes_and_also_splits_other_separators() {
@@ -248,11 +265,17 @@ mod tests {
     #[test]
     fn instance_ports_are_stable_and_in_range() {
         // Pinned values: a change here changes every user's instance ports on the next deploy.
-        assert_eq!(preferred_instance_port("web", 80), 23857);
-        assert_eq!(preferred_instance_port("web", 443), 19254);
+        assert_eq!(preferred_instance_port("shop", "web", 80), 26322);
+        assert_eq!(preferred_instance_port("shop", "web", 443), 15259);
         for (svc, port) in [("web", 80), ("web", 443), ("api", 8080), ("x", 1)] {
-            assert!(INSTANCE_PORTS.contains(&preferred_instance_port(svc, port)));
+            assert!(INSTANCE_PORTS.contains(&preferred_instance_port("shop", svc, port)));
         }
+    }
+
+    #[test]
+    fn two_apps_with_a_web_service_prefer_different_host_ports() {
+        assert_ne!(preferred_instance_port("shop", "web", 80), preferred_instance_port("blog", "web", 80));
+        assert_ne!(preferred_instance_port("shop", "web", 443), preferred_instance_port("blog", "web", 443));
     }
 
     #[test]

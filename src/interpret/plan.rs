@@ -250,8 +250,11 @@ pub struct Workload {
     pub arn_output: String,
     /// The image to run.
     pub image: Image,
-    /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1).
+    /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1); unused by a daemon.
     pub desired_count: u32,
+    /// `convox.agent=true`: one task on every container instance (ECS `DAEMON` scheduling).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub daemon: bool,
     /// `DeploymentConfiguration.MinimumHealthyPercent` (`convox.deployment.minimum`).
     pub minimum_healthy_percent: u32,
     /// `DeploymentConfiguration.MaximumPercent` (`convox.deployment.maximum`).
@@ -277,6 +280,16 @@ pub enum Image {
         parameter: String,
         /// The build context, when `build:` names one.
         build: Option<String>,
+        /// `build.dockerfile` (or v1's service-level `dockerfile:`), relative to the context.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dockerfile: Option<String>,
+        /// `build.target`: the stage of a multi-stage Dockerfile.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        /// `build.args` as written in the file (`${VAR}` unexpanded, so no value from the
+        /// environment is recorded); `None` for a bare `KEY`, taken from the deploy environment.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        args: BTreeMap<String, Option<String>>,
     },
 }
 
@@ -318,6 +331,22 @@ pub struct Container {
     pub health_check: Option<ContainerHealthCheck>,
     /// `PortMappings`: listener instance ports, UDP and unbalanced ports.
     pub port_mappings: Vec<PortMap>,
+    /// `MountPoints` and the task's host `Volumes`: named volumes under `/volumes/<app>/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeMount>,
+}
+
+/// A named volume mounted in the container, from a directory of the container instance.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct VolumeMount {
+    /// The task volume's name (the compose volume's, with characters ECS refuses as `-`).
+    pub name: String,
+    /// The directory on the instance (`/volumes/<app>/<volume>`).
+    pub host_path: String,
+    /// Where the container sees it.
+    pub container_path: String,
+    /// `:ro` / `read_only: true`.
+    pub read_only: bool,
 }
 
 /// One environment variable of a container.
@@ -343,15 +372,34 @@ pub enum EnvSource {
         /// The balancer's logical ID.
         balancer: String,
     },
-    /// `scheme://host:port` of a linked service's balancer (`links:`).
+    /// `scheme://[user_info@]host:port[path]` of a linked service's balancer (`links:`).
     BalancerUrl {
         /// The balancer's logical ID.
         balancer: String,
-        /// `http`, `https`, `tcp` or `tls`.
+        /// The linked service's `LINK_SCHEME`, else `http`, `https`, `tcp` or `tls`.
         scheme: String,
         /// The balancer port.
         port: u16,
+        /// `username:password` from the linked service's `LINK_USERNAME`/`LINK_PASSWORD`
+        /// (deploy-time text: a password from the environment stays a parameter).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_info: Option<Text>,
+        /// The linked service's `LINK_PATH`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<Text>,
     },
+}
+
+impl EnvSource {
+    /// The deploy-time texts of the value (a URL's user and path too).
+    pub fn texts(&self) -> impl Iterator<Item = &Text> {
+        let (text, user_info, path) = match self {
+            EnvSource::Text { text } => (Some(text), None, None),
+            EnvSource::BalancerUrl { user_info, path, .. } => (None, user_info.as_ref(), path.as_ref()),
+            EnvSource::BalancerHost { .. } => (None, None, None),
+        };
+        text.into_iter().chain(user_info).chain(path)
+    }
 }
 
 /// A resource limit.
@@ -409,12 +457,12 @@ pub enum HostPort {
         /// The parameter (`<Service>Port<N>Host`).
         parameter: String,
     },
-    /// A fixed host port (unbalanced or UDP ports with a published port).
+    /// A fixed host port: a published port of an unbalanced service, or any UDP port.
     Fixed {
         /// The port.
         port: u16,
     },
-    /// No host port: Docker picks one (unpublished UDP or unbalanced ports).
+    /// No host port: Docker picks one (unpublished TCP ports of an unbalanced service).
     Dynamic,
 }
 
@@ -426,10 +474,7 @@ impl Workload {
             Image::Literal { name } => Some(name),
             Image::Parameter { .. } => None,
         };
-        let env = c.environment.iter().filter_map(|e| match &e.value {
-            EnvSource::Text { text } => Some(text),
-            _ => None,
-        });
+        let env = c.environment.iter().flat_map(|e| e.value.texts());
         image
             .into_iter()
             .chain(c.command.iter().flatten())

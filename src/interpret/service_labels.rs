@@ -40,6 +40,14 @@ impl<'a> ServiceLabels<'a> {
         }
     }
 
+    /// A true/false service label and where it was written.
+    pub(super) fn flag_at(&self, key: &str) -> Option<(bool, &'a Label)> {
+        match self.balancer.get(key) {
+            Some((LabelValue::Bool(b), label)) => Some((*b, *label)),
+            _ => None,
+        }
+    }
+
     /// True when `convox.balancer=false` asks for no balancer.
     pub(super) fn balancer_disabled(&self) -> bool {
         matches!(self.balancer.get("convox.balancer"), Some((LabelValue::Bool(false), _)))

@@ -70,6 +70,16 @@ impl Text {
         }
     }
 
+    /// Appends another text, merging literal parts where they meet.
+    pub fn push_text(&mut self, more: &Text) {
+        for part in &more.parts {
+            match part {
+                Part::Literal { text } => self.push_literal(text),
+                Part::Parameter(_) => self.parts.push(part.clone()),
+            }
+        }
+    }
+
     /// The text, when it has no parameters.
     pub fn as_literal(&self) -> Option<String> {
         self.parts

@@ -3,7 +3,9 @@
 //! One file, past 400 lines, because every container key is read the same way (structural
 //! values substituted and checked, free text kept as deploy-time text) and side by side.
 
+use super::host_ports::udp_host_port;
 use super::names;
+use super::no_meaning::is_explained;
 use super::plan::{
     Balancer, BalancerTarget, Container, ContainerHealthCheck, EnvEntry, EnvSource, ExtraHost, HostPort, Image,
     PortMap, Ulimit, Workload,
@@ -14,18 +16,20 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Segment};
 use crate::load::node::{Node, Value};
 use crate::load::{PortMapping, Service, Transport};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// Keys this module translates; `ports`, `labels`, `profiles` and `x-*` are read elsewhere.
 const TRANSLATED: &[&str] = &[
     "image",
     "build",
+    "dockerfile",
     "command",
     "entrypoint",
     "environment",
     "mem_limit",
     "mem_reservation",
     "cpu_shares",
+    "cpus",
     "working_dir",
     "user",
     "privileged",
@@ -35,12 +39,17 @@ const TRANSLATED: &[&str] = &[
     "healthcheck",
     "deploy",
     "ports",
+    "volumes",
     "labels",
     "profiles",
 ];
 
 /// ECS needs a memory figure per container on EC2; Convox gave each process 256 MiB.
 pub const DEFAULT_MEMORY_RESERVATION_MIB: u32 = 256;
+
+/// Convox kept every old task running during a deploy ("by default, 100% of the processes on
+/// the old release stay running"); 50 halved the capacity of every service while deploying.
+pub const DEFAULT_MINIMUM_HEALTHY_PERCENT: u32 = 100;
 
 /// A link to another service, resolved once every balancer exists.
 pub(super) struct PendingLink {
@@ -55,6 +64,7 @@ pub(super) struct PendingLink {
 /// Reads the ECS side of one service. `tcp` are its TCP mappings (one per balancer port);
 /// `service_names` are the project's services, sorted.
 pub(super) fn read(
+    app: &str,
     service: &Service,
     tcp: &[&PortMapping],
     labels: &ServiceLabels,
@@ -67,15 +77,22 @@ pub(super) fn read(
     warn_untranslated(node, diags);
     let image = match image_name(node, diags) {
         Some(image) => Image::Literal { name: image },
-        None => Image::Parameter { parameter: names::image_parameter(name), build: build_context(node, diags) },
+        None => built_image(name, node, diags),
     };
     let mut container = Container {
         command: node.get("command").and_then(|n| command(n, "command", diags)),
         entrypoint: node.get("entrypoint").and_then(|n| command(n, "entrypoint", diags)),
         environment: environment(service, diags),
-        memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)),
-        memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)),
-        cpu_shares: node.get("cpu_shares").and_then(|n| whole(n, "cpu_shares", 0, 10240, diags)),
+        memory_mib: node.get("mem_limit").and_then(|n| memory(n, "mem_limit", diags)).or_else(|| {
+            resource(node, "limits", "memory").and_then(|n| memory(n, "deploy.resources.limits.memory", diags))
+        }),
+        memory_reservation_mib: node.get("mem_reservation").and_then(|n| memory(n, "mem_reservation", diags)).or_else(
+            || {
+                resource(node, "reservations", "memory")
+                    .and_then(|n| memory(n, "deploy.resources.reservations.memory", diags))
+            },
+        ),
+        cpu_shares: cpu_units(node, diags),
         working_dir: text(node, "working_dir", diags),
         user: text(node, "user", diags),
         privileged: match node.get("privileged") {
@@ -93,6 +110,7 @@ pub(super) fn read(
             .filter(|n| mapping_or_null(n, "`healthcheck`", diags))
             .and_then(|n| health_check(n, diags)),
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
+        volumes: node.get("volumes").map(|n| super::volumes::read(app, n, diags)).unwrap_or_default(),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
@@ -100,6 +118,7 @@ pub(super) fn read(
     let links = node.get("links").map(|n| links(n, service_names, diags)).unwrap_or_default();
     let deploy = node.get("deploy").filter(|d| mapping_or_null(d, "`deploy`", diags));
     let replicas = deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let daemon = daemon(labels, deploy, diags);
     let workload = Workload {
         service: name.to_string(),
         task_definition_id: names::task_definition(name),
@@ -107,8 +126,15 @@ pub(super) fn read(
         arn_output: names::service_arn_output(name),
         image,
         desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
-        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(50),
-        maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(200),
+        daemon,
+        // A daemon's one task per instance must stop before its replacement starts there:
+        // ECS's own daemon defaults (0 and 100), since 100/100 could never deploy.
+        minimum_healthy_percent: labels.number("convox.deployment.minimum").unwrap_or(if daemon {
+            0
+        } else {
+            DEFAULT_MINIMUM_HEALTHY_PERCENT
+        }),
+        maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(if daemon { 100 } else { 200 }),
         balancer: balancer.map(|b| BalancerTarget {
             logical_id: b.logical_id.clone(),
             container_port: tcp
@@ -121,19 +147,52 @@ pub(super) fn read(
     (workload, links)
 }
 
+/// `convox.agent=true`: Convox's agent mode, one container per instance, as ECS `DAEMON`
+/// scheduling. A count (`convox.scale`, `deploy.replicas`) or a deployment maximum other than
+/// 100 contradicts it (ECS refuses both for a daemon): an error at each, not a silent choice.
+fn daemon(labels: &ServiceLabels, deploy: Option<&Node>, diags: &mut Diagnostics) -> bool {
+    let Some((true, agent)) = labels.flag_at("convox.agent") else {
+        return false;
+    };
+    let mut conflict = |span, what: String, help: &str| {
+        diags.push(
+            Diagnostic::error(Code::AgentConflict, span, format!("{what} contradicts `convox.agent=true`"))
+                .with_label("contradicts agent mode")
+                .with_related(agent.key_span, "one task on every instance (ECS DAEMON) asked for here")
+                .with_help(help.to_string()),
+        );
+    };
+    let count_help =
+        "a daemon runs one task on every container instance, so it has no count: remove this, or remove `convox.agent`";
+    if let Some((_, label)) = labels.number_at("convox.scale") {
+        conflict(label.key_span, "`convox.scale`".into(), count_help);
+    }
+    if let Some(replicas) = deploy.and_then(|d| d.get("replicas")) {
+        conflict(replicas.span, "`deploy.replicas`".into(), count_help);
+    }
+    if let Some((max, label)) = labels.number_at("convox.deployment.maximum").filter(|(m, _)| *m != 100) {
+        conflict(
+            label.key_span,
+            format!("`convox.deployment.maximum={max}`"),
+            "ECS requires a daemon's maximum percent to be 100: remove the label or set it to 100",
+        );
+    }
+    true
+}
+
 fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
     for (key, _) in node.as_map().unwrap_or_default() {
-        if TRANSLATED.contains(&key.name.as_str()) || key.name.starts_with("x-") {
+        if TRANSLATED.contains(&key.name.as_str()) || key.name.starts_with("x-") || is_explained(&key.name) {
             continue;
         }
         diags.push(
             Diagnostic::warning(Code::UntranslatedKey, key.span, format!("`{}` is not translated to ECS and is ignored", key.name))
                 .with_label("ignored")
-                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, ports and labels"),
+                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, deploy.resources, ports, named volumes and labels"),
         );
     }
     if let Some(deploy) = node.get("deploy").and_then(Node::as_map) {
-        for (key, _) in deploy.iter().filter(|(k, _)| k.name != "replicas") {
+        for (key, _) in deploy.iter().filter(|(k, _)| k.name != "replicas" && k.name != "resources") {
             diags.push(
                 Diagnostic::warning(
                     Code::UntranslatedKey,
@@ -141,8 +200,67 @@ fn warn_untranslated(node: &Node, diags: &mut Diagnostics) {
                     format!("`deploy.{}` is not translated to ECS and is ignored", key.name),
                 )
                 .with_label("ignored")
-                .with_help("of `deploy:`, only `replicas` is translated (to the desired count)"),
+                .with_help("of `deploy:`, only `replicas` and `resources` are translated (to the desired count, memory and CPU)"),
             );
+        }
+    }
+    // Of `deploy.resources`, memory and cpus of `limits` and `reservations` have an ECS meaning.
+    let resources = node.get("deploy").and_then(|d| d.get("resources")).and_then(Node::as_map).unwrap_or_default();
+    for (key, value) in resources {
+        let inner = if ["limits", "reservations"].contains(&key.name.as_str()) { value.as_map() } else { None };
+        let extra: Vec<_> = match inner {
+            Some(entries) => {
+                entries.iter().filter(|(k, _)| k.name != "memory" && k.name != "cpus").map(|(k, _)| k).collect()
+            }
+            None => vec![key],
+        };
+        for k in extra {
+            diags.push(
+                Diagnostic::warning(Code::UntranslatedKey, k.span, format!("`{}` of `deploy.resources` is not translated to ECS and is ignored", k.name))
+                    .with_label("ignored")
+                    .with_help("of `deploy.resources`, `limits` and `reservations` of `memory` and `cpus` are translated (to Memory, MemoryReservation and Cpu)"),
+            );
+        }
+    }
+}
+
+/// `deploy.resources.<section>.<key>`.
+fn resource<'n>(node: &'n Node, section: &str, key: &str) -> Option<&'n Node> {
+    node.get("deploy")?.get("resources")?.get(section)?.get(key)
+}
+
+/// The container's `Cpu` units: `cpu_shares` as written, else `cpus` (or `deploy.resources`
+/// reservations, then limits) at 1024 units a CPU. On EC2 `Cpu` reserves units and weights
+/// the container under contention; it is not a hard cap as `cpus` is under Docker.
+fn cpu_units(node: &Node, diags: &mut Diagnostics) -> Option<u32> {
+    if let Some(shares) = node.get("cpu_shares") {
+        return whole(shares, "cpu_shares", 0, 10240, diags);
+    }
+    let (key, n) = [
+        ("cpus", node.get("cpus")),
+        ("deploy.resources.reservations.cpus", resource(node, "reservations", "cpus")),
+        ("deploy.resources.limits.cpus", resource(node, "limits", "cpus")),
+    ]
+    .into_iter()
+    .find_map(|(k, n)| Some((k, n?)))?;
+    let value = match &n.value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Str(_) => n.structural(diags)?.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match value {
+        Some(v) if v > 0.0 && v <= 10.0 => Some(((v * 1024.0).round() as u32).max(1)),
+        _ => {
+            diags.push(container_error(
+                n,
+                format!(
+                    "`{key}` must be a number of CPUs above 0 and at most 10, not `{}`",
+                    n.scalar_text().unwrap_or_default()
+                ),
+                "write a number of CPUs such as `0.5` or `2` (ECS gives 1024 units a CPU)",
+            ));
+            None
         }
     }
 }
@@ -171,28 +289,80 @@ fn image_name(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
 
 /// The build context, for the template's metadata: the deploy stage builds from it. One taken
 /// from the environment would put a value into the template, so it must be written out.
-fn build_context(node: &Node, diags: &mut Diagnostics) -> Option<String> {
-    let build = node.get("build")?;
-    let context = match &build.value {
-        Value::Map(_) => build.get("context")?,
-        Value::Seq(_) => {
-            diags.push(build.wrong_type("`build`", "a path or a mapping with `context`"));
-            return None;
+/// An image the deploy stage builds: the context, Dockerfile, target and arguments it needs
+/// (a deploy that built `Dockerfile` when the file names `Dockerfile.prod` ships the wrong image).
+fn built_image(name: &str, node: &Node, diags: &mut Diagnostics) -> Image {
+    let build = node.get("build");
+    let map = build.filter(|b| matches!(b.value, Value::Map(_)));
+    let context = match build.map(|b| &b.value) {
+        Some(Value::Map(_)) => map.and_then(|b| b.get("context")),
+        Some(Value::Seq(_)) => {
+            diags.push(build.expect("matched").wrong_type("`build`", "a path or a mapping with `context`"));
+            None
         }
         _ => build,
     };
-    if context.is_interpolated() {
+    // v1 wrote `dockerfile:` beside `build: .`; v2 and later inside `build:`.
+    let dockerfile = map.and_then(|b| b.get("dockerfile")).or_else(|| node.get("dockerfile"));
+    Image::Parameter {
+        parameter: names::image_parameter(name),
+        build: context.and_then(|c| literal_path(c, "the build context", diags)),
+        dockerfile: dockerfile.and_then(|d| literal_path(d, "the Dockerfile", diags)),
+        target: map.and_then(|b| b.get("target")).and_then(|t| literal_path(t, "the build target", diags)),
+        args: map.and_then(|b| b.get("args")).map(|a| build_args(a, diags)).unwrap_or_default(),
+    }
+}
+
+/// A build setting written out: the template records it for the deploy stage, so it must not
+/// depend on the environment compose-cfn runs in.
+fn literal_path(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<String> {
+    if node.is_interpolated() {
         diags.push(
-            Diagnostic::error(Code::ContainerValue, context.span, "the build context comes from `${…}`")
-                .with_label("a path from the environment")
-                .with_help(
-                    "write the build context out: the template names it, and must not depend on the environment",
-                ),
+            Diagnostic::error(Code::ContainerValue, node.span, format!("{what} comes from `${{…}}`"))
+                .with_label("a value from the environment")
+                .with_help(format!("write {what} out: the template names it, and must not depend on the environment")),
         );
         return None;
     }
-    let segments = context.segments()?;
+    let segments = node.segments()?;
     interpolate::literal(&segments).filter(|s| !s.is_empty())
+}
+
+/// `build.args`, a mapping or a `KEY=value` list, as written: a `${VAR}` stays unexpanded so
+/// that no value of compose-cfn's environment (often a token) reaches the template.
+fn build_args(node: &Node, diags: &mut Diagnostics) -> BTreeMap<String, Option<String>> {
+    let mut out = BTreeMap::new();
+    match &node.value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                let written = match (&value.value, value.scalar_text()) {
+                    (Value::Null, _) => None,
+                    (_, Some(text)) => Some(text),
+                    (_, None) => {
+                        diags.push(value.wrong_type("a build argument", "a string"));
+                        continue;
+                    }
+                };
+                out.insert(key.name.clone(), written);
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                match item.scalar_text() {
+                    Some(text) => match text.split_once('=') {
+                        Some((k, v)) => out.insert(k.to_string(), Some(v.to_string())),
+                        None => out.insert(text, None),
+                    },
+                    None => {
+                        diags.push(item.wrong_type("a build argument", "`KEY=value` or `KEY`"));
+                        continue;
+                    }
+                };
+            }
+        }
+        _ => diags.push(node.wrong_type("`build.args`", "a mapping or a list of `KEY=value`")),
+    }
+    out
 }
 
 /// True for a mapping; null and already-reported values are passed over quietly, anything
@@ -623,20 +793,64 @@ fn links(node: &Node, service_names: &[&str], diags: &mut Diagnostics) -> Vec<Pe
     out
 }
 
-/// Turns links into `<ALIAS>_HOST`, `_PORT` and `_URL` variables pointing at the linked
-/// service's balancer, as Convox did: ECS links only join containers of one task, and each
-/// compose service is a task of its own. `balancers` are in service-name order.
+/// The `LINK_*` variables of each service's environment (`LINK_SCHEME`, `LINK_USERNAME`,
+/// `LINK_PASSWORD`, `LINK_PATH`), which its links' variables are built from, as Convox did.
+pub(super) type LinkEnv = BTreeMap<String, BTreeMap<String, Text>>;
+
+/// Reads every workload's `LINK_*` environment, before any link is resolved.
+pub(super) fn link_env(workloads: &[&Workload]) -> LinkEnv {
+    workloads
+        .iter()
+        .map(|w| {
+            let vars = w.container.environment.iter().filter(|e| e.name.starts_with("LINK_"));
+            let texts = vars.filter_map(|e| match &e.value {
+                EnvSource::Text { text } => Some((e.name.clone(), text.clone())),
+                _ => None,
+            });
+            (w.service.clone(), texts.collect())
+        })
+        .collect()
+}
+
+/// Turns links into `<ALIAS>_HOST`, `_PORT`, `_URL`, `_SCHEME`, `_USERNAME`, `_PASSWORD` and
+/// `_PATH` variables pointing at the linked service's balancer, as Convox did: ECS links only
+/// join containers of one task, and each compose service is a task of its own. The user, the
+/// password and the path come from the linked service's `LINK_*` environment as deploy-time
+/// text, so a password from the environment stays a `NoEcho` parameter, never a value.
+/// `balancers` are in service-name order.
 pub(super) fn resolve_links(
     workload: &mut Workload,
     links: Vec<PendingLink>,
     balancers: &[Balancer],
+    services: &[&Service],
+    link_env: &LinkEnv,
     diags: &mut Diagnostics,
 ) {
     for link in links {
-        // Balancers are in service-name order, like the services: a binary search, not a scan
-        // per link.
+        // Balancers and services are in service-name order: a binary search, not a scan per link.
         let found = balancers.binary_search_by(|b| b.service.as_str().cmp(link.target.as_str()));
         let Some(b) = found.ok().map(|i| &balancers[i]) else {
+            let target = services
+                .binary_search_by(|s| s.name.value.as_str().cmp(link.target.as_str()))
+                .ok()
+                .map(|i| services[i]);
+            if target.is_some_and(|t| t.ports.is_empty()) {
+                // Convox refused this file ("web links to service: database which does not
+                // expose any ports"); deploying it gave a container with no address to use.
+                diags.push(
+                    Diagnostic::error(
+                        Code::UnknownLink,
+                        link.span,
+                        format!("`{}` maps no ports, so a link to it has no address", link.target),
+                    )
+                    .with_label("linked here")
+                    .with_help(format!(
+                        "add the port `{}` listens on to its `ports:` (e.g. `ports: [\"5432\"]` for Postgres), or remove the link",
+                        link.target
+                    )),
+                );
+                continue;
+            }
             diags.push(
                 Diagnostic::warning(
                     Code::UnknownLink,
@@ -651,11 +865,34 @@ pub(super) fn resolve_links(
             continue;
         };
         let listener = &b.listeners[0];
-        let scheme = format!("{:?}", listener.protocol).to_ascii_lowercase();
+        let given = |key: &str| link_env.get(link.target.as_str()).and_then(|env| env.get(key)).cloned();
+        let (username, password, path) = (given("LINK_USERNAME"), given("LINK_PASSWORD"), given("LINK_PATH"));
+        // The scheme is a keyword of the URL, not a value: only literal text is taken.
+        let scheme = given("LINK_SCHEME")
+            .and_then(|t| t.as_literal())
+            .unwrap_or_else(|| format!("{:?}", listener.protocol).to_ascii_lowercase());
+        let user_info = (username.is_some() || password.is_some()).then(|| {
+            let mut info = username.clone().unwrap_or_default();
+            info.push_literal(":");
+            info.push_text(&password.clone().unwrap_or_default());
+            info
+        });
+        let text = |t: Option<Text>| EnvSource::Text { text: t.unwrap_or_default() };
+        let url = EnvSource::BalancerUrl {
+            balancer: b.logical_id.clone(),
+            scheme: scheme.clone(),
+            port: listener.balancer_port,
+            user_info,
+            path: path.clone(),
+        };
         let entries = [
             ("HOST", EnvSource::BalancerHost { balancer: b.logical_id.clone() }),
             ("PORT", EnvSource::Text { text: Text::literal(listener.balancer_port.to_string()) }),
-            ("URL", EnvSource::BalancerUrl { balancer: b.logical_id.clone(), scheme, port: listener.balancer_port }),
+            ("URL", url),
+            ("SCHEME", EnvSource::Text { text: Text::literal(scheme) }),
+            ("USERNAME", text(username)),
+            ("PASSWORD", text(password)),
+            ("PATH", text(path)),
         ];
         for (suffix, value) in entries {
             let name = format!("{}_{suffix}", link.prefix);
@@ -799,12 +1036,13 @@ fn port_mappings(
             }
         };
         if plain {
+            let published = if m.transport == Transport::Udp { Some(udp_host_port(m)) } else { m.published };
             let map = PortMap {
                 container_port: m.target,
-                host_port: m.published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
+                host_port: published.map_or(HostPort::Dynamic, |port| HostPort::Fixed { port }),
                 protocol: if m.transport == Transport::Udp { "udp" } else { "tcp" }.into(),
             };
-            if seen.insert((m.target, m.published, m.transport == Transport::Udp)) {
+            if seen.insert((m.target, published, m.transport == Transport::Udp)) {
                 out.push(map);
             }
         }

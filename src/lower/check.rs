@@ -388,6 +388,7 @@ mod tests {
                     extra_hosts: vec![],
                     health_check: None,
                     port_mappings,
+                    mount_points: vec![],
                     log_configuration: LogConfiguration {
                         log_driver: "awslogs",
                         options: AwsLogsOptions {
@@ -397,6 +398,7 @@ mod tests {
                         },
                     },
                 }],
+                volumes: vec![],
                 tags: vec![],
             })
         };
@@ -415,7 +417,8 @@ mod tests {
             cluster: Expr::from("c"),
             launch_type: "EC2",
             task_definition: b.reference("WebTask"),
-            desired_count: 1,
+            scheduling_strategy: None,
+            desired_count: Some(1),
             deployment_configuration: DeploymentConfiguration { minimum_healthy_percent: 50, maximum_percent: 200 },
             load_balancers: vec![EcsLoadBalancer {
                 container_name: "web".into(),

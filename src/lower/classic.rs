@@ -6,12 +6,12 @@
 
 use super::LowerError;
 use super::container::{container_definition, text_value};
-use crate::cfn::metadata::{BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
+use crate::cfn::metadata::{BuildArg, BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
-    DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, Ingress, InstanceProtocol,
-    ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement, StatementResource,
-    Tag, TaskDefinition, Transport, WaitConditionHandle,
+    DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, HostVolume, Ingress,
+    InstanceProtocol, ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement,
+    StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
 };
 use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
 use crate::interpret::plan::{Balancer, Image, Listener, Part, Plan, Protocol, Scheme, Workload};
@@ -94,9 +94,14 @@ fn metadata(plan: &Plan) -> Metadata {
         .services
         .iter()
         .filter_map(|w| match &w.image {
-            Image::Parameter { parameter, build } => {
-                Some(BuiltImage { parameter: parameter.clone(), service: w.service.clone(), build: build.clone() })
-            }
+            Image::Parameter { parameter, build, dockerfile, target, args } => Some(BuiltImage {
+                parameter: parameter.clone(),
+                service: w.service.clone(),
+                build: build.clone(),
+                dockerfile: dockerfile.clone(),
+                target: target.clone(),
+                args: args.iter().map(|(name, value)| BuildArg { name: name.clone(), value: value.clone() }).collect(),
+            }),
             Image::Literal { .. } => None,
         })
         .collect();
@@ -466,6 +471,7 @@ pub(super) fn ecs_resources(
             network_mode: "bridge",
             requires_compatibilities: vec!["EC2"],
             container_definitions: vec![container],
+            volumes: task_volumes(w),
             tags: tags(&plan.app, &w.service),
         }),
     );
@@ -473,7 +479,8 @@ pub(super) fn ecs_resources(
         cluster: b.reference("Cluster"),
         launch_type: "EC2",
         task_definition: b.reference(&w.task_definition_id),
-        desired_count: w.desired_count,
+        scheduling_strategy: w.daemon.then_some("DAEMON"),
+        desired_count: (!w.daemon).then_some(w.desired_count),
         deployment_configuration: DeploymentConfiguration {
             minimum_healthy_percent: w.minimum_healthy_percent,
             maximum_percent: w.maximum_percent,
@@ -483,6 +490,17 @@ pub(super) fn ecs_resources(
         tags: tags(&plan.app, &w.service),
     };
     b.resource(w.service_id.clone(), depends, Properties::EcsService(service));
+}
+
+/// The task's host volumes, one per named volume however many paths mount it.
+fn task_volumes(w: &Workload) -> Vec<TaskVolume> {
+    let mut seen = std::collections::HashSet::new();
+    w.container
+        .volumes
+        .iter()
+        .filter(|v| seen.insert(v.name.as_str()))
+        .map(|v| TaskVolume { name: v.name.clone(), host: HostVolume { source_path: v.host_path.clone() } })
+        .collect()
 }
 
 /// The output of each ECS service's ARN.

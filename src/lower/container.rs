@@ -4,7 +4,7 @@ use crate::cfn::Builder;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
     AwsLogsOptions, ContainerDefinition, ContainerHealthCheck, EnvironmentVariable, HostEntry, LogConfiguration,
-    PortMapping, Transport, Ulimit,
+    MountPoint, PortMapping, Transport, Ulimit,
 };
 use crate::interpret::names;
 use crate::interpret::plan::{EnvSource, HostPort, Image, Part, Text, Workload};
@@ -65,6 +65,15 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
             start_period: h.start_period,
         }),
         port_mappings,
+        mount_points: c
+            .volumes
+            .iter()
+            .map(|v| MountPoint {
+                source_volume: v.name.clone(),
+                container_path: v.container_path.clone(),
+                read_only: v.read_only,
+            })
+            .collect(),
         log_configuration: LogConfiguration {
             log_driver: "awslogs",
             options: AwsLogsOptions {
@@ -108,10 +117,17 @@ fn env_value(b: &mut Builder, source: &EnvSource) -> Expr {
     match source {
         EnvSource::Text { text } => text_value(b, text),
         EnvSource::BalancerHost { balancer } => b.get_att(balancer, "DNSName"),
-        EnvSource::BalancerUrl { balancer, scheme, port } => Expr::Join(
-            "",
-            vec![Expr::Str(format!("{scheme}://")), b.get_att(balancer, "DNSName"), Expr::Str(format!(":{port}"))],
-        ),
+        EnvSource::BalancerUrl { balancer, scheme, port, user_info, path } => {
+            let mut parts = vec![Expr::Str(format!("{scheme}://"))];
+            if let Some(user_info) = user_info {
+                parts.push(text_value(b, user_info));
+                parts.push(Expr::Str("@".into()));
+            }
+            parts.push(b.get_att(balancer, "DNSName"));
+            parts.push(Expr::Str(format!(":{port}")));
+            parts.extend(path.iter().map(|p| text_value(b, p)));
+            Expr::Join("", parts)
+        }
     }
 }
 
