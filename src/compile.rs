@@ -11,7 +11,8 @@ use crate::source::Sources;
 pub struct CompileOptions {
     /// The app name; `None`: the project's `name:`, else `fallback_app`.
     pub app: Option<String>,
-    /// Used when neither `app` nor the project names the app (the CLI passes the directory name).
+    /// Used when neither `app` nor the project names the app (the CLI passes the directory
+    /// name); empty when there is no directory (standard input), which is then an error.
     pub fallback_app: String,
     /// Selected profiles.
     pub profiles: Vec<String>,
@@ -19,6 +20,11 @@ pub struct CompileOptions {
     pub certificates: Vec<interpret::CertificateBinding>,
     /// The `.env` file beside the first compose file, read by [`load::dotenv::read_file`].
     pub dotenv: load::dotenv::DotenvFile,
+    /// Warnings made errors or dropped (`-D warnings`, `--deny`, `--allow`); a warning made an
+    /// error withholds the template like any error.
+    pub levels: crate::diagnostic::Levels,
+    /// Findings made before compiling (by [`load::discover`]), reported with the others.
+    pub found: Vec<Diagnostic>,
     /// `--balancer`: overrides the manifest's `x-compose-cfn: {balancer: …}` (default classic).
     pub balancer: Option<Target>,
 }
@@ -41,7 +47,7 @@ pub struct Compilation {
 /// Runs the pipeline over `inputs` (merged in order).
 pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) -> Compilation {
     let mut sources = Sources::new();
-    let mut diagnostics = Diagnostics::new();
+    let mut diagnostics: Diagnostics = options.found.iter().cloned().collect();
     let env = load::with_dotenv(&mut sources, &options.dotenv, env, &mut diagnostics);
     let (project, found) = load::load_project(&mut sources, inputs, &env);
     diagnostics.extend(found);
@@ -57,6 +63,11 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
                 .with_help(format!("write `name: {suggestion}`")),
             (Some(_), _) => Diagnostic::error(Code::AppName, None, problem)
                 .with_help(format!("pass a valid name, e.g. `--app {suggestion}`")),
+            // No directory names the app when the first file is standard input.
+            (None, None) if options.fallback_app.is_empty() => {
+                Diagnostic::error(Code::AppName, None, "nothing names the app: the compose file is standard input")
+                    .with_help("pass `--app NAME`, or set `name: NAME` in the compose file")
+            }
             (None, None) => Diagnostic::error(Code::AppName, None, format!("{problem} (it is the directory's name)"))
                 .with_help(format!("pass `--app {suggestion}`, or set `name: {suggestion}` in the compose file")),
         };
@@ -66,6 +77,10 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     // Compose reads COMPOSE_PROFILES from the environment and from `.env`.
     if let Some(p) = env.get("COMPOSE_PROFILES") {
         profiles.extend(p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from));
+    }
+    // After an error the project may be partial, and its profiles with it.
+    if !diagnostics.has_errors() {
+        diagnostics.extend(unknown_profiles(&project, &profiles));
     }
     // Checked even when `--balancer` overrides it: a wrong value in the file stays wrong.
     let written = manifest_target(project.balancer.as_ref(), &mut diagnostics);
@@ -105,6 +120,8 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
             }
         }
     };
+    let diagnostics = options.levels.apply(diagnostics).help_once();
+    let template = template.filter(|_| !diagnostics.has_errors());
     Compilation { sources, diagnostics, plan: Some(plan), template, target }
 }
 
@@ -126,4 +143,25 @@ fn manifest_target(written: Option<&crate::source::Spanned<String>>, diagnostics
         );
         Target::Classic
     })
+}
+
+/// An error for each selected profile no service uses (a typo enables nothing, silently),
+/// listing the ones the services do use; `*` (every profile) is always known.
+fn unknown_profiles(project: &load::Project, selected: &[String]) -> Vec<Diagnostic> {
+    let known: std::collections::BTreeSet<&str> =
+        project.services.iter().flat_map(|s| s.profiles.iter().flatten()).map(String::as_str).collect();
+    let listed = if known.is_empty() {
+        "no service has `profiles:`".to_string()
+    } else {
+        format!("the services use {}", known.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+    };
+    let mut unknown: Vec<&String> = selected.iter().filter(|p| *p != "*" && !known.contains(p.as_str())).collect();
+    unknown.dedup();
+    unknown
+        .into_iter()
+        .map(|p| {
+            Diagnostic::error(Code::UnknownProfile, None, format!("no service uses the profile `{p}`"))
+                .with_help(format!("{listed}; check --profile and COMPOSE_PROFILES"))
+        })
+        .collect()
 }

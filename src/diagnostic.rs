@@ -131,9 +131,73 @@ impl Diagnostics {
         self.0.iter()
     }
 
+    /// Drops a help text already given with a diagnostic of the same code shown earlier (in
+    /// the order of [`Diagnostics::sorted`]): ten untranslated keys need the list of
+    /// translated ones once, not ten times.
+    pub fn help_once(self) -> Self {
+        let mut all = self.0;
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| all[i].span.map(|s| (s.source, s.start)));
+        let mut seen = std::collections::HashSet::new();
+        for i in order {
+            let d = &mut all[i];
+            if let Some(help) = &d.help
+                && !seen.insert((d.code, help.clone()))
+            {
+                d.help = None;
+            }
+        }
+        Diagnostics(all)
+    }
+
     /// True when nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// What the user asked of warnings (`-D warnings`, `--deny CODE`, `--allow CODE`, clippy's
+/// spelling): CI wants warnings to fail the build, and a team wants to silence one it accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// Every warning becomes an error (`-D warnings`).
+    pub deny_warnings: bool,
+    /// Warnings of these codes become errors.
+    pub deny: Vec<Code>,
+    /// Warnings of these codes are dropped; errors are kept whatever is allowed, because an
+    /// error means there is no correct template to produce.
+    pub allow: Vec<Code>,
+}
+
+impl Levels {
+    /// What becomes of a warning of `code`: `Some(Error)`, `Some(Warning)`, or `None` when it
+    /// is allowed (dropped); `--deny` wins over `--allow`. Shared by compose diagnostics and
+    /// those of `certs inspect`.
+    pub fn warning(&self, code: Code) -> Option<Severity> {
+        if self.deny_warnings || self.deny.contains(&code) {
+            Some(Severity::Error)
+        } else if self.allow.contains(&code) {
+            None
+        } else {
+            Some(Severity::Warning)
+        }
+    }
+
+    /// `diagnostics` with these levels applied to their warnings.
+    pub fn apply(&self, diagnostics: Diagnostics) -> Diagnostics {
+        let kept = diagnostics.into_iter().filter_map(|mut d| {
+            if d.severity == Severity::Warning {
+                d.severity = self.warning(d.code)?;
+            }
+            Some(d)
+        });
+        Diagnostics(kept.collect())
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics(iter.into_iter().collect())
     }
 }
 
@@ -335,6 +399,36 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
     }
 }
 
+/// Renders diagnostics as GitHub workflow commands (`::error file=…,line=…,col=…::message`),
+/// which a pull request shows on the lines they name, as ruff's `--output-format github` does.
+pub fn render_github(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    // Workflow-command escaping: `%`, CR and LF everywhere (so no text can start a command of
+    // its own), and `:` and `,` in properties.
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for d in diagnostics.sorted() {
+        let j = to_json(d, sources);
+        let level = if d.is_error() { "error" } else { "warning" };
+        let mut props = Vec::new();
+        if let (Some(file), Some(line), Some(col)) = (j.file, j.line, j.column) {
+            props.push(format!("file={}", property(file)));
+            props.push(format!("line={line},col={col}"));
+            if let (Some(end_line), Some(end_col)) = (j.end_line, j.end_column) {
+                props.push(format!("endLine={end_line},endColumn={end_col}"));
+            }
+        }
+        props.push(format!("title={}", property(&format!("compose-cfn {}", j.code))));
+        let message = match j.help {
+            Some(help) => format!("{}\nhelp: {help}", j.message),
+            None => j.message.to_string(),
+        };
+        let message = escape::terminal(&message, true);
+        out.push_str(&format!("::{level} {}::{}\n", props.join(","), data(&message)));
+    }
+    out
+}
+
 /// Renders diagnostics as JSON Lines, sorted like the human report.
 pub fn render_json(diagnostics: &Diagnostics, sources: &Sources) -> String {
     let mut out = String::new();
@@ -361,5 +455,60 @@ mod tests {
         assert!(out.contains("--> f.yml:90:1"), "{out}");
         assert!(out.find("line90").unwrap() < out.find("line2:").unwrap(), "the primary place comes first:\n{out}");
         assert!(!out.contains("line50"), "lines between distant places are not shown:\n{out}");
+    }
+
+    #[test]
+    fn github_annotations_place_each_finding_and_cannot_be_split_into_other_commands() {
+        let mut sources = Sources::new();
+        let id = sources.add("a,b:c.yml", "services:\n  web: 1\n");
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::error(Code::WrongType, Span::new(id, 12, 3), "100% wrong\n::error::forged")
+                .with_help("write a mapping"),
+        );
+        diags.push(Diagnostic::warning(Code::NoServices, None, "nothing"));
+        assert_eq!(
+            render_github(&diags, &sources),
+            "::warning title=compose-cfn no-services::nothing\n\
+             ::error file=a%2Cb%3Ac.yml,line=2,col=3,endLine=2,endColumn=6,title=compose-cfn wrong-type::\
+             100%25 wrong%0A::error::forged%0Ahelp: write a mapping\n"
+        );
+    }
+
+    #[test]
+    fn a_help_text_is_given_once_per_code() {
+        let mut diags = Diagnostics::new();
+        for code in [Code::UntranslatedKey, Code::UntranslatedKey, Code::UnknownKey] {
+            diags.push(Diagnostic::warning(code, None, "m").with_help("the same help"));
+        }
+        diags.push(Diagnostic::warning(Code::UntranslatedKey, None, "m").with_help("another help"));
+        let once = diags.help_once();
+        let helps: Vec<Option<&str>> = once.iter().map(|d| d.help.as_deref()).collect();
+        assert_eq!(helps, [Some("the same help"), None, Some("the same help"), Some("another help")]);
+    }
+
+    #[test]
+    fn levels_deny_warnings_deny_or_allow_codes_but_never_drop_an_error() {
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning(Code::ObsoleteVersion, None, "v"));
+        diags.push(Diagnostic::warning(Code::UnknownKey, None, "k"));
+        diags.push(Diagnostic::error(Code::UnknownProtocol, None, "p"));
+        let severities = |levels: Levels| -> Vec<(Code, Severity)> {
+            levels.apply(diags.clone()).iter().map(|d| (d.code, d.severity)).collect()
+        };
+        use Severity::{Error, Warning};
+        assert_eq!(
+            severities(Levels::default()),
+            [(Code::ObsoleteVersion, Warning), (Code::UnknownKey, Warning), (Code::UnknownProtocol, Error)]
+        );
+        assert_eq!(
+            severities(Levels { deny_warnings: true, ..Levels::default() }),
+            [(Code::ObsoleteVersion, Error), (Code::UnknownKey, Error), (Code::UnknownProtocol, Error)]
+        );
+        let allow = vec![Code::ObsoleteVersion, Code::UnknownProtocol];
+        assert_eq!(
+            severities(Levels { deny: vec![Code::UnknownKey], allow, ..Levels::default() }),
+            [(Code::UnknownKey, Error), (Code::UnknownProtocol, Error)]
+        );
     }
 }

@@ -2,9 +2,13 @@
 
 mod cli;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    cli::Cli::parse().run()
+    let matches = cli::command().get_matches();
+    match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli.run(),
+        Err(e) => e.exit(),
+    }
 }

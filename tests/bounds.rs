@@ -150,7 +150,9 @@ fn a_wrong_link_in_each_of_many_services_is_not_searched_or_listed_in_full() {
     let c = compile_files(&[text]);
     let helps: Vec<&str> =
         c.diagnostics.iter().filter(|d| d.code == Code::UnknownLink).filter_map(|d| d.help.as_deref()).collect();
-    assert_eq!(helps.len(), services);
+    // The help is the same for every service, so it is given once per run.
+    assert_eq!(helps.len(), 1);
+    assert_eq!(c.diagnostics.iter().filter(|d| d.code == Code::UnknownLink).count(), services);
     assert_eq!(
         helps[0],
         "the services are svc000, svc001, svc002, svc003, svc004, svc005, svc006, svc007, … (292 more)"

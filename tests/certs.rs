@@ -479,3 +479,29 @@ fn self_signed_output_is_rendered() {
     let text = certs::render::self_signed(&made, "site.pem", "site.key", now());
     snapshot!("self_signed_human", text, random = true);
 }
+
+#[test]
+fn a_leaf_expiring_within_30_days_or_an_intermediate_as_the_leaf_is_a_warning() {
+    let root = support::root("Soon Root");
+    let soon = support::leaf_from(&["soon.example.test"], &root, support::now() - Duration::days(80), 100);
+    let chain = root.pem();
+    let report = support::inspect(("soon.pem", soon.cert.as_bytes()), Some(("root.pem", chain.as_bytes())), None);
+    let said: Vec<(Severity, &str)> = report.diagnostics.iter().map(|d| (d.severity, d.message.as_str())).collect();
+    assert!(report.ok, "a warning, not an error: {said:?}");
+    assert!(
+        said.iter().any(|(s, m)| *s == Severity::Warning && m.starts_with("soon.example.test expires in ")),
+        "{said:?}"
+    );
+
+    let fine = support::leaf(&["fine.example.test"], &root);
+    let report = support::inspect(("fine.pem", fine.cert.as_bytes()), Some(("root.pem", chain.as_bytes())), None);
+    assert!(report.diagnostics.is_empty(), "90 days left: nothing to say: {:?}", report.diagnostics);
+
+    let mid = support::intermediate("Swapped Intermediate", &root);
+    let report = support::inspect(("mid.pem", mid.pem().as_bytes()), Some(("root.pem", chain.as_bytes())), None);
+    let said: Vec<&str> = report.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        said.contains(&"Swapped Intermediate is a CA certificate, used here as the site's certificate"),
+        "{said:?}"
+    );
+}

@@ -184,3 +184,62 @@ fn certificate_errors_carry_registry_codes_that_explain_knows() {
     assert_eq!(code(&explained), 0);
     assert!(text(&explained.stdout).contains("PKCS#12"), "{}", text(&explained.stdout));
 }
+
+#[test]
+fn inspect_takes_the_key_as_a_second_argument_as_convox_does() {
+    let (cert, key) = (fx("chain-leaf.pem"), fx("chain-leaf-TEST-ONLY.key"));
+    let out = run(&["certs", "inspect", &cert, &key, "--chain", &fx("chain-bundle.pem")]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Private key  matches"), "{}", text(&out.stdout));
+    let both = run(&["certs", "inspect", &cert, &key, "--key", &key]);
+    assert_eq!(code(&both), 2, "a key twice is a usage error");
+}
+
+#[test]
+fn a_key_that_was_passed_is_never_asked_for() {
+    // A certificate passed as the key: read, but not a private key.
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("rsa.pem")]);
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("pass --key"), "{stdout}");
+    assert!(stdout.contains("could not be read as a private key"), "{stdout}");
+}
+
+#[test]
+fn a_der_file_in_the_wrong_place_gets_the_command_for_what_it_holds_and_where_it_belongs() {
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--key", &fx("rsa.der")]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("openssl x509 -inform der"), "a DER certificate is converted as one:\n{stderr}");
+    assert!(stderr.contains("it is a certificate, not a private key"), "{stderr}");
+    let out = run(&["certs", "inspect", &fx("rsa-TEST-ONLY.der.key")]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("openssl pkey -inform der") && stderr.contains("pass it with --key"), "{stderr}");
+    let out = run(&["certs", "inspect", &fx("rsa.der")]);
+    assert!(!text(&out.stderr).contains("not a private key"), "in its place, only the conversion is said");
+}
+
+#[test]
+fn certificate_warnings_fail_under_deny_warnings_and_go_under_allow() {
+    let cert = fx("rsa1024.pem");
+    let plain = run(&["certs", "inspect", &cert]);
+    assert_eq!(code(&plain), 0);
+    assert!(text(&plain.stderr).contains("warning[cert-key-type]"), "{}", text(&plain.stderr));
+    let denied = run(&["certs", "inspect", &cert, "-D", "warnings"]);
+    assert_eq!(code(&denied), 1);
+    assert!(text(&denied.stderr).contains("error[cert-key-type]"), "{}", text(&denied.stderr));
+    let allowed = run(&["certs", "inspect", &cert, "--allow", "cert-key-type"]);
+    assert_eq!((code(&allowed), text(&allowed.stderr)), (0, String::new()));
+}
+
+#[test]
+fn a_domain_the_certificate_does_not_cover_is_a_warning() {
+    let cert = fx("rsa.pem");
+    let covered = run(&["certs", "inspect", &cert, "--domain", "WWW.rsa.example.test", "--domain", "rsa.example.test"]);
+    assert_eq!(code(&covered), 0);
+    assert!(!text(&covered.stderr).contains("cert-domain"), "{}", text(&covered.stderr));
+    let missing = run(&["certs", "inspect", &cert, "--domain", "shop.example.test"]);
+    assert_eq!(code(&missing), 0, "a warning");
+    let stderr = text(&missing.stderr);
+    assert!(stderr.contains("warning[cert-domain]") && stderr.contains("does not cover shop.example.test"), "{stderr}");
+    let denied = run(&["certs", "inspect", &cert, "--domain", "shop.example.test", "-D", "warnings"]);
+    assert_eq!(code(&denied), 1);
+}

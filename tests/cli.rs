@@ -145,3 +145,213 @@ fn values_from_the_ci_environment_never_reach_the_template_or_the_log() {
         assert_eq!(url["Value"]["Fn::Sub"], "postgres://app:${EnvDbPassword}@database:5432/app");
     }
 }
+
+const WARNED: &str = "version: \"3.8\"\nservices:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    foo: 1\n";
+
+#[test]
+fn deny_and_allow_change_what_warnings_do_as_clippy_spells_it() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED)]);
+    let run = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("warning[obsolete-version]") && run.stderr.contains("warning[untranslated-key]"));
+
+    let run = run_in(dir.path(), &args(&["compile", "-D", "warnings", "-o", "out.json"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[obsolete-version]"), "{}", run.stderr);
+    assert!(run.stderr.contains("could not compile due to 2 errors"), "{}", run.stderr);
+    assert!(!dir.path().join("out.json").exists(), "a denied warning withholds the template");
+
+    let run = run_in(dir.path(), &args(&["compile", "--deny", "untranslated-key", "--allow", "obsolete-version"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("error[untranslated-key]"), "{}", run.stderr);
+    assert!(!run.stderr.contains("obsolete-version"), "an allowed warning is not reported:\n{}", run.stderr);
+
+    // Global options go before the subcommand or after it.
+    let run = run_in(dir.path(), &args(&["-A", "obsolete-version", "-A", "untranslated-key", "plan"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "", "both warnings allowed");
+
+    let run = run_in(dir.path(), &args(&["compile", "--deny", "no-such-code"]), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("explain --list"), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_prints_errors_only() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED), ("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "-q"]), &[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(run.stdout.contains("AWSTemplateFormatVersion"));
+    let run = run_in(dir.path(), &args(&["compile", "--quiet", "bad.yml"]), &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[unknown-protocol]"), "{}", run.stderr);
+}
+
+#[test]
+fn color_always_and_never_override_the_terminal_guess() {
+    let dir = dir_with(&[("docker-compose.yml", WARNED)]);
+    let run = run_in(dir.path(), &args(&["--color", "always", "compile"]), &[]);
+    assert!(run.stderr.contains("\x1b["), "colour into a pipe when asked: {:?}", run.stderr);
+    let force = [("CLICOLOR_FORCE".to_string(), "1".to_string())];
+    let run = run_in(dir.path(), &args(&["compile", "--color", "never"]), &force);
+    assert!(run.stderr.contains("warning[") && !run.stderr.contains('\x1b'), "{:?}", run.stderr);
+    let run = run_in(dir.path(), &args(&["compile"]), &force);
+    assert!(run.stderr.contains('\x1b'), "CLICOLOR_FORCE still works under auto: {:?}", run.stderr);
+}
+
+#[test]
+fn explain_list_names_every_diagnostic_code() {
+    let dir = ProjectDir::new();
+    let run = run_in(dir.path(), &args(&["explain", "--list"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for code in compose_cfn::diagnostic::Code::ALL {
+        let line = format!("{} ", code.as_str());
+        assert!(run.stdout.lines().any(|l| l.starts_with(&line) && l.contains(code.summary())), "{code:?}");
+    }
+    let bare = run_in(dir.path(), &args(&["explain"]), &[]);
+    assert_eq!((bare.code, bare.stdout), (0, run.stdout), "without an argument, explain lists the codes");
+}
+
+/// Runs `compose-cfn ARGS` in `dir` with `input` on its standard input.
+fn run_with_stdin(dir: &Path, argv: &[&str], input: &str) -> common::Run {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(argv)
+        .current_dir(dir)
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that fails before reading its input closes the pipe: that is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let out = child.wait_with_output().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+#[test]
+fn dash_is_stdin_for_inputs_and_stdout_for_output_and_stdin_needs_an_app_name() {
+    let dir = ProjectDir::new();
+    let run = run_with_stdin(dir.path(), &["compile", "-", "--app", "shop", "-o", "-"], SEED);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"App\": \"shop\""), "{}", run.stdout);
+    assert!(!dir.path().join("-").exists(), "`-o -` is stdout, not a file named `-`");
+
+    let named = format!("name: shop\nservices:\n  {}", SEED.replace('\n', "\n  "));
+    let run = run_with_stdin(dir.path(), &["compile", "-f", "-"], &named);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"App\": \"shop\""));
+
+    let run = run_with_stdin(dir.path(), &["compile", "-"], SEED);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nothing names the app") && run.stderr.contains("--app NAME"), "{}", run.stderr);
+
+    let run = run_with_stdin(dir.path(), &["compile", "--app", "shop", "-"], BROKEN);
+    assert!(run.stderr.contains("--> <stdin>:3:7"), "diagnostics name standard input:\n{}", run.stderr);
+
+    let run = run_with_stdin(dir.path(), &["compile", "--app", "shop", "-", "-"], SEED);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`-` is given twice"), "{}", run.stderr);
+}
+
+#[test]
+fn a_convox_era_version_line_is_not_noise_but_a_later_one_is_still_said() {
+    for (version, warned) in [("\"2\"", false), ("'2.1'", false), ("1", false), ("\"3.8\"", true)] {
+        let dir =
+            dir_with(&[("docker-compose.yml", &format!("version: {version}\nservices:\n  web:\n    image: x\n"))]);
+        let run = run_in(dir.path(), &args(&["compile"]), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr.contains("obsolete-version"), warned, "version {version}:\n{}", run.stderr);
+    }
+}
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn compose_file_and_compose_project_name_are_honoured_as_in_compose() {
+    let dir = dir_with(&[("base.yml", SEED), ("extra.yml", "web:\n  ports:\n    - 8080:3000\n")]);
+    let vars = env(&[("COMPOSE_FILE", "base.yml:extra.yml"), ("COMPOSE_PROJECT_NAME", "shop")]);
+    let run = run_in(dir.path(), &args(&["compile", "-v"]), &vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("WebPort8080Host") && run.stdout.contains("\"App\": \"shop\""));
+    assert!(run.stderr.contains("reading `base.yml`, then `extra.yml` (from COMPOSE_FILE)"), "{}", run.stderr);
+
+    let run = run_in(dir.path(), &args(&["compile", "base.yml", "--app", "other"]), &vars);
+    assert!(run.stdout.contains("\"App\": \"other\""), "--app wins over COMPOSE_PROJECT_NAME");
+    let run = run_in(dir.path(), &args(&["compile", "base.yml"]), &env(&[("COMPOSE_PROJECT_NAME", "Shop")]));
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("COMPOSE_PROJECT_NAME `Shop`"), "{}", run.stderr);
+}
+
+#[test]
+fn verbose_says_which_files_env_and_profiles_and_two_default_files_are_warned_about() {
+    let dir = dir_with(&[
+        ("compose.yaml", SEED),
+        ("docker-compose.yml", "web:\n  image: stale\n"),
+        ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n"),
+        (".env", "TAG=1\n"),
+    ]);
+    let run = run_in(dir.path(), &args(&["compile", "--verbose"]), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for said in [
+        "note: reading `compose.yaml`, then `docker-compose.override.yml` (found here, the override merged",
+        "note: reading variables from `.env`",
+        "note: no profile is active",
+        "warning[two-compose-files]: found both `compose.yaml` and `docker-compose.yml`; only `compose.yaml` is read",
+    ] {
+        assert!(run.stderr.contains(said), "{said}\n{}", run.stderr);
+    }
+    let run = run_in(dir.path(), &args(&["compile"]), &[]);
+    assert!(!run.stderr.contains("note:"), "notes only under -v:\n{}", run.stderr);
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_listing_the_known_ones() {
+    let file = "services:\n  web:\n    image: x\n    profiles: [debug]\n  db:\n    image: y\n    profiles: [tools]\n";
+    let dir = dir_with(&[("docker-compose.yml", file)]);
+    let run = run_in(dir.path(), &args(&["compile", "--profile", "debgu"]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[unknown-profile]: no service uses the profile `debgu`"), "{}", run.stderr);
+    assert!(run.stderr.contains("the services use `debug`, `tools`"), "{}", run.stderr);
+    let run = run_in(dir.path(), &args(&["compile", "--profile", "debug"]), &env(&[("COMPOSE_PROFILES", "tools")]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn format_github_writes_workflow_annotations() {
+    let dir = dir_with(&[("bad.yml", BROKEN)]);
+    let run = run_in(dir.path(), &args(&["compile", "--format", "github", "bad.yml"]), &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.starts_with("::error file=bad.yml,line=3,col=7,")
+            && run.stderr.contains("title=compose-cfn unknown-protocol::"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "one line per finding, no summary:\n{}", run.stderr);
+}
+
+#[test]
+fn format_json_makes_io_and_usage_errors_json_too() {
+    let dir = ProjectDir::new();
+    for argv in [vec!["compile", "--format", "json", "missing.yml"], vec!["plan", "--format", "json", "missing.yml"]] {
+        let run = run_in(dir.path(), &args(&argv), &[]);
+        assert_eq!(run.code, 2, "{argv:?}");
+        let value: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect(&run.stderr);
+        assert_eq!(value["severity"], "error");
+        assert_eq!(value["code"], "usage");
+        assert!(value["message"].as_str().unwrap().contains("cannot read `missing.yml`"), "{value}");
+    }
+    let run = run_in(dir.path(), &args(&["diff", "--format", "json", "a.yml", "b.yml"]), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with("{\"severity\":\"error\",\"code\":\"usage\""), "{}", run.stderr);
+}

@@ -346,3 +346,66 @@ fn the_readme_shows_the_real_seed_diff() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(&r.stdout), "README.md shows another output than:\n{}", r.stdout);
 }
+
+/// The text of `script` from `start` to the end of that subcommand's block (`end` after it).
+fn section<'a>(script: &'a str, start: &str, end: &str) -> &'a str {
+    let from = script.find(start).unwrap_or_else(|| panic!("no `{start}` in:\n{script}"));
+    let rest = &script[from..];
+    rest.find(end).map_or(rest, |to| &rest[..to])
+}
+
+#[test]
+fn completions_complete_a_subcommand_option_in_every_shell() {
+    let script = |shell: &str| run(root(), &["completions", shell]).stdout;
+    // Bash: run the script as bash would on `compose-cfn compile --fo<TAB>`.
+    let bash = script("bash");
+    let dir = ProjectDir::new();
+    std::fs::write(dir.path().join("c.bash"), &bash).unwrap();
+    let complete = "source c.bash; COMP_WORDS=(compose-cfn compile --fo); COMP_CWORD=2; \
+                    _compose__cfn compose-cfn --fo compile; echo \"${COMPREPLY[@]}\"";
+    match Command::new("bash").arg("-c").arg(complete).current_dir(dir.path()).output() {
+        Ok(out) => assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "--format", "{bash}"),
+        Err(e) => eprintln!("bash not runnable ({e}); its script is checked as text only"),
+    }
+    assert!(section(&bash, "compose__cfn__subcmd__compile)", ";;").contains("--format"));
+    // The others, as text: compile's own block offers --format.
+    for (shell, start, end) in [
+        ("zsh", "(compile)", "&& ret=0"),
+        ("fish", "__fish_compose_cfn_using_subcommand compile\" -l format", "\n"),
+        ("elvish", "&'compose-cfn;compile'= {", "\n        }"),
+        ("powershell", "'compose-cfn;compile' {", "break"),
+    ] {
+        let text = script(shell);
+        assert!(section(&text, start, end).contains("format"), "{shell}: compile completes no --format");
+    }
+}
+
+#[test]
+fn every_command_has_a_man_page_and_help_with_examples_exit_status_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man");
+    let r = run(root(), &["man", "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    for nested in ["compose-cfn-certs-inspect.1", "compose-cfn-certs-self-signed.1"] {
+        assert!(names.iter().any(|n| n == nested), "no {nested} in {names:?}");
+    }
+    for name in &names {
+        let page = std::fs::read_to_string(out.join(name)).unwrap();
+        for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"] {
+            assert!(page.contains(section), "{name} has no {section}");
+        }
+        // The page's command, run with --help, says the same things.
+        let path = name.trim_end_matches(".1").trim_start_matches("compose-cfn").replace("self-signed", "self_signed");
+        let mut argv: Vec<String> = path.split('-').filter(|s| !s.is_empty()).map(|s| s.replace('_', "-")).collect();
+        argv.push("--help".into());
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let help = run(root(), &argv);
+        assert_eq!(help.code, 0, "{argv:?}");
+        for heading in ["Examples:", "Exit status:", "Environment:"] {
+            assert!(help.stdout.contains(heading), "{argv:?} --help has no {heading}");
+        }
+    }
+}

@@ -332,7 +332,7 @@ fn every_code_example_draws_its_code() {
             None => without.push(code.as_str()),
         }
     }
-    // These need invalid bytes, a huge file, a `.env` file, a command-line option, an app of
+    // These need invalid bytes, a huge file, a `.env` file, a command-line option, two files, an app of
     // hundreds of services, or a bug; the `cert-*` codes are about certificate files, not
     // compose files, and the AWS codes are drawn by tests/aws.rs against a loopback stand-in.
     let compose: Vec<&str> = without
@@ -340,5 +340,18 @@ fn every_code_example_draws_its_code() {
         .copied()
         .filter(|c| !c.starts_with("cert-") && !c.starts_with("aws-") && !AWS_CODES.contains(c))
         .collect();
-    assert_eq!(compose, ["invalid-utf8", "yaml-limit", "dotenv", "certificate", "stack-limits", "invalid-template"]);
+    assert_eq!(
+        compose,
+        [
+            "invalid-utf8",
+            "yaml-limit",
+            "dotenv",
+            "certificate",
+            "usage",
+            "unknown-profile",
+            "two-compose-files",
+            "stack-limits",
+            "invalid-template"
+        ]
+    );
 }

@@ -445,7 +445,18 @@ fn der_help(file: &str, content: DerContent, expected: Expected) -> String {
         },
         known => known,
     };
-    match content {
+    // The right command converts what the file holds, and says where it belongs when that is
+    // not where it was passed.
+    let misplaced = match (content, expected) {
+        (DerContent::Certificate, Expected::PrivateKey) => {
+            "; it is a certificate, not a private key: pass it as the certificate, and the key with --key"
+        }
+        (DerContent::PrivateKey, Expected::Certificate) => {
+            "; it is a private key, not a certificate: pass it with --key"
+        }
+        _ => "",
+    };
+    let convert = match content {
         DerContent::Pkcs12 => format!(
             "extract the certificates with `openssl pkcs12 -in {file} -nokeys -out cert.pem` \
              and the key with `openssl pkcs12 -in {file} -nocerts -nodes -out key.pem`"
@@ -454,7 +465,8 @@ fn der_help(file: &str, content: DerContent, expected: Expected) -> String {
             format!("convert it with `openssl pkey -inform der -in {file} -out {file}.pem`")
         }
         _ => format!("convert it with `openssl x509 -inform der -in {file} -out {file}.pem`"),
-    }
+    };
+    convert + misplaced
 }
 
 fn unexpected_help(file: &str, found: &[String]) -> String {

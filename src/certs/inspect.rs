@@ -86,6 +86,10 @@ pub struct Inspection {
     pub key: Option<PrivateKey>,
     /// Whether the key belongs to the certificate; `None` when that could not be checked.
     pub key_matches: Option<bool>,
+    /// The key file passed, whether or not it could be read (so the report never asks for a
+    /// key it was given).
+    #[serde(skip)]
+    pub key_file: Option<String>,
     /// The certificates leaf first when they link up, else in the order read.
     pub chain: Vec<Certificate>,
     /// Whether `chain` is ordered and each certificate was issued by the next.
@@ -97,6 +101,46 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// The report with a warning for each of `domains` that none of the leaf's names covers
+    /// (the listener would serve a certificate browsers refuse for that name).
+    pub fn with_domains(mut self, domains: &[String]) -> Self {
+        let Some(leaf) = &self.certificate else {
+            return self;
+        };
+        let mut names: Vec<&str> = leaf.dns_names.iter().map(String::as_str).collect();
+        // The common name counts only for a certificate without DNS names (and is usually one).
+        if names.is_empty() {
+            names.extend(leaf.common_name.as_deref());
+        }
+        for domain in domains.iter().filter(|d| !names.iter().any(|n| covers(n, d))) {
+            self.diagnostics.push(Diagnostic::warning(
+                Code::CertDomain,
+                format!("{} does not cover {domain}: its names are {}", leaf.name(), names.join(", ")),
+                &leaf.file,
+                format!("reissue the certificate with {domain} among its names"),
+            ));
+        }
+        self
+    }
+
+    /// The report with `-D`/`--deny`/`--allow` applied to its warnings: a denied warning fails
+    /// the inspection like an error.
+    pub fn with_levels(mut self, levels: &crate::diagnostic::Levels) -> Self {
+        use crate::diagnostic::Severity as Level;
+        self.diagnostics.retain_mut(|d| {
+            if d.severity == Severity::Warning {
+                match levels.warning(d.code) {
+                    None => return false,
+                    Some(Level::Error) => d.severity = Severity::Error,
+                    Some(Level::Warning) => {}
+                }
+            }
+            true
+        });
+        self.ok = !self.diagnostics.iter().any(|d| d.severity == Severity::Error);
+        self
+    }
+
     /// 0 when every check passed, 1 when any failed.
     pub fn exit_code(&self) -> u8 {
         if self.ok { 0 } else { 1 }
@@ -142,12 +186,14 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         if let Some(w) = weak_key_warning(&leaf.file, &leaf.public_key.key_type) {
             diagnostics.push(w);
         }
+        diagnostics.extend(leaf_warnings(leaf, now));
     }
     if let Some(c) = &ordered {
         diagnostics.extend(chain_warnings(c, cert.file, now));
     }
 
     let mut key_matches = None;
+    let key_file = key.as_ref().map(|k| k.file.to_string());
     let key = key.and_then(|k| match read_private_key(k.file, k.bytes) {
         Ok(key) => Some(key),
         Err(e) => {
@@ -181,6 +227,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         certificate: leaf,
         key,
         key_matches,
+        key_file,
         chain,
         chain_ordered: chain_ok,
         links,
@@ -226,6 +273,46 @@ fn weak_key_warning(file: &str, key_type: &KeyType) -> Option<Diagnostic> {
         )
     })
 }
+
+/// A leaf that still works today but will bite later: it expires within
+/// [`EXPIRY_WARNING_DAYS`], or it is an issued CA certificate (clients refuse an
+/// intermediate as a site's certificate; usually the files were swapped).
+fn leaf_warnings(leaf: &Certificate, now: OffsetDateTime) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let left = leaf.not_after - now;
+    if left >= time::Duration::ZERO && left < time::Duration::days(EXPIRY_WARNING_DAYS) {
+        warnings.push(Diagnostic::warning(
+            Code::CertValidity,
+            format!("{} expires {} ({})", leaf.name(), when::relative(now, leaf.not_after), when::utc(leaf.not_after)),
+            &leaf.file,
+            "renew it now: a listener with an expired certificate fails every TLS handshake".into(),
+        ));
+    }
+    // `openssl req -x509` marks its self-signed certificates as CAs: only an issued CA
+    // certificate (an intermediate) in the site's place is the swapped-files mistake.
+    if leaf.is_ca && !leaf.self_signed {
+        warnings.push(Diagnostic::warning(
+            Code::CertChain,
+            format!("{} is a CA certificate, used here as the site's certificate", leaf.name()),
+            &leaf.file,
+            "pass the site's own certificate as CERT and the CA certificates with --chain".into(),
+        ));
+    }
+    warnings
+}
+
+/// Whether the certificate name `name` covers `domain`: equal ignoring case, or a wildcard
+/// `*.rest` for exactly one more label.
+fn covers(name: &str, domain: &str) -> bool {
+    let (name, domain) = (name.to_ascii_lowercase(), domain.to_ascii_lowercase());
+    match name.strip_prefix("*.") {
+        Some(rest) => domain.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => name == domain,
+    }
+}
+
+/// How close an expiry must be for `certs inspect` to warn.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
 fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
@@ -295,4 +382,19 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
         });
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covers;
+
+    #[test]
+    fn a_wildcard_covers_exactly_one_more_label() {
+        assert!(covers("*.example.org", "www.EXAMPLE.org"));
+        assert!(!covers("*.example.org", "example.org"));
+        assert!(!covers("*.example.org", "a.b.example.org"));
+        assert!(!covers("*.example.org", ".example.org"));
+        assert!(covers("Example.org", "example.org"));
+        assert!(!covers("example.org", "www.example.org"));
+    }
 }

@@ -42,7 +42,10 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
     certificate_fields(&mut out, cert, now);
     field(&mut out, "File", &cert.file);
     let key = match (&report.key, report.key_matches) {
-        (None, _) => "not checked (pass --key KEY)".to_string(),
+        (None, _) => match &report.key_file {
+            Some(file) => format!("not checked ({file} could not be read as a private key)"),
+            None => "not checked (pass --key KEY)".to_string(),
+        },
         (Some(k), Some(true)) => format!("matches ({}, {} {})", k.file, k.format, k.key_type),
         (Some(k), Some(false)) => {
             format!("DOES NOT MATCH ({}, {} {})", k.file, k.format, k.key_type)

@@ -68,9 +68,15 @@ pub enum CertsCommand {
 pub struct InspectArgs {
     /// PEM certificate; may also hold the intermediates, in any order.
     cert: PathBuf,
-    /// PEM private key (PKCS#1, SEC1 or PKCS#8) to check against the certificate.
+    /// PEM private key (PKCS#1, SEC1 or PKCS#8) to check against the certificate; also
+    /// taken as a second argument, as `convox certs inspect CERT KEY` takes it.
     #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
+    #[arg(value_name = "KEY", conflicts_with = "key", hide = true)]
+    key_positional: Option<PathBuf>,
+    /// A domain the certificate must cover (may be repeated); a warning when it does not.
+    #[arg(long = "domain", value_name = "NAME")]
+    domains: Vec<String>,
     /// PEM file of intermediate certificates, in any order.
     #[arg(long, value_name = "CHAIN")]
     chain: Option<PathBuf>,
@@ -162,7 +168,8 @@ fn json_text(value: &serde_json::Value) -> String {
 }
 
 impl InspectArgs {
-    fn run(self, now: OffsetDateTime) -> ExitCode {
+    fn run(mut self, now: OffsetDateTime) -> ExitCode {
+        self.key = self.key.take().or(self.key_positional.take());
         let (cert_name, key_name, chain_name) =
             (name(&self.cert), self.key.as_deref().map(name), self.chain.as_deref().map(name));
         let cert = read(&self.cert);
@@ -180,7 +187,9 @@ impl InspectArgs {
             named(&chain_name, &chain),
             named(&key_name, &key),
             now,
-        );
+        )
+        .with_domains(&self.domains)
+        .with_levels(&super::global::settings().levels);
         let written = match self.format {
             Format::Human => {
                 let written = write_stdout(&certs::render::inspection(&report, now));

@@ -1,8 +1,9 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
 use super::output::stdout;
-use super::{Format, report};
+use super::report::{self, MessageFormat};
 use clap::Args;
+use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
 use compose_cfn::interpret::{CertificateBinding, Target};
 use compose_cfn::load::{self, Environment, Input};
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 /// options that shape the compilation (shared by `compile` and `plan`).
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// Compose files, merged in order [default: docker-compose.yml (or compose.yaml, …) in the
+    /// Compose files, merged in order; `-` reads standard input [default: docker-compose.yml (or compose.yaml, …) in the
     /// current directory, plus docker-compose.override.yml beside it]
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -53,32 +54,44 @@ fn balancer_target(name: &str) -> Result<Target, String> {
 pub struct CompileArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
-    /// Write the template here instead of stdout (only when compilation succeeds)
+    /// Write the template here instead of stdout (only when compilation succeeds; `-` is stdout)
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    format: MessageFormat,
 }
 
 impl ManifestArgs {
     /// Finds and reads the files, then compiles them; `Err` holds the exit code of a usage error.
+    ///
+    /// Without file arguments, `COMPOSE_FILE` (paths joined by the path separator) names them,
+    /// else the default file of the current directory and its override, as in Compose.
     pub fn compile(self) -> Result<Compilation, ExitCode> {
         let mut paths: Vec<PathBuf> = self.files.into_iter().chain(self.more_files).collect();
-        if paths.is_empty() {
-            match load::discover(Path::new(".")) {
-                Some(found) => {
-                    paths =
-                        found.into_iter().map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)).collect()
-                }
-                None => {
-                    return Err(report::usage_error(&format!(
-                        "no compose file given, and none of {} in the current directory",
-                        load::DEFAULT_FILES.join(", ")
-                    )));
-                }
-            }
+        let mut found = Vec::new();
+        let mut how = "given";
+        if let Some(list) = std::env::var_os("COMPOSE_FILE").filter(|_| paths.is_empty()) {
+            paths = std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+            how = "from COMPOSE_FILE";
         }
+        if paths.is_empty() {
+            let Some(discovered) = load::discover(Path::new(".")) else {
+                return Err(report::usage_error(&format!(
+                    "no compose file given, and none of {} in the current directory",
+                    load::DEFAULT_FILES.join(", ")
+                )));
+            };
+            paths = discovered
+                .files
+                .into_iter()
+                .map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p))
+                .collect();
+            found = discovered.found;
+            how = if paths.len() > 1 { "found here, the override merged over the first" } else { "found here" };
+        }
+        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+        report::note(&format!("reading {} ({how}), in this order", shown.join(", then ")));
         let inputs = load::read_inputs(&paths).map_err(|e| report::usage_error(&e.to_string()))?;
         // `docker-compose.yml` has the parent "", which names no directory.
         let dir = paths[0]
@@ -86,7 +99,24 @@ impl ManifestArgs {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let env = Environment::from_pairs(std::env::vars());
-        Ok(self.options.compile(inputs, &env, load::dotenv::read_file(&dir), directory_name(&dir)))
+        // Standard input has no directory to name the app after (`/dev/stdin` named it `dev`).
+        let from_stdin = paths[0].as_os_str() == load::STDIN || paths[0].starts_with("/dev");
+        let fallback = if from_stdin { String::new() } else { directory_name(&dir) };
+        let dotenv = load::dotenv::read_file(&dir);
+        report::note(&match &dotenv {
+            load::dotenv::DotenvFile::Absent => format!("no `.env` in `{}`", dir.display()),
+            load::dotenv::DotenvFile::Read { path, .. } => format!("reading variables from `{path}`"),
+            load::dotenv::DotenvFile::Refused { path, .. } => format!("not reading `{path}`"),
+        });
+        let mut profiles = self.options.profiles.clone();
+        profiles
+            .extend(env.get("COMPOSE_PROFILES").into_iter().flat_map(|p| p.split(',')).map(|p| p.trim().to_string()));
+        profiles.retain(|p| !p.is_empty());
+        report::note(&match profiles.is_empty() {
+            true => "no profile is active: services with `profiles:` are left out".to_string(),
+            false => format!("active profiles: {}", profiles.join(", ")),
+        });
+        Ok(self.options.compile(inputs, &env, dotenv, fallback, found))
     }
 }
 
@@ -108,13 +138,31 @@ impl CompileFlags {
         env: &Environment,
         dotenv: load::dotenv::DotenvFile,
         fallback_app: String,
+        mut found: Vec<Diagnostic>,
     ) -> Compilation {
+        // Compose's COMPOSE_PROJECT_NAME names the project over `name:`, below `-p` (`--app`).
+        let from_env = env.get("COMPOSE_PROJECT_NAME").filter(|n| !n.is_empty() && self.app.is_none());
+        let app = match from_env.map(|n| (n, app_name(n))) {
+            Some((_, Ok(name))) => Some(name),
+            Some((written, Err(problem))) => {
+                let problem = problem.replace("--app ", "COMPOSE_PROJECT_NAME=");
+                found.push(Diagnostic::error(
+                    Code::AppName,
+                    None,
+                    format!("COMPOSE_PROJECT_NAME `{written}`: {problem}"),
+                ));
+                None
+            }
+            None => self.app.clone(),
+        };
         let options = CompileOptions {
-            app: self.app.clone(),
+            app,
             fallback_app,
             profiles: self.profiles.clone(),
             certificates: self.certificates.clone(),
             dotenv,
+            levels: super::global::settings().levels.clone(),
+            found,
             balancer: self.balancer,
         };
         compile(inputs, env, &options)
@@ -124,6 +172,7 @@ impl CompileFlags {
 impl CompileArgs {
     /// Compiles and writes the template; diagnostics go to stderr.
     pub fn run(self) -> ExitCode {
+        report::set_format(self.format);
         let result = match self.manifest.compile() {
             Ok(result) => result,
             Err(code) => return code,
@@ -134,6 +183,7 @@ impl CompileArgs {
         };
         match &self.output {
             None => stdout(&template),
+            Some(out) if out.as_os_str() == "-" => stdout(&template),
             Some(out) => {
                 match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
                     Ok(()) => ExitCode::SUCCESS,

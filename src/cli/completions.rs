@@ -1,10 +1,10 @@
 //! `compose-cfn completions SHELL` and `compose-cfn man`: generated from the command-line
 //! definition itself, so they list exactly the commands and options there are.
 
-use super::Cli;
+use super::command;
 use super::output::stdout;
 use super::report;
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 use compose_cfn::files;
 use std::path::PathBuf;
@@ -22,9 +22,25 @@ impl CompletionsArgs {
     /// Prints the completion script.
     pub fn run(self) -> ExitCode {
         let mut out = Vec::new();
-        clap_complete::generate(self.shell, &mut Cli::command(), "compose-cfn", &mut out);
-        stdout(&String::from_utf8_lossy(&out))
+        clap_complete::generate(self.shell, &mut command(), BIN, &mut out);
+        let script = String::from_utf8_lossy(&out);
+        match self.shell {
+            Shell::Bash => stdout(&bash_fixed(&script)),
+            _ => stdout(&script),
+        }
     }
+}
+
+const BIN: &str = "compose-cfn";
+
+/// clap_complete's bash script names a subcommand's state `compose__cfn__subcmd__compile` in
+/// one place and matches `compose__subcmd__cfn__subcmd__compile` in the other (the hyphen of
+/// the binary's name is mangled twice), so nothing completed past the first word; the
+/// matched names are rewritten to the assigned ones.
+fn bash_fixed(script: &str) -> String {
+    let wrong = format!("{}__", BIN.replace('-', "__subcmd__"));
+    let right = format!("{}__", BIN.replace('-', "__"));
+    script.replace(&wrong, &right)
 }
 
 /// Arguments of `man`.
@@ -37,17 +53,14 @@ pub struct ManArgs {
 }
 
 impl ManArgs {
-    /// Renders the man page(s) with clap_mangen.
+    /// Renders the man page(s) with clap_mangen, one per command and subcommand.
     pub fn run(self) -> ExitCode {
-        let command = Cli::command();
+        let command = command();
         let Some(dir) = self.out_dir else {
-            return stdout(&render(&command));
+            return stdout(&render(&command, ""));
         };
-        let mut pages = vec![("compose-cfn.1".to_string(), render(&command))];
-        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
-            let name = format!("compose-cfn-{}", sub.get_name());
-            pages.push((format!("{name}.1"), render(&sub.clone().display_name(name.clone()).bin_name(name))));
-        }
+        let mut pages = Vec::new();
+        collect(&command, "", &mut pages);
         if let Err(e) = std::fs::create_dir_all(&dir) {
             return report::usage_error(&format!("cannot write man pages to `{}`: {e}", dir.display()));
         }
@@ -61,9 +74,85 @@ impl ManArgs {
     }
 }
 
-/// One page in roff.
-fn render(command: &clap::Command) -> String {
+/// The pages of `command` (at `path`) and of every subcommand under it, e.g.
+/// `compose-cfn-certs-inspect.1`.
+fn collect(command: &clap::Command, path: &str, pages: &mut Vec<(String, String)>) {
+    let name = if path.is_empty() { BIN.to_string() } else { format!("{BIN}-{}", path.replace(' ', "-")) };
+    let named = command.clone().display_name(name.clone()).bin_name(format!("{BIN} {path}").trim_end().to_string());
+    pages.push((format!("{name}.1"), render(&named, path)));
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        let sub_path = if path.is_empty() { sub.get_name().to_string() } else { format!("{path} {}", sub.get_name()) };
+        collect(sub, &sub_path, pages);
+    }
+}
+
+/// One page in roff: clap_mangen's sections, then EXAMPLES, EXIT STATUS and ENVIRONMENT from
+/// [`super::help`] (in place of clap_mangen's EXTRA section, which would repeat them as prose).
+fn render(command: &clap::Command, path: &str) -> String {
+    let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut out).expect("writing to memory");
-    String::from_utf8(out).expect("roff is UTF-8")
+    let sections = |out: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        if command.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(out)?;
+        }
+        if command.get_subcommands().next().is_some() {
+            man.render_subcommands_section(out)?;
+        }
+        Ok(())
+    };
+    sections(&mut out).expect("writing to memory");
+    let mut page = String::from_utf8(out).expect("roff is UTF-8");
+    if let Some(extra) = super::help::extra(path) {
+        page.push_str(
+            ".SH EXAMPLES
+",
+        );
+        for e in extra.examples {
+            page.push_str(&format!(
+                ".TP
+.B {}
+",
+                roff(e)
+            ));
+        }
+        page.push_str(".SH \"EXIT STATUS\"\n");
+        for (code, what) in extra.exit {
+            page.push_str(&format!(
+                ".TP
+.B {code}
+{}
+",
+                roff(what)
+            ));
+        }
+        page.push_str(
+            ".SH ENVIRONMENT
+",
+        );
+        for (name, what) in extra.environment() {
+            page.push_str(&format!(
+                ".TP
+.B {}
+{}
+",
+                roff(name),
+                roff(what)
+            ));
+        }
+    }
+    let mut version = Vec::new();
+    if command.get_version().is_some() {
+        man.render_version_section(&mut version).expect("writing to memory");
+    }
+    page + &String::from_utf8(version).expect("roff is UTF-8")
+}
+
+/// `text` as one line of roff: backslashes and hyphens escaped, no line starting a request.
+fn roff(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) { format!("\\&{escaped}") } else { escaped }
 }

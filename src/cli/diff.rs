@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a compose file, a compiled template (JSON), or git:REV:PATH (PATH from the
+    /// The old side: a compose file, a compiled template (JSON), `-` for standard input, or git:REV:PATH (PATH from the
     /// repository's root, or ./PATH from the current directory)
     #[arg(value_name = "OLD")]
     old: String,
@@ -33,6 +33,7 @@ pub struct DiffArgs {
 impl DiffArgs {
     /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
     pub fn run(self) -> ExitCode {
+        report::set_format(self.format.diagnostics());
         let old = match self.side(&self.old) {
             Ok(v) => v,
             Err(code) => return code,
@@ -76,7 +77,8 @@ impl DiffArgs {
         let dotenv = if dotenv { load::dotenv::read_file(&dir) } else { load::dotenv::DotenvFile::Absent };
         let env = Environment::from_pairs(std::env::vars());
         let inputs = vec![Input { path: spec.to_string(), bytes }];
-        let result = self.options.compile(inputs, &env, dotenv, directory_name(&dir));
+        let fallback = if spec == load::STDIN { String::new() } else { directory_name(&dir) };
+        let result = self.options.compile(inputs, &env, dotenv, fallback, Vec::new());
         if result.diagnostics.has_errors() {
             report::diagnostics(
                 &result.diagnostics,

@@ -11,14 +11,21 @@ use std::process::ExitCode;
 pub struct ExplainArgs {
     /// A label (convox.port.443.protocol, convox.health.path), a prefix (convox, convox.health)
     /// or a diagnostic code (unknown-protocol)
+    /// [default: list the codes, as --list does]
     #[arg(value_name = "LABEL-OR-CODE")]
-    what: String,
+    what: Option<String>,
+    /// List every diagnostic code with its summary (the names `--deny` and `--allow` take)
+    #[arg(long, conflicts_with = "what")]
+    list: bool,
 }
 
 impl ExplainArgs {
     /// Prints the explanation; exit 2 with a suggestion when the argument names nothing known.
     pub fn run(self) -> ExitCode {
-        match explain::explain(&self.what) {
+        let Some(what) = self.what.filter(|_| !self.list) else {
+            return stdout(&explain::code_list());
+        };
+        match explain::explain(&what) {
             Ok(e) => stdout(&e.render()),
             Err(unknown) => {
                 let help = match &unknown.suggestion {

@@ -11,6 +11,8 @@ mod completions;
 mod deploy;
 mod diff;
 mod explain;
+mod global;
+mod help;
 mod output;
 mod plan;
 mod report;
@@ -18,7 +20,7 @@ mod schema;
 #[cfg(feature = "aws")]
 mod ssl;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 /// Compile docker-compose files with Convox labels into AWS CloudFormation.
@@ -27,6 +29,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: global::GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,9 +71,16 @@ pub enum Format {
     Json,
 }
 
+/// The command line with every command's examples, exit codes and environment in its help:
+/// what is parsed, completed and written as man pages.
+pub fn command() -> clap::Command {
+    help::with_extras(Cli::command())
+}
+
 impl Cli {
     /// Runs the chosen subcommand and returns its exit code.
     pub fn run(self) -> ExitCode {
+        self.global.install();
         match self.command {
             Command::Compile(args) => args.run(),
             Command::Certs(cmd) => cmd.run(),

@@ -48,6 +48,7 @@ impl PlanArgs {
     /// Compiles the manifest and prints its plan; exit 1 when the manifest has an error.
     pub fn run(self) -> ExitCode {
         let format = self.format;
+        report::set_format(format.diagnostics());
         let result = match self.manifest.compile() {
             Ok(result) => result,
             Err(code) => return code,

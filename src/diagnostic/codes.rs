@@ -27,6 +27,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => $name,)* }
             }
 
+            /// The code written as `name`, as `--deny` and `--allow` take it.
+            pub fn parse(name: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == name)
+            }
+
             /// One sentence on what the code means.
             pub fn summary(self) -> &'static str {
                 match self { $(Code::$variant => $summary,)* }
@@ -277,6 +282,21 @@ codes! {
         details: "The Compose key has no ECS counterpart compose-cfn writes; it is ignored, so the deployed service differs from `docker compose up`.",
         example: Some("services:\n  web:\n    image: example/web\n    devices: [\"/dev/fuse\"]\n    ports: [\"80:3000\"]\n"),
     }
+    Usage = "usage" {
+        summary: "The command line is wrong, or a file could not be read or written (exit 2).",
+        details: "Not a problem of the compose file: an option or argument the command cannot use, a file that does not exist or cannot be read, or an output that cannot be written. With --format json it is printed as a JSON object like every other message.",
+        example: None,
+    }
+    UnknownProfile = "unknown-profile" {
+        summary: "A profile selected with --profile or COMPOSE_PROFILES is used by no service.",
+        details: "No service lists the profile under `profiles:`, so selecting it enables nothing: usually a typo. The error lists the profiles the services use.",
+        example: None,
+    }
+    TwoComposeFiles = "two-compose-files" {
+        summary: "Both compose.yaml and docker-compose.yml are in the directory; only the first is read.",
+        details: "Compose reads `compose.yaml` (or `compose.yml`) in preference to `docker-compose.yml` and warns that the other is ignored; so does compose-cfn. Remove the one you do not deploy, or name the file with -f.",
+        example: None,
+    }
     HostPortConflict = "host-port-conflict" {
         summary: "Two services bind the same fixed host port, so ECS cannot place them on one container instance.",
         details: "Two services cannot both bind the same fixed host port on one container instance; ECS would never place the second.",
@@ -398,8 +418,8 @@ codes! {
         example: None,
     }
     CertDomain = "cert-domain" {
-        summary: "`certs self-signed`: a domain that is not a DNS name.",
-        details: "Domains are DNS names of letters, digits and hyphens, optionally starting with `*.`.",
+        summary: "A domain that is not a DNS name (`certs self-signed`), or one the certificate does not cover (`certs inspect --domain`).",
+        details: "Domains are DNS names of letters, digits and hyphens, optionally starting with `*.`. `certs inspect --domain NAME` warns when none of the certificate's names covers NAME (`*.example.org` covers one label: `www.example.org`, not `example.org`).",
         example: None,
     }
     CertGenerate = "cert-generate" {

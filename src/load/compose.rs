@@ -70,6 +70,11 @@ pub struct Label {
 const TOP_LEVEL_KEYS: &[&str] =
     &["version", "services", "networks", "volumes", "secrets", "configs", "name", "include", "models"];
 
+/// A `version:` Convox accepted: 1, 2 or 2.x.
+fn convox_version(v: &str) -> bool {
+    v == "1" || v == "2" || v.strip_prefix("2.").is_some_and(|minor| minor.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Reads one file's tree (its strings already parsed for `$`) into a project.
 pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
@@ -95,6 +100,9 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     let services_node = if let Some(services) = root.get("services") {
         for (key, value) in entries {
             match key.name.as_str() {
+                // Convox required `version: "2"` (or the v1 format), so its apps' files are
+                // right to carry it: warning there is noise on every compile.
+                "version" if value.scalar_text().is_some_and(|v| convox_version(&v)) => {}
                 "version" => diags.push(
                     Diagnostic::warning(Code::ObsoleteVersion, key.span, "`version` is obsolete and ignored")
                         .with_help("remove the `version:` line; today's Compose ignores it too"),

@@ -99,10 +99,34 @@ pub fn with_dotenv(
     env.over(vars)
 }
 
+/// The files found by [`discover`].
+#[derive(Debug)]
+pub struct Discovered {
+    /// The files to read, in order: the default file, then its override if there is one.
+    pub files: Vec<PathBuf>,
+    /// A warning when another default file is there and is not read (`compose.yaml` beside
+    /// `docker-compose.yml`), as Compose warns.
+    pub found: Vec<Diagnostic>,
+}
+
 /// Finds the files to read when none were named: the first default file in `dir`, plus
 /// `docker-compose.override.yml` (or `.yaml`) beside it, as Compose does.
-pub fn discover(dir: &Path) -> Option<Vec<PathBuf>> {
-    let main = DEFAULT_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())?;
+pub fn discover(dir: &Path) -> Option<Discovered> {
+    let mut present = DEFAULT_FILES.iter().filter(|f| dir.join(f).is_file());
+    let first = present.next()?;
+    let main = dir.join(first);
+    let found = present
+        .find(|f| f.starts_with("docker-compose") != first.starts_with("docker-compose"))
+        .map(|other| {
+            Diagnostic::warning(
+                Code::TwoComposeFiles,
+                None,
+                format!("found both `{first}` and `{other}`; only `{first}` is read"),
+            )
+            .with_help(format!("remove `{other}` if it is stale, or pass `-f {other}` to compile it instead"))
+        })
+        .into_iter()
+        .collect();
     let mut files = vec![main];
     if let Some(o) =
         ["docker-compose.override.yml", "docker-compose.override.yaml", "compose.override.yml", "compose.override.yaml"]
@@ -112,7 +136,7 @@ pub fn discover(dir: &Path) -> Option<Vec<PathBuf>> {
     {
         files.push(o);
     }
-    Some(files)
+    Some(Discovered { files, found })
 }
 
 /// Why a compose file could not be read.
@@ -136,15 +160,32 @@ pub enum ReadError {
     },
 }
 
-/// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it.
+/// The path that means standard input, as in Compose's `-f -`.
+pub const STDIN: &str = "-";
+
+/// How diagnostics name standard input.
+pub const STDIN_SHOWN: &str = "<stdin>";
+
+/// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it; `-`
+/// reads standard input (once: a second `-` would read nothing).
 pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
+    if paths.iter().filter(|p| p.as_os_str() == STDIN).count() > 1 {
+        let source = std::io::Error::new(std::io::ErrorKind::InvalidInput, "`-` is given twice");
+        return Err(ReadError::Io { path: STDIN_SHOWN.into(), source });
+    }
     paths
         .iter()
         .map(|path| {
-            let shown = path.display().to_string();
+            let stdin = path.as_os_str() == STDIN;
+            let shown = if stdin { STDIN_SHOWN.to_string() } else { path.display().to_string() };
             // Refused by its size before reading, or one byte past the limit for a file that
             // has no size (a device, a pipe) or grew meanwhile.
-            let bytes = crate::files::read_file_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
+            let bytes = if stdin {
+                crate::files::read_capped(std::io::stdin().lock(), MAX_FILE_BYTES)
+            } else {
+                crate::files::read_file_capped(path, MAX_FILE_BYTES)
+            };
+            let bytes = bytes.map_err(|e| match e {
                 crate::files::ReadError::Io(source) => ReadError::Io { path: shown.clone(), source },
                 crate::files::ReadError::TooLarge { len, .. } => ReadError::TooLarge { path: shown.clone(), len },
             })?;

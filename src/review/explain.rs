@@ -66,6 +66,15 @@ pub fn explain(input: &str) -> Result<Explanation, Unknown> {
     Err(Unknown { input: trimmed.to_string(), suggestion: suggest(&key) })
 }
 
+/// Every diagnostic code with its one-line summary, aligned, for `explain --list`: the names
+/// `--deny` and `--allow` take.
+pub fn code_list() -> String {
+    let width = Code::ALL.iter().map(|c| c.as_str().len()).max().unwrap_or(0);
+    let mut out: String = Code::ALL.iter().map(|c| format!("{:width$}  {}\n", c.as_str(), c.summary())).collect();
+    out.push_str("\n`compose-cfn explain CODE` explains one; `compose-cfn explain convox` lists the labels.\n");
+    out
+}
+
 /// The label or code closest to `key`, keeping the port number of a port label.
 fn suggest(key: &str) -> Option<String> {
     let port = key.strip_prefix("convox.port.").and_then(|r| r.split('.').next()).filter(|p| p.parse::<u16>().is_ok());
