@@ -65,6 +65,20 @@ fn id_after_ok(out: &str) -> String {
     out.split("OK, ").nth(1).expect("an ID after OK").split_whitespace().next().unwrap().to_string()
 }
 
+/// Generates a certificate for example.org in `dir` and uploads it with `certs create`; its ID.
+fn create_example_certificate(moto: &Moto, dir: &Path) -> String {
+    let r = run(
+        moto,
+        dir,
+        &["certs", "self-signed", "example.org", "--cert-out", "example.org.pub", "--key-out", "example.org.key"],
+    );
+    ok(&r, "certs self-signed");
+    let r = run(moto, dir, &["certs", "create", "example.org.pub", "example.org.key"]);
+    ok(&r, "certs create");
+    assert!(r.stdout.starts_with("Uploading certificate... OK, cert-"), "{}", r.stdout);
+    id_after_ok(&r.stdout)
+}
+
 /// The row of `target` in `ssl`'s table.
 fn ssl_row(moto: &Moto, dir: &Path, target: &str) -> String {
     let r = run(moto, dir, &["ssl", "--stack", "seed"]);
@@ -105,16 +119,7 @@ fn the_seed_workflow_end_to_end() {
         r.stdout.lines().find(|l| l.contains("self-signed")).unwrap().split_whitespace().next().unwrap().to_string();
 
     // certs create with a certificate generated here.
-    let r = run(
-        &moto,
-        d,
-        &["certs", "self-signed", "example.org", "--cert-out", "example.org.pub", "--key-out", "example.org.key"],
-    );
-    ok(&r, "certs self-signed");
-    let r = run(&moto, d, &["certs", "create", "example.org.pub", "example.org.key"]);
-    ok(&r, "certs create");
-    assert!(r.stdout.starts_with("Uploading certificate... OK, cert-"), "{}", r.stdout);
-    let cert = id_after_ok(&r.stdout);
+    let cert = create_example_certificate(&moto, d);
 
     // ssl update web:443, then ssl shows it with its domain and expiry.
     let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &cert]);
@@ -452,15 +457,7 @@ fn the_seed_on_application_load_balancers() {
     let r = run(&moto, d, &["deploy", "--stack", "seed"]);
     ok(&r, "second v2 deploy");
     assert!(r.stdout.contains("nothing to change"), "{}", r.stdout);
-    let r = run(
-        &moto,
-        d,
-        &["certs", "self-signed", "example.org", "--cert-out", "example.org.pub", "--key-out", "example.org.key"],
-    );
-    ok(&r, "certs self-signed");
-    let r = run(&moto, d, &["certs", "create", "example.org.pub", "example.org.key"]);
-    ok(&r, "certs create");
-    let cert = id_after_ok(&r.stdout);
+    let cert = create_example_certificate(&moto, d);
     let r = run(&moto, d, &["ssl", "update", "--stack", "seed", "web:443", &cert]);
     ok(&r, "ssl update on v2");
     let row = ssl_row(&moto, d, "web:443");
