@@ -43,9 +43,25 @@ pub struct EnvParameter {
     /// `${VAR:?message}`: the message when it is unset.
     #[serde(default)]
     pub required: Option<String>,
-    /// `:-` and `:?` treat an empty value as unset.
+    /// `${VAR:+alt}`: the value is `alt` when the variable is set, else empty.
+    #[serde(default)]
+    pub alternative: Option<String>,
+    /// `:-`, `:?` and `:+` treat an empty value as unset.
     #[serde(default)]
     pub empty_is_unset: bool,
+}
+
+impl EnvParameter {
+    /// The parameter's value given what the deploy environment holds for its variable, as
+    /// Compose would substitute it; `None` when it has none (unset, without a default).
+    pub fn value(&self, read: Option<String>) -> Option<String> {
+        let set = read.filter(|v| !(self.empty_is_unset && v.is_empty()));
+        match &self.alternative {
+            // The variable's own value never reaches the parameter, only whether it is set.
+            Some(alt) => Some(if set.is_some() { alt.clone() } else { String::new() }),
+            None => set.or_else(|| self.default.clone()),
+        }
+    }
 }
 
 /// What the compiled template asks of the deploy.
@@ -109,6 +125,29 @@ mod tests {
             (b.services.as_slice(), b.default.as_deref(), b.empty_is_unset),
             (&["web".to_string()][..], None, false)
         );
+    }
+
+    #[test]
+    fn values_follow_compose_substitution_and_an_alternative_never_passes_the_variable_on() {
+        let entry = |extra: serde_json::Value| -> EnvParameter {
+            let mut e = json!({"Parameter": "EnvA", "Variable": "A", "Services": ["web"]});
+            e.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(e).unwrap()
+        };
+        let set = |v: &str| Some(v.to_string());
+        let alt = entry(json!({"Alternative": "yes", "EmptyIsUnset": true}));
+        assert_eq!(alt.value(set("s3cret")), set("yes"));
+        assert_eq!(alt.value(set("")), set(""));
+        assert_eq!(alt.value(None), set(""));
+        let alt_plain = entry(json!({"Alternative": "yes"}));
+        assert_eq!(alt_plain.value(set("")), set("yes"));
+        let default = entry(json!({"Default": "d", "EmptyIsUnset": true}));
+        assert_eq!(
+            (default.value(set("v")), default.value(set("")), default.value(None)),
+            (set("v"), set("d"), set("d"))
+        );
+        let plain = entry(json!({}));
+        assert_eq!((plain.value(set("")), plain.value(None)), (set(""), None));
     }
 
     #[test]

@@ -141,8 +141,7 @@ pub fn decide_parameters(inputs: &ParamInputs) -> Result<ParamPlan, Vec<ParamPro
         let value = if let Some(v) = given.get(name.as_str()) {
             ParamValue::Plain(v.to_string())
         } else if let Some(e) = env_params.get(name.as_str()) {
-            let read = (inputs.env)(&e.variable).filter(|v| !(e.empty_is_unset && v.is_empty()));
-            match read.or_else(|| e.default.clone()) {
+            match e.value((inputs.env)(&e.variable)) {
                 Some(v) => ParamValue::Secret(v),
                 None => {
                     let why = e.required.clone().unwrap_or_else(|| "it is not set".into());
