@@ -11,6 +11,7 @@ mod certificates;
 mod checks;
 mod host_ports;
 pub mod labels;
+mod links;
 pub mod names;
 mod no_meaning;
 pub mod plan;
@@ -82,11 +83,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         assign_instance_ports(&options.app, &mut balancers, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
-    let link_env = workload::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
+    let link_env = links::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
     let workloads: Vec<Workload> = read
         .into_iter()
-        .map(|(mut w, links)| {
-            workload::resolve_links(&mut w, links, &balancers, &services, &link_env, &mut diags);
+        .map(|(mut w, pending)| {
+            links::resolve_links(&mut w, pending, &balancers, &services, &link_env, &mut diags);
             w
         })
         .collect();

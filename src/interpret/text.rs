@@ -5,7 +5,6 @@
 use super::names;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Op, Segment};
-use crate::load::node::Node;
 use crate::source::Span;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -109,12 +108,6 @@ impl Text {
             })
             .collect()
     }
-}
-
-/// The deploy-time text of a scalar node; `None` (with an error) when a reference cannot be
-/// filled by the deploy stage, and for collections.
-pub fn of_node(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
-    of_segments(&node.segments()?, node.span, diags)
 }
 
 /// Deploy-time text from parsed segments: each reference becomes a parameter. A default or

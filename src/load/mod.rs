@@ -4,13 +4,19 @@
 //! project ([`load_project`]), which does no I/O and so can be tested and fuzzed directly.
 
 pub mod compose;
+pub mod container;
 pub mod container_env;
+mod container_lists;
 pub mod dotenv;
+mod healthcheck;
 pub mod interpolate;
+mod limits;
 pub mod node;
 pub mod ports;
+pub mod shell_words;
 
-pub use compose::{Label, Project, Service};
+pub use compose::{Label, Project, Scalar, Service};
+pub use container::ContainerKeys;
 pub use container_env::EnvVar;
 pub use ports::{PortMapping, Transport};
 
@@ -218,7 +224,13 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
     let mut project = project.unwrap_or_default();
     // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
     project.services.retain(|s| !s.node.is_reset());
-    project.services.iter_mut().for_each(|s| s.node.strip_resets());
+    let mut diags = Vec::new();
+    for service in &mut project.services {
+        service.node.strip_resets();
+        // Read once, from the merged mapping: later files may change any key.
+        service.container = container::read(&service.node, &mut diags);
+    }
+    diagnostics.extend(diags);
     (project, diagnostics)
 }
 
