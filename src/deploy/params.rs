@@ -221,7 +221,7 @@ pub fn parse_pair(s: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::metadata::{BuiltImage, EnvParameter, SelfSignedEntry};
+    use crate::deploy::metadata::{BuiltImage, EnvParameter, SelfSigned};
 
     fn env_param(parameter: &str, variable: &str, default: Option<&str>, required: Option<&str>) -> EnvParameter {
         serde_json::from_value(serde_json::json!({
@@ -234,11 +234,18 @@ mod tests {
     fn metadata() -> Metadata {
         Metadata {
             app: "shop".into(),
-            self_signed_certificates: vec![SelfSignedEntry {
+            self_signed_certificates: vec![SelfSigned {
                 parameter: "WebPort443Certificate".into(),
                 target: "web:443".into(),
             }],
-            built_images: vec![BuiltImage { parameter: "WebImage".into(), service: "web".into() }],
+            built_images: vec![BuiltImage {
+                parameter: "WebImage".into(),
+                service: "web".into(),
+                build: None,
+                dockerfile: None,
+                target: None,
+                args: Vec::new(),
+            }],
             environment_parameters: vec![
                 env_param("EnvDbPassword", "DB_PASSWORD", None, Some("the database password")),
                 env_param("EnvMode", "MODE", Some("prod"), None),
