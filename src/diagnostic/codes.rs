@@ -107,6 +107,11 @@ codes! {
         details: "`include:` and YAML tags other than `!reset` and `!override` would change the services in ways this tool cannot follow, so they are refused instead of ignored. Merge files with `-f` instead of `include:`.",
         example: Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
     }
+    Extends = "extends" {
+        summary: "`extends:` names a service that is not in the file, goes round in a circle, or names another file.",
+        details: "`extends: NAME` (or `{service: NAME}`) builds a service on another service of the same file, merged as several `-f` files merge. The service must exist, a chain of `extends` must not lead back to where it started, and the name is written out. `extends: {file: …}` is not read yet: merge the other file with -f instead.",
+        example: Some("services:\n  web:\n    extends: base\n    ports: [\"80:3000\"]\n"),
+    }
     ServiceNameCollision = "service-name-collision" {
         summary: "Two service names map to the same CloudFormation name.",
         details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",

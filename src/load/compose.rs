@@ -183,6 +183,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
             project.services.push(service);
         }
     }
+    super::extends::resolve(&mut project.services, diags);
     project
 }
 
@@ -445,7 +446,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
 }
 
 /// Merges one service of a later file into the same service of the files before.
-fn merge_service(existing: &mut Service, service: Service) {
+pub(super) fn merge_service(existing: &mut Service, service: Service) {
     let tag = |key: &str| service.node.get(key).and_then(|n| n.tag);
     match tag("ports") {
         Some(_) => {

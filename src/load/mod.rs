@@ -8,6 +8,7 @@ pub mod container;
 pub mod container_env;
 mod container_lists;
 pub mod dotenv;
+mod extends;
 mod healthcheck;
 pub mod interpolate;
 mod limits;
