@@ -27,6 +27,9 @@ pub struct CompileOptions {
     pub found: Vec<Diagnostic>,
     /// `--balancer`: overrides the manifest's `x-compose-cfn: {balancer: …}` (default classic).
     pub balancer: Option<Target>,
+    /// The project directory, where `env_file:` files are read (their keys only); `None`
+    /// (standard input, tests): an `env_file:` is an error.
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -49,7 +52,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let mut sources = Sources::new();
     let mut diagnostics: Diagnostics = options.found.iter().cloned().collect();
     let env = load::with_dotenv(&mut sources, &options.dotenv, env, &mut diagnostics);
-    let (project, found) = load::load_project(&mut sources, inputs, &env);
+    let (project, found) = load::load_project_in(&mut sources, inputs, &env, options.project_dir.as_deref());
     diagnostics.extend(found);
     let named = project.name.as_ref().filter(|n| !n.value.is_empty());
     let app =

@@ -97,6 +97,10 @@ pub struct EnvParameter {
     /// The value when the variable is set (else empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative: Option<String>,
+    /// The `env_file:` (relative to the project directory) the deploy stage reads the
+    /// variable from, instead of its environment: the template never carries its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_file: Option<String>,
 }
 
 impl ComposeCfn {
@@ -163,6 +167,7 @@ mod tests {
                     default: Some("x".into()),
                     required: Some("set A".into()),
                     alternative: None,
+                    env_file: None,
                 },
                 EnvParameter {
                     parameter: "EnvBAlt".into(),
@@ -172,6 +177,7 @@ mod tests {
                     default: None,
                     required: None,
                     alternative: Some("yes".into()),
+                    env_file: Some("web.env".into()),
                 },
             ],
         }

@@ -112,6 +112,11 @@ codes! {
         details: "`extends: NAME` (or `{service: NAME}`) builds a service on another service of the same file, merged as several `-f` files merge. The service must exist, a chain of `extends` must not lead back to where it started, and the name is written out. `extends: {file: …}` is not read yet: merge the other file with -f instead.",
         example: Some("services:\n  web:\n    extends: base\n    ports: [\"80:3000\"]\n"),
     }
+    EnvFile = "env-file" {
+        summary: "An `env_file:` that cannot be read: missing (required), outside the project, too large, or its path from `${…}`.",
+        details: "The keys of an `env_file:` become deploy-time parameters (the template never carries the file's values; the deploy stage reads the file to fill them), so compiling reads the file's keys. It must be a regular file inside the project directory, at most 1 MiB, its path written out. A missing file is an error unless the entry says `required: false`, which makes it a warning.",
+        example: Some("services:\n  web:\n    image: example/web\n    env_file: missing.env\n"),
+    }
     ServiceNameCollision = "service-name-collision" {
         summary: "Two service names map to the same CloudFormation name.",
         details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",

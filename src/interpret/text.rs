@@ -49,6 +49,9 @@ pub struct DeployParameter {
     pub alternative: Option<String>,
     /// True for the `:` forms, where an empty value counts as unset.
     pub empty_is_unset: bool,
+    /// The `env_file:` the deploy stage reads the variable from (else its environment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env_file: Option<String>,
 }
 
 impl Text {
@@ -150,6 +153,7 @@ pub fn of_segments(segments: &[Segment], span: Span, diags: &mut Diagnostics) ->
             required: (var.op == Op::Required).then(|| var.word_written.clone()),
             alternative: word.filter(|_| var.op == Op::Alternative),
             empty_is_unset: var.empty_is_unset,
+            env_file: None,
         };
         text.parts.push(Part::Parameter(parameter));
     }

@@ -11,7 +11,7 @@ use super::plan::{
     PortMap, Ulimit, Workload,
 };
 use super::service_labels::ServiceLabels;
-use super::text::{self, Text};
+use super::text::{self, Part, Text};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::container::{ExtraHostEntry, UlimitEntry, Written};
 use crate::load::{PortMapping, Service, Transport};
@@ -187,7 +187,13 @@ fn environment(service: &Service, diags: &mut Diagnostics) -> Vec<EnvEntry> {
         .environment
         .iter()
         .filter_map(|(name, var)| {
-            let text = text::of_segments(&var.value, var.span, diags)?;
+            let mut text = text::of_segments(&var.value, var.span, diags)?;
+            // A key of an `env_file:`: the deploy stage reads its value from that file.
+            for part in &mut text.parts {
+                if let Part::Parameter(p) = part {
+                    p.env_file.clone_from(&var.env_file);
+                }
+            }
             Some(EnvEntry { name: name.clone(), value: EnvSource::Text { text } })
         })
         .collect();

@@ -24,6 +24,7 @@ const READ: &[&str] = &[
     "command",
     "entrypoint",
     "environment",
+    "env_file",
     "mem_limit",
     "mem_reservation",
     "cpu_shares",

@@ -129,6 +129,7 @@ fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
             default: p.default.clone(),
             required: p.required.clone(),
             alternative: p.alternative.clone(),
+            env_file: p.env_file.clone(),
         }
     })
 }

@@ -146,6 +146,7 @@ mod tests {
             required: None,
             alternative: None,
             empty_is_unset: false,
+            env_file: None,
         })
     }
 
