@@ -45,6 +45,8 @@ pub struct Compilation {
     pub template: Option<String>,
     /// The balancer target compiled for.
     pub target: Target,
+    /// The project directory compiled in (where the deploy stage reads `env_file:` files).
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 /// Runs the pipeline over `inputs` (merged in order).
@@ -125,7 +127,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     };
     let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
-    Compilation { sources, diagnostics, plan: Some(plan), template, target }
+    Compilation { sources, diagnostics, plan: Some(plan), template, target, project_dir: options.project_dir.clone() }
 }
 
 /// The target `x-compose-cfn: {balancer: …}` names (classic when absent); an unknown name is an
