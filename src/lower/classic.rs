@@ -189,8 +189,14 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
         }
     }
     for e in env_parameters(plan) {
-        let description =
-            format!("Filled by the deploy stage from its variable {} (never written into the template)", e.variable);
+        let description = match &e.env_file {
+            Some(file) => {
+                format!("Filled by the deploy stage from {} of {file} (never written into the template)", e.variable)
+            }
+            None => {
+                format!("Filled by the deploy stage from its variable {} (never written into the template)", e.variable)
+            }
+        };
         b.parameter(
             e.parameter,
             Parameter { no_echo: true, default: e.default, ..Parameter::new(ParameterType::String, description) },
