@@ -80,6 +80,9 @@ fn expectation(case: &str) -> Expect {
         "error-v2-redirect" => Pass("relates a label to the protocols and exposure of the service's other ports"),
         "error-v2-target-groups" => Pass("each port is valid; how many target groups they need is counted per target"),
         "error-balancer-target" => FailStructure,
+        "error-compose-secrets" => {
+            Pass("each secret is valid Compose; that ECS cannot read a file or environment secret is this tool's rule")
+        }
         "error-env-file" => {
             Pass("each entry is a path; whether the file exists, stays inside and parses is checked on disk")
         }

@@ -15,6 +15,7 @@ mod links;
 pub mod names;
 mod no_meaning;
 pub mod plan;
+mod secrets;
 mod service_labels;
 mod targets;
 pub mod text;
@@ -60,6 +61,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     check_name_collisions(&services, &mut diags);
     check_name_lengths(&services, &options.app, &mut diags);
     no_meaning::explain(&services, &mut diags);
+    secrets::check_names(&project.secrets, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
@@ -69,7 +71,10 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         let labels = read_labels(service, &tcp, &mut diags);
         let balancer = balancer_for(service, &tcp, &labels, options.target, &mut diags);
         // The workload names its listeners' instance port parameters; their values come later.
-        read.push(workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
+        let (mut w, links) =
+            workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags);
+        w.container.secrets = secrets::read(&service.container.secrets, &project.secrets, &mut diags);
+        read.push((w, links));
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.

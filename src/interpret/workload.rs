@@ -72,6 +72,8 @@ pub(super) fn read(
         }),
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
         volumes: super::volumes::read(app, &keys.volumes, diags),
+        // Filled with the project's secret definitions at hand (`secrets::read`).
+        secrets: Vec::new(),
     };
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);

@@ -33,6 +33,8 @@ pub struct Project {
     /// `x-compose-cfn: {balancer: …}`: the balancer target the manifest asks for, as written
     /// (checked by the compiler, which knows the targets).
     pub balancer: Option<Spanned<String>>,
+    /// The top-level `secrets:`.
+    pub secrets: Vec<super::secrets::SecretDef>,
 }
 
 /// One service and the parts of it this tool interprets.
@@ -150,6 +152,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
                         .with_help("remove the `version:` line; today's Compose ignores it too"),
                 ),
                 "name" => project.name = project_name(value, diags).map(|n| Spanned::new(n, value.span)),
+                "secrets" => project.secrets = super::secrets::read_definitions(value, diags),
                 k if k.starts_with("x-") || TOP_LEVEL_KEYS.contains(&k) => {}
                 k => diags.push(
                     Diagnostic::warning(Code::UnknownKey, key.span, format!("unknown top-level key `{k}` is ignored"))
@@ -424,6 +427,9 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
     if later.balancer.is_some() {
         earlier.balancer = later.balancer;
     }
+    // A later file's definition of a secret replaces the earlier one.
+    earlier.secrets.retain(|s| !later.secrets.iter().any(|l| l.name.value == s.name.value));
+    earlier.secrets.extend(later.secrets);
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
     let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();

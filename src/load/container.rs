@@ -41,6 +41,7 @@ const READ: &[&str] = &[
     "volumes",
     "labels",
     "profiles",
+    "secrets",
 ];
 
 /// Manifest text as written: literal parts and variable references, which `interpret` turns
@@ -175,6 +176,8 @@ pub struct ContainerKeys {
     pub volumes: Vec<VolumeEntry>,
     /// `links:`.
     pub links: Vec<LinkEntry>,
+    /// `secrets:`.
+    pub secrets: Vec<super::secrets::SecretUse>,
     /// `deploy.replicas`, when valid.
     pub replicas: Option<u32>,
     /// Where `deploy.replicas` was written, valid or not.
@@ -226,6 +229,7 @@ pub fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> ContainerKeys {
             .and_then(|n| healthcheck::read(n, diags)),
         volumes: node.get("volumes").map(|n| volumes(n, diags)).unwrap_or_default(),
         links: node.get("links").map(|n| links(n, diags)).unwrap_or_default(),
+        secrets: node.get("secrets").map(|n| super::secrets::read_uses(n, diags)).unwrap_or_default(),
         replicas: deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags)),
         replicas_span: deploy.and_then(|d| d.get("replicas")).map(|n| n.span),
         other_keys,

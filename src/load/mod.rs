@@ -15,6 +15,7 @@ pub mod interpolate;
 mod limits;
 pub mod node;
 pub mod ports;
+pub mod secrets;
 pub mod shell_words;
 
 pub use compose::{Label, Project, Scalar, Service};
