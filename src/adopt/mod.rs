@@ -8,6 +8,10 @@
 //! removal is allowed), and a decision for every resource: what happens to it and why. Pure:
 //! no I/O; `review::convox` reads Convox's templates, [`replacement`] says which properties
 //! adoption keeps and why AWS would replace the resource otherwise.
+//!
+//! One file past 400 lines: reading the live stack, reconciling each resource and the
+//! parameters, and the decisions they return are one algorithm read top to bottom, around
+//! the `Live` and `Decision` types; its tests are in `tests.rs`.
 
 pub mod replacement;
 
@@ -103,11 +107,11 @@ impl Decision {
         };
         match &self.action {
             Action::Unchanged => format!("  = {what}  unchanged"),
+            Action::InPlace { changed, kept } if changed.is_empty() => {
+                format!("  = {what}  unchanged; kept from the live stack: {}", kept.join(", "))
+            }
             Action::InPlace { changed, kept } => {
-                let mut s = format!("  ~ {what}  updated in place");
-                if !changed.is_empty() {
-                    s += &format!(": {}", changed.join(", "));
-                }
+                let mut s = format!("  ~ {what}  updated in place: {}", changed.join(", "));
                 if !kept.is_empty() {
                     s += &format!("; kept from the live stack: {}", kept.join(", "));
                 }
@@ -301,22 +305,21 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
 /// A certificate bound on the live stack must stay bound: the manifest must make that listener
 /// TLS (adoption then gives its certificate parameter the live ARN).
 fn check_certificates(live: &Live, ours: &Map<String, Value>) -> Result<(), AdoptError> {
+    // One pass over our balancers: every (service, port) whose listener has a certificate.
+    let tls: BTreeSet<(String, String)> = ours
+        .values()
+        .filter(|r| type_of(r) == LOAD_BALANCER)
+        .flat_map(|r| {
+            let tags = r.pointer("/Properties/Tags").and_then(Value::as_array).into_iter().flatten();
+            let service = tags.filter(|t| t["Key"] == "Service").find_map(|t| t["Value"].as_str()).unwrap_or_default();
+            let listeners = r.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten();
+            listeners
+                .filter(|l| l.get("SSLCertificateId").is_some())
+                .filter_map(move |l| Some((service.to_string(), text(l.get("LoadBalancerPort")?))))
+        })
+        .collect();
     for (service, port, arn) in live.certificate_bindings() {
-        let tls = ours
-            .values()
-            .filter(|r| type_of(r) == LOAD_BALANCER)
-            .filter(|r| {
-                r.pointer("/Properties/Tags")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|t| t["Key"] == "Service" && t["Value"] == *service)
-            })
-            .flat_map(|r| r.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten())
-            .any(|l| {
-                l.get("LoadBalancerPort").map(text) == Some(port.to_string()) && l.get("SSLCertificateId").is_some()
-            });
-        if !tls {
+        if !tls.contains(&(service.clone(), port.to_string())) {
             return Err(AdoptError::CertificateDropped { service, port, arn });
         }
     }

@@ -42,6 +42,10 @@ impl Failed {
 pub trait Progress {
     /// A step, e.g. "Uploading the self-signed certificate".
     fn note(&mut self, text: &str);
+    /// A line of detail under a step, e.g. one adoption decision.
+    fn detail(&mut self, text: &str) {
+        self.note(text);
+    }
     /// A new stack event.
     fn event(&mut self, event: &Event);
     /// The stack's status while waiting.
@@ -244,7 +248,7 @@ fn adopt_convox(
         false => format!("Stack {} was adopted from Convox: keeping what the adoption kept", req.stack),
     });
     for d in &adoption.decisions {
-        progress.note(&d.line());
+        progress.detail(&d.line());
     }
     let replaced: Vec<String> = adoption.replacements().map(|d| d.name.clone()).collect();
     if !replaced.is_empty() && !req.allow_replacement && !req.preview {

@@ -2,6 +2,8 @@
 //! its `Fn::If` conditions the way the rack's stack resolved them (from the parameter values the
 //! rack passed, else the template's defaults), so that both `diff` and adoption see the
 //! balancers, listeners and names the live stack really has. Pure: JSON in, JSON out.
+//! One file (past 400 lines with its tests): telling a Convox template, deciding its
+//! conditions and rewriting it are one reading of the rack's template shape.
 
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -148,25 +150,26 @@ pub fn for_review(template: &Value) -> Option<Value> {
 /// The service each Convox balancer serves, by the balancer's logical ID: the container its ECS
 /// service attaches to it, else the logical ID read back (`BalancerMyAppInternal` → `my-app`).
 pub fn balancer_services(template: &Value) -> BTreeMap<String, String> {
-    let resources = template.get("Resources").and_then(Value::as_object);
-    let mut out = BTreeMap::new();
-    for (id, r) in resources.into_iter().flatten() {
-        if r.get("Type").and_then(Value::as_str) != Some(LOAD_BALANCER) {
-            continue;
-        }
-        let attached = resources.into_iter().flatten().find_map(|(_, s)| {
-            s.pointer("/Properties/LoadBalancers")?.as_array()?.iter().find_map(|lb| {
-                (lb.pointer("/LoadBalancerName/Ref").and_then(Value::as_str) == Some(id))
-                    .then(|| lb.get("ContainerName").and_then(Value::as_str).map(String::from))?
-            })
-        });
-        let from_id = || {
-            let upper = id.strip_prefix("Balancer").unwrap_or(id);
-            lower_name(upper.strip_suffix("Internal").unwrap_or(upper))
-        };
-        out.insert(id.clone(), attached.unwrap_or_else(from_id));
-    }
-    out
+    let resources = template.get("Resources").and_then(Value::as_object).into_iter().flatten();
+    // One pass over the ECS services: which container each balancer's service attaches.
+    let attached: BTreeMap<&str, &str> = resources
+        .clone()
+        .flat_map(|(_, s)| s.pointer("/Properties/LoadBalancers").and_then(Value::as_array).into_iter().flatten())
+        .filter_map(|lb| Some((lb.pointer("/LoadBalancerName/Ref")?.as_str()?, lb.get("ContainerName")?.as_str()?)))
+        .collect();
+    resources
+        .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(LOAD_BALANCER))
+        .map(|(id, _)| {
+            let service = attached.get(id.as_str()).map_or_else(
+                || {
+                    let upper = id.strip_prefix("Balancer").unwrap_or(id);
+                    lower_name(upper.strip_suffix("Internal").unwrap_or(upper))
+                },
+                |s| s.to_string(),
+            );
+            (id.clone(), service)
+        })
+        .collect()
 }
 
 /// Convox's `UpperName` read back: `MyApp` → `my-app`.
