@@ -52,17 +52,21 @@ fn adopted(name: &str, extra: &[&str]) -> (common::Run, Value) {
 /// The live stack as its values make it: the Convox template with each parameter's default
 /// replaced by the value the rack passed, as `deploy` reads a live stack.
 fn live(name: &str) -> Value {
-    let read = |file: String| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(stacks().join(file)).unwrap()).unwrap()
-    };
-    let params = read(format!("{name}.parameters.json"));
-    let values: BTreeMap<String, String> = params["Stacks"][0]["Parameters"]
+    bind(&read(&format!("{name}.json")), &values(name))
+}
+
+fn read(file: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(stacks().join(file)).unwrap()).unwrap()
+}
+
+/// The live stack's parameter values.
+fn values(name: &str) -> BTreeMap<String, String> {
+    read(&format!("{name}.parameters.json"))["Stacks"][0]["Parameters"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| (p["ParameterKey"].as_str().unwrap().to_string(), p["ParameterValue"].as_str().unwrap().to_string()))
-        .collect();
-    bind(&read(format!("{name}.json")), &values)
+        .collect()
 }
 
 #[test]
@@ -106,6 +110,33 @@ fn every_convox_fixture_stack_is_adopted_without_losing_a_balancer_or_listener()
             .collect();
         assert!(bad.is_empty(), "{name}: {bad:#?}");
     }
+}
+
+#[test]
+fn every_service_keeps_the_count_convox_scale_gave_it() {
+    // web_redis.parameters.json has `WebFormation` 3,0,256: `convox scale web --count 3`.
+    let mut counted = 0;
+    for name in names() {
+        let (run, template) = adopted(&name, &[]);
+        let values = values(&name);
+        for (id, r) in read(&format!("{name}.json"))["Resources"].as_object().unwrap() {
+            let Some(count) = r.pointer("/Properties/DesiredCount") else { continue };
+            // Convox's `DesiredCount` selects the first of `<Svc>Formation` (count,cpu,memory).
+            let formation = count.pointer("/Fn::Select/1/Ref").and_then(Value::as_str).unwrap();
+            let count: u64 = values[formation].split(',').next().unwrap().parse().unwrap();
+            let new = &template["Resources"][id]["Properties"]["DesiredCount"];
+            assert_eq!(new, &Value::from(count), "{name}: {id} keeps its live count");
+            assert!(
+                run.stderr.contains(&format!("{id} (AWS::ECS::Service)  DesiredCount kept at its live value {count}")),
+                "{name}: {}",
+                run.stderr
+            );
+            counted += 1;
+        }
+    }
+    assert!(counted >= 10, "every fixture's services were checked: {counted}");
+    let (_, web_redis) = adopted("web_redis", &[]);
+    assert_eq!(web_redis["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], 3);
 }
 
 #[test]

@@ -81,12 +81,22 @@ pub enum Action {
         /// The live value.
         value: String,
     },
+    /// A service's task count: the live one (`convox scale` wrote it into Convox's
+    /// `<Svc>Formation` parameter) against the manifest's, and which one the deploy sets.
+    Scale {
+        /// The live count.
+        live: u32,
+        /// The count the manifest sets (`convox.scale`, `deploy.replicas`), if it sets one.
+        manifest: Option<u32>,
+        /// The Convox parameter the live count was read from.
+        parameter: String,
+    },
 }
 
 /// One decision of an adoption.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
-    /// `resource`, `parameter` or `output`.
+    /// `resource`, `scale` (a service's task count), `parameter` or `output`.
     pub section: &'static str,
     /// The logical ID or name.
     pub name: String,
@@ -124,6 +134,12 @@ impl Decision {
             Action::Removed => format!("  - {what}  Convox's, REMOVED (--allow-removal)"),
             Action::Unused => format!("  - {what}  used by nothing left in the template: no longer declared"),
             Action::KeptValue { value } => format!("  = {what}  kept at its live value {value}"),
+            Action::Scale { live, manifest: None, parameter } => format!(
+                "  = {what}  DesiredCount kept at its live value {live} (from {parameter}; the manifest sets no count)"
+            ),
+            Action::Scale { live, manifest: Some(count), parameter } => format!(
+                "  ~ {what}  DesiredCount {live} → {count}: the manifest's count wins over the live one (from {parameter}), as it is written there; remove `convox.scale`/`deploy.replicas` to keep {live}"
+            ),
         }
     }
 }
@@ -234,10 +250,14 @@ fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
 }
 
 /// What [`adopt`] may do besides keeping.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AdoptOptions {
     /// Delete what Convox owned that compose-cfn does not model, instead of carrying it over.
     pub allow_removal: bool,
+    /// The ECS services (logical IDs) whose count the manifest sets (`convox.scale`,
+    /// `deploy.replicas`): their compiled `DesiredCount` wins over the live one. Every other
+    /// service keeps its live count: the manifest's default of 1 must not shrink a scaled app.
+    pub scaled: BTreeSet<String>,
 }
 
 /// Adopts `live` with `ours`, the template compiled for the same manifest.
@@ -248,6 +268,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     let live_resources = live.template.get("Resources").and_then(Value::as_object).unwrap_or(&empty);
     let our_resources = ours.get("Resources").and_then(Value::as_object).cloned().unwrap_or_default();
     check_certificates(live, &our_resources)?;
+    let scales = scale(live, &mut out, &our_resources, &options.scaled);
 
     for (id, ours_r) in &our_resources {
         let kind = type_of(ours_r);
@@ -263,7 +284,23 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
                 reconcile(&kind, l.get("Properties").unwrap_or(&Value::Null), props)
             }
         };
+        let action = match action {
+            // A kept count is not a change, whatever the live template's expression for it.
+            Action::InPlace { mut changed, mut kept } if scales.iter().any(|s| s.0 == *id && s.3.is_none()) => {
+                changed.retain(|p| p != "DesiredCount");
+                kept.push("DesiredCount".into());
+                kept.sort();
+                Action::InPlace { changed, kept }
+            }
+            other => other,
+        };
         decisions.push(Decision { section: "resource", name: id.clone(), kind, action });
+    }
+    for (id, live_count, parameter, manifest) in scales {
+        if manifest != Some(live_count) {
+            let action = Action::Scale { live: live_count, manifest, parameter };
+            decisions.push(Decision { section: "scale", name: id, kind: "AWS::ECS::Service".into(), action });
+        }
     }
     for (id, l) in live_resources.iter().filter(|(id, _)| !our_resources.contains_key(*id)) {
         let action = if options.allow_removal { Action::Removed } else { Action::Carried };
@@ -272,7 +309,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
         }
         decisions.push(Decision { section: "resource", name: id.clone(), kind: type_of(l), action });
     }
-    carry_section(live, &mut out, "Outputs", options, &mut decisions);
+    carry_section(live, &mut out, "Outputs", &options, &mut decisions);
     if !options.allow_removal {
         // Only the maps something kept looks up: an unused map is a lint warning, not a resource.
         let used = references(&out);
@@ -300,6 +337,36 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     let metadata = out.as_object_mut().expect("object").entry("Metadata").or_insert_with(|| Value::Object(Map::new()));
     metadata[convox::ADOPTED] = Value::String("convox".into());
     Ok(Adoption { template: out, decisions })
+}
+
+/// The live count of every ECS service both stacks have, read from Convox's `<Svc>Formation`
+/// parameter (`count,cpu,memory`) that the live service's `DesiredCount` selects from; where the
+/// manifest sets no count, `out` is given the live one. Returns (service, live count,
+/// parameter, the manifest's count if it sets one).
+fn scale(
+    live: &Live,
+    out: &mut Value,
+    ours: &Map<String, Value>,
+    scaled: &BTreeSet<String>,
+) -> Vec<(String, u32, String, Option<u32>)> {
+    let mut found = Vec::new();
+    for (id, r) in ours.iter().filter(|(_, r)| type_of(r) == "AWS::ECS::Service") {
+        let Some(desired) = live.template.pointer(&format!("/Resources/{id}/Properties/DesiredCount")) else {
+            continue;
+        };
+        let parameter = match desired.pointer("/Fn::Select/1/Ref").and_then(Value::as_str) {
+            Some(p) if desired.pointer("/Fn::Select/0").is_some_and(|i| text(i) == "0") => p,
+            _ => continue,
+        };
+        let count = live.values.get(parameter).and_then(|v| v.split(',').next()?.trim().parse::<u32>().ok());
+        let (Some(count), Some(compiled)) = (count, r.pointer("/Properties/DesiredCount")) else { continue };
+        let manifest = scaled.contains(id).then(|| compiled.as_u64().and_then(|c| u32::try_from(c).ok())).flatten();
+        if manifest.is_none() {
+            out["Resources"][id]["Properties"]["DesiredCount"] = Value::from(count);
+        }
+        found.push((id.clone(), count, parameter.to_string(), manifest));
+    }
+    found
 }
 
 /// A certificate bound on the live stack must stay bound: the manifest must make that listener
@@ -369,7 +436,7 @@ fn set(ours: &mut Map<String, Value>, name: &str, live: Option<&Value>, kept: &m
 }
 
 /// Outputs: ours win; Convox's others are carried over, or removed with `--allow-removal`.
-fn carry_section(live: &Live, out: &mut Value, section: &str, options: AdoptOptions, decisions: &mut Vec<Decision>) {
+fn carry_section(live: &Live, out: &mut Value, section: &str, options: &AdoptOptions, decisions: &mut Vec<Decision>) {
     let Some(items) = live.template.get(section).and_then(Value::as_object) else { return };
     for (name, v) in items {
         if out.get(section).and_then(|s| s.get(name)).is_some() {

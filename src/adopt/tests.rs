@@ -125,7 +125,9 @@ fn convox_resources_are_carried_unless_removal_is_allowed() {
     assert_eq!(decision(&kept, "Settings"), &Action::Carried);
     assert_eq!(kept.removals().count(), 0);
 
-    let removed = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions { allow_removal: true }).unwrap();
+    let removed =
+        adopt(&live(&[]), &ours("internet-facing"), AdoptOptions { allow_removal: true, ..AdoptOptions::default() })
+            .unwrap();
     assert!(removed.template["Resources"].get("Settings").is_none());
     assert!(removed.template.get("Outputs").and_then(|o| o.get("Settings")).is_none());
     assert_eq!(decision(&removed, "Release"), &Action::Unused);
@@ -155,4 +157,57 @@ fn only_convox_made_or_adopted_templates_are_read() {
     let adopted = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap().template;
     let again = adopt(&Live::read(&adopted, None).unwrap(), &ours("internet-facing"), AdoptOptions::default()).unwrap();
     assert_eq!(again.template, adopted, "adopting an adopted stack again changes nothing");
+}
+
+/// A live stack whose web service `convox scale` set to `count` tasks, and our template for
+/// it with `compiled` tasks.
+fn scaled(count: &str, compiled: u32) -> (Live, Value) {
+    let mut t = live_template();
+    t["Parameters"]["WebFormation"] = json!({"Type": "CommaDelimitedList", "Default": "1,0,256"});
+    t["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service",
+        "Properties": {"DesiredCount": {"Fn::Select": [0, {"Ref": "WebFormation"}]}}});
+    let values = json!([{"ParameterKey": "WebFormation", "ParameterValue": format!("{count},0,256")}]);
+    let mut ours = ours("internet-facing");
+    ours["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": compiled}});
+    (Live::read(&t, Some(&values)).unwrap(), ours)
+}
+
+fn scale_decision(a: &Adoption) -> Option<&Decision> {
+    a.decisions.iter().find(|d| d.section == "scale")
+}
+
+#[test]
+fn the_live_count_is_kept_where_the_manifest_sets_none() {
+    let (live, ours) = scaled("3", 1);
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(3));
+    let d = scale_decision(&a).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: None, parameter: "WebFormation".into() });
+    assert!(d.line().contains("DesiredCount kept at its live value 3 (from WebFormation"), "{}", d.line());
+    // The service itself: the count is kept, not changed.
+    assert_eq!(*decision(&a, "ServiceWeb"), Action::InPlace { changed: vec![], kept: vec!["DesiredCount".into()] });
+}
+
+#[test]
+fn a_count_the_manifest_sets_wins_and_the_preview_shows_before_and_after() {
+    let (live, ours) = scaled("3", 2);
+    let options = AdoptOptions { scaled: ["ServiceWeb".to_string()].into(), ..AdoptOptions::default() };
+    let a = adopt(&live, &ours, options.clone()).unwrap();
+    assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(2));
+    let d = scale_decision(&a).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: Some(2), parameter: "WebFormation".into() });
+    assert!(d.line().contains("DesiredCount 3 → 2: the manifest's count wins"), "{}", d.line());
+    // The same count on both sides needs no word.
+    let (live, ours) = scaled("2", 2);
+    assert_eq!(scale_decision(&adopt(&live, &ours, options).unwrap()), None);
+}
+
+#[test]
+fn a_disabled_or_unreadable_formation_leaves_the_compiled_count() {
+    for value in ["-1", "many"] {
+        let (live, ours) = scaled(value, 1);
+        let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+        assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(1), "{value}");
+        assert_eq!(scale_decision(&a), None, "{value}");
+    }
 }

@@ -9,6 +9,7 @@ use compose_cfn::diagnostic::{Code, Diagnostic, Diagnostics};
 use compose_cfn::files;
 use compose_cfn::source::{SourceId, Sources, Span};
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -38,7 +39,13 @@ impl AdoptArgs {
     /// Adopts the live stack into `template` (the compiled one); `Ok(None)` without `--adopt`.
     /// Errors are printed as located diagnostics; the `Err` is the exit code (1, or 2 for a
     /// file that cannot be read).
-    pub fn apply(&self, template: &str, format: MessageFormat) -> Result<Option<(String, Adoption)>, ExitCode> {
+    /// `scaled`: the ECS services whose count the manifest sets ([`compose_cfn::interpret::plan::Plan::scaled_services`]).
+    pub fn apply(
+        &self,
+        template: &str,
+        scaled: BTreeSet<String>,
+        format: MessageFormat,
+    ) -> Result<Option<(String, Adoption)>, ExitCode> {
         let Some(path) = &self.adopt else { return Ok(None) };
         let mut sources = Sources::new();
         let live = read_json(path, &mut sources, format)?;
@@ -70,7 +77,7 @@ impl AdoptArgs {
         };
         let live_stack = Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(e, &sources))?;
         let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
-        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal })
+        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal, scaled })
             .map_err(|e| fail(e, &sources))?;
         let mut text = serde_json::to_string_pretty(&adoption.template).expect("JSON values serialize");
         text.push('\n');

@@ -126,6 +126,7 @@ pub(super) fn read(
         arn_output: names::service_arn_output(name),
         image,
         desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
+        count_set: labels.number("convox.scale").or(replicas).is_some(),
         daemon,
         // A daemon's one task per instance must stop before its replacement starts there:
         // ECS's own daemon defaults (0 and 100), since 100/100 could never deploy.
