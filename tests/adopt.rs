@@ -167,6 +167,43 @@ fn convox_resources_are_kept_unless_removal_is_allowed() {
 }
 
 #[test]
+fn diff_with_the_live_parameters_shows_every_instance_port_and_certificate_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut unbound_misreads = 0;
+    for name in names() {
+        let (_, template) = adopted(&name, &[]);
+        let ours = dir.path().join(format!("{name}.json"));
+        std::fs::write(&ours, template.to_string()).unwrap();
+        let diff = |extra: &[&str]| {
+            let mut args = vec!["diff".to_string()];
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args.extend([format!("{name}.json"), ours.display().to_string()]);
+            run_in(&stacks(), &args, &[])
+        };
+        let params = format!("{name}.parameters.json");
+        let bound = diff(&["--old-parameters", &params]);
+        assert_eq!(bound.code, 1, "{name}: resources change: {}", bound.stderr);
+        for misread in ["instance port:", "certificate:", "replaced"] {
+            assert!(
+                !bound.stdout.contains(misread),
+                "{name}: `{misread}` with the live values bound:\n{}",
+                bound.stdout
+            );
+        }
+        // Without them the old side has the template's defaults: the ports differ.
+        unbound_misreads += usize::from(diff(&[]).stdout.contains("instance port:"));
+    }
+    assert_eq!(unbound_misreads, 10, "every fixture's ports read from defaults differ from the live ones");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[\n  {\"ParameterKey\": \"X\",\n").unwrap();
+    let args = ["diff", "--old-parameters", broken.to_str().unwrap(), "worker.json", "worker.json"].map(String::from);
+    let run = run_in(&stacks(), &args, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("broken.json:3:0: not JSON"), "{}", run.stderr);
+}
+
+#[test]
 fn a_template_convox_did_not_make_is_refused_with_its_location() {
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("ours.json");

@@ -227,8 +227,9 @@ fn template_body(v: &Value) -> Result<Value, AdoptError> {
     Ok(body)
 }
 
-/// Parameter values from describe-stacks' output, `{"Parameters": […]}` or the bare list.
-fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
+/// Parameter values from describe-stacks' output, `{"Parameters": […]}` or the bare list of
+/// `{ParameterKey, ParameterValue}` (a `ResolvedValue` wins, as the stack used it).
+pub fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
     let list =
         v.pointer("/Stacks/0/Parameters").or_else(|| v.get("Parameters")).unwrap_or(v).as_array().ok_or_else(|| {
             AdoptError::Shape(
