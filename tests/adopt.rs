@@ -204,6 +204,58 @@ fn diff_with_the_live_parameters_shows_every_instance_port_and_certificate_kept(
 }
 
 #[test]
+fn a_replacement_is_refused_with_its_property_and_reason_unless_allowed() {
+    // An app the rack made internal (`Internal=Yes`): its balancers' scheme is `internal`, and
+    // the manifest's ports are public, so keeping them in place is impossible.
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["multi_balancer.yml", "multi_balancer.json"] {
+        std::fs::copy(stacks().join(file), dir.path().join(file)).unwrap();
+    }
+    let mut params = read("multi_balancer.parameters.json");
+    for p in params["Stacks"][0]["Parameters"].as_array_mut().unwrap() {
+        if p["ParameterKey"] == "Internal" {
+            p["ParameterValue"] = "Yes".into();
+        }
+    }
+    std::fs::write(dir.path().join("multi_balancer.parameters.json"), params.to_string()).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "compile",
+            "--app",
+            "httpd",
+            "multi_balancer.yml",
+            "--adopt",
+            "multi_balancer.json",
+            "--adopt-parameters",
+            "multi_balancer.parameters.json",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let why = "Scheme changes (a Classic ELB's Scheme is set only at creation: a new balancer gets a new DNS name)";
+
+    let refused = run_in(dir.path(), &args(&[]), &[]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stdout.is_empty(), "no template when refused: {}", refused.stdout);
+    assert!(
+        refused.stderr.contains(&format!("! BalancerWeb (AWS::ElasticLoadBalancing::LoadBalancer)  REPLACED: {why}"))
+    );
+    let error = "error[adopt]: adopting would replace BalancerWeb (Scheme changes: a Classic ELB's Scheme";
+    assert!(refused.stderr.contains(error), "{}", refused.stderr);
+    assert!(refused.stderr.contains("BalancerWorker (Scheme changes"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("multi_balancer.json:328:5"), "located at the balancer: {}", refused.stderr);
+    assert!(refused.stderr.contains("--allow-replacement"), "{}", refused.stderr);
+
+    let allowed = run_in(dir.path(), &args(&["--allow-replacement"]), &[]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(allowed.stderr.contains("2 replaced, 0 removed"), "{}", allowed.stderr);
+    let t: Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(t["Resources"]["BalancerWeb"]["Properties"]["Scheme"], "internet-facing", "the manifest's scheme");
+}
+
+#[test]
 fn a_template_convox_did_not_make_is_refused_with_its_location() {
     let dir = tempfile::tempdir().unwrap();
     let ours = dir.path().join("ours.json");

@@ -44,6 +44,16 @@ pub enum AdoptError {
         /// The live certificate's ARN.
         arn: String,
     },
+    /// The adoption replaces resources and replacement was not allowed: each resource, the
+    /// property that forces it and AWS's reason.
+    #[error("adopting would replace {}", replaced_list(.0))]
+    Replaces(Vec<(String, String, String)>),
+}
+
+fn replaced_list(replaced: &[(String, String, String)]) -> String {
+    let each: Vec<String> =
+        replaced.iter().map(|(name, property, why)| format!("{name} ({property} changes: {why})")).collect();
+    each.join(", ")
 }
 
 /// What adoption does to one resource, parameter or output.
@@ -88,7 +98,7 @@ pub enum Action {
         live: u32,
         /// The count the manifest sets (`convox.scale`, `deploy.replicas`), if it sets one.
         manifest: Option<u32>,
-        /// The Convox parameter the live count was read from.
+        /// Where the live count was read from: the Convox parameter, or `its DesiredCount`.
         parameter: String,
     },
 }
@@ -157,6 +167,20 @@ impl Adoption {
     /// The replacements, which a deploy refuses without `--allow-replacement`.
     pub fn replacements(&self) -> impl Iterator<Item = &Decision> {
         self.decisions.iter().filter(|d| matches!(d.action, Action::Replaced { .. }))
+    }
+
+    /// Refuses the replacements unless `allowed` (`--allow-replacement`): a replaced balancer
+    /// gets a new DNS name, so it is never a side effect.
+    pub fn check_replacements(&self, allowed: bool) -> Result<(), AdoptError> {
+        let replaced: Vec<(String, String, String)> = self
+            .decisions
+            .iter()
+            .filter_map(|d| match &d.action {
+                Action::Replaced { property, why } => Some((d.name.clone(), property.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        if replaced.is_empty() || allowed { Ok(()) } else { Err(AdoptError::Replaces(replaced)) }
     }
 
     /// The removals, made only with `--allow-removal`.
@@ -341,7 +365,8 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
 }
 
 /// The live count of every ECS service both stacks have, read from Convox's `<Svc>Formation`
-/// parameter (`count,cpu,memory`) that the live service's `DesiredCount` selects from; where the
+/// parameter (`count,cpu,memory`) that the live service's `DesiredCount` selects from, or from
+/// a plain `DesiredCount` (a stack adopted before keeps its count on every deploy); where the
 /// manifest sets no count, `out` is given the live one. Returns (service, live count,
 /// parameter, the manifest's count if it sets one).
 fn scale(
@@ -355,11 +380,14 @@ fn scale(
         let Some(desired) = live.template.pointer(&format!("/Resources/{id}/Properties/DesiredCount")) else {
             continue;
         };
-        let parameter = match desired.pointer("/Fn::Select/1/Ref").and_then(Value::as_str) {
-            Some(p) if desired.pointer("/Fn::Select/0").is_some_and(|i| text(i) == "0") => p,
-            _ => continue,
+        let (parameter, count) = match desired.pointer("/Fn::Select/1/Ref").and_then(Value::as_str) {
+            Some(p) if desired.pointer("/Fn::Select/0").is_some_and(|i| text(i) == "0") => {
+                (p, live.values.get(p).and_then(|v| v.split(',').next()?.trim().parse::<u32>().ok()))
+            }
+            // A stack adopted before (or made without the rack's formation): a plain count.
+            Some(_) => continue,
+            None => ("its DesiredCount", text(desired).parse::<u32>().ok()),
         };
-        let count = live.values.get(parameter).and_then(|v| v.split(',').next()?.trim().parse::<u32>().ok());
         let (Some(count), Some(compiled)) = (count, r.pointer("/Properties/DesiredCount")) else { continue };
         let manifest = scaled.contains(id).then(|| compiled.as_u64().and_then(|c| u32::try_from(c).ok())).flatten();
         if manifest.is_none() {

@@ -114,6 +114,15 @@ fn a_scheme_the_manifest_changes_is_a_replacement_with_its_reason() {
     assert!(decision(&a, "BalancerWeb").clone() != Action::Unchanged);
     let line = a.decisions.iter().find(|d| d.name == "BalancerWeb").unwrap().line();
     assert!(line.contains("REPLACED: Scheme changes"), "{line}");
+    // What deploy and compile --adopt refuse without --allow-replacement, and say why.
+    let refused = a.check_replacements(false).unwrap_err().to_string();
+    assert!(
+        refused.starts_with("adopting would replace BalancerWeb (Scheme changes: a Classic ELB's Scheme"),
+        "{refused}"
+    );
+    assert_eq!(a.check_replacements(true), Ok(()));
+    let kept = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    assert_eq!(kept.check_replacements(false), Ok(()));
 }
 
 #[test]
@@ -200,6 +209,16 @@ fn a_count_the_manifest_sets_wins_and_the_preview_shows_before_and_after() {
     // The same count on both sides needs no word.
     let (live, ours) = scaled("2", 2);
     assert_eq!(scale_decision(&adopt(&live, &ours, options).unwrap()), None);
+}
+
+#[test]
+fn a_stack_adopted_before_keeps_its_count_on_every_deploy() {
+    let (live, ours) = scaled("3", 1);
+    let adopted = adopt(&live, &ours, AdoptOptions::default()).unwrap().template;
+    let again = adopt(&Live::read(&adopted, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(again.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(3));
+    let d = scale_decision(&again).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: None, parameter: "its DesiredCount".into() });
 }
 
 #[test]

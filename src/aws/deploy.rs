@@ -254,11 +254,10 @@ fn adopt_convox(
     for d in &adoption.decisions {
         progress.detail(&d.line());
     }
-    let replaced: Vec<String> = adoption.replacements().map(|d| d.name.clone()).collect();
-    if !replaced.is_empty() && !req.allow_replacement && !req.preview {
+    if let Err(e) = adoption.check_replacements(req.allow_replacement || req.preview) {
         return Err(refuse(
-            format!("adopting stack `{}` would replace {}; nothing was changed", req.stack, replaced.join(", ")),
-            "change the manifest so that they stay (see the preview's reasons), or pass --allow-replacement",
+            format!("stack `{}`: {e}; nothing was changed", req.stack),
+            "change the manifest so that they stay, or pass --allow-replacement",
         ));
     }
     Ok(adoption.template)

@@ -26,6 +26,9 @@ pub struct AdoptArgs {
     /// With --adopt: delete what Convox owned that compose-cfn does not model, instead of keeping it
     #[arg(long, requires = "adopt")]
     pub allow_removal: bool,
+    /// With --adopt: write the template although it replaces resources (as `deploy --allow-replacement`)
+    #[arg(long, requires = "adopt")]
+    pub allow_replacement: bool,
 }
 
 /// One file read for adoption: its path, text and JSON.
@@ -59,6 +62,13 @@ impl AdoptArgs {
                     Some(p) if p.1.text.contains(arn.as_str()) => (&p.1, format!("\"{arn}\"")),
                     _ => (&live.1, "\"Parameters\"".to_string()),
                 },
+                // The first resource replaced, where the live template declares it.
+                AdoptError::Replaces(replaced) => match replaced.first() {
+                    Some((name, ..)) if live.1.text.contains(&format!("\"{name}\": {{")) => {
+                        (&live.1, format!("\"{name}\": {{"))
+                    }
+                    _ => (&live.1, "\"Resources\"".to_string()),
+                },
                 _ => (&live.1, "\"Resources\"".to_string()),
             };
             let at = file.text.find(&needle).unwrap_or(0);
@@ -66,6 +76,10 @@ impl AdoptArgs {
             let help = match e {
                 AdoptError::CertificateDropped { port, .. } => {
                     format!("label the port `convox.port.{port}.protocol=tls` (or `https`) to keep its certificate")
+                }
+                AdoptError::Replaces(_) => {
+                    "change the manifest so that they stay, or pass --allow-replacement to write the template anyway"
+                        .to_string()
                 }
                 _ => "pass the template of a Convox app stack: `aws cloudformation get-template --stack-name APP`"
                     .to_string(),
@@ -79,6 +93,11 @@ impl AdoptArgs {
         let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
         let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal, scaled })
             .map_err(|e| fail(e, &sources))?;
+        if let Err(e) = adoption.check_replacements(self.allow_replacement) {
+            // The decisions first: they are the review of what the refusal is about.
+            print_decisions(&adoption, path, format);
+            return Err(fail(e, &sources));
+        }
         let mut text = serde_json::to_string_pretty(&adoption.template).expect("JSON values serialize");
         text.push('\n');
         Ok(Some((text, adoption)))
