@@ -114,7 +114,7 @@ fn every_convox_fixture_stack_is_adopted_without_losing_a_balancer_or_listener()
 
 #[test]
 fn every_service_keeps_the_count_convox_scale_gave_it() {
-    // web_redis.parameters.json has `WebFormation` 3,0,256: `convox scale web --count 3`.
+    // web_redis.parameters.json has `WebFormation` 3,512,1024: `convox scale web --count 3 …`.
     let mut counted = 0;
     for name in names() {
         let (run, template) = adopted(&name, &[]);
@@ -137,6 +137,9 @@ fn every_service_keeps_the_count_convox_scale_gave_it() {
     assert!(counted >= 10, "every fixture's services were checked: {counted}");
     let (_, web_redis) = adopted("web_redis", &[]);
     assert_eq!(web_redis["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], 3);
+    // …and `--cpu 512 --memory 1024`, which the manifest does not set.
+    let web = &web_redis["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0];
+    assert_eq!((&web["Cpu"], &web["MemoryReservation"], web.get("Memory")), (&512.into(), &1024.into(), None));
 }
 
 #[test]

@@ -283,6 +283,22 @@ pub struct AdoptOptions {
     /// `deploy.replicas`): their compiled `DesiredCount` wins over the live one. Every other
     /// service keeps its live count: the manifest's default of 1 must not shrink a scaled app.
     pub scaled: BTreeSet<String>,
+    /// The ECS services (logical IDs) whose container the manifest sizes (`cpu_shares`,
+    /// `mem_limit`, `mem_reservation`): they take the manifest's cpu and memory. Every other
+    /// keeps the live ones (as a reservation).
+    pub sized: BTreeSet<String>,
+}
+
+impl AdoptOptions {
+    /// The options for a template compiled from `plan` (`None` for a template given as it is:
+    /// every service then keeps its live count, cpu and memory).
+    pub fn for_plan(plan: Option<&crate::interpret::plan::Plan>, allow_removal: bool) -> AdoptOptions {
+        AdoptOptions {
+            allow_removal,
+            scaled: plan.map(|p| p.scaled_services()).unwrap_or_default(),
+            sized: plan.map(|p| p.sized_services()).unwrap_or_default(),
+        }
+    }
 }
 
 /// Adopts `live` with `ours`, the template compiled for the same manifest.
@@ -294,6 +310,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     let our_resources = ours.get("Resources").and_then(Value::as_object).cloned().unwrap_or_default();
     check_certificates(live, &our_resources)?;
     let scales = scale(live, &mut out, &our_resources, &options.scaled);
+    let sized = sizes(live, &mut out, &our_resources, &options.sized);
 
     for (id, ours_r) in &our_resources {
         let kind = type_of(ours_r);
@@ -327,6 +344,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
             decisions.push(Decision { section: "scale", name: id, kind: "AWS::ECS::Service".into(), action });
         }
     }
+    decisions.extend(sized);
     for (id, l) in live_resources.iter().filter(|(id, _)| !our_resources.contains_key(*id)) {
         let action = if options.allow_removal { Action::Removed } else { Action::Carried };
         if action == Action::Carried {
@@ -394,6 +412,80 @@ fn scale(
             out["Resources"][id]["Properties"]["DesiredCount"] = Value::from(count);
         }
         found.push((id.clone(), count, parameter.to_string(), manifest));
+    }
+    found
+}
+
+/// The live cpu and memory of every ECS service whose manifest sizes nothing, written into our
+/// task definition's container: from Convox's `<Svc>Formation` (`count,cpu,memory`; the memory
+/// becomes a reservation, which never stops a task the way a hard limit can), or, for a stack
+/// adopted before, from its task definition as it is.
+fn sizes(live: &Live, out: &mut Value, ours: &Map<String, Value>, sized: &BTreeSet<String>) -> Vec<Decision> {
+    let mut found = Vec::new();
+    for (id, r) in ours.iter().filter(|(id, r)| type_of(r) == "AWS::ECS::Service" && !sized.contains(*id)) {
+        let (Some(task), Some(live_service)) = (
+            r.pointer("/Properties/TaskDefinition/Ref").and_then(Value::as_str),
+            live.template.pointer(&format!("/Resources/{id}/Properties")),
+        ) else {
+            continue;
+        };
+        let formation = live_service.pointer("/DesiredCount/Fn::Select/1/Ref").and_then(Value::as_str);
+        let (from, cpu, memory, reservation) =
+            match formation {
+                Some(p) => {
+                    let parts: Vec<u32> = live
+                        .values
+                        .get(p)
+                        .into_iter()
+                        .flat_map(|v| v.split(','))
+                        .filter_map(|n| n.trim().parse().ok())
+                        .collect();
+                    let &[_, cpu, memory] = parts.as_slice() else { continue };
+                    let from = format!("{p} {}", live.values[p]);
+                    (from, Some(cpu).filter(|c| *c > 0).map(Value::from), None, Some(Value::from(memory)))
+                }
+                None => {
+                    let Some(c) = live_service.pointer("/TaskDefinition/Ref").and_then(Value::as_str).and_then(|t| {
+                        live.template.pointer(&format!("/Resources/{t}/Properties/ContainerDefinitions/0"))
+                    }) else {
+                        continue;
+                    };
+                    (
+                        "its task definition".to_string(),
+                        c.get("Cpu").cloned(),
+                        c.get("Memory").cloned(),
+                        c.get("MemoryReservation").cloned(),
+                    )
+                }
+            };
+        let Some(container) = out
+            .pointer_mut(&format!("/Resources/{task}/Properties/ContainerDefinitions/0"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let mut shown = Vec::new();
+        for (name, value) in [("Cpu", cpu), ("Memory", memory), ("MemoryReservation", reservation)] {
+            match value {
+                Some(v) => {
+                    shown.push(format!("{name} {}", text(&v)));
+                    container.insert(name.to_string(), v);
+                }
+                None => {
+                    container.remove(name);
+                }
+            }
+        }
+        let value = format!(
+            "{} (from {from}; the manifest sets no cpu_shares, mem_limit or mem_reservation)",
+            shown.join(", ")
+        );
+        found.push(Decision {
+            section: "scale",
+            name: task.to_string(),
+            kind: "AWS::ECS::TaskDefinition".into(),
+            action: Action::KeptValue { value },
+        });
     }
     found
 }

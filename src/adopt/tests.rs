@@ -175,14 +175,18 @@ fn scaled(count: &str, compiled: u32) -> (Live, Value) {
     t["Parameters"]["WebFormation"] = json!({"Type": "CommaDelimitedList", "Default": "1,0,256"});
     t["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service",
         "Properties": {"DesiredCount": {"Fn::Select": [0, {"Ref": "WebFormation"}]}}});
-    let values = json!([{"ParameterKey": "WebFormation", "ParameterValue": format!("{count},0,256")}]);
+    let formation = if count.contains(',') { count.to_string() } else { format!("{count},0,256") };
+    let values = json!([{"ParameterKey": "WebFormation", "ParameterValue": formation}]);
     let mut ours = ours("internet-facing");
-    ours["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": compiled}});
+    ours["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service",
+        "Properties": {"DesiredCount": compiled, "TaskDefinition": {"Ref": "WebTaskDefinition"}}});
+    ours["Resources"]["WebTaskDefinition"] = json!({"Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"ContainerDefinitions": [{"Name": "web", "MemoryReservation": 256}]}});
     (Live::read(&t, Some(&values)).unwrap(), ours)
 }
 
 fn scale_decision(a: &Adoption) -> Option<&Decision> {
-    a.decisions.iter().find(|d| d.section == "scale")
+    a.decisions.iter().find(|d| d.section == "scale" && d.kind == "AWS::ECS::Service")
 }
 
 #[test]
@@ -194,7 +198,31 @@ fn the_live_count_is_kept_where_the_manifest_sets_none() {
     assert_eq!(d.action, Action::Scale { live: 3, manifest: None, parameter: "WebFormation".into() });
     assert!(d.line().contains("DesiredCount kept at its live value 3 (from WebFormation"), "{}", d.line());
     // The service itself: the count is kept, not changed.
-    assert_eq!(*decision(&a, "ServiceWeb"), Action::InPlace { changed: vec![], kept: vec!["DesiredCount".into()] });
+    assert_eq!(
+        *decision(&a, "ServiceWeb"),
+        Action::InPlace { changed: vec!["TaskDefinition".into()], kept: vec!["DesiredCount".into()] }
+    );
+}
+
+fn container(a: &Adoption) -> &Value {
+    &a.template["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+}
+
+#[test]
+fn the_live_cpu_and_memory_are_kept_where_the_manifest_sizes_nothing() {
+    let (live, ours) = scaled("3,512,1024", 1);
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(container(&a), &json!({"Name": "web", "Cpu": 512, "MemoryReservation": 1024}));
+    let d = a.decisions.iter().find(|d| d.name == "WebTaskDefinition" && d.section == "scale").unwrap();
+    assert!(d.line().contains("kept at its live value Cpu 512, MemoryReservation 1024 (from WebFormation 3,512,1024"));
+    // A stack adopted before keeps them on every deploy.
+    let again = adopt(&Live::read(&a.template, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(container(&again), &json!({"Name": "web", "Cpu": 512, "MemoryReservation": 1024}));
+    // A manifest that sizes the container decides all of it.
+    let options = AdoptOptions { sized: ["ServiceWeb".to_string()].into(), ..AdoptOptions::default() };
+    let sized = adopt(&live, &ours, options).unwrap();
+    assert_eq!(container(&sized), &json!({"Name": "web", "MemoryReservation": 256}));
+    assert!(!sized.decisions.iter().any(|d| d.name == "WebTaskDefinition" && d.section == "scale"));
 }
 
 #[test]

@@ -78,9 +78,9 @@ pub struct DeployRequest<'a> {
     pub allow_replacement: bool,
     /// `--allow-removal`: adopting a Convox stack deletes what compose-cfn does not model.
     pub allow_removal: bool,
-    /// The ECS services whose count the manifest sets: adopting a Convox stack keeps every
-    /// other service's live count (empty for a template given as it is: every count is kept).
-    pub scaled: std::collections::BTreeSet<String>,
+    /// What the template was compiled from, if it was: adopting a Convox stack keeps the live
+    /// count, cpu and memory of every service whose manifest does not set them.
+    pub plan: Option<&'a crate::interpret::plan::Plan>,
 }
 
 /// How a deploy ended.
@@ -245,8 +245,7 @@ fn adopt_convox(
         |e: adopt::AdoptError| refuse(format!("stack `{}`: {e}", req.stack), "see `compose-cfn explain adopt`");
     let live = adopt::Live::read(live_template, Some(&params)).map_err(adopt_error)?;
     let adoption =
-        adopt::adopt(&live, new, adopt::AdoptOptions { allow_removal: req.allow_removal, scaled: req.scaled.clone() })
-            .map_err(adopt_error)?;
+        adopt::adopt(&live, new, adopt::AdoptOptions::for_plan(req.plan, req.allow_removal)).map_err(adopt_error)?;
     progress.note(&match review::convox::is_convox(live_template) {
         true => format!("Stack {} was made by Convox: adopting it", req.stack),
         false => format!("Stack {} was adopted from Convox: keeping what the adoption kept", req.stack),

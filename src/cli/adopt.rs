@@ -7,9 +7,9 @@ use clap::Args;
 use compose_cfn::adopt::{self, AdoptError, AdoptOptions, Adoption, Live};
 use compose_cfn::diagnostic::{Code, Diagnostic, Diagnostics};
 use compose_cfn::files;
+use compose_cfn::interpret::plan::Plan;
 use compose_cfn::source::{SourceId, Sources, Span};
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,11 +42,11 @@ impl AdoptArgs {
     /// Adopts the live stack into `template` (the compiled one); `Ok(None)` without `--adopt`.
     /// Errors are printed as located diagnostics; the `Err` is the exit code (1, or 2 for a
     /// file that cannot be read).
-    /// `scaled`: the ECS services whose count the manifest sets ([`compose_cfn::interpret::plan::Plan::scaled_services`]).
+    /// `plan`: what `template` was compiled from (what the manifest sets itself).
     pub fn apply(
         &self,
         template: &str,
-        scaled: BTreeSet<String>,
+        plan: Option<&Plan>,
         format: MessageFormat,
     ) -> Result<Option<(String, Adoption)>, ExitCode> {
         let Some(path) = &self.adopt else { return Ok(None) };
@@ -91,7 +91,7 @@ impl AdoptArgs {
         };
         let live_stack = Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(e, &sources))?;
         let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
-        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal, scaled })
+        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions::for_plan(plan, self.allow_removal))
             .map_err(|e| fail(e, &sources))?;
         if let Err(e) = adoption.check_replacements(self.allow_replacement) {
             // The decisions first: they are the review of what the refusal is about.

@@ -183,8 +183,7 @@ impl CompileArgs {
         let Some(mut template) = result.template else {
             return ExitCode::from(1);
         };
-        let scaled = result.plan.as_ref().map(|p| p.scaled_services()).unwrap_or_default();
-        match self.adopt.apply(&template, scaled, self.format) {
+        match self.adopt.apply(&template, result.plan.as_ref(), self.format) {
             Ok(None) => {}
             Ok(Some((adopted, adoption))) => {
                 super::adopt::print_decisions(

@@ -56,9 +56,9 @@ impl DeployArgs {
     /// Runs the deploy; exit 0 on success, 1 when it failed or was refused, 2 on bad input.
     pub fn run(self) -> ExitCode {
         let format = self.format;
-        let (template, scaled) = match &self.template {
+        let (template, plan) = match &self.template {
             Some(path) => match read_template(path) {
-                Ok(t) => (t, Default::default()),
+                Ok(t) => (t, None),
                 Err(message) => return report::usage_error(&message),
             },
             None => {
@@ -70,7 +70,7 @@ impl DeployArgs {
                 let Some(template) = result.template else {
                     return ExitCode::from(1);
                 };
-                (template, result.plan.as_ref().map(|p| p.scaled_services()).unwrap_or_default())
+                (template, result.plan)
             }
         };
         let env = |name: &str| std::env::var(name).ok();
@@ -86,7 +86,7 @@ impl DeployArgs {
             now: time::OffsetDateTime::now_utc(),
             allow_replacement: self.allow_replacement,
             allow_removal: self.allow_removal,
-            scaled,
+            plan: plan.as_ref(),
         };
         let mut printer = Printer::new().with_changes(format);
         let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);

@@ -257,6 +257,11 @@ pub struct Workload {
     #[serde(skip)]
     #[schemars(skip)]
     pub count_set: bool,
+    /// Whether the manifest sizes the container (`cpu_shares`, `mem_limit`, `mem_reservation`):
+    /// adopting a live stack keeps the live cpu and memory unless it does. Not in the plan's JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub sized: bool,
     /// `convox.agent=true`: one task on every container instance (ECS `DAEMON` scheduling).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub daemon: bool,
@@ -497,6 +502,12 @@ impl Plan {
     /// live stack does not replace with the live count.
     pub fn scaled_services(&self) -> BTreeSet<String> {
         self.services.iter().filter(|w| w.count_set).map(|w| w.service_id.clone()).collect()
+    }
+
+    /// The ECS services (logical IDs) whose container the manifest sizes, which adopting a live
+    /// stack does not give the live cpu and memory.
+    pub fn sized_services(&self) -> BTreeSet<String> {
+        self.services.iter().filter(|w| w.sized).map(|w| w.service_id.clone()).collect()
     }
 
     /// Every deploy-time parameter, by logical ID, with the services using it. A logical ID

@@ -112,6 +112,8 @@ pub(super) fn read(
         port_mappings: port_mappings(service, balancer, labels.balancer_disabled(), diags),
         volumes: node.get("volumes").map(|n| super::volumes::read(app, n, diags)).unwrap_or_default(),
     };
+    let sized =
+        container.cpu_shares.is_some() || container.memory_mib.is_some() || container.memory_reservation_mib.is_some();
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
@@ -127,6 +129,7 @@ pub(super) fn read(
         image,
         desired_count: labels.number("convox.scale").or(replicas).unwrap_or(1),
         count_set: labels.number("convox.scale").or(replicas).is_some(),
+        sized,
         daemon,
         // A daemon's one task per instance must stop before its replacement starts there:
         // ECS's own daemon defaults (0 and 100), since 100/100 could never deploy.
