@@ -186,7 +186,7 @@ fn diff_with_the_live_parameters_shows_every_instance_port_and_certificate_kept(
         let params = format!("{name}.parameters.json");
         let bound = diff(&["--old-parameters", &params]);
         assert_eq!(bound.code, 1, "{name}: resources change: {}", bound.stderr);
-        for misread in ["instance port:", "certificate:", "replaced"] {
+        for misread in ["instance port:", "certificate:", "container port:", "replaced"] {
             assert!(
                 !bound.stdout.contains(misread),
                 "{name}: `{misread}` with the live values bound:\n{}",
