@@ -4,7 +4,8 @@
 //! `describe-stacks` print them) and the template compose-cfn compiled for the same manifest.
 //! Output: that template changed so that the update keeps what identifies the live resources
 //! (balancer names and schemes, subnets, security groups, roles, instance ports, bound
-//! certificates), carries over what Convox owned that compose-cfn does not model (unless
+//! certificates) and what it runs (each service's count, cpu and memory, unless the manifest
+//! sets them), carries over what Convox owned that compose-cfn does not model (unless
 //! removal is allowed), and a decision for every resource: what happens to it and why. Pure:
 //! no I/O; `review::convox` reads Convox's templates, [`replacement`] says which properties
 //! adoption keeps and why AWS would replace the resource otherwise.
