@@ -1,10 +1,16 @@
 //! What changes between two templates, by meaning: listeners by service and port, balancers,
 //! and every other resource by logical ID and type — with the risky changes marked.
 
-use super::view::{BalancerView, Certificate, Exposure, LOAD_BALANCER, ListenerView, Resource, StackView, scalar};
+use super::view::{
+    BalancerView, Certificate, ContainerView, Exposure, LOAD_BALANCER, ListenerView, Resource, ServiceView, StackView,
+    TASK_DEFINITION, scalar,
+};
 use crate::interpret::labels::requires_tls12;
+mod services;
+
 use schemars::JsonSchema;
 use serde::Serialize;
+use services::service_changes;
 use std::collections::BTreeSet;
 
 /// Properties whose change makes CloudFormation replace the resource (a new physical
@@ -12,11 +18,45 @@ use std::collections::BTreeSet;
 pub const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     (LOAD_BALANCER, &["Scheme", "LoadBalancerName"]),
     ("AWS::EC2::SecurityGroup", &["GroupDescription", "GroupName", "VpcId"]),
-    ("AWS::ECS::TaskDefinition", &["*"]),
     ("AWS::ECS::Service", &["ServiceName", "Cluster", "LaunchType", "Role", "SchedulingStrategy"]),
     ("AWS::IAM::Role", &["RoleName", "Path"]),
     ("AWS::Logs::LogGroup", &["LogGroupName"]),
 ];
+
+/// Why a change is risky, as a stable code for scripts (`diff --format json`); reports for
+/// people show the sentence of the change's `warning` instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// A port becomes reachable from the internet (an internal port made public).
+    ExposureWidened,
+    /// A new internet-facing port.
+    PortOpened,
+    /// A port stops being reachable from the internet.
+    ExposureNarrowed,
+    /// TLS is no longer terminated: the port carries plain text.
+    TlsOff,
+    /// Traffic from the balancer to the container is no longer encrypted.
+    ReencryptionOff,
+    /// HTTP(S) becomes TCP/TLS: the X-Forwarded-* headers are gone.
+    HeadersLost,
+    /// TCP/TLS becomes HTTP(S): non-HTTP traffic (websockets) stops working.
+    HttpOnly,
+    /// A bound certificate gives way to a self-signed one.
+    CertificateUnbound,
+    /// The TLS policy admits older TLS versions or weaker ciphers.
+    WeakerTlsPolicy,
+    /// A balancer is deleted.
+    BalancerDeleted,
+    /// A balancer is replaced: a new DNS name.
+    BalancerReplaced,
+    /// A resource changes type, which replaces it.
+    TypeChanged,
+    /// A whole service is removed: its tasks stop.
+    ServiceRemoved,
+    /// The two sides name different apps: names derived from the app differ on every resource.
+    AppNameDiffers,
+}
 
 /// What a change is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -31,6 +71,11 @@ pub enum Subject {
     },
     /// A service's balancer as a whole (health check, timeouts, TLS policy, identity).
     Balancer {
+        /// The compose service.
+        service: String,
+    },
+    /// A service's ECS side: its task definition's containers and its desired count.
+    Service {
         /// The compose service.
         service: String,
     },
@@ -68,6 +113,8 @@ pub enum Action {
     Removed,
     /// It is updated in place.
     Changed,
+    /// A task definition's new revision: ECS replaces the service's tasks in a rolling deployment.
+    Revised,
     /// It is deleted and created anew (a balancer gets a new DNS name).
     Replaced,
 }
@@ -87,13 +134,15 @@ pub struct Change {
     pub new: Option<String>,
     /// Why the change is risky, when it is: reports show these as warnings.
     pub warning: Option<String>,
+    /// The same, as codes for scripts.
+    pub risks: Vec<Risk>,
     /// What the change means, when that is not obvious.
     pub note: Option<String>,
 }
 
 impl Change {
     fn new(subject: Subject, action: Action) -> Self {
-        Change { subject, action, field: None, old: None, new: None, warning: None, note: None }
+        Change { subject, action, field: None, old: None, new: None, warning: None, risks: Vec::new(), note: None }
     }
 
     fn field(mut self, field: &str, old: Option<String>, new: Option<String>) -> Self {
@@ -103,8 +152,13 @@ impl Change {
         self
     }
 
-    fn warn(mut self, why: impl Into<String>) -> Self {
-        self.warning = Some(why.into());
+    fn warn(mut self, risk: Risk, why: impl Into<String>) -> Self {
+        let why = why.into();
+        self.warning = Some(match self.warning.take() {
+            Some(earlier) => format!("{earlier}; {why}"),
+            None => why,
+        });
+        self.risks.push(risk);
         self
     }
 
@@ -140,8 +194,20 @@ impl Diff {
 /// Compares two templates; `old_name` and `new_name` say where they came from.
 pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) -> Diff {
     let mut changes = Vec::new();
-    for service in union(old.balancers.keys(), new.balancers.keys()) {
+    if let (Some(a), Some(b)) = (&old.app, &new.app)
+        && a != b
+    {
+        changes.push(
+            Change::new(Subject::Template { key: "app".into() }, Action::Changed)
+                .field("app", Some(a.clone()), Some(b.clone()))
+                .warn(Risk::AppNameDiffers, "the two sides name different apps: the names and descriptions made from the app name differ, so resources show as replaced; pass the same --app to both sides"),
+        );
+    }
+    for service in
+        union(old.balancers.keys().chain(old.services.keys()), new.balancers.keys().chain(new.services.keys()))
+    {
         balancer_changes(&service, old.balancers.get(&service), new.balancers.get(&service), &mut changes);
+        service_changes(&service, old.services.get(&service), new.services.get(&service), &mut changes);
     }
     resource_changes(old, new, &mut changes);
     let covered: BTreeSet<&String> = [old, new]
@@ -166,7 +232,11 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
             }
             (Some(_), None) => changes.push(Change::new(subject(), Action::Removed)),
             (Some(a), Some(b)) if a != b => {
-                let default = |p: &serde_json::Value| p.get("Default").map(scalar);
+                // A NoEcho parameter's default is a secret: say that it changed, never what to.
+                let hidden = |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v) == "true");
+                let default = |p: &serde_json::Value| {
+                    p.get("Default").map(|d| if hidden(a) || hidden(b) { "(hidden: NoEcho)".into() } else { scalar(d) })
+                };
                 let c = Change::new(subject(), Action::Changed);
                 changes.push(if default(a) != default(b) { c.field("default", default(a), default(b)) } else { c });
             }
@@ -216,11 +286,10 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
             return;
         }
         (Some(b), None) => {
-            out.push(
-                Change::new(subject(), Action::Removed)
-                    .field("balancer", Some(b.logical_id.clone()), None)
-                    .warn("the balancer is deleted: its DNS name stops resolving and every client of it loses service"),
-            );
+            out.push(Change::new(subject(), Action::Removed).field("balancer", Some(b.logical_id.clone()), None).warn(
+                Risk::BalancerDeleted,
+                "the balancer is deleted: its DNS name stops resolving and every client of it loses service",
+            ));
             for l in b.listeners.values() {
                 out.push(removed_listener(service, l));
             }
@@ -232,13 +301,13 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
         out.push(
             Change::new(subject(), Action::Replaced)
                 .field("balancer", Some(describe(old)), Some(describe(new)))
-                .warn("the balancer target changed (--balancer): the old balancers are deleted and new ones created, with new DNS names, so CNAMEs and clients of the old names break"),
+                .warn(Risk::BalancerReplaced, "the balancer target changed (--balancer): the old balancers are deleted and new ones created, with new DNS names, so CNAMEs and clients of the old names break"),
         );
     } else if old.logical_id != new.logical_id {
         out.push(
             Change::new(subject(), Action::Replaced)
                 .field("logical ID", Some(old.logical_id.clone()), Some(new.logical_id.clone()))
-                .warn("a new logical ID replaces the balancer: it gets a new DNS name, so CNAMEs and clients of the old name break"),
+                .warn(Risk::BalancerReplaced, "a new logical ID replaces the balancer: it gets a new DNS name, so CNAMEs and clients of the old name break"),
         );
     }
     let mut field = |name: &str, a: String, b: String| {
@@ -256,7 +325,7 @@ fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&Bala
             Change::new(subject(), Action::Changed).field("TLS policy", old.tls_policy.clone(), new.tls_policy.clone());
         let minimum_12 = |p: &Option<String>| p.as_deref().is_some_and(requires_tls12);
         if minimum_12(&old.tls_policy) && new.tls_policy.is_some() && !minimum_12(&new.tls_policy) {
-            c = c.warn("the new policy admits TLS versions below 1.2 or weaker ciphers");
+            c = c.warn(Risk::WeakerTlsPolicy, "the new policy admits TLS versions below 1.2 or weaker ciphers");
         }
         out.push(c);
     }
@@ -313,7 +382,22 @@ fn exposure(l: &ListenerView) -> String {
         Exposure::Internet => "internet-facing",
         Exposure::Vpc => "internal",
     };
-    if l.sources.is_empty() { who.to_string() } else { format!("{who} from {}", l.sources.join(", ")) }
+    // The sources in the manifest's terms: `Ref VpcCidr` is the VPC, any address is the internet.
+    let sources: Vec<String> = l
+        .sources
+        .iter()
+        .filter(|s| !(l.exposure == Exposure::Internet && (*s == "0.0.0.0/0" || *s == "::/0")))
+        .map(|s| match s.strip_prefix("Ref ") {
+            Some("VpcCidr") => "inside the VPC".to_string(),
+            Some(parameter) => format!("from the addresses of parameter {parameter}"),
+            None => format!("from {s}"),
+        })
+        .collect();
+    match (l.exposure, sources.as_slice()) {
+        (_, []) => who.to_string(),
+        (Exposure::Vpc, [only]) if only == "inside the VPC" => only.clone(),
+        (_, sources) => format!("{who}, {}", sources.join(", ")),
+    }
 }
 
 fn is_open_to_internet(l: &ListenerView) -> bool {
@@ -327,7 +411,7 @@ fn added_listener(service: &str, l: &ListenerView) -> Change {
         None,
         Some(listener_summary(l)),
     );
-    if is_open_to_internet(l) { c.warn(format!("opens port {} to the internet", l.port)) } else { c }
+    if is_open_to_internet(l) { c.warn(Risk::PortOpened, format!("opens port {} to the internet", l.port)) } else { c }
 }
 
 fn removed_listener(service: &str, l: &ListenerView) -> Change {
@@ -351,28 +435,25 @@ fn listener_changes(service: &str, a: &ListenerView, b: &ListenerView, out: &mut
     };
     if (&a.protocol, &a.instance_protocol) != (&b.protocol, &b.instance_protocol) {
         let mut c = changed("protocol", protocols(a), protocols(b));
-        let mut risks = Vec::new();
         if terminates_tls(&a.protocol) && !terminates_tls(&b.protocol) {
-            risks.push(format!("TLS is turned off: port {} now carries plain text", a.port));
+            c = c.warn(Risk::TlsOff, format!("TLS is turned off: port {} now carries plain text", a.port));
         }
         if terminates_tls(&a.instance_protocol) && !terminates_tls(&b.instance_protocol) {
-            risks.push("traffic from the balancer to the container is no longer encrypted".to_string());
+            c = c.warn(Risk::ReencryptionOff, "traffic from the balancer to the container is no longer encrypted");
         }
         if is_http(&a.protocol) && !is_http(&b.protocol) {
-            risks.push(
-                "the balancer stops adding X-Forwarded-For/-Proto/-Port headers: an app that reads them (client IP, redirects to https) behaves differently; websockets now work"
-                    .to_string(),
+            c = c.warn(
+                Risk::HeadersLost,
+                "the balancer stops adding X-Forwarded-For/-Proto/-Port headers: an app that reads them (client IP, redirects to https) behaves differently; websockets now work",
             );
         }
         if !is_http(&a.protocol) && is_http(&b.protocol) {
-            risks.push(
-                "the balancer now parses HTTP: websockets and other non-HTTP traffic on this port stop working"
-                    .to_string(),
+            c = c.warn(
+                Risk::HttpOnly,
+                "the balancer now parses HTTP: websockets and other non-HTTP traffic on this port stop working",
             );
         }
-        if !risks.is_empty() {
-            c = c.warn(risks.join("; "));
-        } else if !terminates_tls(&a.protocol) && terminates_tls(&b.protocol) {
+        if c.risks.is_empty() && !terminates_tls(&a.protocol) && terminates_tls(&b.protocol) {
             c = c.note("TLS is now terminated at the balancer");
         }
         out.push(c);
@@ -389,6 +470,7 @@ fn listener_changes(service: &str, a: &ListenerView, b: &ListenerView, out: &mut
         match (&a.certificate, &b.certificate) {
             (Certificate::Arn(_), Certificate::AtDeploy { .. }) => {
                 c = c.warn(
+                    Risk::CertificateUnbound,
                     "the bound certificate is removed: clients get a self-signed certificate that browsers reject",
                 );
             }
@@ -409,9 +491,12 @@ fn listener_changes(service: &str, a: &ListenerView, b: &ListenerView, out: &mut
     if (a.exposure, &a.sources) != (b.exposure, &b.sources) {
         let mut c = changed("exposure", exposure(a), exposure(b));
         if is_open_to_internet(b) && !is_open_to_internet(a) {
-            c = c.warn(format!("exposure widened: port {} becomes reachable from the internet", a.port));
+            c = c.warn(
+                Risk::ExposureWidened,
+                format!("exposure widened: port {} becomes reachable from the internet", a.port),
+            );
         } else if a.exposure == Exposure::Internet && b.exposure == Exposure::Vpc {
-            c = c.note(format!("port {} is no longer reachable from the internet", a.port));
+            c = c.warn(Risk::ExposureNarrowed, "no longer reachable from the internet");
         }
         out.push(c);
     }
@@ -426,7 +511,7 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
             (Some(a), Some(b)) if a.kind != b.kind => out.push(
                 Change::new(subject(b), Action::Replaced)
                     .field("Type", Some(a.kind.clone()), Some(b.kind.clone()))
-                    .warn("a new type replaces the resource"),
+                    .warn(Risk::TypeChanged, "a new type replaces the resource"),
             ),
             (Some(a), Some(b)) => {
                 let changed: Vec<String> = union(a.properties.keys(), b.properties.keys())
@@ -443,14 +528,21 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
                     .cloned()
                     .collect();
                 let names = |v: &[String]| v.join(", ");
-                if forcing.is_empty() {
+                if b.kind == TASK_DEFINITION {
+                    // Not a replacement to fear: the service rolls its tasks onto the new revision.
+                    out.push(
+                        Change::new(subject(b), Action::Revised)
+                            .field("properties", None, Some(names(&changed)))
+                            .note("ECS starts tasks of the new revision, then stops the old ones"),
+                    );
+                } else if forcing.is_empty() {
                     out.push(Change::new(subject(b), Action::Changed).field("properties", None, Some(names(&changed))));
                 } else {
                     let mut c =
                         Change::new(subject(b), Action::Replaced).field("properties", None, Some(names(&changed)));
                     c = c.note(format!("{} cannot change in place", names(&forcing)));
                     if b.kind == LOAD_BALANCER {
-                        c = c.warn("the balancer is replaced: it gets a new DNS name, so CNAMEs and clients of the old name break");
+                        c = c.warn(Risk::BalancerReplaced, "the balancer is replaced: it gets a new DNS name, so CNAMEs and clients of the old name break");
                     }
                     out.push(c);
                 }
