@@ -150,6 +150,14 @@ fn plan_of_a_broken_manifest_prints_diagnostics_and_exits_1() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty());
     assert!(r.stderr.contains("error[unknown-protocol]"), "{}", r.stderr);
+    // For GitHub: annotations on the manifest's lines, as compile writes them.
+    let github = run(root(), &["plan", "fixtures/error-unknown-protocol/docker-compose.yml", "--format", "github"]);
+    assert_eq!(github.code, 1);
+    assert!(
+        github.stderr.starts_with("::error file=fixtures/error-unknown-protocol/docker-compose.yml,line="),
+        "{}",
+        github.stderr
+    );
     let r = run(root(), &["plan", "missing.yml"]);
     assert_eq!(r.code, 2);
 }

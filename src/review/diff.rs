@@ -551,3 +551,22 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_no_echo_default_is_said_to_change_never_shown() {
+        // `deploy` binds the values it passes as defaults: a secret's value must not reach the diff.
+        let side = |value: &str| {
+            let template = json!({"Parameters": {"EnvToken": {"Type": "String", "NoEcho": true, "Default": value}}});
+            StackView::from_value(&template).unwrap()
+        };
+        let d = diff(&side("old-secret"), &side("new-secret"), "a", "b");
+        assert_eq!(d.changes.len(), 1);
+        let shown = format!("{:?}", d.changes);
+        assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+}
