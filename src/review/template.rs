@@ -190,6 +190,7 @@ Resources:
         - Key: Zone
           Value: !If [IsProd, !Select [0, !GetAZs ''], none]
       Cond: !Condition IsProd
+      Port: !!str 80
 ";
 
     #[test]
@@ -207,6 +208,7 @@ Resources:
             json!({"Fn::If": ["IsProd", {"Fn::Select": [0, {"Fn::GetAZs": ""}]}, "none"]})
         );
         assert_eq!(p["Cond"], json!({"Condition": "IsProd"}));
+        assert_eq!(p["Port"], json!("80"), "core-schema tags are the parser's");
     }
 
     #[test]
@@ -229,6 +231,20 @@ Resources:
         assert!(parse("services:\n  Resources:\n    image: !reset x\n").is_none(), "the word alone is not enough");
         assert!(parse("{ not json").is_none());
         assert!(parse("Resources: [unclosed").is_none(), "left to the compose reader's diagnostics");
+    }
+
+    #[test]
+    fn an_alias_bomb_is_not_expanded() {
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        bomb.push_str("Resources: *a11\n");
+        // Refused by the parser's limits, then left to the compose reader, which says so with a place.
+        assert!(parse(&bomb).is_none());
     }
 
     #[test]
