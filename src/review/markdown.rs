@@ -4,7 +4,7 @@
 //! (a code span) or `safe` (a marker of our own).
 
 use super::diff::{Change, Diff, Subject};
-use super::report::{MARKDOWN_MARKER, marker, summary, what};
+use super::report::{MARKDOWN_MARKER, mark, summary, what};
 use super::table::{self, Row};
 use crate::escape;
 use crate::interpret::Plan;
@@ -113,7 +113,7 @@ struct Other {
 }
 
 fn icon(c: &Change) -> &'static str {
-    if c.warning.is_some() { "⚠️" } else { marker(c.action) }
+    if c.warning.is_some() { "⚠️" } else { mark(c) }
 }
 
 /// The warnings, each text once with every subject it applies to.

@@ -68,6 +68,16 @@ pub(super) fn marker(action: Action) -> &'static str {
     }
 }
 
+/// A change's mark: a variable or container added to (or removed from) a task definition's
+/// revision is marked as the addition (or removal) it is.
+pub(super) fn mark(c: &Change) -> &'static str {
+    match (c.action, &c.subject, &c.old, &c.new) {
+        (Action::Revised, Subject::Service { .. }, None, Some(_)) => marker(Action::Added),
+        (Action::Revised, Subject::Service { .. }, Some(_), None) => marker(Action::Removed),
+        (action, ..) => marker(action),
+    }
+}
+
 /// The section a change is listed under: the service for listeners and balancers.
 fn group(subject: &Subject) -> String {
     match subject {
@@ -176,7 +186,7 @@ impl Report for Human {
                 Action::Removed | Action::Replaced => REMOVED,
                 Action::Changed | Action::Revised => CHANGED,
             };
-            let mark = paint(colour, format!("{:<3}", marker(c.action)));
+            let mark = paint(colour, format!("{:<3}", mark(c)));
             out.push_str(&format!("  {mark} {}  {}\n", plain(&name(&c.subject)), plain(&what(c))));
             if let Some(w) = &c.warning {
                 out.push_str(&format!("      {}: {}\n", paint(WARNING, "warning"), plain(w)));
