@@ -717,3 +717,36 @@ fn diff_reads_yaml_templates_with_short_form_tags_and_get_template_output() {
     assert_eq!(bad.code, 2, "{}", bad.stdout);
     assert!(bad.stderr.contains("`!Bogus-Tag` is not a CloudFormation function"), "{}", bad.stderr);
 }
+
+/// Every `$ compose-cfn …` block of the README's review section is that command's output,
+/// run here (a `NAME=value` before it is set in its environment; a `| head -N` or `| tail -N`
+/// after it keeps those lines, as a shell would).
+#[test]
+fn the_readme_review_section_shows_real_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("\n## Review in pull requests").expect("the README's review section") + 1;
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut checked = 0;
+    for block in section.split("```text\n").skip(1) {
+        let block = &block[..block.find("```").expect("a closed block")];
+        let Some((line, expected)) = block.strip_prefix("$ ").and_then(|b| b.split_once('\n')) else { continue };
+        let (command, filter) = line.split_once(" | ").map_or((line, None), |(c, f)| (c, Some(f)));
+        let mut words: Vec<&str> = command.split_whitespace().collect();
+        let env: Vec<(&str, &str)> = words.iter().map_while(|w| w.split_once('=')).collect();
+        words.drain(..env.len());
+        assert_eq!(words.remove(0), "compose-cfn", "{line}");
+        let r = run_env(root(), &words, &env);
+        let output = if r.stdout.is_empty() { r.stderr } else { r.stdout };
+        let lines: Vec<&str> = output.lines().collect();
+        let kept = match filter.map(|f| f.split_whitespace().collect::<Vec<_>>()).as_deref() {
+            None => &lines[..],
+            Some(["head", n]) => &lines[..n.trim_start_matches('-').parse::<usize>().unwrap().min(lines.len())],
+            Some(["tail", n]) => &lines[lines.len().saturating_sub(n.trim_start_matches('-').parse().unwrap())..],
+            Some(other) => panic!("`{line}`: the test cannot apply `{}`", other.join(" ")),
+        };
+        assert_eq!(expected.trim_end(), kept.join("\n").trim_end(), "README block `$ {line}` is not what it prints");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} blocks checked");
+}

@@ -78,9 +78,11 @@ fn container_changes(
     b: &ContainerView,
     out: &mut Vec<Change>,
 ) {
+    // `-` (absent) is no value: a setting that appears or goes is added or removed.
+    let value = |v: &str| (v != "-").then(|| v.to_string());
     let mut revised = |name: &str, old: &str, new: &str| {
         if old != new {
-            out.push(Change::new(subject(), Action::Revised).field(&field(name), Some(old.into()), Some(new.into())));
+            out.push(Change::new(subject(), Action::Revised).field(&field(name), value(old), value(new)));
         }
     };
     revised("image", &a.image, &b.image);
