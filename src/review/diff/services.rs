@@ -25,6 +25,8 @@ fn is_reference(value: &str) -> bool {
     value.starts_with("${") && value.ends_with('}') && value.matches("${").count() == 1
 }
 
+/// The changes of one service's ECS side: added or removed as a whole (a removal warned
+/// about: its tasks stop), else its desired count and each container's settings.
 pub(super) fn service_changes(
     service: &str,
     old: Option<&ServiceView>,
@@ -71,6 +73,7 @@ pub(super) fn service_changes(
     }
 }
 
+/// One container's settings, each changed one a change of the task definition's revision.
 fn container_changes(
     subject: &dyn Fn() -> Subject,
     field: &dyn Fn(&str) -> String,
