@@ -252,4 +252,29 @@ mod tests {
         let out = env.get_template("t").unwrap().render(minijinja::context! { a => "<b>|*", b => "~" }).unwrap();
         assert_eq!(out, r"&lt;b&gt;\|\* `<b>\|*` ~");
     }
+
+    fn changes(n: usize) -> Diff {
+        let change = |i: usize| Change {
+            subject: Subject::Service { service: "web".into() },
+            action: super::super::diff::Action::Revised,
+            field: Some(format!("environment VAR{i}")),
+            old: Some("a".into()),
+            new: Some("b".into()),
+            warning: None,
+            risks: Vec::new(),
+            note: Some("the same note".into()),
+        };
+        Diff { old: "a.yml".into(), new: "b.yml".into(), changes: (0..n).map(change).collect() }
+    }
+
+    #[test]
+    fn a_long_services_table_folds_and_a_repeated_note_is_given_once() {
+        let short = diff(&changes(LONG));
+        assert!(!short.contains("<details>"), "{short}");
+        assert_eq!(short.matches("the same note").count(), 1, "{short}");
+        assert_eq!(short.matches("| web |").count(), 1, "the service is named on its first row only:\n{short}");
+        let long = diff(&changes(LONG + 1));
+        assert!(long.contains("<details><summary>Services: 11 changes</summary>\n\n| | service |"), "{long}");
+        assert!(long.trim_end().ends_with("</details>"), "{long}");
+    }
 }
