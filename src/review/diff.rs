@@ -12,7 +12,7 @@ use balancers::balancer_changes;
 use schemars::JsonSchema;
 use serde::Serialize;
 use services::service_changes;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Properties whose change makes CloudFormation replace the resource (a new physical
 /// resource; for a balancer, a new DNS name). `*`: every property change replaces it.
@@ -204,11 +204,19 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
                 .warn(Risk::AppNameDiffers, "the two sides name different apps: the names and descriptions made from the app name differ, so resources show as replaced; pass the same --app to both sides"),
         );
     }
-    for service in
-        union(old.balancers.keys().chain(old.services.keys()), new.balancers.keys().chain(new.services.keys()))
-    {
+    // ECS services are matched by logical ID and shown under their service's name (the tagged
+    // side's: a template made by another tool may not tag them), beside its balancer.
+    let mut ecs: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for id in old.services.keys().chain(new.services.keys()).collect::<BTreeSet<_>>() {
+        let tagged = |v: &StackView| v.services.get(id).map(|s| s.name.clone()).filter(|n| n != id);
+        let name = tagged(new).or_else(|| tagged(old)).unwrap_or_else(|| id.clone());
+        ecs.entry(name).or_default().push(id);
+    }
+    for service in union(old.balancers.keys().chain(ecs.keys()), new.balancers.keys()) {
         balancer_changes(&service, old.balancers.get(&service), new.balancers.get(&service), &mut changes);
-        service_changes(&service, old.services.get(&service), new.services.get(&service), &mut changes);
+        for id in ecs.get(&service).into_iter().flatten() {
+            service_changes(&service, old.services.get(*id), new.services.get(*id), &mut changes);
+        }
     }
     resource_changes(old, new, &mut changes);
     let covered: BTreeSet<&String> = [old, new]
@@ -341,5 +349,17 @@ mod tests {
         assert_eq!(d.changes.len(), 1);
         let shown = format!("{:?}", d.changes);
         assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+
+    #[test]
+    fn an_ecs_service_is_matched_by_logical_id_whether_tagged_or_not() {
+        // A Convox rack does not tag its ECS services; the adopted template does.
+        let side = |tags: serde_json::Value| {
+            let service = json!({"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 2, "Tags": tags}});
+            StackView::from_value(&json!({"Resources": {"ServiceWeb": service}})).unwrap()
+        };
+        let (untagged, tagged) = (side(json!([])), side(json!([{"Key": "Service", "Value": "web"}])));
+        let d = diff(&untagged, &tagged, "live", "adopted");
+        assert!(d.changes.iter().all(|c| !matches!(c.subject, Subject::Service { .. })), "{:#?}", d.changes);
     }
 }

@@ -131,7 +131,7 @@ pub struct StackView {
     pub other: BTreeMap<String, Value>,
     /// The balancers, by service (a service's ELBv2 balancers as one).
     pub balancers: BTreeMap<String, BalancerView>,
-    /// The ECS services, by name.
+    /// The ECS services, by logical ID.
     pub services: BTreeMap<String, ServiceView>,
     /// The app the template was compiled for: `Metadata.ComposeCfn.App`, else the `App` tag
     /// its resources share.

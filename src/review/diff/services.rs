@@ -49,6 +49,11 @@ pub(super) fn service_changes(
                     Some(b.desired_count.clone()),
                 ));
             }
+            if a.containers.is_empty() || b.containers.is_empty() {
+                // A task definition this tool cannot read (a Convox rack's custom resource):
+                // the resource table reports it; a container "added" here would be noise.
+                return;
+            }
             let several = a.containers.len() > 1 || b.containers.len() > 1;
             let names: BTreeSet<&String> = a.containers.keys().chain(b.containers.keys()).collect();
             for name in names {

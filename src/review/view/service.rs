@@ -117,7 +117,8 @@ fn container(c: &Map<String, Value>) -> ContainerView {
 }
 
 impl StackView {
-    /// Every ECS service by name, with the containers of the task definition it references.
+    /// Every ECS service by logical ID (what stays when a template made by another tool, such
+    /// as a Convox rack's, does not tag it), with the containers of its task definition.
     pub(super) fn services(&self) -> BTreeMap<String, ServiceView> {
         self.resources
             .iter()
@@ -139,7 +140,7 @@ impl StackView {
                     .map(|c| (c.get("Name").map(scalar).unwrap_or_default(), container(c)))
                     .collect();
                 let name = tag(p, "Service").unwrap_or_else(|| id.clone());
-                (name.clone(), ServiceView { name, desired_count: field(p, "DesiredCount"), containers })
+                (id.clone(), ServiceView { name, desired_count: field(p, "DesiredCount"), containers })
             })
             .collect()
     }
