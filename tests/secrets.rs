@@ -338,7 +338,7 @@ fn outputs_of(compose: &str, env: &Environment, dotenv: &str) -> Vec<(String, St
     let mut out = vec![
         ("diagnostics".to_string(), render_human(&result.diagnostics, &result.sources, false)),
         ("json diagnostics".to_string(), render_json(&result.diagnostics, &result.sources)),
-        ("template".to_string(), result.template.clone().unwrap_or_default()),
+        ("template".to_string(), result.template_text().unwrap_or_default()),
     ];
     let reports: [(&str, Box<dyn Report>); 3] =
         [("human", Box::new(Human)), ("json", Box::new(Json)), ("markdown", Box::new(Markdown))];
@@ -352,7 +352,7 @@ fn outputs_of(compose: &str, env: &Environment, dotenv: &str) -> Vec<(String, St
                 &Environment::default(),
                 &CompileOptions { fallback_app: "prop".into(), ..Default::default() },
             )
-            .template
+            .template_text()
             .unwrap(),
         )
         .unwrap();

@@ -1,6 +1,6 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
-use super::output::stdout;
+use super::output::write_stdout_with;
 use super::report::{self, MessageFormat};
 use clap::Args;
 use compose_cfn::diagnostic::{Code, Diagnostic};
@@ -178,19 +178,23 @@ impl CompileArgs {
             Err(code) => return code,
         };
         report::diagnostics(&result.diagnostics, &result.sources, self.format, "compile");
-        let Some(template) = result.template else {
+        let Some(template) = &result.template else {
             return ExitCode::from(1);
         };
-        match &self.output {
-            None => stdout(&template),
-            Some(out) if out.as_os_str() == "-" => stdout(&template),
-            Some(out) => {
-                match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
-                }
-            }
-        }
+        // Serialized once, straight into the pipe or the temporary file: the text is never
+        // held whole beside the typed template.
+        let code = match &self.output {
+            Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, |w| template.write_to(w)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
+            },
+            _ => write_stdout_with(|w| template.write_to(w)).err().unwrap_or(ExitCode::SUCCESS),
+        };
+        // The process ends here, and the OS takes its memory back at once; freeing the
+        // compilation's millions of small allocations one by one would only add to a large
+        // compile's time. Leaking on purpose, as many CLIs do at exit.
+        std::mem::forget(result);
+        code
     }
 }
 

@@ -61,7 +61,7 @@ impl DeployArgs {
                     Err(code) => return code,
                 };
                 report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "deploy");
-                let Some(template) = result.template else {
+                let Some(template) = result.template_text() else {
                     return ExitCode::from(1);
                 };
                 template

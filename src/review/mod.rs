@@ -21,5 +21,5 @@ use crate::compile::Compilation;
 
 /// The template of a compilation read for review, or `None` when it failed (its diagnostics say why).
 pub fn view_of(compilation: &Compilation) -> Option<StackView> {
-    compilation.template.as_deref().map(|t| StackView::parse(t).expect("compile produces a valid template"))
+    compilation.template_text().map(|t| StackView::parse(&t).expect("compile produces a valid template"))
 }
