@@ -1,9 +1,8 @@
 //! What the AWS commands share: where to reach AWS, the runtime (started only by them),
 //! listing formats, failure printing, and progress on stderr (a spinner only on a terminal).
 
-use super::plan::ReviewFormat;
 use super::{Format, report};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use compose_cfn::aws::cfn::Event;
 use compose_cfn::aws::deploy::{Failed, Progress};
 use compose_cfn::aws::{self, Clients, Settings};
@@ -24,16 +23,6 @@ pub struct AwsArgs {
     /// Send AWS requests here instead (e.g. a local stand-in) [default: AWS_ENDPOINT_URL]
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
-}
-
-/// How listings print.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    /// An aligned table.
-    #[default]
-    Human,
-    /// A JSON array.
-    Json,
 }
 
 /// Starts a runtime, connects, and runs `work`; the runtime lives only for this command.
@@ -110,7 +99,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct Printer {
     spinner: Option<ProgressBar>,
     /// How a deploy's changes are printed on stdout, before they are made.
-    changes: Option<ReviewFormat>,
+    changes: Option<Format>,
 }
 
 impl Printer {
@@ -129,7 +118,7 @@ impl Printer {
     }
 
     /// Prints a deploy's changes on stdout in `format` before they are made.
-    pub fn with_changes(mut self, format: ReviewFormat) -> Self {
+    pub fn with_changes(mut self, format: Format) -> Self {
         self.changes = Some(format);
         self
     }
@@ -179,13 +168,13 @@ impl Progress for Printer {
 
 /// Prints a listing: `rows` as a JSON array, or the table `human` makes (header first).
 pub fn listing<T: serde::Serialize>(
-    format: ListFormat,
+    format: Format,
     rows: &[T],
     human: impl FnOnce(&[T]) -> Vec<Vec<String>>,
 ) -> ExitCode {
     let text = match format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
-        ListFormat::Human => table(&human(rows)),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
+        Format::Human | Format::Github | Format::Markdown => table(&human(rows)),
     };
     super::output::stdout(&text)
 }

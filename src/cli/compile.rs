@@ -1,7 +1,8 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
 use super::output::write_stdout_with;
-use super::report::{self, MessageFormat};
+use super::report;
+use super::{DIAGNOSTIC_FORMATS, Format};
 use clap::Args;
 use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
@@ -58,8 +59,8 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
-    format: MessageFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(DIAGNOSTIC_FORMATS))]
+    format: Format,
 }
 
 impl ManifestArgs {

@@ -3,8 +3,7 @@
 
 use super::compile::{CompileFlags, directory_name};
 use super::output::write_stdout;
-use super::plan::ReviewFormat;
-use super::report;
+use super::{Format, REVIEW_FORMATS, report};
 use clap::Args;
 use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
@@ -26,8 +25,8 @@ pub struct DiffArgs {
     #[command(flatten)]
     options: CompileFlags,
     /// How the changes are printed
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
-    format: ReviewFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REVIEW_FORMATS))]
+    format: Format,
 }
 
 impl DiffArgs {

@@ -2,35 +2,24 @@
 
 use super::compile::ManifestArgs;
 use super::output::stdout;
-use super::{Format, report};
-use clap::{Args, ValueEnum};
+use super::{Format, REVIEW_FORMATS, report};
+use clap::Args;
 use compose_cfn::review::report::{Human, Json, Markdown, Report};
 use std::process::ExitCode;
 
-/// How `plan` and `diff` print their result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReviewFormat {
-    /// Aligned text for a terminal.
-    Human,
-    /// JSON (its schema: `compose-cfn schema --plan` or `--diff`).
-    Json,
-    /// GitHub-flavoured Markdown, for a pull-request comment.
-    Markdown,
-}
-
-impl ReviewFormat {
-    /// The report type of this format.
+impl Format {
+    /// The report type of a review format ([`super::REVIEW_FORMATS`]).
     pub fn report(self) -> Box<dyn Report> {
         match self {
-            ReviewFormat::Human => Box::new(Human),
-            ReviewFormat::Json => Box::new(Json),
-            ReviewFormat::Markdown => Box::new(Markdown),
+            Format::Json => Box::new(Json),
+            Format::Markdown => Box::new(Markdown),
+            Format::Human | Format::Github => Box::new(Human),
         }
     }
 
     /// How diagnostics go with this format: JSON lines next to JSON, else for people.
     pub fn diagnostics(self) -> Format {
-        if self == ReviewFormat::Json { Format::Json } else { Format::Human }
+        if self == Format::Json { Format::Json } else { Format::Human }
     }
 }
 
@@ -40,8 +29,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
     /// How the plan is printed
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
-    format: ReviewFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REVIEW_FORMATS))]
+    format: Format,
 }
 
 impl PlanArgs {
