@@ -61,6 +61,8 @@ pub struct CompileArgs {
     /// How diagnostics are printed on stderr
     #[arg(long, default_value = "human", value_parser = Format::accepting(DIAGNOSTIC_FORMATS))]
     format: Format,
+    #[command(flatten)]
+    adopt: super::adopt::AdoptArgs,
 }
 
 impl ManifestArgs {
@@ -182,20 +184,41 @@ impl CompileArgs {
         let Some(template) = &result.template else {
             return ExitCode::from(1);
         };
-        // Serialized once, straight into the pipe or the temporary file: the text is never
-        // held whole beside the typed template.
-        let code = match &self.output {
-            Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, |w| template.write_to(w)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
-            },
-            _ => write_stdout_with(|w| template.write_to(w)).err().unwrap_or(ExitCode::SUCCESS),
+        let code = if self.adopt.adopt.is_some() {
+            // Adoption rewrites the template as JSON text; only this path holds it whole.
+            match self.adopt.apply(&template.to_text(), self.format) {
+                Ok(Some((adopted, adoption))) => {
+                    super::adopt::print_decisions(
+                        &adoption,
+                        self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
+                        self.format,
+                    );
+                    self.write(|w| w.write_all(adopted.as_bytes()))
+                }
+                Ok(None) => self.write(|w| template.write_to(w)),
+                Err(code) => code,
+            }
+        } else {
+            // Serialized once, straight into the pipe or the temporary file: the text is never
+            // held whole beside the typed template.
+            self.write(|w| template.write_to(w))
         };
         // The process ends here, and the OS takes its memory back at once; freeing the
         // compilation's millions of small allocations one by one would only add to a large
         // compile's time. Leaking on purpose, as many CLIs do at exit.
         std::mem::forget(result);
         code
+    }
+
+    /// Writes the template `content` writes to stdout or to `-o` (through a temporary file).
+    fn write(&self, content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
+        match &self.output {
+            Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, content) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
+            },
+            _ => write_stdout_with(content).err().unwrap_or(ExitCode::SUCCESS),
+        }
     }
 }
 
