@@ -193,15 +193,15 @@ impl CompileArgs {
                         self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
                         self.format,
                     );
-                    self.write(|w| w.write_all(adopted.as_bytes()))
+                    write(&self.output, |w| w.write_all(adopted.as_bytes()))
                 }
-                Ok(None) => self.write(|w| template.write_to(w)),
+                Ok(None) => write(&self.output, |w| template.write_to(w)),
                 Err(code) => code,
             }
         } else {
             // Serialized once, straight into the pipe or the temporary file: the text is never
             // held whole beside the typed template.
-            self.write(|w| template.write_to(w))
+            write(&self.output, |w| template.write_to(w))
         };
         // The process ends here, and the OS takes its memory back at once; freeing the
         // compilation's millions of small allocations one by one would only add to a large
@@ -209,16 +209,16 @@ impl CompileArgs {
         std::mem::forget(result);
         code
     }
+}
 
-    /// Writes the template `content` writes to stdout or to `-o` (through a temporary file).
-    fn write(&self, content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
-        match &self.output {
-            Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, content) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
-            },
-            _ => write_stdout_with(content).err().unwrap_or(ExitCode::SUCCESS),
-        }
+/// Writes the template `content` writes to stdout, or to `output` (`-o`) through a temporary file.
+fn write(output: &Option<PathBuf>, content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
+    match output {
+        Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, content) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
+        },
+        _ => write_stdout_with(content).err().unwrap_or(ExitCode::SUCCESS),
     }
 }
 
