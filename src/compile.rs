@@ -1,10 +1,12 @@
 //! The whole pipeline in one call — load → interpret → lower — without any I/O.
 
+use crate::cfn::Template;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::interpret::{self, Plan};
 use crate::load::{self, Environment, Input};
 use crate::lower::{self, Target};
 use crate::source::Sources;
+use std::io::{self, Write};
 
 /// What `compile` needs besides the files.
 #[derive(Clone, Debug, Default)]
@@ -41,12 +43,29 @@ pub struct Compilation {
     pub diagnostics: Diagnostics,
     /// The plan, when interpretation ran (even with errors, for tools that show partial plans).
     pub plan: Option<Plan>,
-    /// The canonical template, present exactly when `diagnostics` has no error.
-    pub template: Option<String>,
+    /// The typed template, present exactly when `diagnostics` has no error. Its text is made
+    /// only when asked for: [`Compilation::write_template`] writes it straight to a file or a
+    /// pipe, [`Compilation::template_text`] returns it as a `String`.
+    pub template: Option<Template>,
     /// The balancer target compiled for.
     pub target: Target,
     /// The project directory compiled in (where the deploy stage reads `env_file:` files).
     pub project_dir: Option<std::path::PathBuf>,
+}
+
+impl Compilation {
+    /// Writes the canonical template (pretty JSON with a final newline) to `out`, when there is
+    /// one; `Ok(false)` when there is none. `out` should be buffered: the JSON is written in
+    /// many small pieces.
+    pub fn write_template(&self, out: impl Write) -> io::Result<bool> {
+        self.template.as_ref().map(|t| t.write_to(out)).transpose().map(|written| written.is_some())
+    }
+
+    /// The canonical template as text, when there is one (for callers that need it whole:
+    /// `diff`, `deploy`, tests).
+    pub fn template_text(&self) -> Option<String> {
+        self.template.as_ref().map(Template::to_text)
+    }
 }
 
 /// Runs the pipeline over `inputs` (merged in order).
@@ -114,7 +133,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
                             .with_help("split the app into several compose files, and so several stacks"),
                     );
                 }
-                Some(lowered.text)
+                Some(lowered.template)
             }
             Err(e) => {
                 diagnostics.push(

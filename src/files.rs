@@ -76,7 +76,25 @@ pub struct Output<'a> {
 /// Writes `output` through a temporary file, replacing a regular file at its path (or
 /// creating it): a reader never sees half a file, and a failure leaves the old one intact.
 pub fn write_file(output: Output<'_>) -> Result<(), WriteError> {
-    write_files(&[output], true).map_err(|(_, e)| e)
+    write_file_with(output.path, output.mode, |out| out.write_all(output.bytes))
+}
+
+/// [`write_file`] for content that is written out piece by piece rather than held whole:
+/// `content` writes to the (buffered) temporary file, which is renamed over `path` only when
+/// `content` and the sync succeeded; otherwise it is removed and the old file stays.
+pub fn write_file_with(
+    path: &Path,
+    mode: u32,
+    content: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    check_target(path, true)?;
+    let temp = write_temp(path, mode, content)?;
+    // Checked again just before the rename: the target may have been swapped meanwhile.
+    let result = check_target(path, true).and_then(|()| fs::rename(&temp, path).map_err(WriteError::from));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
 }
 
 /// Writes all `outputs` or none: each goes to its own temporary file first, and only when all
@@ -89,9 +107,10 @@ pub fn write_files(outputs: &[Output<'_>], replace: bool) -> Result<(), (usize, 
     }
     let mut temps: Vec<PathBuf> = Vec::with_capacity(outputs.len());
     let result = outputs.iter().enumerate().try_for_each(|(i, output)| {
-        let (path, mut file) = create_temp(output.path, output.mode).map_err(|e| (i, e.into()))?;
-        temps.push(path);
-        file.write_all(output.bytes).and_then(|()| file.sync_all()).map_err(|e| (i, e.into()))
+        let temp =
+            write_temp(output.path, output.mode, |out| out.write_all(output.bytes)).map_err(|e| (i, e.into()))?;
+        temps.push(temp);
+        Ok(())
     });
     // Checked again just before the renames: the target may have been swapped meanwhile.
     let result = result.and_then(|()| {
@@ -110,6 +129,23 @@ pub fn write_files(outputs: &[Output<'_>], replace: bool) -> Result<(), (usize, 
         }
     }
     result
+}
+
+/// Creates a temporary file beside `target`, writes `content` to it through a buffer and
+/// syncs it; returns its path. On failure the temporary file is removed.
+fn write_temp(target: &Path, mode: u32, content: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<PathBuf> {
+    let (temp, file) = create_temp(target, mode)?;
+    let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+    let written = content(&mut out)
+        .and_then(|()| out.into_inner().map_err(io::IntoInnerError::into_error))
+        .and_then(|file| file.sync_all());
+    match written {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
+    }
 }
 
 /// Refuses a target that is a symlink, a directory or a special file, or that exists at all
@@ -135,17 +171,14 @@ fn check_target(path: &Path, replace: bool) -> Result<(), WriteError> {
     }
 }
 
-/// Creates a new file beside `target` with an unpredictable name, exclusively (`O_EXCL`: it
+/// Creates a new file beside `target` with an unguessable name, exclusively (`O_EXCL`: it
 /// never opens an existing file or follows a planted symlink), with `mode` from the start.
 fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = target.file_name().ok_or_else(|| io::Error::other("the path names no file"))?.to_string_lossy();
     let mut attempts = 0;
     loop {
-        let mut suffix = [0u8; 8];
-        aws_lc_rs::rand::fill(&mut suffix).map_err(|_| io::Error::other("no random numbers for a file name"))?;
-        let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-        let path = dir.join(format!(".{name}.{suffix}.tmp"));
+        let path = dir.join(format!(".{name}.{:016x}.tmp", temp_suffix()));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -159,6 +192,22 @@ fn create_temp(target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A fresh 64-bit suffix for a temporary file's name: the process id, the time and a counter,
+/// hashed with the standard library's randomly keyed SipHash. The keys come from the OS once
+/// per thread, so this costs a hash rather than the setup of a cryptographic generator (which
+/// was most of a small `compile -o`). `O_EXCL` makes a collision harmless; the keys make a
+/// name hard to guess in advance.
+fn temp_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    std::process::id().hash(&mut hasher);
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos().hash(&mut hasher);
+    COUNTER.fetch_add(1, Ordering::Relaxed).hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -194,6 +243,28 @@ mod tests {
         ));
         // Only the target remains: no temporary file is left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn content_written_in_pieces_replaces_the_file_only_when_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        fs::write(&path, "old").unwrap();
+        let failed = write_file_with(&path, 0o644, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("the writer gave up"))
+        });
+        assert!(matches!(failed, Err(WriteError::Io(ref e)) if e.to_string() == "the writer gave up"), "{failed:?}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "a temporary file was left behind");
+        write_file_with(&path, 0o644, |out| (0..3).try_for_each(|i| write!(out, "{i}"))).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"012");
+    }
+
+    #[test]
+    fn temporary_names_differ_from_call_to_call() {
+        let suffixes: std::collections::HashSet<u64> = (0..1000).map(|_| temp_suffix()).collect();
+        assert_eq!(suffixes.len(), 1000);
     }
 
     #[cfg(unix)]

@@ -12,7 +12,7 @@ fn compile_text(text: &str) -> compose_cfn::Compilation {
 
 fn template(text: &str) -> String {
     let c = compile_text(text);
-    c.template.unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics))
+    c.template_text().unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics))
 }
 
 fn instance_ports(template: &str) -> Vec<(String, String)> {
@@ -105,7 +105,7 @@ fn any_error_means_no_template_and_all_errors_are_reported() {
 fn no_certificate_or_key_material_reaches_the_template() {
     let pem = "-----BEGIN PRIVATE KEY-----";
     let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));
-    assert!(!c.template.expect("compiles").contains("PRIVATE KEY"), "other labels never reach the template");
+    assert!(!c.template_text().expect("compiles").contains("PRIVATE KEY"), "other labels never reach the template");
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn the_docs_show_the_seed_template_as_compile_prints_it() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed-ssl/docker-compose.yml")).unwrap();
     let input = Input { path: "fixtures/seed-ssl/docker-compose.yml".into(), bytes: seed.into_bytes() };
     let options = CompileOptions { fallback_app: "seed-ssl".into(), ..Default::default() };
-    let compiled = compile(vec![input], &Environment::default(), &options).template.unwrap();
+    let compiled = compile(vec![input], &Environment::default(), &options).template_text().unwrap();
     assert_eq!(shown, compiled, "docs/template-example.md is stale: paste the output of compile again");
 }
 
@@ -182,7 +182,14 @@ fn apps_beyond_cloudformation_quotas_compile_with_a_warning() {
         big.diagnostics.iter().filter(|d| d.code.as_str() == "stack-limits").map(|d| d.message.as_str()).collect();
     assert_eq!(over.len(), 4, "{over:?}");
     assert!(over[0].contains("more than the 500 CloudFormation allows"), "{over:?}");
-    assert!(over[3].contains("bytes, more than the 1000000"), "{over:?}");
+    assert!(over[3].contains("over 1000000 bytes, the most"), "{over:?}");
+    // The quotas hold whatever the balancer target.
+    let v2 = compile_text(&format!("x-compose-cfn: {{balancer: v2}}\nservices:\n{many}"));
+    assert!(v2.template.is_some(), "{:?}", v2.diagnostics);
+    let over: Vec<&str> =
+        v2.diagnostics.iter().filter(|d| d.code.as_str() == "stack-limits").map(|d| d.message.as_str()).collect();
+    assert!(over.iter().any(|m| m.contains("resources, more than the 500")), "{over:?}");
+    assert!(over.iter().any(|m| m.contains("over 1000000 bytes")), "{over:?}");
 }
 
 #[test]
@@ -197,7 +204,7 @@ fn built_images_record_dockerfile_target_and_args_but_never_a_value_from_the_env
     let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
     let env = Environment::from_pairs([("TOKEN".to_string(), "tok-value-1234".to_string())]);
     let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
-    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    let template = c.template_text().unwrap_or_else(|| panic!("{:?}", c.diagnostics));
     assert!(!template.contains("tok-value-1234"), "a build argument's value from the environment leaked");
     let t: Value = serde_json::from_str(&template).unwrap();
     let built = t["Metadata"]["ComposeCfn"]["BuiltImages"].as_array().unwrap();
@@ -226,7 +233,7 @@ fn link_variables_follow_the_linked_services_link_environment_without_its_secret
     let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
     let env = Environment::from_pairs([("PGPASS".to_string(), "pw-value-5678".to_string())]);
     let c = compile(vec![input], &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
-    let template = c.template.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    let template = c.template_text().unwrap_or_else(|| panic!("{:?}", c.diagnostics));
     assert!(!template.contains("pw-value-5678"), "the linked password's value leaked");
     let t: Value = serde_json::from_str(&template).unwrap();
     let env = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"];

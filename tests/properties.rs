@@ -386,13 +386,13 @@ proptest! {
         let text = write_yaml(&services);
         let c = compile_for(text.as_bytes(), Some(Target::V2));
         check_places(&c, &text)?;
-        match &c.template {
+        match &c.template_text() {
             None => prop_assert!(c.diagnostics.has_errors(), "no template and no error"),
             Some(template) => {
                 check_template_v2(&services, template)?;
                 let reversed: Vec<ServiceModel> = services.iter().rev().cloned().collect();
                 let again = compile_for(write_yaml(&reversed).as_bytes(), Some(Target::V2));
-                prop_assert_eq!(again.template.as_ref(), Some(template), "service order changed the template");
+                prop_assert_eq!(again.template_text(), Some(template.clone()), "service order changed the template");
             }
         }
     }
@@ -402,16 +402,16 @@ proptest! {
         let text = write_yaml(&services);
         let c = compile_text(text.as_bytes());
         check_places(&c, &text)?;
-        match &c.template {
+        match &c.template_text() {
             None => prop_assert!(c.diagnostics.has_errors(), "no template and no error"),
             Some(template) => {
                 check_template(&services, template)?;
                 // Determinism: again, and with the services in reverse order.
                 let again = compile_text(text.as_bytes());
-                prop_assert_eq!(again.template.as_ref(), Some(template));
+                prop_assert_eq!(again.template_text(), Some(template.clone()));
                 let reversed: Vec<ServiceModel> = services.iter().rev().cloned().collect();
                 let again = compile_text(write_yaml(&reversed).as_bytes());
-                prop_assert_eq!(again.template.as_ref(), Some(template), "service order changed the template");
+                prop_assert_eq!(again.template_text(), Some(template.clone()), "service order changed the template");
             }
         }
     }
@@ -500,7 +500,7 @@ fn every_committed_regression_input_compiles_or_fails_cleanly() {
         let c = compile_text(&bytes);
         let expect_error = path.file_name().unwrap().to_string_lossy().starts_with("error-");
         assert_eq!(c.template.is_none(), expect_error, "{}: {:?}", path.display(), c.diagnostics);
-        if let Some(template) = &c.template {
+        if let Some(template) = &c.template_text() {
             let problems = oracle::validate(&serde_json::from_str(template).expect("JSON"));
             assert!(problems.is_empty(), "{}: the oracle finds {problems:?}", path.display());
         }

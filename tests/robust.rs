@@ -118,7 +118,8 @@ fn the_cli_refuses_an_oversized_file_with_exit_code_2() {
 fn thousands_of_services_compile_with_a_listener_for_each_port() {
     let services = 5_000;
     let c = compile_bytes(manifest::manifest(services).into_bytes());
-    let template = c.template.unwrap_or_else(|| panic!("{:#?}", c.diagnostics.iter().take(5).collect::<Vec<_>>()));
+    let template =
+        c.template_text().unwrap_or_else(|| panic!("{:#?}", c.diagnostics.iter().take(5).collect::<Vec<_>>()));
     let t: Value = serde_json::from_str(&template).unwrap();
     let listeners: usize = t["Resources"]
         .as_object()
@@ -209,10 +210,10 @@ fn a_generated_app_compiles_to_the_same_bytes_50_times_and_in_reverse_order() {
     // tests/compile.rs does this for one hand-written app; here for 100 generated services,
     // where instance-port hash collisions (resolved in service-name order) become likely.
     let services = 100;
-    let first = compile_bytes(manifest::manifest(services).into_bytes()).template.expect("compiles");
+    let first = compile_bytes(manifest::manifest(services).into_bytes()).template_text().expect("compiles");
     for _ in 0..50 {
-        assert!(compile_bytes(manifest::manifest(services).into_bytes()).template.as_ref() == Some(&first));
+        assert!(compile_bytes(manifest::manifest(services).into_bytes()).template_text().as_ref() == Some(&first));
     }
-    let reversed = compile_bytes(manifest::manifest_reversed(services).into_bytes()).template;
+    let reversed = compile_bytes(manifest::manifest_reversed(services).into_bytes()).template_text();
     assert!(reversed.as_ref() == Some(&first), "service order changed the template");
 }

@@ -361,7 +361,7 @@ fn outputs_of(compose: &str, env: &Environment, dotenv: &str) -> Vec<(String, St
     let mut out = vec![
         ("diagnostics".to_string(), render_human(&result.diagnostics, &result.sources, false)),
         ("json diagnostics".to_string(), render_json(&result.diagnostics, &result.sources)),
-        ("template".to_string(), result.template.clone().unwrap_or_default()),
+        ("template".to_string(), result.template_text().unwrap_or_default()),
     ];
     let reports: [(&str, Box<dyn Report>); 4] = [
         ("human", Box::new(Human::default())),
@@ -379,7 +379,7 @@ fn outputs_of(compose: &str, env: &Environment, dotenv: &str) -> Vec<(String, St
                 &Environment::default(),
                 &CompileOptions { fallback_app: "prop".into(), ..Default::default() },
             )
-            .template
+            .template_text()
             .unwrap(),
         )
         .unwrap();

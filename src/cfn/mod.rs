@@ -62,6 +62,37 @@ impl Template {
         self.write_to(&mut bytes).expect("writing to memory cannot fail, and every key is a string");
         String::from_utf8(bytes).expect("serde_json writes UTF-8")
     }
+
+    /// The length of [`Template::to_text`] in bytes, counted without keeping the text, or
+    /// `cap + 1` when it is longer than `cap`: counting stops there, so asking whether a
+    /// large template is over a quota costs `cap` bytes of serializing, not the whole template.
+    pub fn len_up_to(&self, cap: usize) -> usize {
+        let mut counter = Counter { len: 0, cap };
+        match self.write_to(&mut counter) {
+            Ok(()) => counter.len,
+            Err(_) => cap.saturating_add(1),
+        }
+    }
+}
+
+/// A writer that keeps only the number of bytes written, failing once it passes `cap`.
+struct Counter {
+    len: usize,
+    cap: usize,
+}
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.len += buf.len();
+        if self.len > self.cap {
+            return Err(std::io::Error::other("past the cap"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The type of a template parameter.
@@ -328,5 +359,17 @@ mod tests {
         );
         assert!(text.contains("\"Default\": \"3\""), "{text}");
         assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_length_is_counted_exactly_up_to_the_cap() {
+        let mut b = builder();
+        b.resource("H", &[], Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }));
+        let template = b.finish().unwrap();
+        let len = template.to_text().len();
+        assert_eq!(template.len_up_to(len), len);
+        assert_eq!(template.len_up_to(usize::MAX), len);
+        assert_eq!(template.len_up_to(len - 1), len);
+        assert_eq!(template.len_up_to(10), 11);
     }
 }

@@ -1,8 +1,9 @@
 //! `--adopt`: reading the live Convox stack's template and parameters that `compile` is asked
 //! to take over, and reporting the adoption's decisions; the decisions are `compose_cfn::adopt`'s.
 
+use super::Format;
 use super::output::stderr;
-use super::report::{self, MessageFormat};
+use super::report;
 use clap::Args;
 use compose_cfn::adopt::{self, AdoptError, AdoptOptions, Adoption, Live};
 use compose_cfn::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -47,7 +48,7 @@ impl AdoptArgs {
         &self,
         template: &str,
         plan: Option<&Plan>,
-        format: MessageFormat,
+        format: Format,
     ) -> Result<Option<(String, Adoption)>, ExitCode> {
         let Some(path) = &self.adopt else { return Ok(None) };
         let mut sources = Sources::new();
@@ -105,9 +106,9 @@ impl AdoptArgs {
 }
 
 /// The decisions, one a line, on stderr (people) or as JSON lines (`--format json`).
-pub fn print_decisions(adoption: &Adoption, source: &Path, format: MessageFormat) {
+pub fn print_decisions(adoption: &Adoption, source: &Path, format: Format) {
     let text: String = match format {
-        MessageFormat::Json => {
+        Format::Json => {
             adoption.decisions.iter().map(|d| serde_json::to_string(d).expect("decisions serialize") + "\n").collect()
         }
         _ => {
@@ -125,7 +126,7 @@ pub fn print_decisions(adoption: &Adoption, source: &Path, format: MessageFormat
 }
 
 /// Reads a JSON file with the size cap of compose files; a syntax error is located.
-fn read_json(path: &Path, sources: &mut Sources, format: MessageFormat) -> Result<(PathBuf, Read), ExitCode> {
+fn read_json(path: &Path, sources: &mut Sources, format: Format) -> Result<(PathBuf, Read), ExitCode> {
     let name = path.display().to_string();
     let bytes = files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
         .map_err(|e| report::usage_error(&format!("cannot read `{name}`: {e}")))?;

@@ -1,9 +1,8 @@
 //! What the AWS commands share: where to reach AWS, the runtime (started only by them),
 //! listing formats, failure printing, and progress on stderr (a spinner only on a terminal).
 
-use super::plan::ReviewFormat;
 use super::{Format, report};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use compose_cfn::aws::cfn::Event;
 use compose_cfn::aws::deploy::{Failed, Progress};
 use compose_cfn::aws::{self, Clients, Settings};
@@ -26,16 +25,6 @@ pub struct AwsArgs {
     endpoint_url: Option<String>,
 }
 
-/// How listings print.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    /// An aligned table.
-    #[default]
-    Human,
-    /// A JSON array.
-    Json,
-}
-
 /// Starts a runtime, connects, and runs `work`; the runtime lives only for this command.
 pub fn run<T>(args: &AwsArgs, work: impl AsyncFnOnce(&Clients) -> Result<T, Failed>) -> Result<T, Failed> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failed {
@@ -54,11 +43,7 @@ pub fn run<T>(args: &AwsArgs, work: impl AsyncFnOnce(&Clients) -> Result<T, Fail
 }
 
 /// Prints diagnostics that have no place in a file; `what` ends "could not …".
-pub fn print(
-    diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>,
-    format: impl Into<report::MessageFormat>,
-    what: &str,
-) {
+pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Format, what: &str) {
     if diagnostics.is_empty() {
         return;
     }
@@ -68,7 +53,7 @@ pub fn print(
 }
 
 /// Prints a failure of `what` and returns its exit code.
-pub fn fail(failed: Failed, format: impl Into<report::MessageFormat>, what: &str) -> ExitCode {
+pub fn fail(failed: Failed, format: Format, what: &str) -> ExitCode {
     print(failed.diagnostics, format, what);
     ExitCode::from(failed.exit)
 }
@@ -114,7 +99,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct Printer {
     spinner: Option<ProgressBar>,
     /// How a deploy's changes are printed on stdout, before they are made.
-    changes: Option<ReviewFormat>,
+    changes: Option<Format>,
 }
 
 impl Printer {
@@ -133,7 +118,7 @@ impl Printer {
     }
 
     /// Prints a deploy's changes on stdout in `format` before they are made.
-    pub fn with_changes(mut self, format: ReviewFormat) -> Self {
+    pub fn with_changes(mut self, format: Format) -> Self {
         self.changes = Some(format);
         self
     }
@@ -187,13 +172,13 @@ impl Progress for Printer {
 
 /// Prints a listing: `rows` as a JSON array, or the table `human` makes (header first).
 pub fn listing<T: serde::Serialize>(
-    format: ListFormat,
+    format: Format,
     rows: &[T],
     human: impl FnOnce(&[T]) -> Vec<Vec<String>>,
 ) -> ExitCode {
     let text = match format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
-        ListFormat::Human => table(&human(rows)),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(rows).unwrap_or_default()),
+        Format::Human | Format::Github | Format::Markdown => table(&human(rows)),
     };
     super::output::stdout(&text)
 }

@@ -1,9 +1,9 @@
 //! `compose-cfn certs` on AWS: list IAM and ACM certificates, upload one (checked locally
 //! first), request one from ACM, delete one that no stack uses.
 
-use super::Format;
-use super::aws::{self, AwsArgs, ListFormat};
+use super::aws::{self, AwsArgs};
 use super::output::stderr;
+use super::{Format, LIST_FORMATS};
 use clap::{Args, ValueEnum};
 use compose_cfn::aws::certs as aws_certs;
 use compose_cfn::aws::deploy::Failed;
@@ -19,8 +19,8 @@ use zeroize::Zeroizing;
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// How the listing is printed
-    #[arg(long, value_enum, default_value_t)]
-    format: ListFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(LIST_FORMATS))]
+    format: Format,
     #[command(flatten)]
     aws: AwsArgs,
 }

@@ -1,8 +1,8 @@
 //! `compose-cfn certs …`: offline certificate inspection and generation; reads and writes the
 //! files. The AWS subcommands (the listing, create, generate, delete) are in `aws_certs.rs`.
 
-use super::Format;
 use super::output::{stderr, stdout, write_stdout};
+use super::{Format, REPORT_FORMATS};
 use clap::{Args, Subcommand};
 use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
 use compose_cfn::files;
@@ -81,7 +81,7 @@ pub struct InspectArgs {
     #[arg(long, value_name = "CHAIN")]
     chain: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REPORT_FORMATS))]
     format: Format,
 }
 
@@ -107,7 +107,7 @@ pub struct SelfSignedArgs {
     #[arg(long)]
     force: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REPORT_FORMATS))]
     format: Format,
 }
 
@@ -151,7 +151,7 @@ pub(super) fn fail(format: Format, errors: &[CertError]) -> ExitCode {
     let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
     let code = ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
     match format {
-        Format::Human => {
+        Format::Human | Format::Github | Format::Markdown => {
             stderr(&certs::render::diagnostics(&diagnostics));
             code
         }
@@ -191,7 +191,7 @@ impl InspectArgs {
         .with_domains(&self.domains)
         .with_levels(&super::global::settings().levels);
         let written = match self.format {
-            Format::Human => {
+            Format::Human | Format::Github | Format::Markdown => {
                 let written = write_stdout(&certs::render::inspection(&report, now));
                 stderr(&certs::render::diagnostics(&report.diagnostics));
                 written
@@ -243,7 +243,9 @@ impl SelfSignedArgs {
             }
         })?;
         Ok(match self.format {
-            Format::Human => stdout(&certs::render::self_signed(&generated, &cert_out, &key_out, now)),
+            Format::Human | Format::Github | Format::Markdown => {
+                stdout(&certs::render::self_signed(&generated, &cert_out, &key_out, now))
+            }
             Format::Json => stdout(&json_text(&serde_json::json!({
                 "ok": true,
                 "cert_out": cert_out,

@@ -1,7 +1,8 @@
 //! `compose-cfn compile`: compose files in, CloudFormation template out (stdout or `-o`).
 
-use super::output::stdout;
-use super::report::{self, MessageFormat};
+use super::output::write_stdout_with;
+use super::report;
+use super::{DIAGNOSTIC_FORMATS, Format};
 use clap::Args;
 use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
@@ -58,8 +59,8 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
     /// How diagnostics are printed on stderr
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
-    format: MessageFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(DIAGNOSTIC_FORMATS))]
+    format: Format,
     #[command(flatten)]
     adopt: super::adopt::AdoptArgs,
 }
@@ -192,31 +193,44 @@ impl CompileArgs {
             Err(code) => return code,
         };
         report::diagnostics(&result.diagnostics, &result.sources, self.format, "compile");
-        let Some(mut template) = result.template else {
+        let Some(template) = &result.template else {
             return ExitCode::from(1);
         };
-        match self.adopt.apply(&template, result.plan.as_ref(), self.format) {
-            Ok(None) => {}
-            Ok(Some((adopted, adoption))) => {
-                super::adopt::print_decisions(
-                    &adoption,
-                    self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
-                    self.format,
-                );
-                template = adopted;
-            }
-            Err(code) => return code,
-        }
-        match &self.output {
-            None => stdout(&template),
-            Some(out) if out.as_os_str() == "-" => stdout(&template),
-            Some(out) => {
-                match files::write_file(files::Output { path: out, bytes: template.as_bytes(), mode: 0o644 }) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
+        let code = if self.adopt.adopt.is_some() {
+            // Adoption rewrites the template as JSON text; only this path holds it whole.
+            match self.adopt.apply(&template.to_text(), result.plan.as_ref(), self.format) {
+                Ok(Some((adopted, adoption))) => {
+                    super::adopt::print_decisions(
+                        &adoption,
+                        self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
+                        self.format,
+                    );
+                    write(&self.output, |w| w.write_all(adopted.as_bytes()))
                 }
+                Ok(None) => write(&self.output, |w| template.write_to(w)),
+                Err(code) => code,
             }
-        }
+        } else {
+            // Serialized once, straight into the pipe or the temporary file: the text is never
+            // held whole beside the typed template.
+            write(&self.output, |w| template.write_to(w))
+        };
+        // The process ends here, and the OS takes its memory back at once; freeing the
+        // compilation's millions of small allocations one by one would only add to a large
+        // compile's time. Leaking on purpose, as many CLIs do at exit.
+        std::mem::forget(result);
+        code
+    }
+}
+
+/// Writes the template `content` writes to stdout, or to `output` (`-o`) through a temporary file.
+fn write(output: &Option<PathBuf>, content: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> ExitCode {
+    match output {
+        Some(out) if out.as_os_str() != "-" => match files::write_file_with(out, 0o644, content) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report::usage_error(&format!("cannot write `{}`: {e}", out.display())),
+        },
+        _ => write_stdout_with(content).err().unwrap_or(ExitCode::SUCCESS),
     }
 }
 

@@ -4,8 +4,7 @@
 use super::aws::{self, AwsArgs, Printer};
 use super::compile::ManifestArgs;
 use super::output::write_stdout;
-use super::plan::ReviewFormat;
-use super::report;
+use super::{Format, REVIEW_FORMATS, report};
 use clap::Args;
 use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
 use compose_cfn::deploy::Metadata;
@@ -48,8 +47,8 @@ pub struct DeployArgs {
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = aws::parse_duration)]
     timeout: Duration,
     /// How the changes are printed
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
-    format: ReviewFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REVIEW_FORMATS))]
+    format: Format,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -71,7 +70,7 @@ impl DeployArgs {
                     Err(code) => return code,
                 };
                 report::diagnostics(&result.diagnostics, &result.sources, format.diagnostics(), "deploy");
-                let Some(template) = result.template else {
+                let Some(template) = result.template_text() else {
                     return ExitCode::from(1);
                 };
                 project_dir = result.project_dir.unwrap_or(project_dir);
@@ -122,8 +121,7 @@ impl DeployArgs {
             }
         };
         // Scripts reading JSON get the diff alone.
-        let text =
-            if format == ReviewFormat::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
+        let text = if format == Format::Json && !matches!(outcome, Outcome::Preview(_)) { String::new() } else { text };
         match write_stdout(&text) {
             Ok(()) => ExitCode::from(code),
             Err(c) => c,

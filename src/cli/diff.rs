@@ -4,8 +4,7 @@
 
 use super::compile::{CompileFlags, directory_name, manifest_paths};
 use super::output::write_stdout;
-use super::plan::ReviewFormat;
-use super::report;
+use super::{Format, REVIEW_FORMATS, report};
 use clap::Args;
 use compose_cfn::deploy::stack::bind;
 use compose_cfn::diagnostic::Diagnostic;
@@ -43,8 +42,8 @@ pub struct DiffArgs {
     #[command(flatten)]
     options: CompileFlags,
     /// How the changes are printed
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
-    format: ReviewFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REVIEW_FORMATS))]
+    format: Format,
 }
 
 /// One side, read but not yet compiled.
@@ -147,8 +146,8 @@ impl DiffArgs {
         let view = match values {
             None => review::view_of(&result).expect("no error, so a template"),
             Some(_) => {
-                let text = result.template.as_deref().expect("no error, so a template");
-                let parsed = serde_json::from_str(text).expect("compile writes JSON");
+                let text = result.template_text().expect("no error, so a template");
+                let parsed = serde_json::from_str(&text).expect("compile writes JSON");
                 template::to_view(&bound(parsed, values))
                     .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?
             }

@@ -21,7 +21,7 @@ mod schema;
 #[cfg(feature = "aws")]
 mod ssl;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Compile docker-compose files with Convox labels into AWS CloudFormation.
@@ -60,16 +60,81 @@ enum Command {
     Man(completions::ManArgs),
 }
 
-/// How a command prints its result and its diagnostics: the one format option of `compile`,
-/// `certs inspect` and `certs self-signed` (`plan` and `diff` add Markdown to it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+/// How a command prints its result and its diagnostics: the one output-format type of every
+/// command. Each command accepts only the formats that mean something for it, through
+/// [`Format::accepting`] and one of the lists below, each value with the help line that command
+/// shows for it: `compile` [`DIAGNOSTIC_FORMATS`]; `plan`, `diff`, `deploy` [`REVIEW_FORMATS`];
+/// `certs inspect`, `certs self-signed` [`REPORT_FORMATS`]; `certs list`, `ssl` [`LIST_FORMATS`].
+/// A command never receives a value outside its list, so it may treat the others as `Human`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
-    /// For people: diagnostics like rustc's (file:line:column, the line, a caret, help) and
-    /// aligned fields.
+    /// For people.
     #[default]
     Human,
-    /// For scripts: JSON (diagnostics one object per line).
+    /// For scripts: JSON.
     Json,
+    /// GitHub workflow annotations (diagnostics of `compile`).
+    Github,
+    /// GitHub-flavoured Markdown (reviews: `plan`, `diff`, `deploy`).
+    Markdown,
+}
+
+/// The values of a command's `--format`, each with its help line.
+pub type Accepted = &'static [(Format, &'static str)];
+
+/// `compile`: how diagnostics are printed on stderr.
+pub const DIAGNOSTIC_FORMATS: Accepted = &[
+    (Format::Human, "For people: like rustc's (file:line:column, the line, a caret, help)"),
+    (Format::Json, "For scripts: one JSON object per line"),
+    (Format::Github, "For GitHub Actions: `::error file=…,line=…,col=…::` annotations on the pull request"),
+];
+
+/// `plan`, `diff`, `deploy`: how a review is printed.
+pub const REVIEW_FORMATS: Accepted = &[
+    (Format::Human, "Aligned text for a terminal"),
+    (Format::Json, "JSON (its schema: `compose-cfn schema --plan` or `--diff`)"),
+    (Format::Markdown, "GitHub-flavoured Markdown, for a pull-request comment"),
+    (
+        Format::Github,
+        "For GitHub Actions: the human report, with diagnostics and the diff's warnings as workflow annotations",
+    ),
+];
+
+/// `certs inspect`, `certs self-signed`: how the report and its diagnostics are printed.
+pub const REPORT_FORMATS: Accepted = &[
+    (
+        Format::Human,
+        "For people: diagnostics like rustc's (file:line:column, the line, a caret, help) and aligned fields",
+    ),
+    (Format::Json, "For scripts: JSON (diagnostics one object per line)"),
+];
+
+/// `certs list`, `ssl`: how a listing is printed.
+#[cfg(feature = "aws")]
+pub const LIST_FORMATS: Accepted = &[(Format::Human, "An aligned table"), (Format::Json, "A JSON array")];
+
+impl Format {
+    /// The spelling of `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    /// A `--format` parser that accepts only `accepted`, showing each value's help line.
+    pub fn accepting(accepted: Accepted) -> impl clap::builder::TypedValueParser<Value = Format> {
+        use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+        PossibleValuesParser::new(accepted.iter().map(|(format, help)| PossibleValue::new(format.name()).help(*help)))
+            .map(|name| {
+                [Format::Human, Format::Json, Format::Github, Format::Markdown]
+                    .into_iter()
+                    .find(|f| f.name() == name)
+                    .unwrap_or_default()
+            })
+    }
 }
 
 /// The command line with every command's examples, exit codes and environment in its help:
@@ -96,5 +161,31 @@ impl Cli {
             Command::Completions(args) => args.run(),
             Command::Man(args) => args.run(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(std::iter::once("compose-cfn").chain(args.iter().copied())).is_ok()
+    }
+
+    #[test]
+    fn each_command_accepts_only_its_formats() {
+        for (command, accepted) in [
+            (&["compile"][..], DIAGNOSTIC_FORMATS),
+            (&["plan"][..], REVIEW_FORMATS),
+            (&["diff", "a.yml", "b.yml"][..], REVIEW_FORMATS),
+            (&["certs", "inspect", "c.pem"][..], REPORT_FORMATS),
+        ] {
+            for format in [Format::Human, Format::Json, Format::Github, Format::Markdown] {
+                let args: Vec<&str> = command.iter().copied().chain(["--format", format.name()]).collect();
+                let expected = accepted.iter().any(|(f, _)| *f == format);
+                assert_eq!(parses(&args), expected, "{args:?}");
+            }
+        }
+        assert!(parses(&["compile"]), "the default is accepted");
     }
 }

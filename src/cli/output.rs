@@ -8,8 +8,14 @@ use std::process::ExitCode;
 /// Writes `text` to stdout (colour stripped where it does not belong) and flushes it; on
 /// failure says so on stderr and returns the exit code 2 as the error.
 pub fn write_stdout(text: &str) -> Result<(), ExitCode> {
-    let mut out = anstream::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| {
+    write_stdout_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// [`write_stdout`] for output written piece by piece (a template serialized straight to
+/// stdout, never held whole): `content` writes through a buffer, which is flushed at the end.
+pub fn write_stdout_with(content: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), ExitCode> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock());
+    content(&mut out).and_then(|()| out.flush()).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::BrokenPipe => "the reader closed the pipe".to_string(),
             _ => e.to_string(),

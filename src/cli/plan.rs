@@ -2,42 +2,29 @@
 
 use super::compile::ManifestArgs;
 use super::output::stdout;
-use super::report::{self, MessageFormat};
-use clap::{Args, ValueEnum};
+use super::{Format, REVIEW_FORMATS, report};
+use clap::Args;
 use compose_cfn::review::report::{Github, Human, Json, Markdown, Report};
 use std::process::ExitCode;
 
-/// How `plan` and `diff` print their result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReviewFormat {
-    /// Aligned text for a terminal.
-    Human,
-    /// JSON (its schema: `compose-cfn schema --plan` or `--diff`).
-    Json,
-    /// GitHub-flavoured Markdown, for a pull-request comment.
-    Markdown,
-    /// For GitHub Actions: the human report, with diagnostics and the diff's warnings as workflow annotations.
-    Github,
-}
-
-impl ReviewFormat {
-    /// The report type of this format.
+impl Format {
+    /// The report type of a review format ([`super::REVIEW_FORMATS`]).
     pub fn report(self) -> Box<dyn Report> {
         match self {
-            ReviewFormat::Human => Box::new(Human { width: terminal_width() }),
-            ReviewFormat::Json => Box::new(Json),
-            ReviewFormat::Markdown => Box::new(Markdown),
-            ReviewFormat::Github => Box::new(Github),
+            Format::Human => Box::new(Human { width: terminal_width() }),
+            Format::Json => Box::new(Json),
+            Format::Markdown => Box::new(Markdown),
+            Format::Github => Box::new(Github),
         }
     }
 
     /// How diagnostics go with this format: JSON lines next to JSON, annotations for GitHub,
     /// else for people.
-    pub fn diagnostics(self) -> MessageFormat {
+    pub fn diagnostics(self) -> Format {
         match self {
-            ReviewFormat::Json => MessageFormat::Json,
-            ReviewFormat::Github => MessageFormat::Github,
-            ReviewFormat::Human | ReviewFormat::Markdown => MessageFormat::Human,
+            Format::Json => Format::Json,
+            Format::Github => Format::Github,
+            Format::Human | Format::Markdown => Format::Human,
         }
     }
 }
@@ -60,8 +47,8 @@ pub struct PlanArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
     /// How the plan is printed
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
-    format: ReviewFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(REVIEW_FORMATS))]
+    format: Format,
 }
 
 impl PlanArgs {

@@ -8,29 +8,8 @@ use compose_cfn::source::Sources;
 use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
 use std::process::ExitCode;
 
-/// How diagnostics are printed: a command's [`Format`], or GitHub workflow annotations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum MessageFormat {
-    /// For people: like rustc's (file:line:column, the line, a caret, help).
-    #[default]
-    Human,
-    /// For scripts: one JSON object per line.
-    Json,
-    /// For GitHub Actions: `::error file=…,line=…,col=…::` annotations on the pull request.
-    Github,
-}
-
-impl From<Format> for MessageFormat {
-    fn from(format: Format) -> Self {
-        match format {
-            Format::Human => MessageFormat::Human,
-            Format::Json => MessageFormat::Json,
-        }
-    }
-}
-
 /// Prints every diagnostic, then (for people) a one-line summary.
-pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: impl Into<MessageFormat>, what: &str) {
+pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what: &str) {
     let errors_only;
     let diags = if super::global::settings().quiet {
         errors_only = diags.iter().filter(|d| d.is_error()).cloned().collect::<Diagnostics>();
@@ -38,10 +17,10 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: impl Into<Mes
     } else {
         diags
     };
-    match format.into() {
-        MessageFormat::Json => stderr(&diagnostic::render_json(diags, sources)),
-        MessageFormat::Github => stderr(&diagnostic::render_github(diags, sources)),
-        MessageFormat::Human => {
+    match format {
+        Format::Json => stderr(&diagnostic::render_json(diags, sources)),
+        Format::Github => stderr(&diagnostic::render_github(diags, sources)),
+        Format::Human | Format::Markdown => {
             let mut text = diagnostic::render_human(diags, sources, true);
             let (errors, warnings) = diags.counts();
             let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -59,19 +38,19 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: impl Into<Mes
     }
 }
 
-static MESSAGE_FORMAT: std::sync::OnceLock<MessageFormat> = std::sync::OnceLock::new();
+static MESSAGE_FORMAT: std::sync::OnceLock<Format> = std::sync::OnceLock::new();
 
 /// Makes `format` the one [`usage_error`] writes in, so that a script asking for JSON gets
 /// JSON for a missing file too; called by a command before it reads anything.
-pub fn set_format(format: impl Into<MessageFormat>) {
-    let _ = MESSAGE_FORMAT.set(format.into());
+pub fn set_format(format: Format) {
+    let _ = MESSAGE_FORMAT.set(format);
 }
 
 /// Prints a usage or environment error (code `usage`) in the format set by [`set_format`],
 /// and returns exit code 2.
 pub fn usage_error(message: &str) -> ExitCode {
     let format = MESSAGE_FORMAT.get().copied().unwrap_or_default();
-    if format != MessageFormat::Human {
+    if format != Format::Human {
         let mut diags = Diagnostics::new();
         diags.push(compose_cfn::diagnostic::Diagnostic::error(Code::Usage, None, message));
         diagnostics(&diags, &Sources::new(), format, "run");

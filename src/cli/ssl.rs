@@ -1,8 +1,8 @@
 //! `compose-cfn ssl`: the certificates on a stack's https/tls listeners, and `ssl update` to
 //! apply another one (a stack update of that one parameter, so the next deploy keeps it).
 
-use super::Format;
-use super::aws::{self, AwsArgs, ListFormat, Printer};
+use super::aws::{self, AwsArgs, Printer};
+use super::{Format, LIST_FORMATS};
 use clap::{Args, Subcommand};
 use compose_cfn::aws::ssl as workflow;
 use compose_cfn::certs::from_now;
@@ -19,8 +19,8 @@ pub struct SslArgs {
     #[arg(long, value_name = "NAME", required = true)]
     stack: Option<String>,
     /// How the listing is printed
-    #[arg(long, value_enum, default_value_t)]
-    format: ListFormat,
+    #[arg(long, default_value = "human", value_parser = Format::accepting(LIST_FORMATS))]
+    format: Format,
     #[command(flatten)]
     aws: AwsArgs,
 }

@@ -83,7 +83,7 @@ mod tests {
         let input = crate::load::Input { path: "docker-compose.yml".into(), bytes: bytes.unwrap() };
         let options = crate::CompileOptions { fallback_app: "demo".into(), ..Default::default() };
         let compiled = crate::compile(vec![input], &crate::load::Environment::default(), &options);
-        let template: Value = serde_json::from_str(&compiled.template.expect("the fixture compiles")).unwrap();
+        let template: Value = serde_json::from_str(&compiled.template_text().expect("the fixture compiles")).unwrap();
         let m = Metadata::of(&template).expect("the template has its metadata");
         let web = m.built_images.iter().find(|b| b.service == "web").unwrap();
         assert_eq!((web.dockerfile.as_deref(), web.target.as_deref()), (Some("Dockerfile.prod"), Some("release")));

@@ -14,13 +14,61 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// Every problem found, each naming the resource and what is wrong; empty when the template is sound.
 pub fn check(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
+    // ELBv2 listeners by (balancer, port): a port is unique per balancer, whatever the target.
+    let mut v2_ports: HashSet<(&Expr, u16)> = HashSet::new();
     for (id, resource) in template.resources() {
-        if let Properties::ClassicLoadBalancer(lb) = &resource.properties {
-            check_balancer(template, lb, &mut |p| problems.push(format!("{}: {p}", id.as_str())));
+        let mut problem = |p: String| problems.push(format!("{}: {p}", id.as_str()));
+        match &resource.properties {
+            Properties::ClassicLoadBalancer(lb) => check_balancer(template, lb, &mut problem),
+            Properties::ListenerV2(l) => {
+                if l.port == 0 {
+                    problem(format!("listener {}: Port must be a port from 1 to 65535", l.port));
+                }
+                if !v2_ports.insert((&l.load_balancer_arn, l.port)) {
+                    problem(format!("listener {}: Port is used by another listener of the same balancer", l.port));
+                }
+            }
+            Properties::TargetGroup(g) => {
+                let health = Health {
+                    interval: g.health_check_interval_seconds,
+                    timeout: g.health_check_timeout_seconds,
+                    healthy_threshold: g.healthy_threshold_count,
+                    unhealthy_threshold: g.unhealthy_threshold_count,
+                };
+                check_health(&health, 120, &mut problem);
+            }
+            _ => {}
         }
     }
     check_task_ports(template, &mut problems);
     problems
+}
+
+/// The numbers of a health check, as both balancer kinds have them.
+struct Health {
+    interval: u32,
+    timeout: u32,
+    healthy_threshold: u32,
+    unhealthy_threshold: u32,
+}
+
+/// The interval exceeds the timeout, both are in range (the timeout up to `max_timeout`: 60
+/// on a Classic ELB, 120 on a target group), and the thresholds are from 2 to 10.
+fn check_health(h: &Health, max_timeout: u32, problem: &mut impl FnMut(String)) {
+    if h.interval <= h.timeout {
+        problem(format!("health check Interval {} must exceed Timeout {}", h.interval, h.timeout));
+    }
+    if !(2..=max_timeout).contains(&h.timeout) {
+        problem(format!("health check Timeout {} is outside 2–{max_timeout}", h.timeout));
+    }
+    if !(5..=300).contains(&h.interval) {
+        problem(format!("health check Interval {} is outside 5–300", h.interval));
+    }
+    for (key, n) in [("HealthyThreshold", h.healthy_threshold), ("UnhealthyThreshold", h.unhealthy_threshold)] {
+        if !(2..=10).contains(&n) {
+            problem(format!("health check {key} must be from 2 to 10"));
+        }
+    }
 }
 
 fn check_balancer(template: &Template, lb: &ClassicLoadBalancer, problem: &mut impl FnMut(String)) {
@@ -85,20 +133,13 @@ fn check_balancer(template: &Template, lb: &ClassicLoadBalancer, problem: &mut i
         }
     }
     let h = &lb.health_check;
-    if h.interval <= h.timeout {
-        problem(format!("health check Interval {} must exceed Timeout {}", h.interval, h.timeout));
-    }
-    if !(2..=60).contains(&h.timeout) {
-        problem(format!("health check Timeout {} is outside 2–60", h.timeout));
-    }
-    if !(5..=300).contains(&h.interval) {
-        problem(format!("health check Interval {} is outside 5–300", h.interval));
-    }
-    for (key, n) in [("HealthyThreshold", h.healthy_threshold), ("UnhealthyThreshold", h.unhealthy_threshold)] {
-        if !(2..=10).contains(&n) {
-            problem(format!("health check {key} must be from 2 to 10"));
-        }
-    }
+    let health = Health {
+        interval: h.interval,
+        timeout: h.timeout,
+        healthy_threshold: h.healthy_threshold,
+        unhealthy_threshold: h.unhealthy_threshold,
+    };
+    check_health(&health, 60, problem);
     if let HealthTarget::Request { path, .. } = &h.target {
         // A `Fn::Sub` path may start with a parameter, which the deploy stage fills.
         let written = match path {
@@ -186,7 +227,8 @@ pub const STACK_LIMITS: [(&str, usize); 3] = [("Resources", 500), ("Parameters",
 /// The largest template body CloudFormation accepts (through S3; 51,200 bytes when inline).
 pub const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 
-/// The quotas `template` (of `bytes` bytes) exceeds, one sentence each.
+/// The quotas `template` (of `bytes` bytes, or any number past [`MAX_TEMPLATE_BYTES`] when it is
+/// longer) exceeds, one sentence each.
 pub fn stack_limits(template: &Template, bytes: usize) -> Vec<String> {
     let counts = [template.resources().len(), template.parameters().len(), template.outputs().len()];
     let mut over: Vec<String> = STACK_LIMITS
@@ -201,7 +243,8 @@ pub fn stack_limits(template: &Template, bytes: usize) -> Vec<String> {
         })
         .collect();
     if bytes > MAX_TEMPLATE_BYTES {
-        over.push(format!("the template is {bytes} bytes, more than the {MAX_TEMPLATE_BYTES} CloudFormation accepts"));
+        // Only "over" is known: the length is counted no further than the quota.
+        over.push(format!("the template is over {MAX_TEMPLATE_BYTES} bytes, the most CloudFormation accepts"));
     }
     over
 }
@@ -273,6 +316,61 @@ mod tests {
     fn expect(t: &Template, expected: &str) {
         let found = check(t);
         assert!(found.iter().any(|p| p.contains(expected)), "expected `{expected}` in {found:?}");
+    }
+
+    /// A v2 template: one balancer, a target group checked every `interval` seconds with
+    /// `timeout`, and one listener forwarding to it per port of `ports`.
+    fn v2_template(ports: &[u16], timeout: u32, interval: u32) -> Template {
+        let mut b = Builder::new("d".into(), Metadata::default());
+        let lb = LoadBalancerV2 {
+            kind: BalancerKind::Application,
+            scheme: ElbScheme::Internal,
+            subnets: Expr::from("s"),
+            security_groups: vec![],
+            load_balancer_attributes: vec![],
+            tags: vec![],
+        };
+        b.resource("Lb", &[], Properties::LoadBalancerV2(lb));
+        let group = TargetGroup {
+            port: 3000,
+            protocol: ProtocolV2::Http,
+            vpc_id: Expr::from("vpc"),
+            target_type: "instance",
+            health_check_enabled: true,
+            health_check_protocol: ProtocolV2::Http,
+            health_check_path: Some(Expr::from("/")),
+            health_check_interval_seconds: interval,
+            health_check_timeout_seconds: timeout,
+            healthy_threshold_count: 2,
+            unhealthy_threshold_count: 2,
+            matcher: None,
+            target_group_attributes: vec![],
+            tags: vec![],
+        };
+        b.resource("Group", &[], Properties::TargetGroup(group));
+        for (i, &port) in ports.iter().enumerate() {
+            let listener = ListenerV2 {
+                load_balancer_arn: b.reference("Lb"),
+                port,
+                front: FrontV2::Http,
+                default_actions: vec![Action::Forward { target_group_arn: b.reference("Group") }],
+            };
+            b.resource(format!("Listener{i}"), &[], Properties::ListenerV2(listener));
+        }
+        b.finish().expect("the test template's references resolve")
+    }
+
+    #[test]
+    fn v2_listener_ports_are_unique_per_balancer_and_health_interval_exceeds_timeout() {
+        assert_eq!(check(&v2_template(&[80, 443], 5, 30)), Vec::<String>::new());
+        assert_eq!(
+            check(&v2_template(&[80, 80], 5, 30)),
+            ["Listener1: listener 80: Port is used by another listener of the same balancer"]
+        );
+        assert_eq!(check(&v2_template(&[80], 30, 30)), ["Group: health check Interval 30 must exceed Timeout 30"]);
+        // A target group's timeout may reach 120 seconds, a Classic one's only 60.
+        assert_eq!(check(&v2_template(&[80], 90, 120)), Vec::<String>::new());
+        assert_eq!(check(&v2_template(&[80], 1, 30)), ["Group: health check Timeout 1 is outside 2–120"]);
     }
 
     #[test]
@@ -358,7 +456,7 @@ mod tests {
         assert!(stack_limits(&t, 10).is_empty());
         assert_eq!(
             stack_limits(&t, MAX_TEMPLATE_BYTES + 1),
-            [format!("the template is {} bytes, more than the 1000000 CloudFormation accepts", MAX_TEMPLATE_BYTES + 1)]
+            ["the template is over 1000000 bytes, the most CloudFormation accepts"]
         );
     }
 

@@ -23,28 +23,28 @@ pub enum LowerError {
     Invalid(Vec<String>),
 }
 
-/// A lowered template, its text, and the CloudFormation quotas it exceeds.
+/// A lowered template and the CloudFormation quotas it exceeds.
 #[derive(Debug)]
 pub struct Lowered {
-    /// The typed template.
+    /// The typed template, written out by [`Template::write_to`] (or [`Template::to_text`]).
     pub template: Template,
-    /// The canonical template text (pretty JSON with a final newline).
-    pub text: String,
     /// Quotas the template exceeds, one sentence each: the template is valid, but
     /// CloudFormation will refuse to create a stack from it.
     pub over_limits: Vec<String>,
 }
 
-/// Lowers the plan for `target`, checks the result and writes its text.
+/// Lowers the plan for `target` and checks the result. Its text is not made here: the caller
+/// writes it once, straight to where it goes, so the text and the typed template are never
+/// both in memory.
 pub fn lower(plan: &Plan, target: Target) -> Result<Lowered, LowerError> {
     let template = lower_unchecked(plan, target)?;
     let problems = check::check(&template);
     if !problems.is_empty() {
         return Err(LowerError::Invalid(problems));
     }
-    let text = template.to_text();
-    let over_limits = check::stack_limits(&template, text.len());
-    Ok(Lowered { template, text, over_limits })
+    let bytes = template.len_up_to(check::MAX_TEMPLATE_BYTES);
+    let over_limits = check::stack_limits(&template, bytes);
+    Ok(Lowered { template, over_limits })
 }
 
 /// Lowers the plan for `target` without the rule checks (references are always checked).

@@ -25,8 +25,8 @@ use crate::compile::Compilation;
 
 /// The template of a compilation read for review, or `None` when it failed (its diagnostics say why).
 pub fn view_of(compilation: &Compilation) -> Option<StackView> {
-    compilation.template.as_deref().map(|t| {
-        let value = serde_json::from_str(t).expect("compile produces JSON");
+    compilation.template_text().map(|t| {
+        let value = serde_json::from_str(&t).expect("compile produces JSON");
         template::to_view(&value).expect("compile produces a valid template")
     })
 }
