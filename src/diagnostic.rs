@@ -402,31 +402,34 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
 /// Renders diagnostics as GitHub workflow commands (`::error file=…,line=…,col=…::message`),
 /// which a pull request shows on the lines they name, as ruff's `--output-format github` does.
 pub fn render_github(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    diagnostics.sorted().into_iter().map(|d| github_annotation(&to_json(d, sources))).collect()
+}
+
+/// One diagnostic as a GitHub workflow command line: [`render_github`]'s, and `certs inspect
+/// --format github`'s for findings that are about a PEM file rather than a compose file.
+pub fn github_annotation(j: &JsonDiagnostic<'_>) -> String {
     // Workflow-command escaping: `%`, CR and LF everywhere (so no text can start a command of
     // its own), and `:` and `,` in properties.
     let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let mut out = String::new();
-    for d in diagnostics.sorted() {
-        let j = to_json(d, sources);
-        let level = if d.is_error() { "error" } else { "warning" };
-        let mut props = Vec::new();
-        if let (Some(file), Some(line), Some(col)) = (j.file, j.line, j.column) {
-            props.push(format!("file={}", property(file)));
-            props.push(format!("line={line},col={col}"));
-            if let (Some(end_line), Some(end_col)) = (j.end_line, j.end_column) {
-                props.push(format!("endLine={end_line},endColumn={end_col}"));
-            }
-        }
-        props.push(format!("title={}", property(&format!("compose-cfn {}", j.code))));
-        let message = match j.help {
-            Some(help) => format!("{}\nhelp: {help}", j.message),
-            None => j.message.to_string(),
-        };
-        let message = escape::terminal(&message, true);
-        out.push_str(&format!("::{level} {}::{}\n", props.join(","), data(&message)));
+    let level = if j.severity == Severity::Error { "error" } else { "warning" };
+    let mut props = Vec::new();
+    if let Some(file) = j.file {
+        props.push(format!("file={}", property(file)));
     }
-    out
+    if let (Some(line), Some(col)) = (j.line, j.column) {
+        props.push(format!("line={line},col={col}"));
+        if let (Some(end_line), Some(end_col)) = (j.end_line, j.end_column) {
+            props.push(format!("endLine={end_line},endColumn={end_col}"));
+        }
+    }
+    props.push(format!("title={}", property(&format!("compose-cfn {}", j.code))));
+    let message = match j.help {
+        Some(help) => format!("{}\nhelp: {help}", j.message),
+        None => j.message.to_string(),
+    };
+    let message = escape::terminal(&message, true);
+    format!("::{level} {}::{}\n", props.join(","), data(&message))
 }
 
 /// Renders diagnostics as JSON Lines, sorted like the human report.
