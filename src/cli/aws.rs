@@ -36,6 +36,16 @@ pub enum ListFormat {
     Json,
 }
 
+impl From<ListFormat> for Format {
+    /// A listing's failures are printed in its format: JSON lines for `--format json`.
+    fn from(format: ListFormat) -> Format {
+        match format {
+            ListFormat::Human => Format::Human,
+            ListFormat::Json => Format::Json,
+        }
+    }
+}
+
 /// Starts a runtime, connects, and runs `work`; the runtime lives only for this command.
 pub fn run<T>(args: &AwsArgs, work: impl AsyncFnOnce(&Clients) -> Result<T, Failed>) -> Result<T, Failed> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failed {

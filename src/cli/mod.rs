@@ -77,6 +77,12 @@ pub fn command() -> clap::Command {
     help::with_extras(Cli::command())
 }
 
+/// Reports a command line that could not be parsed, in the `--format` it asks for.
+pub fn parse_error(e: clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    report::parse_error(e, &args)
+}
+
 impl Cli {
     /// Runs the chosen subcommand and returns its exit code.
     pub fn run(self) -> ExitCode {
