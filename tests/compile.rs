@@ -121,16 +121,17 @@ fn the_readme_documents_every_label_and_every_diagnostic_code() {
 }
 
 #[test]
-fn the_readme_shows_the_seed_template_as_compile_prints_it() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("```json\n").expect("the README pastes the seed template") + "```json\n".len();
+fn the_docs_show_the_seed_template_as_compile_prints_it() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/template-example.md")).unwrap();
+    let start =
+        readme.find("```json\n").expect("docs/template-example.md pastes the seed template") + "```json\n".len();
     let shown = &readme[start..start + readme[start..].find("```").unwrap()];
     let seed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/seed-ssl/docker-compose.yml")).unwrap();
     let input = Input { path: "fixtures/seed-ssl/docker-compose.yml".into(), bytes: seed.into_bytes() };
     let options = CompileOptions { fallback_app: "seed-ssl".into(), ..Default::default() };
     let compiled = compile(vec![input], &Environment::default(), &options).template.unwrap();
-    assert_eq!(shown, compiled, "README's seed template is stale: paste the output of compile again");
+    assert_eq!(shown, compiled, "docs/template-example.md is stale: paste the output of compile again");
 }
 
 #[test]
