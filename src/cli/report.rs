@@ -105,7 +105,8 @@ pub fn parse_error(e: clap::Error, args: &[String]) -> ExitCode {
     // clap's first paragraph is the message; the rest (usage, "for more information") is
     // what `--help` says better.
     let first = text.split("\n\n").next().unwrap_or_default();
-    let message = first.trim().strip_prefix("error: ").unwrap_or(first.trim()).replace('\n', " ");
+    let first = first.trim();
+    let message = first.strip_prefix("error: ").unwrap_or(first).split_whitespace().collect::<Vec<_>>().join(" ");
     let path = command_path(args);
     if format == MessageFormat::Json && matches!(path.as_slice(), ["certs", "inspect" | "self-signed"]) {
         return super::certs::usage_error(&message);
