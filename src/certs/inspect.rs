@@ -152,10 +152,12 @@ impl Inspection {
     /// the chain must directly certify the one preceding",
     /// <https://docs.aws.amazon.com/acm/latest/userguide/troubleshoot-import.html>). A
     /// self-signed root at the end is left out, as clients hold their own roots, unless it
-    /// issued the leaf itself: ACM's format page has the root "last" for a private CA's
-    /// certificate (<https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-format.html>).
-    /// IAM's `UploadServerCertificate` takes the same "concatenation of the PEM-encoded public
-    /// key certificates of the chain". `None` when the certificates do not form a chain.
+    /// issued the leaf itself: ACM's format page says to copy the root certificate last when
+    /// importing a private CA's certificate
+    /// (<https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-format.html>).
+    /// IAM's `UploadServerCertificate` takes "an optional certificate chain", PEM-encoded, and
+    /// documents no other order (<https://docs.aws.amazon.com/goto/WebAPI/iam/UploadServerCertificate>),
+    /// so both get ACM's. `None` when the certificates do not form a chain.
     pub fn chain_for_upload(&self) -> Option<&[Certificate]> {
         if !self.chain_ordered {
             return None;
