@@ -5,6 +5,7 @@
 //! diagnostics) → [`lower`] (plan → typed [`cfn`] template for a balancer target) → JSON.
 //! [`compile()`] runs them all.
 
+pub mod adopt;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod certs;

@@ -467,3 +467,103 @@ fn the_seed_on_application_load_balancers() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("ssl-target"), "{}", r.stderr);
 }
+
+/// Creates stack `httpd` from Convox's own template for `fixtures/convox-stacks/NAME.json`
+/// with the values of `NAME.parameters.json` (a rack passed every parameter), on this network.
+/// Where moto cannot run the template, it is changed as little as it needs: the rack's custom
+/// resources and Lambda go (Lambda-backed task definitions become plain ones), `AWS::NoValue`
+/// items leave lists (moto reads them as `None`), and `DesiredCount` is a number (moto does not
+/// convert the `Fn::Select` of a list parameter). Returns the balancers' names and DNS names.
+fn create_convox_stack(moto: &Moto, name: &str, params: &[String]) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convox-stacks");
+    let value = |key: &str| {
+        params.iter().find_map(|p| p.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("no {key}")).to_string()
+    };
+    let (vpc, subnets) = (value("VpcId"), value("Subnets"));
+    moto.python(&format!(
+        r#"t = json.load(open({template:?}))
+def drop(v):
+    if isinstance(v, dict):
+        return {{k: ([drop(a) for a in x] if k == 'Fn::If' else drop(x)) for k, x in v.items()}}
+    if isinstance(v, list):
+        return [drop(x) for x in v if x != {{'Ref': 'AWS::NoValue'}}]
+    return v
+t = drop(t)
+res = t['Resources']
+for k in [k for k, r in res.items() if r['Type'].startswith('Custom::') or r['Type'] == 'AWS::Lambda::Function' or k == 'CustomTopicRole']:
+    if res[k]['Type'] == 'Custom::ECSTaskDefinition':
+        svc = k[:-len('ECSTaskDefinition')].lower()
+        res[k] = {{'Type': 'AWS::ECS::TaskDefinition', 'Properties': {{'ContainerDefinitions': [{{'Name': svc, 'Image': 'nginx:1.27', 'Memory': 256}}]}}}}
+    else:
+        del res[k]
+for r in res.values():
+    if 'DependsOn' in r:
+        r['DependsOn'] = [d for d in r['DependsOn'] if d in res and res[d]['Type'] != 'AWS::ECS::TaskDefinition']
+    if r['Type'] == 'AWS::ECS::Service':
+        r['Properties']['DesiredCount'] = 1
+t['Outputs'] = {{k: o for k, o in t['Outputs'].items() if 'Registry' not in k}}
+values = {{p['ParameterKey']: p['ParameterValue'] for p in json.load(open({params:?}))['Stacks'][0]['Parameters']}}
+values.update(Cluster='apps', VPC={vpc:?}, Subnets={subnets:?}, SubnetsPrivate={subnets:?}, VPCCIDR='172.31.0.0/16')
+cf = boto3.client('cloudformation', **kw)
+cf.create_stack(StackName='httpd', TemplateBody=json.dumps(t), Parameters=[dict(ParameterKey=k, ParameterValue=v) for k, v in values.items()], Capabilities=['CAPABILITY_IAM'])
+s = cf.describe_stacks(StackName='httpd')['Stacks'][0]
+assert s['StackStatus'] == 'CREATE_COMPLETE', s"#,
+        template = dir.join(format!("{name}.json")).display().to_string(),
+        params = dir.join(format!("{name}.parameters.json")).display().to_string(),
+    ));
+    balancers(moto)
+}
+
+/// The balancers' names and DNS names, as `create_convox_stack` prints them.
+fn balancers(moto: &Moto) -> String {
+    moto.python(
+        "elb = boto3.client('elb', **kw)\nprint(' '.join(sorted(b['LoadBalancerName'] + '=' + b['DNSName'] for b in elb.describe_load_balancers()['LoadBalancerDescriptions'])))",
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
+    let moto = Moto::start();
+    let params = moto.seed_params();
+    let before = create_convox_stack(&moto, "multi_balancer", &params);
+    assert!(before.contains("httpd-web-") && before.contains("httpd-worker-"), "{before}");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convox-stacks/multi_balancer.yml");
+    let dir = app(&std::fs::read_to_string(manifest).unwrap());
+    let d = dir.path();
+    let deploy =
+        ["deploy", "--app", "httpd", "--stack", "httpd", "--image", "web=nginx:1.27", "--image", "worker=nginx:1.27"];
+
+    // The preview names every decision with its reason, and changes nothing.
+    let r = run(&moto, d, &[&deploy[..], &["--preview"]].concat());
+    assert_eq!(r.code, 1, "a preview with changes exits 1:\n{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("Stack httpd was made by Convox: adopting it"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("BalancerWeb (AWS::ElasticLoadBalancing::LoadBalancer)  updated in place"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("kept from the live stack: LoadBalancerName"), "{}", r.stderr);
+    assert!(r.stderr.contains("Settings (AWS::S3::Bucket)  Convox's, kept as it is"), "{}", r.stderr);
+    assert!(!r.stdout.contains("replaced"), "no balancer replaced in the diff:\n{}", r.stdout);
+    assert_eq!(balancers(&moto), before, "a preview changes nothing");
+
+    let r = run(&moto, d, &deploy);
+    ok(&r, "adopting deploy");
+    assert!(r.stdout.contains("Stack httpd deployed."), "{}", r.stdout);
+    assert_eq!(balancers(&moto), before, "same balancers, same DNS names");
+    let template = moto.python(
+        "cf = boto3.client('cloudformation', **kw)\nb = cf.get_template(StackName='httpd')['TemplateBody']\nprint(b if isinstance(b, str) else json.dumps(b))",
+    );
+    assert!(template.contains("ComposeCfn"), "the stack now runs compose-cfn's template");
+    assert!(template.contains("\"Settings\""), "Convox's bucket was kept");
+
+    // Every later deploy keeps what the adoption kept: a freshly compiled template alone
+    // would drop the balancers' names.
+    let r = run(&moto, d, &deploy);
+    ok(&r, "deploy after adoption");
+    assert!(r.stderr.contains("Stack httpd was adopted from Convox: keeping what the adoption kept"), "{}", r.stderr);
+    assert!(r.stdout.contains("nothing to change"), "{}", r.stdout);
+    assert_eq!(balancers(&moto), before, "same balancers, same DNS names");
+}

@@ -4,13 +4,14 @@
 
 use super::cfn::{self, Change, Event};
 use super::{AwsError, Clients, certs as aws_certs};
+use crate::adopt;
 use crate::certs::{self, KeyChoice, SelfSignedRequest};
 use crate::deploy::Metadata;
 use crate::deploy::certs as dc;
 use crate::deploy::params::{self, ParamInputs};
 use crate::deploy::stack::{self, Follow, LiveStack, StackAction, StackProgress};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::review::{Diff, StackView};
+use crate::review::{self, Diff, StackView};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -41,6 +42,10 @@ impl Failed {
 pub trait Progress {
     /// A step, e.g. "Uploading the self-signed certificate".
     fn note(&mut self, text: &str);
+    /// A line of detail under a step, e.g. one adoption decision.
+    fn detail(&mut self, text: &str) {
+        self.note(text);
+    }
     /// A new stack event.
     fn event(&mut self, event: &Event);
     /// The stack's status while waiting.
@@ -69,6 +74,10 @@ pub struct DeployRequest<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     /// Now, for certificate dates.
     pub now: OffsetDateTime,
+    /// `--allow-replacement`: adopting a Convox stack may replace resources.
+    pub allow_replacement: bool,
+    /// `--allow-removal`: adopting a Convox stack deletes what compose-cfn does not model.
+    pub allow_removal: bool,
 }
 
 /// How a deploy ended.
@@ -109,9 +118,20 @@ pub async fn deploy(
     req: &DeployRequest<'_>,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, Failed> {
-    let new: Value = serde_json::from_str(req.template).map_err(|e| {
+    let mut new: Value = serde_json::from_str(req.template).map_err(|e| {
         Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the template is not JSON: {e}")), 2)
     })?;
+    let (live, action) = settled_stack(clients, req.stack).await?;
+    let live_template = match &live {
+        Some(_) => {
+            cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?
+        }
+        None => serde_json::json!({"Resources": {}}),
+    };
+    let live_values = live.as_ref().map(|l| l.parameters.clone()).unwrap_or_default();
+    if review::convox::is_adoptable(&live_template) {
+        new = adopt_convox(&live_template, &live_values, &new, req, progress)?;
+    }
     // Sent without indentation: CloudFormation takes at most 51,200 bytes inline.
     let body = serde_json::to_string(&new).unwrap_or_default();
     if body.len() > stack::MAX_TEMPLATE_BODY {
@@ -132,14 +152,6 @@ pub async fn deploy(
         ));
     }
     let metadata = Metadata::of(&new).unwrap_or_default();
-    let (live, action) = settled_stack(clients, req.stack).await?;
-    let live_template = match &live {
-        Some(_) => {
-            cfn::template(&clients.cfn, req.stack).await.map_err(|e| Failed::aws(e, "read the stack's template"))?
-        }
-        None => serde_json::json!({"Resources": {}}),
-    };
-    let live_values = live.as_ref().map(|l| l.parameters.clone()).unwrap_or_default();
     let plan = params::decide_parameters(&ParamInputs {
         template: &params::defaults(&new),
         metadata: &metadata,
@@ -209,6 +221,43 @@ pub async fn deploy(
     }
     let done = wait(clients, req.stack, seen, req.timeout, progress).await?;
     Ok(Outcome::Done(endpoints(&new, &done.outputs)))
+}
+
+/// The live stack was made by Convox: the template adopted so that no balancer is replaced,
+/// every decision shown, and the deploy refused when it would replace or remove something
+/// that was not allowed (`--allow-replacement`, `--allow-removal`); a preview is never refused.
+fn adopt_convox(
+    live_template: &Value,
+    live_values: &BTreeMap<String, String>,
+    new: &Value,
+    req: &DeployRequest<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Value, Failed> {
+    let refuse =
+        |message: String, help: &str| Failed::one(Diagnostic::error(Code::Adopt, None, message).with_help(help), 1);
+    let params = Value::Array(
+        live_values.iter().map(|(k, v)| serde_json::json!({"ParameterKey": k, "ParameterValue": v})).collect(),
+    );
+    let adopt_error =
+        |e: adopt::AdoptError| refuse(format!("stack `{}`: {e}", req.stack), "see `compose-cfn explain adopt`");
+    let live = adopt::Live::read(live_template, Some(&params)).map_err(adopt_error)?;
+    let adoption =
+        adopt::adopt(&live, new, adopt::AdoptOptions { allow_removal: req.allow_removal }).map_err(adopt_error)?;
+    progress.note(&match review::convox::is_convox(live_template) {
+        true => format!("Stack {} was made by Convox: adopting it", req.stack),
+        false => format!("Stack {} was adopted from Convox: keeping what the adoption kept", req.stack),
+    });
+    for d in &adoption.decisions {
+        progress.detail(&d.line());
+    }
+    let replaced: Vec<String> = adoption.replacements().map(|d| d.name.clone()).collect();
+    if !replaced.is_empty() && !req.allow_replacement && !req.preview {
+        return Err(refuse(
+            format!("adopting stack `{}` would replace {}; nothing was changed", req.stack, replaced.join(", ")),
+            "change the manifest so that they stay (see the preview's reasons), or pass --allow-replacement",
+        ));
+    }
+    Ok(adoption.template)
 }
 
 /// The app's self-signed certificate: reused, or (unless previewing) generated, uploaded

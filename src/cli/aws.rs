@@ -165,6 +165,10 @@ impl Progress for Printer {
         self.line(&format!("{text}..."));
     }
 
+    fn detail(&mut self, text: &str) {
+        self.line(text);
+    }
+
     fn event(&mut self, e: &Event) {
         let reason = e.reason.as_deref().map(|r| format!("  {r}")).unwrap_or_default();
         self.line(&format!("{}  {:<28} {:<24} {}{reason}", e.time, e.status, e.logical_id, e.resource_type));

@@ -60,6 +60,8 @@ pub struct CompileArgs {
     /// How diagnostics are printed on stderr
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     format: MessageFormat,
+    #[command(flatten)]
+    adopt: super::adopt::AdoptArgs,
 }
 
 impl ManifestArgs {
@@ -178,9 +180,21 @@ impl CompileArgs {
             Err(code) => return code,
         };
         report::diagnostics(&result.diagnostics, &result.sources, self.format, "compile");
-        let Some(template) = result.template else {
+        let Some(mut template) = result.template else {
             return ExitCode::from(1);
         };
+        match self.adopt.apply(&template, self.format) {
+            Ok(None) => {}
+            Ok(Some((adopted, adoption))) => {
+                super::adopt::print_decisions(
+                    &adoption,
+                    self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
+                    self.format,
+                );
+                template = adopted;
+            }
+            Err(code) => return code,
+        }
         match &self.output {
             None => stdout(&template),
             Some(out) if out.as_os_str() == "-" => stdout(&template),

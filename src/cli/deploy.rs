@@ -33,6 +33,12 @@ pub struct DeployArgs {
     /// Show what would change on the stack and change nothing (exit 0: no change, 1: changes)
     #[arg(long)]
     preview: bool,
+    /// When the live stack was made by Convox: allow adopting it to replace resources (see --preview)
+    #[arg(long)]
+    allow_replacement: bool,
+    /// When the live stack was made by Convox: delete what Convox owned that compose-cfn does not model
+    #[arg(long)]
+    allow_removal: bool,
     /// Start the change and return without waiting for it
     #[arg(long)]
     no_wait: bool,
@@ -78,6 +84,8 @@ impl DeployArgs {
             timeout: self.timeout,
             env: &env,
             now: time::OffsetDateTime::now_utc(),
+            allow_replacement: self.allow_replacement,
+            allow_removal: self.allow_removal,
         };
         let mut printer = Printer::new().with_changes(format);
         let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);

@@ -33,10 +33,11 @@ pub const EXTRAS: &[Extra] = &[
             "compose-cfn compile -f base.yml -f prod.yml --app shop",
             "cat docker-compose.yml | compose-cfn compile - --app shop",
             "compose-cfn compile -D warnings --format github    # in CI",
+            "compose-cfn compile --adopt live.json --adopt-parameters stack.json    # take over a Convox stack",
         ],
         exit: &[
             (0, "the template was written (warnings may have been printed)"),
-            (1, "the manifest has an error (or a warning denied with -D)"),
+            (1, "the manifest has an error (or a warning denied with -D), or the --adopt stack cannot be adopted"),
             USAGE,
         ],
         compose: true,
@@ -143,10 +144,14 @@ pub const EXTRAS: &[Extra] = &[
         examples: &[
             "compose-cfn deploy --stack shop --image web=registry/web:1.2 --param Cluster=prod",
             "compose-cfn deploy --stack shop --preview    # show what changes, change nothing",
+            "compose-cfn deploy --stack httpd --preview    # a Convox-made stack: every adoption decision, with its reason",
         ],
         exit: &[
             (0, "deployed, or nothing to change (with --preview: no change)"),
-            (1, "the manifest has an error, a value is missing, the stack change failed (or --preview: changes)"),
+            (
+                1,
+                "the manifest has an error, a value is missing, the stack change failed (or --preview: changes), or adopting a Convox-made stack would replace a resource without --allow-replacement (error[adopt]; nothing is changed)",
+            ),
             AWS_USAGE,
         ],
         compose: true,

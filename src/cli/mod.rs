@@ -1,5 +1,6 @@
 //! Command-line definitions; each subcommand lives in its own module and calls the library.
 
+mod adopt;
 #[cfg(feature = "aws")]
 mod aws;
 #[cfg(feature = "aws")]

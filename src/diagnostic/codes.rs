@@ -352,6 +352,11 @@ codes! {
         details: "The failing stack events' reasons are shown. The stack is back to its previous template and parameters (or, after a failed create, must be deleted before the next deploy).",
         example: None,
     }
+    Adopt = "adopt" {
+        summary: "The live stack given to --adopt cannot be adopted as it is.",
+        details: "`--adopt TEMPLATE` takes the template of a live stack a Convox rack made (the JSON `aws cloudformation get-template` prints, or the bare template) and `--adopt-parameters FILE` its parameter values (the JSON `aws cloudformation describe-stacks` prints). A template Convox did not make (no `Balancer<Service>` Classic ELB with a `LoadBalancerName`, no `<Service>Port<N>Host` parameters with `Blank…Certificate` conditions, no rack `CustomTopic`) is refused: adopt only Convox app stacks, and deploy a stack compose-cfn made without `--adopt`. A certificate bound to a listener of the live stack is kept bound; when the manifest makes that listener plain, adopting would drop it: label the port `convox.port.N.protocol=tls` (or `https`).",
+        example: None,
+    }
     DeployParameter = "deploy-parameter" {
         summary: "A deploy-time parameter has no value, or a --param/--image names nothing.",
         details: "Every template parameter needs a value on a create: --param NAME=VALUE, --image SERVICE=REF for built images, and the environment variables the compose file reads with ${VAR}. On an update, parameters not given keep their previous values. All missing values are listed at once, and nothing is changed.",

@@ -1,11 +1,12 @@
 //! Review: what a pull request changes on the load balancers, in the terms a reviewer reads.
 //!
 //! [`table`] turns a plan into one row per listener; [`view`] reads any compiled template
-//! back into balancers and listeners; [`diff`] compares two of them by meaning and marks the
+//! back into balancers and listeners (a Convox rack's as its stack has it, through [`convox`]); [`diff`] compares two of them by meaning and marks the
 //! risky changes; [`report`] prints plans and diffs for people, scripts and pull requests
 //! (the pull-request comment through the minijinja templates of [`markdown`]);
 //! [`explain`] and [`schema`] are generated from the interpreter's label table. No I/O here.
 
+pub mod convox;
 pub mod diff;
 pub mod explain;
 pub mod markdown;

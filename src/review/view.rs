@@ -153,6 +153,9 @@ impl StackView {
 
     /// Reads a template's JSON value.
     pub fn from_value(template: &Value) -> Result<StackView, ViewError> {
+        // A Convox rack's template is read as its stack has it: conditions resolved, services named.
+        let convox = super::convox::for_review(template);
+        let template = convox.as_ref().unwrap_or(template);
         let root = template.as_object().ok_or_else(|| ViewError::Shape("the top level is not an object".into()))?;
         let section = |name: &str| -> Result<BTreeMap<String, Value>, ViewError> {
             match root.get(name) {

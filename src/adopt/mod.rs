@@ -1,0 +1,478 @@
+//! Adoption: taking over a live stack a Convox rack made, without replacing its balancers.
+//!
+//! Input: the live template and parameter values (as `aws cloudformation get-template` and
+//! `describe-stacks` print them) and the template compose-cfn compiled for the same manifest.
+//! Output: that template changed so that the update keeps what identifies the live resources
+//! (balancer names and schemes, subnets, security groups, roles, instance ports, bound
+//! certificates), carries over what Convox owned that compose-cfn does not model (unless
+//! removal is allowed), and a decision for every resource: what happens to it and why. Pure:
+//! no I/O; `review::convox` reads Convox's templates, [`replacement`] says which properties
+//! adoption keeps and why AWS would replace the resource otherwise.
+//!
+//! One file past 400 lines: reading the live stack, reconciling each resource and the
+//! parameters, and the decisions they return are one algorithm read top to bottom, around
+//! the `Live` and `Decision` types; its tests are in `tests.rs`.
+
+pub mod replacement;
+
+use crate::review::convox;
+use crate::review::view::{LOAD_BALANCER, scalar as text};
+use replacement::Keep;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a stack cannot be adopted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AdoptError {
+    /// The live template or parameters are not JSON of the expected shape.
+    #[error("{0}")]
+    Shape(String),
+    /// The live template was not made by Convox.
+    #[error(
+        "the live template was not made by Convox: it has no `Balancer<Service>` Classic ELB with a `LoadBalancerName`, no `<Service>Port<N>Host` parameters with `Blank…Certificate` conditions, and no rack `CustomTopic`"
+    )]
+    NotConvox,
+    /// A certificate bound on the live stack would be dropped by the manifest.
+    #[error(
+        "listener {service}:{port} of the live stack terminates TLS with {arn}, but the manifest makes it a plain listener: adopting would drop the certificate"
+    )]
+    CertificateDropped {
+        /// The service.
+        service: String,
+        /// The balancer port.
+        port: u16,
+        /// The live certificate's ARN.
+        arn: String,
+    },
+}
+
+/// What adoption does to one resource, parameter or output.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// Exists in both and nothing changes.
+    Unchanged,
+    /// Updated in place; `kept` lists the properties whose live values were kept.
+    InPlace {
+        /// Properties that change.
+        changed: Vec<String>,
+        /// Properties kept from the live stack (they would have forced a replacement or moved it).
+        kept: Vec<String>,
+    },
+    /// A new revision (task definitions): expected on every deploy, not a replacement to fear.
+    NewRevision,
+    /// Replaced by AWS: `property` cannot change in place, `why`.
+    Replaced {
+        /// The property (or `Type`).
+        property: String,
+        /// AWS's reason.
+        why: String,
+    },
+    /// Created by this deploy.
+    Added,
+    /// Owned by Convox, not modelled by compose-cfn: carried over as it is.
+    Carried,
+    /// Owned by Convox, not modelled by compose-cfn: deleted (only with `--allow-removal`).
+    Removed,
+    /// A parameter of the live stack nothing left in the template uses: not declared any more.
+    Unused,
+    /// Kept at its live value.
+    KeptValue {
+        /// The live value.
+        value: String,
+    },
+}
+
+/// One decision of an adoption.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Decision {
+    /// `resource`, `parameter` or `output`.
+    pub section: &'static str,
+    /// The logical ID or name.
+    pub name: String,
+    /// The resource's type (empty for parameters and outputs).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+impl Decision {
+    /// The decision in one line, as the preview prints it.
+    pub fn line(&self) -> String {
+        let what = match self.kind.as_str() {
+            "" => format!("{} {}", self.section, self.name),
+            kind => format!("{} ({kind})", self.name),
+        };
+        match &self.action {
+            Action::Unchanged => format!("  = {what}  unchanged"),
+            Action::InPlace { changed, kept } if changed.is_empty() => {
+                format!("  = {what}  unchanged; kept from the live stack: {}", kept.join(", "))
+            }
+            Action::InPlace { changed, kept } => {
+                let mut s = format!("  ~ {what}  updated in place: {}", changed.join(", "));
+                if !kept.is_empty() {
+                    s += &format!("; kept from the live stack: {}", kept.join(", "));
+                }
+                s
+            }
+            Action::NewRevision => format!("  ~ {what}  new revision (the service rolls onto it)"),
+            Action::Replaced { property, why } => format!("  ! {what}  REPLACED: {property} changes ({why})"),
+            Action::Added => format!("  + {what}  added"),
+            Action::Carried => format!("  = {what}  Convox's, kept as it is"),
+            Action::Removed => format!("  - {what}  Convox's, REMOVED (--allow-removal)"),
+            Action::Unused => format!("  - {what}  used by nothing left in the template: no longer declared"),
+            Action::KeptValue { value } => format!("  = {what}  kept at its live value {value}"),
+        }
+    }
+}
+
+/// The result: the template to deploy and every decision taken.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adoption {
+    /// The adopted template.
+    pub template: Value,
+    /// Decisions, resources first, each section by name.
+    pub decisions: Vec<Decision>,
+}
+
+impl Adoption {
+    /// The replacements, which a deploy refuses without `--allow-replacement`.
+    pub fn replacements(&self) -> impl Iterator<Item = &Decision> {
+        self.decisions.iter().filter(|d| matches!(d.action, Action::Replaced { .. }))
+    }
+
+    /// The removals, made only with `--allow-removal`.
+    pub fn removals(&self) -> impl Iterator<Item = &Decision> {
+        self.decisions.iter().filter(|d| d.action == Action::Removed)
+    }
+}
+
+/// The live stack: its template (conditions resolved with its values) and parameter values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Live {
+    /// The template with every decidable condition resolved.
+    pub template: Value,
+    /// Every parameter's value (live, else the default).
+    pub values: BTreeMap<String, String>,
+}
+
+impl Live {
+    /// Reads the live template (`{"TemplateBody": …}` as get-template prints it, the body as
+    /// a JSON string as the SDK returns it, or the bare template) and its parameters
+    /// (`{"Stacks":[{"Parameters":[…]}]}` as describe-stacks prints it, `{"Parameters":[…]}`,
+    /// or the bare list of `{ParameterKey, ParameterValue}`); refuses a template Convox did not make.
+    pub fn read(template: &Value, parameters: Option<&Value>) -> Result<Live, AdoptError> {
+        let template = template_body(template)?;
+        if !convox::is_adoptable(&template) {
+            return Err(AdoptError::NotConvox);
+        }
+        let given = match parameters {
+            None => BTreeMap::new(),
+            Some(p) => parameter_list(p)?,
+        };
+        let values = convox::parameter_values(&template, &given);
+        Ok(Live { template: convox::resolve(&template, &values), values })
+    }
+
+    /// The certificates bound to the live stack's TLS listeners, as `service:port=arn` bindings
+    /// for the compilation (a Convox certificate parameter names the port, its balancer the service).
+    pub fn certificate_bindings(&self) -> Vec<(String, u16, String)> {
+        let services: BTreeMap<String, String> = convox::balancer_services(&self.template)
+            .into_iter()
+            .map(|(id, svc)| {
+                let upper = id.strip_prefix("Balancer").unwrap_or(&id);
+                (upper.strip_suffix("Internal").unwrap_or(upper).to_string(), svc)
+            })
+            .collect();
+        self.values
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .filter_map(|(name, arn)| {
+                let (upper, port) = convox::port_parameter(name, "Certificate")?;
+                Some((services.get(upper)?.clone(), port, arn.clone()))
+            })
+            .collect()
+    }
+}
+
+/// The template inside get-template's output, or the template itself.
+fn template_body(v: &Value) -> Result<Value, AdoptError> {
+    let body = v.get("TemplateBody").unwrap_or(v);
+    let body = match body {
+        Value::String(text) => serde_json::from_str(text)
+            .map_err(|e| AdoptError::Shape(format!("`TemplateBody` is not a JSON template: {e}")))?,
+        other => other.clone(),
+    };
+    if body.get("Resources").and_then(Value::as_object).is_none() {
+        return Err(AdoptError::Shape("not a CloudFormation template: no `Resources` object".into()));
+    }
+    Ok(body)
+}
+
+/// Parameter values from describe-stacks' output, `{"Parameters": […]}` or the bare list.
+fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
+    let list =
+        v.pointer("/Stacks/0/Parameters").or_else(|| v.get("Parameters")).unwrap_or(v).as_array().ok_or_else(|| {
+            AdoptError::Shape(
+                "parameters: expected describe-stacks JSON or a list of {ParameterKey, ParameterValue}".into(),
+            )
+        })?;
+    list.iter()
+        .map(|p| {
+            let key = p.get("ParameterKey").and_then(Value::as_str);
+            let value = p.get("ResolvedValue").or_else(|| p.get("ParameterValue")).and_then(Value::as_str);
+            match (key, value) {
+                (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
+                _ => {
+                    Err(AdoptError::Shape(format!("parameters: an entry without ParameterKey and ParameterValue: {p}")))
+                }
+            }
+        })
+        .collect()
+}
+
+/// What [`adopt`] may do besides keeping.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AdoptOptions {
+    /// Delete what Convox owned that compose-cfn does not model, instead of carrying it over.
+    pub allow_removal: bool,
+}
+
+/// Adopts `live` with `ours`, the template compiled for the same manifest.
+pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoption, AdoptError> {
+    let mut out = ours.clone();
+    let mut decisions = Vec::new();
+    let empty = Map::new();
+    let live_resources = live.template.get("Resources").and_then(Value::as_object).unwrap_or(&empty);
+    let our_resources = ours.get("Resources").and_then(Value::as_object).cloned().unwrap_or_default();
+    check_certificates(live, &our_resources)?;
+
+    for (id, ours_r) in &our_resources {
+        let kind = type_of(ours_r);
+        let action = match live_resources.get(id) {
+            None => Action::Added,
+            Some(l) if type_of(l) != kind => Action::Replaced {
+                property: "Type".into(),
+                why: format!("the live resource is a {}, a type cannot change", type_of(l)),
+            },
+            Some(l) => {
+                let props = out["Resources"][id].as_object_mut().expect("a resource object").entry("Properties");
+                let props = props.or_insert_with(|| Value::Object(Map::new()));
+                reconcile(&kind, l.get("Properties").unwrap_or(&Value::Null), props)
+            }
+        };
+        decisions.push(Decision { section: "resource", name: id.clone(), kind, action });
+    }
+    for (id, l) in live_resources.iter().filter(|(id, _)| !our_resources.contains_key(*id)) {
+        let action = if options.allow_removal { Action::Removed } else { Action::Carried };
+        if action == Action::Carried {
+            out["Resources"][id] = l.clone();
+        }
+        decisions.push(Decision { section: "resource", name: id.clone(), kind: type_of(l), action });
+    }
+    carry_section(live, &mut out, "Outputs", options, &mut decisions);
+    if !options.allow_removal {
+        // Only the maps something kept looks up: an unused map is a lint warning, not a resource.
+        let used = references(&out);
+        let maps: Map<String, Value> = live
+            .template
+            .get("Mappings")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| used.contains(*name))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !maps.is_empty() && out.get("Mappings").is_none() {
+            out["Mappings"] = Value::Object(maps);
+        }
+        if let Some(c) = live.template.get("Conditions").and_then(Value::as_object) {
+            let ours_c =
+                out.as_object_mut().expect("object").entry("Conditions").or_insert_with(|| Value::Object(Map::new()));
+            for (k, v) in c {
+                ours_c.as_object_mut().expect("object").entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    parameters(live, &mut out, &mut decisions);
+    let metadata = out.as_object_mut().expect("object").entry("Metadata").or_insert_with(|| Value::Object(Map::new()));
+    metadata[convox::ADOPTED] = Value::String("convox".into());
+    Ok(Adoption { template: out, decisions })
+}
+
+/// A certificate bound on the live stack must stay bound: the manifest must make that listener
+/// TLS (adoption then gives its certificate parameter the live ARN).
+fn check_certificates(live: &Live, ours: &Map<String, Value>) -> Result<(), AdoptError> {
+    // One pass over our balancers: every (service, port) whose listener has a certificate.
+    let tls: BTreeSet<(String, String)> = ours
+        .values()
+        .filter(|r| type_of(r) == LOAD_BALANCER)
+        .flat_map(|r| {
+            let tags = r.pointer("/Properties/Tags").and_then(Value::as_array).into_iter().flatten();
+            let service = tags.filter(|t| t["Key"] == "Service").find_map(|t| t["Value"].as_str()).unwrap_or_default();
+            let listeners = r.pointer("/Properties/Listeners").and_then(Value::as_array).into_iter().flatten();
+            listeners
+                .filter(|l| l.get("SSLCertificateId").is_some())
+                .filter_map(move |l| Some((service.to_string(), text(l.get("LoadBalancerPort")?))))
+        })
+        .collect();
+    for (service, port, arn) in live.certificate_bindings() {
+        if !tls.contains(&(service.clone(), port.to_string())) {
+            return Err(AdoptError::CertificateDropped { service, port, arn });
+        }
+    }
+    Ok(())
+}
+
+/// Makes `ours` keep what identifies the live resource; returns what the update does to it.
+fn reconcile(kind: &str, live: &Value, ours: &mut Value) -> Action {
+    if replacement::is_revisioned(kind) {
+        return if *live == *ours { Action::Unchanged } else { Action::NewRevision };
+    }
+    let empty = Map::new();
+    let live = live.as_object().unwrap_or(&empty);
+    let ours = ours.as_object_mut().expect("Properties is an object");
+    let names: BTreeSet<String> = live.keys().chain(ours.keys()).cloned().collect();
+    let (mut changed, mut kept) = (Vec::new(), Vec::new());
+    for name in names {
+        let l = live.get(&name);
+        if l == ours.get(&name) {
+            continue;
+        }
+        match replacement::replacement_only(kind, &name) {
+            Some((Keep::Manifest, why)) if !same_scheme(&name, l, ours.get(&name)) => {
+                return Action::Replaced { property: name, why };
+            }
+            Some(_) => set(ours, &name, l, &mut kept),
+            None if replacement::KEPT_IN_PLACE.contains(&(kind, name.as_str())) => set(ours, &name, l, &mut kept),
+            None => changed.push(name),
+        }
+    }
+    if changed.is_empty() && kept.is_empty() { Action::Unchanged } else { Action::InPlace { changed, kept } }
+}
+
+/// A Classic ELB without `Scheme` is internet-facing: writing it out changes nothing.
+fn same_scheme(name: &str, live: Option<&Value>, ours: Option<&Value>) -> bool {
+    let scheme = |v: Option<&Value>| v.map_or_else(|| "internet-facing".to_string(), text);
+    name == "Scheme" && scheme(live) == scheme(ours)
+}
+
+/// Sets `name` to the live value (or removes it, as the live resource has none).
+fn set(ours: &mut Map<String, Value>, name: &str, live: Option<&Value>, kept: &mut Vec<String>) {
+    match live {
+        Some(v) => ours.insert(name.to_string(), v.clone()),
+        None => ours.remove(name),
+    };
+    kept.push(name.to_string());
+}
+
+/// Outputs: ours win; Convox's others are carried over, or removed with `--allow-removal`.
+fn carry_section(live: &Live, out: &mut Value, section: &str, options: AdoptOptions, decisions: &mut Vec<Decision>) {
+    let Some(items) = live.template.get(section).and_then(Value::as_object) else { return };
+    for (name, v) in items {
+        if out.get(section).and_then(|s| s.get(name)).is_some() {
+            continue;
+        }
+        let action = if options.allow_removal { Action::Removed } else { Action::Carried };
+        if action == Action::Carried {
+            out.as_object_mut().expect("object").entry(section).or_insert_with(|| Value::Object(Map::new()))[name] =
+                v.clone();
+        }
+        decisions.push(Decision { section: "output", name: name.clone(), kind: String::new(), action });
+    }
+}
+
+/// Parameters: instance ports and certificates keep their live values; Convox's parameters
+/// still referenced (by what was kept or carried) are declared again; others, Convox's or ours
+/// (whose place a kept live value took), are no longer declared: a parameter nothing uses
+/// changes nothing on the stack.
+fn parameters(live: &Live, out: &mut Value, decisions: &mut Vec<Decision>) {
+    let live_params = live.template.get("Parameters").and_then(Value::as_object).cloned().unwrap_or_default();
+    let used = references(out);
+    let params = out.as_object_mut().expect("object").entry("Parameters").or_insert_with(|| Value::Object(Map::new()));
+    let params = params.as_object_mut().expect("Parameters is an object");
+    params.retain(|name, _| used.contains(name));
+    for (name, p) in params.iter_mut() {
+        let live_value = live.values.get(name).filter(|v| !v.is_empty());
+        let port =
+            convox::port_parameter(name, "Host").is_some() || convox::port_parameter(name, "Certificate").is_some();
+        if let Some(value) = live_value.filter(|_| port) {
+            p["Default"] = Value::String(value.clone());
+            decisions.push(Decision {
+                section: "parameter",
+                name: name.clone(),
+                kind: String::new(),
+                action: Action::KeptValue { value: value.clone() },
+            });
+        }
+    }
+    // A certificate the live stack has is no longer one to make self-signed at deploy.
+    let bound: Vec<String> = params
+        .iter()
+        .filter(|(n, p)| n.ends_with("Certificate") && p.get("Default").is_some())
+        .map(|(n, _)| n.clone())
+        .collect();
+    for (name, p) in live_params {
+        if params.contains_key(&name) {
+            continue;
+        }
+        if used.contains(&name) {
+            // An empty default stood for "the rack passes a value": the stack has that value.
+            let mut p = p;
+            if p.get("Default").is_some_and(|d| d == "") {
+                p.as_object_mut().map(|o| o.remove("Default"));
+            }
+            params.insert(name, p);
+        } else {
+            decisions.push(Decision { section: "parameter", name, kind: String::new(), action: Action::Unused });
+        }
+    }
+    if let Some(list) = out.pointer_mut("/Metadata/ComposeCfn/SelfSignedCertificates").and_then(Value::as_array_mut) {
+        list.retain(|e| !e.get("Parameter").and_then(Value::as_str).is_some_and(|p| bound.iter().any(|b| b == p)));
+    }
+}
+
+/// Every name a template refers to: `Ref`, `Fn::Sub`, a map of `Fn::FindInMap`, a condition.
+fn references(template: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for section in ["Resources", "Outputs", "Conditions"] {
+        walk(template.get(section).unwrap_or(&Value::Null), &mut out);
+    }
+    out
+}
+
+fn walk(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, v) in o {
+                match (k.as_str(), v) {
+                    ("Ref", Value::String(name)) | ("Condition", Value::String(name)) => {
+                        out.insert(name.clone());
+                    }
+                    ("Fn::FindInMap" | "Fn::If", Value::Array(args)) => {
+                        out.extend(args.first().and_then(Value::as_str).map(String::from));
+                    }
+                    ("Fn::Sub", _) => {
+                        let body = v.as_str().or_else(|| v.get(0).and_then(Value::as_str)).unwrap_or_default();
+                        for part in body.split("${").skip(1) {
+                            out.insert(part.split(['}', '.']).next().unwrap_or_default().to_string());
+                        }
+                    }
+                    _ => {}
+                }
+                walk(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+        _ => {}
+    }
+}
+
+fn type_of(r: &Value) -> String {
+    r.get("Type").and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests;

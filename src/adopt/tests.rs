@@ -1,0 +1,158 @@
+//! The adoption's decisions on small templates: what is kept, replaced, carried, removed.
+
+use super::*;
+use serde_json::json;
+
+/// A Convox-shaped live template: the rack's balancer (a tls port), its security group and
+/// the rack's bucket.
+fn live_template() -> Value {
+    let mut t = crate::review::convox::tests::rack_balancer();
+    t["Parameters"]["VPC"] = json!({"Type": "AWS::EC2::VPC::Id"});
+    t["Parameters"]["Release"] = json!({"Type": "String", "Default": ""});
+    let lb = &mut t["Resources"]["BalancerWeb"]["Properties"];
+    lb["Listeners"][0]["Protocol"] = json!("SSL");
+    lb["Listeners"][0]["InstanceProtocol"] = json!("TCP");
+    lb["SecurityGroups"] = json!([{"Ref": "BalancerWebSecurityGroup"}]);
+    t["Resources"]["BalancerWebSecurityGroup"] = json!({"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": {"Fn::Join": [" ", [{"Ref": "AWS::StackName"}, "-balancer"]]},
+        "VpcId": {"Ref": "VPC"}
+    }});
+    t["Resources"]["Settings"] = json!({"Type": "AWS::S3::Bucket",
+        "Properties": {"Tags": [{"Key": "Release", "Value": {"Ref": "Release"}}]}});
+    t["Outputs"] = json!({"Settings": {"Value": {"Ref": "Settings"}}});
+    // The ECS side is not what these tests are about (the service is named from the logical ID).
+    t["Resources"].as_object_mut().unwrap().remove("ServiceWeb");
+    t
+}
+
+/// What compose-cfn compiles for the same app (trimmed to what adoption looks at).
+fn ours(scheme: &str) -> Value {
+    json!({
+        "Metadata": {"ComposeCfn": {"SelfSignedCertificates": [{"Parameter": "WebPort443Certificate", "Target": "web:443"}]}},
+        "Parameters": {
+            "VpcId": {"Type": "AWS::EC2::VPC::Id"},
+            "WebPort443Host": {"Type": "Number", "Default": "17229"},
+            "WebPort443Certificate": {"Type": "String"}
+        },
+        "Resources": {
+            "BalancerWeb": {"Type": LOAD_BALANCER, "Properties": {
+                "Scheme": scheme,
+                "SecurityGroups": [{"Ref": "BalancerWebSecurityGroup"}],
+                "Listeners": [{
+                    "LoadBalancerPort": "443", "InstancePort": {"Ref": "WebPort443Host"},
+                    "Protocol": "SSL", "InstanceProtocol": "TCP",
+                    "SSLCertificateId": {"Ref": "WebPort443Certificate"}
+                }],
+                "Tags": [{"Key": "Service", "Value": "web"}]
+            }},
+            "BalancerWebSecurityGroup": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+                "GroupDescription": "web balancer of app httpd",
+                "VpcId": {"Ref": "VpcId"}
+            }}
+        }
+    })
+}
+
+const ARN: &str = "arn:aws:iam::123456789012:server-certificate/cert-convox-test-1";
+
+fn live(values: &[(&str, &str)]) -> Live {
+    let params: Vec<Value> = values.iter().map(|(k, v)| json!({"ParameterKey": k, "ParameterValue": v})).collect();
+    Live::read(
+        &json!({"TemplateBody": live_template().to_string()}),
+        Some(&json!({"Stacks": [{"Parameters": params}]})),
+    )
+    .unwrap()
+}
+
+fn decision<'a>(a: &'a Adoption, name: &str) -> &'a Action {
+    &a.decisions
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no decision on {name}: {:?}", a.decisions))
+        .action
+}
+
+#[test]
+fn identities_instance_ports_and_certificates_are_kept() {
+    let live = live(&[("WebPort443Certificate", ARN), ("WebPort443Host", "31234"), ("VPC", "vpc-1")]);
+    let a = adopt(&live, &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    let t = &a.template;
+    let lb = &t["Resources"]["BalancerWeb"]["Properties"];
+    assert_eq!(lb["LoadBalancerName"], "httpd-web-ABC", "the physical name, resolved");
+    assert!(lb.get("Scheme").is_none(), "internet-facing written out would change nothing: kept absent");
+    let sg = &t["Resources"]["BalancerWebSecurityGroup"]["Properties"];
+    assert_eq!(
+        sg["GroupDescription"],
+        live_template()["Resources"]["BalancerWebSecurityGroup"]["Properties"]["GroupDescription"]
+    );
+    assert_eq!(sg["VpcId"], json!({"Ref": "VPC"}));
+    assert!(t["Parameters"].get("VPC").is_some(), "the kept VpcId's parameter is declared");
+    assert!(t["Parameters"].get("VpcId").is_none(), "ours is used by nothing any more");
+    assert_eq!(t["Parameters"]["WebPort443Host"]["Default"], "31234");
+    assert_eq!(t["Parameters"]["WebPort443Certificate"]["Default"], ARN);
+    assert_eq!(t["Metadata"]["ComposeCfn"]["SelfSignedCertificates"], json!([]), "no self-signed over a bound one");
+    assert_eq!(t["Metadata"]["ComposeCfnAdoptedFrom"], "convox");
+    match decision(&a, "BalancerWeb") {
+        Action::InPlace { kept, .. } => assert!(kept.contains(&"LoadBalancerName".to_string()), "{kept:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(decision(&a, "WebPort443Host"), &Action::KeptValue { value: "31234".into() });
+    assert_eq!(a.replacements().count() + a.removals().count(), 0);
+}
+
+#[test]
+fn a_scheme_the_manifest_changes_is_a_replacement_with_its_reason() {
+    let a = adopt(&live(&[]), &ours("internal"), AdoptOptions::default()).unwrap();
+    match decision(&a, "BalancerWeb") {
+        Action::Replaced { property, why } => {
+            assert_eq!(property, "Scheme");
+            assert!(why.contains("new DNS name"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(a.replacements().count(), 1);
+    assert!(decision(&a, "BalancerWeb").clone() != Action::Unchanged);
+    let line = a.decisions.iter().find(|d| d.name == "BalancerWeb").unwrap().line();
+    assert!(line.contains("REPLACED: Scheme changes"), "{line}");
+}
+
+#[test]
+fn convox_resources_are_carried_unless_removal_is_allowed() {
+    let kept = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    assert_eq!(kept.template["Resources"]["Settings"]["Type"], "AWS::S3::Bucket");
+    assert_eq!(kept.template["Outputs"]["Settings"], json!({"Value": {"Ref": "Settings"}}));
+    assert!(kept.template["Parameters"].get("Release").is_some(), "the carried bucket uses it");
+    assert_eq!(decision(&kept, "Settings"), &Action::Carried);
+    assert_eq!(kept.removals().count(), 0);
+
+    let removed = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions { allow_removal: true }).unwrap();
+    assert!(removed.template["Resources"].get("Settings").is_none());
+    assert!(removed.template.get("Outputs").and_then(|o| o.get("Settings")).is_none());
+    assert_eq!(decision(&removed, "Release"), &Action::Unused);
+    assert_eq!(removed.removals().count(), 2, "the bucket and its output: {:?}", removed.decisions);
+}
+
+#[test]
+fn a_certificate_the_manifest_would_drop_is_refused() {
+    let mut plain = ours("internet-facing");
+    let listener = &mut plain["Resources"]["BalancerWeb"]["Properties"]["Listeners"][0];
+    listener.as_object_mut().unwrap().remove("SSLCertificateId");
+    listener["Protocol"] = json!("TCP");
+    let e = adopt(&live(&[("WebPort443Certificate", ARN)]), &plain, AdoptOptions::default()).unwrap_err();
+    assert_eq!(e, AdoptError::CertificateDropped { service: "web".into(), port: 443, arn: ARN.into() });
+    // Without a live certificate there is nothing to drop.
+    assert!(adopt(&live(&[]), &plain, AdoptOptions::default()).is_ok());
+}
+
+#[test]
+fn only_convox_made_or_adopted_templates_are_read() {
+    assert_eq!(Live::read(&ours("internet-facing"), None).unwrap_err(), AdoptError::NotConvox);
+    assert!(matches!(Live::read(&json!({"TemplateBody": "{"}), None), Err(AdoptError::Shape(_))));
+    assert!(matches!(Live::read(&live_template(), Some(&json!({"Stacks": []}))), Err(AdoptError::Shape(_))));
+    let bare = json!([{"ParameterKey": "Internal", "ParameterValue": "Yes"}]);
+    let internal = Live::read(&live_template(), Some(&bare)).unwrap();
+    assert_eq!(internal.template["Resources"]["BalancerWeb"]["Properties"]["Scheme"], "internal");
+    let adopted = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap().template;
+    let again = adopt(&Live::read(&adopted, None).unwrap(), &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    assert_eq!(again.template, adopted, "adopting an adopted stack again changes nothing");
+}

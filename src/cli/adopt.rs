@@ -1,0 +1,121 @@
+//! `--adopt`: reading the live Convox stack's template and parameters that `compile` is asked
+//! to take over, and reporting the adoption's decisions; the decisions are `compose_cfn::adopt`'s.
+
+use super::output::stderr;
+use super::report::{self, MessageFormat};
+use clap::Args;
+use compose_cfn::adopt::{self, AdoptError, AdoptOptions, Adoption, Live};
+use compose_cfn::diagnostic::{Code, Diagnostic, Diagnostics};
+use compose_cfn::files;
+use compose_cfn::source::{SourceId, Sources, Span};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The options that take over a live stack made by Convox.
+#[derive(Clone, Debug, Default, Args)]
+pub struct AdoptArgs {
+    /// Take over the live Convox stack whose template this is (the JSON `aws cloudformation
+    /// get-template` prints): keep its balancers, names, instance ports and certificates
+    #[arg(long, value_name = "TEMPLATE")]
+    pub adopt: Option<PathBuf>,
+    /// The live stack's parameter values for --adopt (the JSON `aws cloudformation describe-stacks` prints)
+    #[arg(long, value_name = "FILE", requires = "adopt")]
+    pub adopt_parameters: Option<PathBuf>,
+    /// With --adopt: delete what Convox owned that compose-cfn does not model, instead of keeping it
+    #[arg(long, requires = "adopt")]
+    pub allow_removal: bool,
+}
+
+/// One file read for adoption: its path, text and JSON.
+struct Read {
+    id: SourceId,
+    text: String,
+    json: Value,
+}
+
+impl AdoptArgs {
+    /// Adopts the live stack into `template` (the compiled one); `Ok(None)` without `--adopt`.
+    /// Errors are printed as located diagnostics; the `Err` is the exit code (1, or 2 for a
+    /// file that cannot be read).
+    pub fn apply(&self, template: &str, format: MessageFormat) -> Result<Option<(String, Adoption)>, ExitCode> {
+        let Some(path) = &self.adopt else { return Ok(None) };
+        let mut sources = Sources::new();
+        let live = read_json(path, &mut sources, format)?;
+        let params = match &self.adopt_parameters {
+            Some(p) => Some(read_json(p, &mut sources, format)?),
+            None => None,
+        };
+        let fail = |e: AdoptError, sources: &Sources| {
+            let (file, needle) = match &e {
+                AdoptError::CertificateDropped { arn, .. } => match &params {
+                    Some(p) if p.1.text.contains(arn.as_str()) => (&p.1, format!("\"{arn}\"")),
+                    _ => (&live.1, "\"Parameters\"".to_string()),
+                },
+                _ => (&live.1, "\"Resources\"".to_string()),
+            };
+            let at = file.text.find(&needle).unwrap_or(0);
+            let span = Span::new(file.id, at, needle.len().min(file.text.len() - at));
+            let help = match e {
+                AdoptError::CertificateDropped { port, .. } => {
+                    format!("label the port `convox.port.{port}.protocol=tls` (or `https`) to keep its certificate")
+                }
+                _ => "pass the template of a Convox app stack: `aws cloudformation get-template --stack-name APP`"
+                    .to_string(),
+            };
+            let mut diags = Diagnostics::new();
+            diags.push(Diagnostic::error(Code::Adopt, span, e.to_string()).with_help(help));
+            report::diagnostics(&diags, sources, format, "adopt the stack");
+            ExitCode::from(1)
+        };
+        let live_stack = Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(e, &sources))?;
+        let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
+        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal })
+            .map_err(|e| fail(e, &sources))?;
+        let mut text = serde_json::to_string_pretty(&adoption.template).expect("JSON values serialize");
+        text.push('\n');
+        Ok(Some((text, adoption)))
+    }
+}
+
+/// The decisions, one a line, on stderr (people) or as JSON lines (`--format json`).
+pub fn print_decisions(adoption: &Adoption, source: &Path, format: MessageFormat) {
+    let text: String = match format {
+        MessageFormat::Json => {
+            adoption.decisions.iter().map(|d| serde_json::to_string(d).expect("decisions serialize") + "\n").collect()
+        }
+        _ => {
+            let mut text = format!("adopting the Convox stack of `{}`:\n", source.display());
+            for d in &adoption.decisions {
+                text += &compose_cfn::escape::terminal(&d.line(), false);
+                text.push('\n');
+            }
+            let (r, m) = (adoption.replacements().count(), adoption.removals().count());
+            text += &format!("{r} replaced, {m} removed\n");
+            text
+        }
+    };
+    stderr(&text);
+}
+
+/// Reads a JSON file with the size cap of compose files; a syntax error is located.
+fn read_json(path: &Path, sources: &mut Sources, format: MessageFormat) -> Result<(PathBuf, Read), ExitCode> {
+    let name = path.display().to_string();
+    let bytes = files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
+        .map_err(|e| report::usage_error(&format!("cannot read `{name}`: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| report::usage_error(&format!("`{name}` is not UTF-8 text")))?;
+    let id = sources.add(name.clone(), text.clone());
+    match serde_json::from_str(&text) {
+        Ok(json) => Ok((path.to_path_buf(), Read { id, text, json })),
+        Err(e) => {
+            let at = sources.get(id).offset_of(e.line(), e.column());
+            let mut diags = Diagnostics::new();
+            diags.push(
+                Diagnostic::error(Code::Adopt, Span::new(id, at, 0), format!("`{name}` is not JSON: {e}"))
+                    .with_help("pass the output of `aws cloudformation get-template` / `describe-stacks` as it is"),
+            );
+            report::diagnostics(&diags, sources, format, "adopt the stack");
+            Err(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Adoption of Convox's own app templates (fixtures/convox-stacks, from convox/rack): for each,
+//! `compile --adopt` of its manifest, then the old stack read against the adopted template by
+//! meaning — no balancer replaced or removed, no listener lost, every instance port and
+//! certificate kept, no resource replaced — and every adopted template clean under cfn-lint.
+
+mod common;
+
+use common::{python_tool, run_in};
+use compose_cfn::deploy::stack::bind;
+use compose_cfn::review::diff::{Action, Subject, diff};
+use compose_cfn::review::view::StackView;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn stacks() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convox-stacks")
+}
+
+/// The fixture names: every `NAME.yml` beside its `NAME.json` and `NAME.parameters.json`.
+fn names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(stacks())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".yml").map(String::from))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `compose-cfn compile --app httpd NAME.yml --adopt NAME.json --adopt-parameters …` + extra.
+fn adopt(name: &str, extra: &[&str]) -> common::Run {
+    let mut args: Vec<String> = ["compile", "--app", "httpd", &format!("{name}.yml")].map(String::from).to_vec();
+    args.extend([
+        "--adopt".into(),
+        format!("{name}.json"),
+        "--adopt-parameters".into(),
+        format!("{name}.parameters.json"),
+    ]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_in(&stacks(), &args, &[])
+}
+
+/// A successful adoption's run and template.
+fn adopted(name: &str, extra: &[&str]) -> (common::Run, Value) {
+    let run = adopt(name, extra);
+    assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    let template = serde_json::from_str(&run.stdout).unwrap();
+    (run, template)
+}
+
+/// The live stack as its values make it: the Convox template with each parameter's default
+/// replaced by the value the rack passed, as `deploy` reads a live stack.
+fn live(name: &str) -> Value {
+    let read = |file: String| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(stacks().join(file)).unwrap()).unwrap()
+    };
+    let params = read(format!("{name}.parameters.json"));
+    let values: BTreeMap<String, String> = params["Stacks"][0]["Parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["ParameterKey"].as_str().unwrap().to_string(), p["ParameterValue"].as_str().unwrap().to_string()))
+        .collect();
+    bind(&read(format!("{name}.json")), &values)
+}
+
+#[test]
+fn every_convox_fixture_stack_is_adopted_without_losing_a_balancer_or_listener() {
+    let names = names();
+    assert_eq!(names.len(), 10, "the ten convox/rack fixtures with balancers: {names:?}");
+    for name in names {
+        let run = adopt(&name, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("0 replaced, 0 removed"), "{name}: {}", run.stderr);
+        let old = StackView::from_value(&live(&name)).unwrap();
+        let new = StackView::parse(&run.stdout).unwrap();
+        assert!(!old.balancers.is_empty(), "{name}: the Convox template has balancers");
+        for (service, b) in &old.balancers {
+            let a = new.balancers.get(service).unwrap_or_else(|| panic!("{name}: balancer of {service} lost"));
+            assert_eq!(a.logical_id, b.logical_id, "{name}: {service}'s balancer keeps its logical ID");
+            assert_eq!(a.scheme, b.scheme, "{name}: {service}'s scheme");
+            let name_of = |v: &StackView| v.resources[&b.logical_id].properties.get("LoadBalancerName").cloned();
+            assert_eq!(name_of(&new), name_of(&old), "{name}: {service}'s LoadBalancerName");
+            assert!(name_of(&old).is_some_and(|n| n.is_string()), "{name}: a resolved physical name");
+            for (port, l) in &b.listeners {
+                let m = a.listeners.get(port).unwrap_or_else(|| panic!("{name}: listener {service}:{port} lost"));
+                assert_eq!(m.instance_port, l.instance_port, "{name}: {service}:{port} instance port");
+                assert_eq!(m.certificate, l.certificate, "{name}: {service}:{port} certificate");
+                assert_eq!((&m.protocol, &m.exposure), (&l.protocol, &l.exposure), "{name}: {service}:{port}");
+            }
+        }
+        let changes = diff(&old, &new, "live", "adopted").changes;
+        let bad: Vec<_> = changes
+            .iter()
+            .filter(|c| match (&c.subject, c.action) {
+                (Subject::Resource { resource_type, .. }, Action::Replaced) => {
+                    resource_type != "AWS::ECS::TaskDefinition"
+                }
+                (Subject::Resource { .. } | Subject::Balancer { .. } | Subject::Listener { .. }, Action::Removed) => {
+                    true
+                }
+                (Subject::Balancer { .. }, Action::Replaced | Action::Added) => true,
+                _ => c.warning.is_some(),
+            })
+            .collect();
+        assert!(bad.is_empty(), "{name}: {bad:#?}");
+    }
+}
+
+#[test]
+fn a_certificate_the_rack_bound_stays_bound() {
+    let (_, t) = adopted("balancer_labels", &[]);
+    let arn = "arn:aws:iam::123456789012:server-certificate/cert-convox-test-1496268262";
+    assert_eq!(t["Parameters"]["MainPort443Certificate"]["Default"], arn);
+    assert_eq!(
+        t["Parameters"]["MainPort443Host"]["Default"],
+        live("balancer_labels")["Parameters"]["MainPort443Host"]["Default"]
+    );
+    let listener = &t["Resources"]["BalancerMain"]["Properties"]["Listeners"][0];
+    assert_eq!(listener["SSLCertificateId"]["Ref"], "MainPort443Certificate");
+    let self_signed = t["Metadata"]["ComposeCfn"]["SelfSignedCertificates"].as_array().unwrap();
+    assert!(self_signed.is_empty(), "the bound certificate is not replaced by a self-signed one: {self_signed:?}");
+}
+
+#[test]
+fn convox_resources_are_kept_unless_removal_is_allowed() {
+    let (kept, t) = adopted("web_redis", &[]);
+    assert_eq!(t["Resources"]["Settings"]["Type"], "AWS::S3::Bucket", "carried over as it is");
+    assert!(kept.stderr.contains("Settings (AWS::S3::Bucket)  Convox's, kept as it is"), "{}", kept.stderr);
+
+    let (removed, t) = adopted("web_redis", &["--allow-removal"]);
+    assert!(t["Resources"].get("Settings").is_none());
+    assert!(removed.stderr.contains("Settings (AWS::S3::Bucket)  Convox's, REMOVED"), "{}", removed.stderr);
+    assert!(!removed.stderr.contains("0 removed"), "{}", removed.stderr);
+}
+
+#[test]
+fn a_template_convox_did_not_make_is_refused_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("ours.json");
+    let compiled = run_in(&stacks(), &["compile".into(), "--app".into(), "httpd".into(), "worker.yml".into()], &[]);
+    assert_eq!(compiled.code, 0, "{}", compiled.stderr);
+    std::fs::write(&ours, &compiled.stdout).unwrap();
+    let args: Vec<String> =
+        ["compile", "--app", "httpd", "worker.yml", "--adopt", ours.to_str().unwrap()].map(String::from).to_vec();
+    let run = run_in(&stacks(), &args, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "no template on an error");
+    assert!(run.stderr.contains("error[adopt]") && run.stderr.contains("not made by Convox"), "{}", run.stderr);
+    let line = compiled.stdout.lines().position(|l| l.contains("\"Resources\"")).unwrap() + 1;
+    assert!(run.stderr.contains(&format!("ours.json:{line}:")), "located at `Resources`:\n{}", run.stderr);
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\n  \"TemplateBody\": [\n}\n").unwrap();
+    let args: Vec<String> =
+        ["compile", "--app", "httpd", "worker.yml", "--adopt", broken.to_str().unwrap()].map(String::from).to_vec();
+    let run = run_in(&stacks(), &args, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("broken.json:3:1"), "{}", run.stderr);
+}
+
+/// cfn-lint's findings per file, each as `(rule, section/name)`: `W3005 Resources/ServiceWeb`.
+fn lint(files: &[PathBuf]) -> BTreeMap<PathBuf, Vec<(String, String)>> {
+    let output = Command::new(python_tool("cfn-lint", "CFN_LINT"))
+        .args(["--format", "json"])
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cfn-lint ({e}); `bash .ci/run` installs it into target/pytools"));
+    let findings: Vec<Value> = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("cfn-lint JSON: {e}\n{}", String::from_utf8_lossy(&output.stderr)));
+    let mut out: BTreeMap<PathBuf, Vec<(String, String)>> = files.iter().map(|f| (f.clone(), Vec::new())).collect();
+    for f in findings {
+        let path: Vec<String> =
+            f["Location"]["Path"].as_array().unwrap().iter().take(2).map(|p| p.to_string()).collect();
+        let file = PathBuf::from(f["Filename"].as_str().unwrap());
+        out.get_mut(&file)
+            .unwrap_or_else(|| panic!("cfn-lint named {}", file.display()))
+            .push((f["Rule"]["Id"].as_str().unwrap().to_string(), path.join("/")));
+    }
+    out
+}
+
+/// cfn-lint finds nothing in an adopted template but what it finds in the same place of
+/// Convox's own (the rack's Lambda runtime, its bucket's legacy ACL): what is carried over
+/// verbatim is the live stack's, and adoption adds no finding of its own.
+#[test]
+fn every_adopted_template_passes_cfn_lint() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cfn-lint-adopted");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut pairs = Vec::new();
+    for name in names() {
+        let original = stacks().join(format!("{name}.json"));
+        for (extra, suffix) in [(&[][..], ""), (&["--allow-removal"][..], "-removal")] {
+            let run = adopt(&name, extra);
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            let file = dir.join(format!("{name}{suffix}.json"));
+            std::fs::write(&file, run.stdout).unwrap();
+            pairs.push((file, original.clone()));
+        }
+    }
+    let files: Vec<PathBuf> = pairs.iter().flat_map(|(a, o)| [a.clone(), o.clone()]).collect();
+    let findings = lint(&files);
+    assert!(findings.values().any(|f| !f.is_empty()), "cfn-lint finds the rack's own findings: is it running?");
+    for (adopted, original) in pairs {
+        let new: Vec<_> = findings[&adopted].iter().filter(|f| !findings[&original].contains(f)).collect();
+        assert!(new.is_empty(), "{}: findings adoption added: {new:?}", adopted.display());
+    }
+}
