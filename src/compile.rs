@@ -27,6 +27,9 @@ pub struct CompileOptions {
     pub found: Vec<Diagnostic>,
     /// `--balancer`: overrides the manifest's `x-compose-cfn: {balancer: …}` (default classic).
     pub balancer: Option<Target>,
+    /// The project directory, where `env_file:` files are read (their keys only); `None`
+    /// (standard input, tests): an `env_file:` is an error.
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 /// The result of compiling: the template only when there is no error.
@@ -42,6 +45,8 @@ pub struct Compilation {
     pub template: Option<String>,
     /// The balancer target compiled for.
     pub target: Target,
+    /// The project directory compiled in (where the deploy stage reads `env_file:` files).
+    pub project_dir: Option<std::path::PathBuf>,
 }
 
 /// Runs the pipeline over `inputs` (merged in order).
@@ -49,7 +54,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let mut sources = Sources::new();
     let mut diagnostics: Diagnostics = options.found.iter().cloned().collect();
     let env = load::with_dotenv(&mut sources, &options.dotenv, env, &mut diagnostics);
-    let (project, found) = load::load_project(&mut sources, inputs, &env);
+    let (project, found) = load::load_project_in(&mut sources, inputs, &env, options.project_dir.as_deref());
     diagnostics.extend(found);
     let named = project.name.as_ref().filter(|n| !n.value.is_empty());
     let app =
@@ -122,7 +127,7 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     };
     let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
-    Compilation { sources, diagnostics, plan: Some(plan), template, target }
+    Compilation { sources, diagnostics, plan: Some(plan), template, target, project_dir: options.project_dir.clone() }
 }
 
 /// The target `x-compose-cfn: {balancer: …}` names (classic when absent); an unknown name is an

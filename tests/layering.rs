@@ -1,6 +1,7 @@
 //! The pipeline's layers import only downwards — load ← interpret ← lower (cfn beside it) ←
 //! compile, review, cli — so that a new balancer target is a new module of `lower`, and
-//! nothing below it can come to depend on one. Checked on the source text: every `crate::`
+//! nothing below it can come to depend on one; and `interpret` reads the typed model `load`
+//! makes, never the YAML tree (`load::node`). Checked on the source text: every `crate::`
 //! path outside comments and test modules.
 
 use std::path::{Path, PathBuf};
@@ -26,22 +27,90 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The code of `text` before its test module, line by line (numbered from 1), comment lines
+/// blanked.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    code.lines().enumerate().map(|(n, line)| (n + 1, if line.trim_start().starts_with("//") { "" } else { line }))
+}
+
 /// The `crate::` modules named by the code of `text` before its test module.
 fn imports(text: &str) -> Vec<(usize, String)> {
-    let code = text.split("#[cfg(test)]").next().unwrap_or("");
     let mut out = Vec::new();
-    for (n, line) in code.lines().enumerate() {
-        let line = line.trim_start();
-        if line.starts_with("//") {
-            continue;
-        }
+    for (n, line) in code_lines(text) {
         for (i, _) in line.match_indices("crate::") {
             let module: String =
                 line[i + "crate::".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            out.push((n + 1, module));
+            out.push((n, module));
         }
     }
     out
+}
+
+/// Modules of `load` a layer must not name: the YAML tree is `load`'s own, so that every
+/// container key is read (and its errors reported) in one place.
+const FORBIDDEN_PATHS: [(&str, &[&str]); 1] = [("interpret", &["load::node"])];
+
+/// Where the code of `text` before its test module names one of `paths` (`parent::child`):
+/// written out, or as `child` in a `parent::{…}` group, which may span lines.
+fn names_paths(text: &str, paths: &[&str]) -> Vec<(usize, String)> {
+    let lines: Vec<(usize, &str)> = code_lines(text).collect();
+    let mut out = Vec::new();
+    for (at, (n, line)) in lines.iter().enumerate() {
+        for path in paths {
+            let (parent, child) = path.rsplit_once("::").unwrap_or(("", path));
+            let Some(open) = line.find(&format!("{parent}::{{")) else {
+                if line.contains(path) {
+                    out.push((*n, path.to_string()));
+                }
+                continue;
+            };
+            // The group up to its closing brace, however rustfmt wrapped it.
+            let mut group = line[open + parent.len() + 3..].to_string();
+            for (_, next) in &lines[at + 1..] {
+                if group.contains('}') {
+                    break;
+                }
+                group.push_str(next);
+            }
+            let group = group.split('}').next().unwrap_or("");
+            if group.split(',').any(|item| item.trim() == child || item.trim().starts_with(&format!("{child}::"))) {
+                out.push((*n, path.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn interpret_never_names_the_yaml_tree() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for (layer, paths) in FORBIDDEN_PATHS {
+        for file in rust_files(&src.join(layer)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (line, path) in names_paths(&text, paths) {
+                found.push(format!("{}:{line}: {layer} uses {path}", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "the YAML tree read outside load:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_check_sees_the_yaml_tree() {
+    let paths = &["load::node"];
+    assert_eq!(names_paths("use crate::load::node::{Node, Value};\n", paths), [(1, "load::node".to_string())]);
+    assert_eq!(names_paths("use crate::load::{Service, node::Node};\n", paths), [(1, "load::node".to_string())]);
+    let wrapped = "use crate::load::{\n    Service,\n    node::{Node, Value},\n};\n";
+    assert_eq!(names_paths(wrapped, paths), [(1, "load::node".to_string())]);
+    assert_eq!(
+        names_paths(
+            "use crate::load::{Service, Scalar};\n// load::node\n#[cfg(test)]\nuse crate::load::node;\n",
+            paths
+        ),
+        []
+    );
 }
 
 #[test]

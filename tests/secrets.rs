@@ -77,6 +77,29 @@ fn free_text_from_the_environment_reaches_no_output() {
 }
 
 #[test]
+fn env_file_values_reach_no_output_and_do_not_change_the_template() {
+    let compose = "services:\n  web:\n    image: example/web\n    env_file: [web.env]\n    ports: [\"80:3000\"]\n";
+    // A value, a quoted value, and a syntax error after them: placed, never quoted.
+    let env_file = format!("DB_PASSWORD={SECRET}\nexport TOKEN=\"{SECRET}\"\nBROKEN {SECRET}\n");
+    let dir = project(&[("docker-compose.yml", compose), ("web.env", &env_file)]);
+    for (name, _, out) in every_output(dir.path(), &[]) {
+        assert!(!out.contains(SECRET), "{name} printed a value of the env_file:\n{out}");
+        let placed = out.contains("web.env:3:") || out.contains("\"file\":\"web.env\",\"line\":3");
+        assert!(placed, "{name} does not place the env_file's error:\n{out}");
+    }
+    // Without the broken line it compiles, to the same template whatever the values are.
+    let compile = |values: &str| {
+        std::fs::write(dir.path().join("web.env"), values).unwrap();
+        run_in(dir.path(), &args(&["compile", "docker-compose.yml"]), &[])
+    };
+    let first = compile(&format!("DB_PASSWORD={SECRET}\nTOKEN=a\n"));
+    let second = compile("DB_PASSWORD=other\nTOKEN=b\n");
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!first.stdout.contains(SECRET) && first.stdout.contains("\"EnvFile\": \"web.env\""));
+    assert_eq!(first.stdout, second.stdout, "the template depends on the env_file's values");
+}
+
+#[test]
 fn structural_values_from_the_environment_are_reported_without_their_value() {
     let dir = project(&[("docker-compose.yml", &regression("error-secrets-in-structure.yml"))]);
     for (name, code, out) in every_output(dir.path(), &secret_env()) {

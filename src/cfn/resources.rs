@@ -519,6 +519,9 @@ pub struct TaskDefinition {
     pub requires_compatibilities: Vec<&'static str>,
     /// `ContainerDefinitions`.
     pub container_definitions: Vec<ContainerDefinition>,
+    /// `ExecutionRoleArn`: the role ECS uses to read the container's secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<Expr>,
     /// `Volumes`: host directories the container mounts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<TaskVolume>,
@@ -608,8 +611,21 @@ pub struct ContainerDefinition {
     /// `MountPoints`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mount_points: Vec<MountPoint>,
+    /// `Secrets`: variables ECS fills from SSM or Secrets Manager at task start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ContainerSecret>,
     /// `LogConfiguration`.
     pub log_configuration: LogConfiguration,
+}
+
+/// One `Secrets` entry of a container.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerSecret {
+    /// `Name`: the variable.
+    pub name: String,
+    /// `ValueFrom`: the ARN of the SSM parameter or Secrets Manager secret.
+    pub value_from: Expr,
 }
 
 /// `{"Name": …, "Value": …}` of a container's environment.

@@ -166,6 +166,13 @@ impl CompileFlags {
             levels: super::global::settings().levels.clone(),
             found,
             balancer: self.balancer,
+            // Compose's project directory: the first file's (`env_file:` is read there).
+            project_dir: inputs.first().filter(|i| i.path != load::STDIN_SHOWN).map(|i| {
+                Path::new(&i.path)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            }),
         };
         compile(inputs, env, &options)
     }

@@ -8,7 +8,9 @@ use super::plan::ReviewFormat;
 use super::report;
 use clap::Args;
 use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
-use compose_cfn::deploy::params::parse_pair;
+use compose_cfn::deploy::Metadata;
+use compose_cfn::deploy::params::{env_file_values, parse_pair};
+use compose_cfn::load;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -56,6 +58,8 @@ impl DeployArgs {
     /// Runs the deploy; exit 0 on success, 1 when it failed or was refused, 2 on bad input.
     pub fn run(self) -> ExitCode {
         let format = self.format;
+        // Where `env_file:` paths are read: the compiled files' directory, or here.
+        let mut project_dir = PathBuf::from(".");
         let template = match &self.template {
             Some(path) => match read_template(path) {
                 Ok(t) => t,
@@ -70,10 +74,20 @@ impl DeployArgs {
                 let Some(template) = result.template else {
                     return ExitCode::from(1);
                 };
+                project_dir = result.project_dir.unwrap_or(project_dir);
                 template
             }
         };
-        let env = |name: &str| std::env::var(name).ok();
+        let process_env = |name: &str| std::env::var(name).ok();
+        // The template's `env_file:` parameters take their variables from those files (read
+        // here, never written anywhere); every other variable from the environment.
+        let metadata = serde_json::from_str(&template).ok().and_then(|t| Metadata::of(&t)).unwrap_or_default();
+        let read = |path: &str| load::dotenv::read_in(&project_dir, path);
+        let (from_files, problems) = env_file_values(&metadata, &read, &process_env);
+        if let Some(problem) = problems.first() {
+            return report::usage_error(&format!("cannot read the env_file values: {problem}"));
+        }
+        let env = |name: &str| from_files.get(name).cloned().or_else(|| process_env(name));
         let request = DeployRequest {
             stack: &self.stack,
             template: &template,

@@ -1,55 +1,9 @@
-//! `Metadata.ComposeCfn` of a compiled template: what the deploy must fill in
-//! (self-signed certificates, built images, environment-sourced parameters).
+//! `Metadata.ComposeCfn` of a compiled template, as the deploy reads it: the one contract type
+//! of `cfn::metadata` (what lower writes), plus the deploy's reading of an entry's value.
 
-use serde::Deserialize;
-use serde_json::Value;
-
-/// An https/tls listener whose certificate parameter the deploy fills when it has no value.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SelfSignedEntry {
-    /// The certificate parameter, e.g. `WebPort443Certificate`.
-    pub parameter: String,
-    /// `service:port`.
-    pub target: String,
-}
-
-/// A service whose image the deploy stage builds and passes with `--image SERVICE=REF`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct BuiltImage {
-    /// The image parameter, e.g. `WebImage`.
-    pub parameter: String,
-    /// The compose service.
-    pub service: String,
-}
-
-/// A parameter whose value comes from the deploying process's environment.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EnvParameter {
-    /// The template parameter (NoEcho).
-    pub parameter: String,
-    /// The environment variable to read.
-    pub variable: String,
-    /// The services using it (older templates name one `Service`).
-    #[serde(default)]
-    pub services: Vec<String>,
-    #[serde(default)]
-    service: Option<String>,
-    /// `${VAR:-default}`: the value when the variable is unset.
-    #[serde(default)]
-    pub default: Option<String>,
-    /// `${VAR:?message}`: the message when it is unset.
-    #[serde(default)]
-    pub required: Option<String>,
-    /// `${VAR:+alt}`: the value is `alt` when the variable is set, else empty.
-    #[serde(default)]
-    pub alternative: Option<String>,
-    /// `:-`, `:?` and `:+` treat an empty value as unset.
-    #[serde(default)]
-    pub empty_is_unset: bool,
-}
+/// What the compiled template asks of the deploy: `Metadata.ComposeCfn`.
+pub use crate::cfn::metadata::ComposeCfn as Metadata;
+pub use crate::cfn::metadata::{BuildArg, BuiltImage, EnvParameter, SelfSigned};
 
 impl EnvParameter {
     /// The parameter's value given what the deploy environment holds for its variable, as
@@ -64,50 +18,18 @@ impl EnvParameter {
     }
 }
 
-/// What the compiled template asks of the deploy.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Metadata {
-    /// The app name.
-    #[serde(default)]
-    pub app: String,
-    /// Listeners that get the app's self-signed certificate when theirs is empty.
-    #[serde(default)]
-    pub self_signed_certificates: Vec<SelfSignedEntry>,
-    /// Images built by the deploy stage.
-    #[serde(default)]
-    pub built_images: Vec<BuiltImage>,
-    /// Environment-sourced parameters, sorted by parameter.
-    #[serde(default)]
-    pub environment_parameters: Vec<EnvParameter>,
-}
-
-impl Metadata {
-    /// Reads `Metadata.ComposeCfn` of a template; `None` when the template was not made by
-    /// this tool (or the block does not have the expected shape).
-    pub fn of(template: &Value) -> Option<Metadata> {
-        let block = template.get("Metadata")?.get("ComposeCfn")?;
-        let mut meta: Metadata = serde_json::from_value(block.clone()).ok()?;
-        for e in &mut meta.environment_parameters {
-            if let Some(s) = e.service.take().filter(|_| e.services.is_empty()) {
-                e.services.push(s);
-            }
-        }
-        Some(meta)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
-    fn reads_the_new_and_the_old_environment_shapes() {
+    fn reads_the_new_and_the_old_environment_shapes_and_every_build_setting() {
         let t = json!({"Metadata": {"ComposeCfn": {
         "App": "shop",
         "SelfSignedCertificates": [{"Parameter": "WebPort443Certificate", "Target": "web:443"}],
-        "BuiltImages": [{"Parameter": "WebImage", "Service": "web", "Build": "."}],
+        "BuiltImages": [{"Parameter": "WebImage", "Service": "web", "Build": ".", "Dockerfile": "Dockerfile.prod",
+                         "Target": "release", "Args": [{"Name": "CI"}]}],
         "EnvironmentParameters": [
             {"Parameter": "EnvA", "Variable": "A", "Services": ["web", "worker"], "Default": "x",
              "Required": "set A", "EmptyIsUnset": true},
@@ -117,6 +39,11 @@ mod tests {
         assert_eq!(m.app, "shop");
         assert_eq!(m.self_signed_certificates[0].target, "web:443");
         assert_eq!(m.built_images[0].parameter, "WebImage");
+        assert_eq!(
+            (m.built_images[0].dockerfile.as_deref(), m.built_images[0].target.as_deref()),
+            (Some("Dockerfile.prod"), Some("release"))
+        );
+        assert_eq!(m.built_images[0].args, [BuildArg { name: "CI".into(), value: None }]);
         let a = &m.environment_parameters[0];
         assert_eq!((a.default.as_deref(), a.required.as_deref(), a.empty_is_unset), (Some("x"), Some("set A"), true));
         assert_eq!(a.services, ["web", "worker"]);
@@ -148,6 +75,22 @@ mod tests {
         );
         let plain = entry(json!({}));
         assert_eq!((plain.value(set("")), plain.value(None)), (set(""), None));
+    }
+
+    #[test]
+    fn a_compiled_template_is_read_back_with_its_build_settings() {
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/build-options/docker-compose.yml"));
+        let input = crate::load::Input { path: "docker-compose.yml".into(), bytes: bytes.unwrap() };
+        let options = crate::CompileOptions { fallback_app: "demo".into(), ..Default::default() };
+        let compiled = crate::compile(vec![input], &crate::load::Environment::default(), &options);
+        let template: Value = serde_json::from_str(&compiled.template.expect("the fixture compiles")).unwrap();
+        let m = Metadata::of(&template).expect("the template has its metadata");
+        let web = m.built_images.iter().find(|b| b.service == "web").unwrap();
+        assert_eq!((web.dockerfile.as_deref(), web.target.as_deref()), (Some("Dockerfile.prod"), Some("release")));
+        let token = web.args.iter().find(|a| a.name == "BUNDLE_TOKEN").unwrap();
+        assert_eq!(token.value.as_deref(), Some("${BUNDLE_TOKEN}"));
+        let worker = m.built_images.iter().find(|b| b.service == "worker").unwrap();
+        assert_eq!(worker.dockerfile.as_deref(), Some("Dockerfile.worker"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! self-signed certificate, previous value, or the template's default — or why none.
 
 use super::metadata::Metadata;
+use crate::load::dotenv::{self, DotenvFile};
+use crate::source::Sources;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -210,6 +212,46 @@ pub fn defaults(template: &serde_json::Value) -> BTreeMap<String, Option<String>
         .unwrap_or_default()
 }
 
+/// The values of the variables that the template's `env_file:` parameters name, read from
+/// those files (`read` reads one by its recorded path: inside the project directory, capped,
+/// as `.env`); `${…}` in a value expands from `env`. The problems name a file and a line,
+/// never a value: a file that cannot be read or does not parse.
+pub fn env_file_values(
+    metadata: &Metadata,
+    read: &dyn Fn(&str) -> DotenvFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let files: BTreeSet<&str> = metadata.environment_parameters.iter().filter_map(|e| e.env_file.as_deref()).collect();
+    let (mut values, mut problems) = (BTreeMap::new(), Vec::new());
+    for file in files {
+        let bytes = match read(file) {
+            DotenvFile::Read { bytes, .. } => bytes,
+            DotenvFile::Absent => {
+                problems.push(format!("`{file}` (an env_file of the template) does not exist here"));
+                continue;
+            }
+            DotenvFile::Refused { reason, .. } => {
+                problems.push(format!("`{file}` {reason}"));
+                continue;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            problems.push(format!("`{file}` is not valid UTF-8"));
+            continue;
+        };
+        let mut sources = Sources::new();
+        let id = sources.add(file.to_string(), dotenv::masked(&text));
+        let (vars, found) = dotenv::parse(&text, id, env);
+        problems.extend(found.iter().map(|d| {
+            let line = d.span.map(|s| sources.get(id).line_col(s.start).line).unwrap_or_default();
+            format!("`{file}` line {line}: {}", d.message)
+        }));
+        // Later files win, as in Compose.
+        values.extend(vars);
+    }
+    (values, problems)
+}
+
 /// Splits `NAME=VALUE` (for `--param`, `--image`).
 pub fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -221,7 +263,7 @@ pub fn parse_pair(s: &str) -> Result<(String, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::metadata::{BuiltImage, EnvParameter, SelfSignedEntry};
+    use crate::deploy::metadata::{BuiltImage, EnvParameter, SelfSigned};
 
     fn env_param(parameter: &str, variable: &str, default: Option<&str>, required: Option<&str>) -> EnvParameter {
         serde_json::from_value(serde_json::json!({
@@ -234,11 +276,18 @@ mod tests {
     fn metadata() -> Metadata {
         Metadata {
             app: "shop".into(),
-            self_signed_certificates: vec![SelfSignedEntry {
+            self_signed_certificates: vec![SelfSigned {
                 parameter: "WebPort443Certificate".into(),
                 target: "web:443".into(),
             }],
-            built_images: vec![BuiltImage { parameter: "WebImage".into(), service: "web".into() }],
+            built_images: vec![BuiltImage {
+                parameter: "WebImage".into(),
+                service: "web".into(),
+                build: None,
+                dockerfile: None,
+                target: None,
+                args: Vec::new(),
+            }],
             environment_parameters: vec![
                 env_param("EnvDbPassword", "DB_PASSWORD", None, Some("the database password")),
                 env_param("EnvMode", "MODE", Some("prod"), None),
@@ -372,5 +421,27 @@ mod tests {
     fn pairs_need_a_name_and_an_equals_sign() {
         assert_eq!(parse_pair("A=b=c"), Ok(("A".into(), "b=c".into())));
         assert!(parse_pair("A").is_err() && parse_pair("=b").is_err());
+    }
+
+    #[test]
+    fn env_file_parameters_take_their_values_from_the_file_and_problems_quote_none() {
+        let mut meta = metadata();
+        let mut from_file = env_param("EnvToken", "TOKEN", None, None);
+        from_file.env_file = Some("web.env".into());
+        meta.environment_parameters.push(from_file);
+        let read = |path: &str| match path {
+            "web.env" => DotenvFile::Read { path: path.into(), bytes: b"TOKEN=s3cret-${HOME_DIR}\nOTHER=1\n".to_vec() },
+            _ => DotenvFile::Absent,
+        };
+        let env = |name: &str| (name == "HOME_DIR").then(|| "/home/ci".to_string());
+        let (values, problems) = env_file_values(&meta, &read, &env);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(values.get("TOKEN").map(String::as_str), Some("s3cret-/home/ci"));
+        let broken = |_: &str| DotenvFile::Read { path: "web.env".into(), bytes: b"TOKEN s3cret\n".to_vec() };
+        let (_, problems) = env_file_values(&meta, &broken, &env);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("`web.env` line 1:") && !problems[0].contains("s3cret"), "{problems:?}");
+        let (_, problems) = env_file_values(&meta, &|_: &str| DotenvFile::Absent, &env);
+        assert_eq!(problems, ["`web.env` (an env_file of the template) does not exist here"]);
     }
 }

@@ -107,6 +107,21 @@ codes! {
         details: "`include:` and YAML tags other than `!reset` and `!override` would change the services in ways this tool cannot follow, so they are refused instead of ignored. Merge files with `-f` instead of `include:`.",
         example: Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
     }
+    Extends = "extends" {
+        summary: "`extends:` names a service that is not in the file, goes round in a circle, or names another file.",
+        details: "`extends: NAME` (or `{service: NAME}`) builds a service on another service of the same file, merged as several `-f` files merge. The service must exist, a chain of `extends` must not lead back to where it started, and the name is written out. `extends: {file: …}` is not read yet: merge the other file with -f instead.",
+        example: Some("services:\n  web:\n    extends: base\n    ports: [\"80:3000\"]\n"),
+    }
+    EnvFile = "env-file" {
+        summary: "An `env_file:` that cannot be read: missing (required), outside the project, too large, or its path from `${…}`.",
+        details: "The keys of an `env_file:` become deploy-time parameters (the template never carries the file's values; the deploy stage reads the file to fill them), so compiling reads the file's keys. It must be a regular file inside the project directory, at most 1 MiB, its path written out. A missing file is an error unless the entry says `required: false`, which makes it a warning.",
+        example: Some("services:\n  web:\n    image: example/web\n    env_file: missing.env\n"),
+    }
+    Secret = "secret" {
+        summary: "A Compose secret ECS cannot hand to the container: undefined, or from a `file:` or `environment:`.",
+        details: "A service's `secrets:` become ECS container `Secrets`: environment variables ECS fills at task start from an SSM parameter or a Secrets Manager secret, whose ARN the deploy passes as a template parameter, so no secret passes through the template. The secret must be defined at the top level with `external: true` (or `name:`); a `file:` or `environment:` secret would have to be copied into the template or onto the instances, so it is refused.",
+        example: Some("secrets:\n  db_password:\n    file: ./db_password.txt\nservices:\n  web:\n    image: example/web\n    secrets: [db_password]\n"),
+    }
     ServiceNameCollision = "service-name-collision" {
         summary: "Two service names map to the same CloudFormation name.",
         details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",

@@ -11,9 +11,11 @@ mod certificates;
 mod checks;
 mod host_ports;
 pub mod labels;
+mod links;
 pub mod names;
 mod no_meaning;
 pub mod plan;
+mod secrets;
 mod service_labels;
 mod targets;
 pub mod text;
@@ -59,6 +61,7 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     check_name_collisions(&services, &mut diags);
     check_name_lengths(&services, &options.app, &mut diags);
     no_meaning::explain(&services, &mut diags);
+    secrets::check_names(&project.secrets, &mut diags);
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
@@ -68,7 +71,10 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         let labels = read_labels(service, &tcp, &mut diags);
         let balancer = balancer_for(service, &tcp, &labels, options.target, &mut diags);
         // The workload names its listeners' instance port parameters; their values come later.
-        read.push(workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags));
+        let (mut w, links) =
+            workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags);
+        w.container.secrets = secrets::read(&service.container.secrets, &project.secrets, &mut diags);
+        read.push((w, links));
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.
@@ -82,11 +88,11 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
         assign_instance_ports(&options.app, &mut balancers, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
-    let link_env = workload::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
+    let link_env = links::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
     let workloads: Vec<Workload> = read
         .into_iter()
-        .map(|(mut w, links)| {
-            workload::resolve_links(&mut w, links, &balancers, &services, &link_env, &mut diags);
+        .map(|(mut w, pending)| {
+            links::resolve_links(&mut w, pending, &balancers, &services, &link_env, &mut diags);
             w
         })
         .collect();

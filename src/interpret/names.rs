@@ -79,6 +79,11 @@ pub fn service_arn_output(service: &str) -> String {
     format!("Service{}Arn", upper_name(service))
 }
 
+/// The parameter holding the ARN of a Compose secret's store: `Secret` + its name in UpperCamel.
+pub fn secret_parameter(secret: &str) -> String {
+    format!("Secret{}", upper_name(secret))
+}
+
 /// The image parameter of a service that is built rather than pulled.
 pub fn image_parameter(service: &str) -> String {
     format!("{}Image", upper_name(service))

@@ -41,8 +41,8 @@ pub(super) fn explain(services: &[&Service], diags: &mut Diagnostics) {
     // (key, file) → the first place it is written and the services writing it.
     let mut uses: BTreeMap<(&str, SourceId), (Span, Vec<&str>)> = BTreeMap::new();
     for service in services {
-        for (key, _) in service.node.as_map().unwrap_or_default() {
-            let Some((name, _)) = KEYS.iter().find(|(k, _)| *k == key.name) else { continue };
+        for key in &service.container.other_keys {
+            let Some((name, _)) = KEYS.iter().find(|(k, _)| *k == key.value) else { continue };
             let entry = uses.entry((name, key.span.source)).or_insert((key.span, Vec::new()));
             if key.span.start < entry.0.start {
                 entry.0 = key.span;

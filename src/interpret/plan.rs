@@ -334,6 +334,21 @@ pub struct Container {
     /// `MountPoints` and the task's host `Volumes`: named volumes under `/volumes/<app>/`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<VolumeMount>,
+    /// `Secrets` (`secrets:`): variables ECS fills at task start from an SSM parameter or a
+    /// Secrets Manager secret, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ContainerSecret>,
+}
+
+/// A variable ECS fills from a secret store when the task starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ContainerSecret {
+    /// The variable (`target`, else the secret's name).
+    pub name: String,
+    /// The Compose secret.
+    pub secret: String,
+    /// The template parameter holding the ARN of its SSM parameter or Secrets Manager secret.
+    pub parameter: String,
 }
 
 /// A named volume mounted in the container, from a directory of the container instance.

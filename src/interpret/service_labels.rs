@@ -187,7 +187,7 @@ pub(super) fn health_path(spec: &labels::LabelSpec, label: &Label, diags: &mut D
             }
         };
     }
-    let path = text::of_node(&label.value, diags)?;
+    let path = text::of_segments(&label.value.segments()?, label.value.span(), diags)?;
     let literal_ok = path.parts.iter().enumerate().all(|(i, part)| match part {
         Part::Literal { text } => {
             (i > 0 || text.starts_with('/')) && !text.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -5,7 +5,6 @@
 use super::names;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::interpolate::{self, Op, Segment};
-use crate::load::node::Node;
 use crate::source::Span;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -50,6 +49,9 @@ pub struct DeployParameter {
     pub alternative: Option<String>,
     /// True for the `:` forms, where an empty value counts as unset.
     pub empty_is_unset: bool,
+    /// The `env_file:` the deploy stage reads the variable from (else its environment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env_file: Option<String>,
 }
 
 impl Text {
@@ -111,12 +113,6 @@ impl Text {
     }
 }
 
-/// The deploy-time text of a scalar node; `None` (with an error) when a reference cannot be
-/// filled by the deploy stage, and for collections.
-pub fn of_node(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
-    of_segments(&node.segments()?, node.span, diags)
-}
-
 /// Deploy-time text from parsed segments: each reference becomes a parameter. A default or
 /// alternative that refers to another variable has no parameter form, and is an error at `span`.
 pub fn of_segments(segments: &[Segment], span: Span, diags: &mut Diagnostics) -> Option<Text> {
@@ -157,6 +153,7 @@ pub fn of_segments(segments: &[Segment], span: Span, diags: &mut Diagnostics) ->
             required: (var.op == Op::Required).then(|| var.word_written.clone()),
             alternative: word.filter(|_| var.op == Op::Alternative),
             empty_is_unset: var.empty_is_unset,
+            env_file: None,
         };
         text.parts.push(Part::Parameter(parameter));
     }

@@ -3,6 +3,7 @@
 //! One file past 400 lines: the model's declarations and the one walk that fills them, with
 //! the merge of later files into it, read together.
 
+use super::container::ContainerKeys;
 use super::container_env::{EnvVar, read_environment};
 use super::interpolate;
 use super::node::{Key, MergeTag, Node, Text, Value};
@@ -10,6 +11,7 @@ use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
 use indexmap::IndexMap;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Label values longer than this are refused: no Convox label needs more, and a multi-megabyte
@@ -31,6 +33,8 @@ pub struct Project {
     /// `x-compose-cfn: {balancer: …}`: the balancer target the manifest asks for, as written
     /// (checked by the compiler, which knows the targets).
     pub balancer: Option<Spanned<String>>,
+    /// The top-level `secrets:`.
+    pub secrets: Vec<super::secrets::SecretDef>,
 }
 
 /// One service and the parts of it this tool interprets.
@@ -49,7 +53,10 @@ pub struct Service {
     pub environment: IndexMap<String, EnvVar>,
     /// The profiles that enable it (`None`: always enabled).
     pub profiles: Option<Vec<String>>,
-    /// The whole service mapping, for later stages that read more keys.
+    /// Its container keys, typed; read once the files are merged.
+    pub container: ContainerKeys,
+    /// The whole service mapping, for merging later files into it; later stages read the
+    /// typed fields, never this tree.
     pub node: Node,
 }
 
@@ -62,9 +69,46 @@ pub struct Label {
     pub key_written: String,
     /// The value (an empty string for a bare list item): read as a structural value or as
     /// deploy-time text, depending on the label.
-    pub value: Node,
+    pub value: Scalar,
     /// Where the value was written (the whole item in list form).
     pub value_span: Span,
+}
+
+/// A scalar of the file (string, number, boolean or null) and where it was written, as a
+/// label holds it: the scalar readings of a [`Node`], never a tree to walk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar(Node);
+
+impl Scalar {
+    /// See [`Node::structural`].
+    pub fn structural(&self, diags: &mut impl Extend<Diagnostic>) -> Option<String> {
+        self.0.structural(diags)
+    }
+
+    /// See [`Node::structural_quiet`].
+    pub fn structural_quiet(&self) -> Option<String> {
+        self.0.structural_quiet()
+    }
+
+    /// See [`Node::is_interpolated`].
+    pub fn is_interpolated(&self) -> bool {
+        self.0.is_interpolated()
+    }
+
+    /// See [`Node::scalar_text`].
+    pub fn scalar_text(&self) -> Option<String> {
+        self.0.scalar_text()
+    }
+
+    /// See [`Node::segments`].
+    pub fn segments(&self) -> Option<Cow<'_, [interpolate::Segment]>> {
+        self.0.segments()
+    }
+
+    /// Where the value was written.
+    pub fn span(&self) -> Span {
+        self.0.span
+    }
 }
 
 const TOP_LEVEL_KEYS: &[&str] =
@@ -108,6 +152,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
                         .with_help("remove the `version:` line; today's Compose ignores it too"),
                 ),
                 "name" => project.name = project_name(value, diags).map(|n| Spanned::new(n, value.span)),
+                "secrets" => project.secrets = super::secrets::read_definitions(value, diags),
                 k if k.starts_with("x-") || TOP_LEVEL_KEYS.contains(&k) => {}
                 k => diags.push(
                     Diagnostic::warning(Code::UnknownKey, key.span, format!("unknown top-level key `{k}` is ignored"))
@@ -141,6 +186,7 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
             project.services.push(service);
         }
     }
+    super::extends::resolve(&mut project.services, diags);
     project
 }
 
@@ -283,6 +329,7 @@ fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec
         labels,
         environment,
         profiles,
+        container: ContainerKeys::default(),
         node: node.clone(),
     })
 }
@@ -330,7 +377,7 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                 let label = Label {
                     key_span: key.span,
                     key_written: key.name.clone(),
-                    value: value.clone(),
+                    value: Scalar(value.clone()),
                     value_span: value.span,
                 };
                 add(key.name.clone(), label, diags, false);
@@ -351,7 +398,7 @@ pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String,
                 let label = Label {
                     key_span: item.span,
                     key_written: key_node.scalar_text().unwrap_or_default(),
-                    value: text_node(value, item),
+                    value: Scalar(text_node(value, item)),
                     value_span: item.span,
                 };
                 add(key_text, label, diags, true);
@@ -380,6 +427,9 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
     if later.balancer.is_some() {
         earlier.balancer = later.balancer;
     }
+    // A later file's definition of a secret replaces the earlier one.
+    earlier.secrets.retain(|s| !later.secrets.iter().any(|l| l.name.value == s.name.value));
+    earlier.secrets.extend(later.secrets);
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
     let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
@@ -402,7 +452,7 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
 }
 
 /// Merges one service of a later file into the same service of the files before.
-fn merge_service(existing: &mut Service, service: Service) {
+pub(super) fn merge_service(existing: &mut Service, service: Service) {
     let tag = |key: &str| service.node.get(key).and_then(|n| n.tag);
     match tag("ports") {
         Some(_) => {

@@ -14,6 +14,8 @@ pub struct EnvVar {
     pub value: Vec<Segment>,
     /// Where it was written.
     pub span: Span,
+    /// The `env_file:` it comes from (its value is then the file's, read by the deploy stage).
+    pub env_file: Option<String>,
 }
 
 fn valid_name(name: &str) -> bool {
@@ -21,7 +23,7 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// A bare `KEY`: the deploy stage passes its own `KEY` through, as Compose passes the shell's.
-fn inherited(name: &str) -> Vec<Segment> {
+pub(super) fn inherited(name: &str) -> Vec<Segment> {
     vec![Segment::Var(Box::new(VarRef {
         name: name.to_string(),
         op: Op::Plain,
@@ -45,7 +47,7 @@ pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<St
             return;
         }
         let value = value.unwrap_or_else(|| inherited(name));
-        vars.insert(name.to_string(), EnvVar { value, span });
+        vars.insert(name.to_string(), EnvVar { value, span, env_file: None });
     };
     match &node.value {
         Value::Map(entries) => {

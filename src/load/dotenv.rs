@@ -41,7 +41,13 @@ pub enum DotenvFile {
 /// Looks for `.env` in `dir` and reads it if it is a regular file inside `dir` (a symbolic
 /// link is followed only when it stays inside) of at most [`MAX_DOTENV_BYTES`].
 pub fn read_file(dir: &Path) -> DotenvFile {
-    let path = dir.join(".env");
+    read_in(dir, ".env")
+}
+
+/// Reads `name` (relative to `dir`) as [`read_file`] reads `.env`: only a regular file inside
+/// `dir`, of at most [`MAX_DOTENV_BYTES`]. A service's `env_file:` is read so.
+pub fn read_in(dir: &Path, name: &str) -> DotenvFile {
+    let path = dir.join(name);
     let shown = path.strip_prefix(".").unwrap_or(&path).display().to_string();
     let refused = |reason: String| DotenvFile::Refused { path: shown.clone(), reason };
     match std::fs::symlink_metadata(&path) {

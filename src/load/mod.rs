@@ -4,13 +4,22 @@
 //! project ([`load_project`]), which does no I/O and so can be tested and fuzzed directly.
 
 pub mod compose;
+pub mod container;
 pub mod container_env;
+mod container_lists;
 pub mod dotenv;
+mod env_file;
+mod extends;
+mod healthcheck;
 pub mod interpolate;
+mod limits;
 pub mod node;
 pub mod ports;
+pub mod secrets;
+pub mod shell_words;
 
-pub use compose::{Label, Project, Service};
+pub use compose::{Label, Project, Scalar, Service};
+pub use container::ContainerKeys;
 pub use container_env::EnvVar;
 pub use ports::{PortMapping, Transport};
 
@@ -80,23 +89,40 @@ pub fn with_dotenv(
         }
         dotenv::DotenvFile::Read { path, bytes } => (path, bytes),
     };
-    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_string(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
-    };
-    let id = sources.add(path.clone(), dotenv::masked(&text));
-    if let Some(at) = bad_utf8 {
-        diagnostics.push(
-            Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), "`.env` is not valid UTF-8")
-                .with_label("not UTF-8")
-                .with_help("save `.env` as UTF-8"),
-        );
+    let mut found = Vec::new();
+    let Some((text, id)) = dotenv_source(sources, path, bytes, &mut found) else {
+        diagnostics.extend(found);
         return env.clone();
-    }
+    };
     let lookup = |name: &str| env.get(name).map(str::to_owned);
     let (vars, problems) = dotenv::parse(&text, id, &lookup);
     diagnostics.extend(problems);
     env.over(vars)
+}
+
+/// A dotenv-syntax file (`.env`, an `env_file:`) as a source whose text is masked:
+/// diagnostics show its lines and columns, never its text. `None` (with an error) when it is
+/// not UTF-8.
+fn dotenv_source(
+    sources: &mut Sources,
+    path: &str,
+    bytes: &[u8],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(String, SourceId)> {
+    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
+    };
+    let id = sources.add(path.to_string(), dotenv::masked(&text));
+    if let Some(at) = bad_utf8 {
+        diags.push(
+            Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), format!("`{path}` is not valid UTF-8"))
+                .with_label("not UTF-8")
+                .with_help(format!("save `{path}` as UTF-8")),
+        );
+        return None;
+    }
+    Some((text, id))
 }
 
 /// The files found by [`discover`].
@@ -199,6 +225,17 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
 /// Returns the project (possibly partial) and every diagnostic found along the way; the
 /// project must not be used for output when the diagnostics hold an error.
 pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment) -> (Project, Diagnostics) {
+    load_project_in(sources, inputs, env, None)
+}
+
+/// [`load_project`] for a project in `dir`, where a service's `env_file:` is read (its keys
+/// only); without a directory an `env_file:` is an error.
+pub fn load_project_in(
+    sources: &mut Sources,
+    inputs: Vec<Input>,
+    env: &Environment,
+    dir: Option<&Path>,
+) -> (Project, Diagnostics) {
     let mut diagnostics = Diagnostics::new();
     let mut project: Option<Project> = None;
     for input in inputs {
@@ -218,7 +255,14 @@ pub fn load_project(sources: &mut Sources, inputs: Vec<Input>, env: &Environment
     let mut project = project.unwrap_or_default();
     // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
     project.services.retain(|s| !s.node.is_reset());
-    project.services.iter_mut().for_each(|s| s.node.strip_resets());
+    let mut diags = Vec::new();
+    for service in &mut project.services {
+        service.node.strip_resets();
+        // Read once, from the merged mapping: later files may change any key.
+        service.container = container::read(&service.node, &mut diags);
+        env_file::add_keys(service, dir, sources, &mut diags);
+    }
+    diagnostics.extend(diags);
     (project, diagnostics)
 }
 

@@ -371,6 +371,7 @@ mod tests {
             Properties::TaskDefinition(TaskDefinition {
                 network_mode: "bridge",
                 requires_compatibilities: vec!["EC2"],
+                execution_role_arn: None,
                 container_definitions: vec![ContainerDefinition {
                     name: "web".into(),
                     image: Expr::from("i"),
@@ -389,6 +390,7 @@ mod tests {
                     health_check: None,
                     port_mappings,
                     mount_points: vec![],
+                    secrets: vec![],
                     log_configuration: LogConfiguration {
                         log_driver: "awslogs",
                         options: AwsLogsOptions {

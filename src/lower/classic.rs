@@ -129,6 +129,7 @@ fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
             default: p.default.clone(),
             required: p.required.clone(),
             alternative: p.alternative.clone(),
+            env_file: p.env_file.clone(),
         }
     })
 }
@@ -187,9 +188,33 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
             );
         }
     }
+    let secrets: std::collections::BTreeMap<&str, &str> = plan
+        .services
+        .iter()
+        .flat_map(|w| w.container.secrets.iter().map(|s| (s.parameter.as_str(), s.secret.as_str())))
+        .collect();
+    for (parameter, secret) in secrets {
+        let description = format!(
+            "ARN of the SSM parameter or Secrets Manager secret holding secret {secret} (ECS reads it at task start)"
+        );
+        b.parameter(
+            parameter,
+            Parameter {
+                allowed_pattern: Some(SECRET_ARN_PATTERN),
+                constraint_description: Some("an SSM parameter ARN or a Secrets Manager secret ARN"),
+                ..Parameter::new(ParameterType::String, description)
+            },
+        );
+    }
     for e in env_parameters(plan) {
-        let description =
-            format!("Filled by the deploy stage from its variable {} (never written into the template)", e.variable);
+        let description = match &e.env_file {
+            Some(file) => {
+                format!("Filled by the deploy stage from {} of {file} (never written into the template)", e.variable)
+            }
+            None => {
+                format!("Filled by the deploy stage from its variable {} (never written into the template)", e.variable)
+            }
+        };
         b.parameter(
             e.parameter,
             Parameter { no_echo: true, default: e.default, ..Parameter::new(ParameterType::String, description) },
@@ -233,15 +258,20 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
     }
 }
 
+/// The statement of a trust policy letting an AWS service assume a role.
+fn trust(service: &'static str) -> Statement {
+    Statement {
+        effect: "Allow",
+        principal: Some(ServicePrincipal { service: vec![service] }),
+        action: vec!["sts:AssumeRole"],
+        resource: None,
+    }
+}
+
 /// The role ECS assumes to register instances with the app's balancers, and its policy.
 fn service_role(b: &mut Builder, plan: &Plan) {
     let document = |statement| PolicyDocument { version: "2012-10-17", statement };
-    let trust = Statement {
-        effect: "Allow",
-        principal: Some(ServicePrincipal { service: vec!["ecs.amazonaws.com"] }),
-        action: vec!["sts:AssumeRole"],
-        resource: None,
-    };
+    let trust = trust("ecs.amazonaws.com");
     b.resource(
         names::SERVICE_ROLE,
         &[],
@@ -453,6 +483,50 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
     ecs_resources(b, plan, w, load_balancers, role, depends);
 }
 
+/// What a secret's parameter accepts: the ARN of an SSM parameter or a Secrets Manager secret.
+const SECRET_ARN_PATTERN: &str =
+    "^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:).+$";
+
+/// The role ECS uses to read a workload's secrets when its task starts (none without secrets),
+/// allowed to read exactly the secrets the deploy names. A customer-managed KMS key on them
+/// also needs `kms:Decrypt` for this role, granted in the key's policy.
+fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
+    if w.container.secrets.is_empty() {
+        return None;
+    }
+    let role = format!("{}ExecutionRole", names::upper_name(&w.service));
+    let document = |statement| PolicyDocument { version: "2012-10-17", statement };
+    let trust = trust("ecs-tasks.amazonaws.com");
+    b.resource(
+        role.clone(),
+        &[],
+        Properties::Role(Role {
+            description: format!(
+                "Lets ECS read the secrets of service {} of app {} at task start",
+                w.service, plan.app
+            ),
+            assume_role_policy_document: document(vec![trust]),
+            path: "/",
+        }),
+    );
+    let parameters: std::collections::BTreeSet<&str> =
+        w.container.secrets.iter().map(|s| s.parameter.as_str()).collect();
+    let arns = parameters.into_iter().map(|p| b.reference(p)).collect();
+    let read = Statement {
+        effect: "Allow",
+        principal: None,
+        action: vec!["ssm:GetParameters", "secretsmanager:GetSecretValue"],
+        resource: Some(StatementResource::Arns(arns)),
+    };
+    let roles = vec![b.reference(&role)];
+    b.resource(
+        format!("{role}Policy"),
+        &[],
+        Properties::Policy(Policy { policy_name: "read-secrets", roles, policy_document: document(vec![read]) }),
+    );
+    Some(b.get_att(&role, "Arn"))
+}
+
 /// The task definition and ECS service of a workload, registered with `load_balancers` by
 /// `role` (none: ECS's service-linked role), created after `depends`.
 pub(super) fn ecs_resources(
@@ -464,12 +538,14 @@ pub(super) fn ecs_resources(
     depends: &[&str],
 ) {
     let container = container_definition(b, w);
+    let execution_role_arn = execution_role(b, plan, w);
     b.resource(
         w.task_definition_id.clone(),
         &[],
         Properties::TaskDefinition(TaskDefinition {
             network_mode: "bridge",
             requires_compatibilities: vec!["EC2"],
+            execution_role_arn,
             container_definitions: vec![container],
             volumes: task_volumes(w),
             tags: tags(&plan.app, &w.service),

@@ -3,8 +3,8 @@
 use crate::cfn::Builder;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
-    AwsLogsOptions, ContainerDefinition, ContainerHealthCheck, EnvironmentVariable, HostEntry, LogConfiguration,
-    MountPoint, PortMapping, Transport, Ulimit,
+    AwsLogsOptions, ContainerDefinition, ContainerHealthCheck, ContainerSecret, EnvironmentVariable, HostEntry,
+    LogConfiguration, MountPoint, PortMapping, Transport, Ulimit,
 };
 use crate::interpret::names;
 use crate::interpret::plan::{EnvSource, HostPort, Image, Part, Text, Workload};
@@ -73,6 +73,11 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
                 container_path: v.container_path.clone(),
                 read_only: v.read_only,
             })
+            .collect(),
+        secrets: c
+            .secrets
+            .iter()
+            .map(|secret| ContainerSecret { name: secret.name.clone(), value_from: b.reference(&secret.parameter) })
             .collect(),
         log_configuration: LogConfiguration {
             log_driver: "awslogs",
@@ -146,6 +151,7 @@ mod tests {
             required: None,
             alternative: None,
             empty_is_unset: false,
+            env_file: None,
         })
     }
 

@@ -1,0 +1,87 @@
+//! Interpret: a service's Compose `secrets:` as ECS container `Secrets` — variables ECS fills
+//! at task start from an SSM parameter or a Secrets Manager secret whose ARN is a template
+//! parameter, so that no secret passes through the template. A `file:` or `environment:`
+//! secret would have to be copied into the template or onto the instances: refused.
+
+use super::names;
+use super::plan::ContainerSecret;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::secrets::{SecretDef, SecretSource, SecretUse};
+
+/// The container secrets of one service's `secrets:` entries.
+pub(super) fn read(uses: &[SecretUse], defs: &[SecretDef], diags: &mut Diagnostics) -> Vec<ContainerSecret> {
+    let mut out: Vec<ContainerSecret> = Vec::new();
+    for u in uses {
+        let Some(def) = defs.iter().find(|d| d.name.value == u.source) else {
+            diags.push(
+                Diagnostic::error(Code::Secret, u.span, format!("secret `{}` is not defined", u.source))
+                    .with_label("no top-level definition")
+                    .with_help(format!("define it at the top level: `secrets: {{{}: {{external: true}}}}`", u.source)),
+            );
+            continue;
+        };
+        let (kind, at) = match def.source {
+            SecretSource::External => ("", None),
+            SecretSource::File(at) => ("`file:`", Some(at)),
+            SecretSource::Environment(at) => ("`environment:`", Some(at)),
+        };
+        if let Some(at) = at {
+            diags.push(
+                Diagnostic::error(Code::Secret, u.span, format!("secret `{}` comes from {kind}, which ECS cannot read", u.source))
+                    .with_label("used here")
+                    .with_related(at, "defined from here")
+                    .with_help("store the value in SSM Parameter Store or Secrets Manager and declare the secret `external: true`: the deploy passes its ARN, and ECS fills the variable at task start"),
+            );
+            continue;
+        }
+        if u.target.contains('/') || u.target.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    Code::Secret,
+                    u.target_span,
+                    format!("`{}` is a path, not a variable name", u.target),
+                )
+                .with_label("a file path: ECS gives secrets as variables")
+                .with_help(
+                    "on ECS a secret is an environment variable of the container: name it, e.g. `target: DB_PASSWORD`",
+                ),
+            );
+            continue;
+        }
+        if out.iter().any(|s| s.name == u.target) {
+            continue;
+        }
+        out.push(ContainerSecret {
+            name: u.target.clone(),
+            secret: u.source.clone(),
+            parameter: names::secret_parameter(&u.source),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Two secrets whose names give one parameter (`db-pass`, `db_pass`) would read one store:
+/// an error at the second.
+pub(super) fn check_names(defs: &[SecretDef], diags: &mut Diagnostics) {
+    let mut seen: std::collections::HashMap<String, &SecretDef> = std::collections::HashMap::new();
+    for def in defs {
+        let parameter = names::secret_parameter(&def.name.value);
+        if let Some(first) = seen.get(&parameter) {
+            diags.push(
+                Diagnostic::error(
+                    Code::Secret,
+                    def.name.span,
+                    format!(
+                        "secrets `{}` and `{}` would share the parameter {parameter}",
+                        first.name.value, def.name.value
+                    ),
+                )
+                .with_related(first.name.span, "the first is defined here")
+                .with_help("rename one: names differing only in `-`, `_` or `.` give one CloudFormation name"),
+            );
+            continue;
+        }
+        seen.insert(parameter, def);
+    }
+}
