@@ -52,17 +52,21 @@ fn adopted(name: &str, extra: &[&str]) -> (common::Run, Value) {
 /// The live stack as its values make it: the Convox template with each parameter's default
 /// replaced by the value the rack passed, as `deploy` reads a live stack.
 fn live(name: &str) -> Value {
-    let read = |file: String| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(stacks().join(file)).unwrap()).unwrap()
-    };
-    let params = read(format!("{name}.parameters.json"));
-    let values: BTreeMap<String, String> = params["Stacks"][0]["Parameters"]
+    bind(&read(&format!("{name}.json")), &values(name))
+}
+
+fn read(file: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(stacks().join(file)).unwrap()).unwrap()
+}
+
+/// The live stack's parameter values.
+fn values(name: &str) -> BTreeMap<String, String> {
+    read(&format!("{name}.parameters.json"))["Stacks"][0]["Parameters"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| (p["ParameterKey"].as_str().unwrap().to_string(), p["ParameterValue"].as_str().unwrap().to_string()))
-        .collect();
-    bind(&read(format!("{name}.json")), &values)
+        .collect()
 }
 
 #[test]
@@ -109,6 +113,36 @@ fn every_convox_fixture_stack_is_adopted_without_losing_a_balancer_or_listener()
 }
 
 #[test]
+fn every_service_keeps_the_count_convox_scale_gave_it() {
+    // web_redis.parameters.json has `WebFormation` 3,512,1024: `convox scale web --count 3 …`.
+    let mut counted = 0;
+    for name in names() {
+        let (run, template) = adopted(&name, &[]);
+        let values = values(&name);
+        for (id, r) in read(&format!("{name}.json"))["Resources"].as_object().unwrap() {
+            let Some(count) = r.pointer("/Properties/DesiredCount") else { continue };
+            // Convox's `DesiredCount` selects the first of `<Svc>Formation` (count,cpu,memory).
+            let formation = count.pointer("/Fn::Select/1/Ref").and_then(Value::as_str).unwrap();
+            let count: u64 = values[formation].split(',').next().unwrap().parse().unwrap();
+            let new = &template["Resources"][id]["Properties"]["DesiredCount"];
+            assert_eq!(new, &Value::from(count), "{name}: {id} keeps its live count");
+            assert!(
+                run.stderr.contains(&format!("{id} (AWS::ECS::Service)  DesiredCount kept at its live value {count}")),
+                "{name}: {}",
+                run.stderr
+            );
+            counted += 1;
+        }
+    }
+    assert!(counted >= 10, "every fixture's services were checked: {counted}");
+    let (_, web_redis) = adopted("web_redis", &[]);
+    assert_eq!(web_redis["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], 3);
+    // …and `--cpu 512 --memory 1024`, which the manifest does not set.
+    let web = &web_redis["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0];
+    assert_eq!((&web["Cpu"], &web["MemoryReservation"], web.get("Memory")), (&512.into(), &1024.into(), None));
+}
+
+#[test]
 fn a_certificate_the_rack_bound_stays_bound() {
     let (_, t) = adopted("balancer_labels", &[]);
     let arn = "arn:aws:iam::123456789012:server-certificate/cert-convox-test-1496268262";
@@ -133,6 +167,95 @@ fn convox_resources_are_kept_unless_removal_is_allowed() {
     assert!(t["Resources"].get("Settings").is_none());
     assert!(removed.stderr.contains("Settings (AWS::S3::Bucket)  Convox's, REMOVED"), "{}", removed.stderr);
     assert!(!removed.stderr.contains("0 removed"), "{}", removed.stderr);
+}
+
+#[test]
+fn diff_with_the_live_parameters_shows_every_instance_port_and_certificate_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut unbound_misreads = 0;
+    for name in names() {
+        let (_, template) = adopted(&name, &[]);
+        let ours = dir.path().join(format!("{name}.json"));
+        std::fs::write(&ours, template.to_string()).unwrap();
+        let diff = |extra: &[&str]| {
+            let mut args = vec!["diff".to_string()];
+            args.extend(extra.iter().map(|s| s.to_string()));
+            args.extend([format!("{name}.json"), ours.display().to_string()]);
+            run_in(&stacks(), &args, &[])
+        };
+        let params = format!("{name}.parameters.json");
+        let bound = diff(&["--old-parameters", &params]);
+        assert_eq!(bound.code, 1, "{name}: resources change: {}", bound.stderr);
+        for misread in ["instance port:", "certificate:", "container port:", "replaced"] {
+            assert!(
+                !bound.stdout.contains(misread),
+                "{name}: `{misread}` with the live values bound:\n{}",
+                bound.stdout
+            );
+        }
+        // Without them the old side has the template's defaults: the ports differ.
+        unbound_misreads += usize::from(diff(&[]).stdout.contains("instance port:"));
+    }
+    assert_eq!(unbound_misreads, 10, "every fixture's ports read from defaults differ from the live ones");
+
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[\n  {\"ParameterKey\": \"X\",\n").unwrap();
+    let args = ["diff", "--old-parameters", broken.to_str().unwrap(), "worker.json", "worker.json"].map(String::from);
+    let run = run_in(&stacks(), &args, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("broken.json:3:0: not JSON"), "{}", run.stderr);
+}
+
+#[test]
+fn a_replacement_is_refused_with_its_property_and_reason_unless_allowed() {
+    // An app the rack made internal (`Internal=Yes`): its balancers' scheme is `internal`, and
+    // the manifest's ports are public, so keeping them in place is impossible.
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["multi_balancer.yml", "multi_balancer.json"] {
+        std::fs::copy(stacks().join(file), dir.path().join(file)).unwrap();
+    }
+    let mut params = read("multi_balancer.parameters.json");
+    for p in params["Stacks"][0]["Parameters"].as_array_mut().unwrap() {
+        if p["ParameterKey"] == "Internal" {
+            p["ParameterValue"] = "Yes".into();
+        }
+    }
+    std::fs::write(dir.path().join("multi_balancer.parameters.json"), params.to_string()).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "compile",
+            "--app",
+            "httpd",
+            "multi_balancer.yml",
+            "--adopt",
+            "multi_balancer.json",
+            "--adopt-parameters",
+            "multi_balancer.parameters.json",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let why = "Scheme changes (a Classic ELB's Scheme is set only at creation: a new balancer gets a new DNS name)";
+
+    let refused = run_in(dir.path(), &args(&[]), &[]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stdout.is_empty(), "no template when refused: {}", refused.stdout);
+    assert!(
+        refused.stderr.contains(&format!("! BalancerWeb (AWS::ElasticLoadBalancing::LoadBalancer)  REPLACED: {why}"))
+    );
+    let error = "error[adopt]: adopting would replace BalancerWeb (Scheme changes: a Classic ELB's Scheme";
+    assert!(refused.stderr.contains(error), "{}", refused.stderr);
+    assert!(refused.stderr.contains("BalancerWorker (Scheme changes"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("multi_balancer.json:328:5"), "located at the balancer: {}", refused.stderr);
+    assert!(refused.stderr.contains("--allow-replacement"), "{}", refused.stderr);
+
+    let allowed = run_in(dir.path(), &args(&["--allow-replacement"]), &[]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(allowed.stderr.contains("2 replaced, 0 removed"), "{}", allowed.stderr);
+    let t: Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(t["Resources"]["BalancerWeb"]["Properties"]["Scheme"], "internet-facing", "the manifest's scheme");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! `describe-stacks` print them) and the template compose-cfn compiled for the same manifest.
 //! Output: that template changed so that the update keeps what identifies the live resources
 //! (balancer names and schemes, subnets, security groups, roles, instance ports, bound
-//! certificates), carries over what Convox owned that compose-cfn does not model (unless
+//! certificates) and what it runs (each service's count, cpu and memory, unless the manifest
+//! sets them), carries over what Convox owned that compose-cfn does not model (unless
 //! removal is allowed), and a decision for every resource: what happens to it and why. Pure:
 //! no I/O; `review::convox` reads Convox's templates, [`replacement`] says which properties
 //! adoption keeps and why AWS would replace the resource otherwise.
@@ -44,6 +45,16 @@ pub enum AdoptError {
         /// The live certificate's ARN.
         arn: String,
     },
+    /// The adoption replaces resources and replacement was not allowed: each resource, the
+    /// property that forces it and AWS's reason.
+    #[error("adopting would replace {}", replaced_list(.0))]
+    Replaces(Vec<(String, String, String)>),
+}
+
+fn replaced_list(replaced: &[(String, String, String)]) -> String {
+    let each: Vec<String> =
+        replaced.iter().map(|(name, property, why)| format!("{name} ({property} changes: {why})")).collect();
+    each.join(", ")
 }
 
 /// What adoption does to one resource, parameter or output.
@@ -81,12 +92,22 @@ pub enum Action {
         /// The live value.
         value: String,
     },
+    /// A service's task count: the live one (`convox scale` wrote it into Convox's
+    /// `<Svc>Formation` parameter) against the manifest's, and which one the deploy sets.
+    Scale {
+        /// The live count.
+        live: u32,
+        /// The count the manifest sets (`convox.scale`, `deploy.replicas`), if it sets one.
+        manifest: Option<u32>,
+        /// Where the live count was read from: the Convox parameter, or `its DesiredCount`.
+        parameter: String,
+    },
 }
 
 /// One decision of an adoption.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
-    /// `resource`, `parameter` or `output`.
+    /// `resource`, `scale` (a service's task count), `parameter` or `output`.
     pub section: &'static str,
     /// The logical ID or name.
     pub name: String,
@@ -124,6 +145,12 @@ impl Decision {
             Action::Removed => format!("  - {what}  Convox's, REMOVED (--allow-removal)"),
             Action::Unused => format!("  - {what}  used by nothing left in the template: no longer declared"),
             Action::KeptValue { value } => format!("  = {what}  kept at its live value {value}"),
+            Action::Scale { live, manifest: None, parameter } => format!(
+                "  = {what}  DesiredCount kept at its live value {live} (from {parameter}; the manifest sets no count)"
+            ),
+            Action::Scale { live, manifest: Some(count), parameter } => format!(
+                "  ~ {what}  DesiredCount {live} → {count}: the manifest's count wins over the live one (from {parameter}), as it is written there; remove `convox.scale`/`deploy.replicas` to keep {live}"
+            ),
         }
     }
 }
@@ -141,6 +168,20 @@ impl Adoption {
     /// The replacements, which a deploy refuses without `--allow-replacement`.
     pub fn replacements(&self) -> impl Iterator<Item = &Decision> {
         self.decisions.iter().filter(|d| matches!(d.action, Action::Replaced { .. }))
+    }
+
+    /// Refuses the replacements unless `allowed` (`--allow-replacement`): a replaced balancer
+    /// gets a new DNS name, so it is never a side effect.
+    pub fn check_replacements(&self, allowed: bool) -> Result<(), AdoptError> {
+        let replaced: Vec<(String, String, String)> = self
+            .decisions
+            .iter()
+            .filter_map(|d| match &d.action {
+                Action::Replaced { property, why } => Some((d.name.clone(), property.clone(), why.clone())),
+                _ => None,
+            })
+            .collect();
+        if replaced.is_empty() || allowed { Ok(()) } else { Err(AdoptError::Replaces(replaced)) }
     }
 
     /// The removals, made only with `--allow-removal`.
@@ -211,8 +252,9 @@ fn template_body(v: &Value) -> Result<Value, AdoptError> {
     Ok(body)
 }
 
-/// Parameter values from describe-stacks' output, `{"Parameters": […]}` or the bare list.
-fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
+/// Parameter values from describe-stacks' output, `{"Parameters": […]}` or the bare list of
+/// `{ParameterKey, ParameterValue}` (a `ResolvedValue` wins, as the stack used it).
+pub fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
     let list =
         v.pointer("/Stacks/0/Parameters").or_else(|| v.get("Parameters")).unwrap_or(v).as_array().ok_or_else(|| {
             AdoptError::Shape(
@@ -234,10 +276,30 @@ fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError> {
 }
 
 /// What [`adopt`] may do besides keeping.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AdoptOptions {
     /// Delete what Convox owned that compose-cfn does not model, instead of carrying it over.
     pub allow_removal: bool,
+    /// The ECS services (logical IDs) whose count the manifest sets (`convox.scale`,
+    /// `deploy.replicas`): their compiled `DesiredCount` wins over the live one. Every other
+    /// service keeps its live count: the manifest's default of 1 must not shrink a scaled app.
+    pub scaled: BTreeSet<String>,
+    /// The ECS services (logical IDs) whose container the manifest sizes (`cpu_shares`,
+    /// `mem_limit`, `mem_reservation`): they take the manifest's cpu and memory. Every other
+    /// keeps the live ones (as a reservation).
+    pub sized: BTreeSet<String>,
+}
+
+impl AdoptOptions {
+    /// The options for a template compiled from `plan` (`None` for a template given as it is:
+    /// every service then keeps its live count, cpu and memory).
+    pub fn for_plan(plan: Option<&crate::interpret::plan::Plan>, allow_removal: bool) -> AdoptOptions {
+        AdoptOptions {
+            allow_removal,
+            scaled: plan.map(|p| p.scaled_services()).unwrap_or_default(),
+            sized: plan.map(|p| p.sized_services()).unwrap_or_default(),
+        }
+    }
 }
 
 /// Adopts `live` with `ours`, the template compiled for the same manifest.
@@ -248,6 +310,8 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     let live_resources = live.template.get("Resources").and_then(Value::as_object).unwrap_or(&empty);
     let our_resources = ours.get("Resources").and_then(Value::as_object).cloned().unwrap_or_default();
     check_certificates(live, &our_resources)?;
+    let scales = scale(live, &mut out, &our_resources, &options.scaled);
+    let sized = sizes(live, &mut out, &our_resources, &options.sized);
 
     for (id, ours_r) in &our_resources {
         let kind = type_of(ours_r);
@@ -263,8 +327,25 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
                 reconcile(&kind, l.get("Properties").unwrap_or(&Value::Null), props)
             }
         };
+        let action = match action {
+            // A kept count is not a change, whatever the live template's expression for it.
+            Action::InPlace { mut changed, mut kept } if scales.iter().any(|s| s.0 == *id && s.3.is_none()) => {
+                changed.retain(|p| p != "DesiredCount");
+                kept.push("DesiredCount".into());
+                kept.sort();
+                Action::InPlace { changed, kept }
+            }
+            other => other,
+        };
         decisions.push(Decision { section: "resource", name: id.clone(), kind, action });
     }
+    for (id, live_count, parameter, manifest) in scales {
+        if manifest != Some(live_count) {
+            let action = Action::Scale { live: live_count, manifest, parameter };
+            decisions.push(Decision { section: "scale", name: id, kind: "AWS::ECS::Service".into(), action });
+        }
+    }
+    decisions.extend(sized);
     for (id, l) in live_resources.iter().filter(|(id, _)| !our_resources.contains_key(*id)) {
         let action = if options.allow_removal { Action::Removed } else { Action::Carried };
         if action == Action::Carried {
@@ -272,7 +353,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
         }
         decisions.push(Decision { section: "resource", name: id.clone(), kind: type_of(l), action });
     }
-    carry_section(live, &mut out, "Outputs", options, &mut decisions);
+    carry_section(live, &mut out, "Outputs", &options, &mut decisions);
     if !options.allow_removal {
         // Only the maps something kept looks up: an unused map is a lint warning, not a resource.
         let used = references(&out);
@@ -300,6 +381,114 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     let metadata = out.as_object_mut().expect("object").entry("Metadata").or_insert_with(|| Value::Object(Map::new()));
     metadata[convox::ADOPTED] = Value::String("convox".into());
     Ok(Adoption { template: out, decisions })
+}
+
+/// The live count of every ECS service both stacks have, read from Convox's `<Svc>Formation`
+/// parameter (`count,cpu,memory`) that the live service's `DesiredCount` selects from, or from
+/// a plain `DesiredCount` (a stack adopted before keeps its count on every deploy); where the
+/// manifest sets no count, `out` is given the live one. Returns (service, live count,
+/// parameter, the manifest's count if it sets one).
+fn scale(
+    live: &Live,
+    out: &mut Value,
+    ours: &Map<String, Value>,
+    scaled: &BTreeSet<String>,
+) -> Vec<(String, u32, String, Option<u32>)> {
+    let mut found = Vec::new();
+    for (id, r) in ours.iter().filter(|(_, r)| type_of(r) == "AWS::ECS::Service") {
+        let Some(desired) = live.template.pointer(&format!("/Resources/{id}/Properties/DesiredCount")) else {
+            continue;
+        };
+        let (parameter, count) = match desired.pointer("/Fn::Select/1/Ref").and_then(Value::as_str) {
+            Some(p) if desired.pointer("/Fn::Select/0").is_some_and(|i| text(i) == "0") => {
+                (p, live.values.get(p).and_then(|v| v.split(',').next()?.trim().parse::<u32>().ok()))
+            }
+            // A stack adopted before (or made without the rack's formation): a plain count.
+            Some(_) => continue,
+            None => ("its DesiredCount", text(desired).parse::<u32>().ok()),
+        };
+        let (Some(count), Some(compiled)) = (count, r.pointer("/Properties/DesiredCount")) else { continue };
+        let manifest = scaled.contains(id).then(|| compiled.as_u64().and_then(|c| u32::try_from(c).ok())).flatten();
+        if manifest.is_none() {
+            out["Resources"][id]["Properties"]["DesiredCount"] = Value::from(count);
+        }
+        found.push((id.clone(), count, parameter.to_string(), manifest));
+    }
+    found
+}
+
+/// The live cpu and memory of every ECS service whose manifest sizes nothing, written into our
+/// task definition's container: from Convox's `<Svc>Formation` (`count,cpu,memory`; the memory
+/// becomes a reservation, which never stops a task the way a hard limit can), or, for a stack
+/// adopted before, from its task definition as it is.
+fn sizes(live: &Live, out: &mut Value, ours: &Map<String, Value>, sized: &BTreeSet<String>) -> Vec<Decision> {
+    let mut found = Vec::new();
+    for (id, r) in ours.iter().filter(|(id, r)| type_of(r) == "AWS::ECS::Service" && !sized.contains(*id)) {
+        let (Some(task), Some(live_service)) = (
+            r.pointer("/Properties/TaskDefinition/Ref").and_then(Value::as_str),
+            live.template.pointer(&format!("/Resources/{id}/Properties")),
+        ) else {
+            continue;
+        };
+        let formation = live_service.pointer("/DesiredCount/Fn::Select/1/Ref").and_then(Value::as_str);
+        let (from, cpu, memory, reservation) =
+            match formation {
+                Some(p) => {
+                    let parts: Vec<u32> = live
+                        .values
+                        .get(p)
+                        .into_iter()
+                        .flat_map(|v| v.split(','))
+                        .filter_map(|n| n.trim().parse().ok())
+                        .collect();
+                    let &[_, cpu, memory] = parts.as_slice() else { continue };
+                    let from = format!("{p} {}", live.values[p]);
+                    (from, Some(cpu).filter(|c| *c > 0).map(Value::from), None, Some(Value::from(memory)))
+                }
+                None => {
+                    let Some(c) = live_service.pointer("/TaskDefinition/Ref").and_then(Value::as_str).and_then(|t| {
+                        live.template.pointer(&format!("/Resources/{t}/Properties/ContainerDefinitions/0"))
+                    }) else {
+                        continue;
+                    };
+                    (
+                        "its task definition".to_string(),
+                        c.get("Cpu").cloned(),
+                        c.get("Memory").cloned(),
+                        c.get("MemoryReservation").cloned(),
+                    )
+                }
+            };
+        let Some(container) = out
+            .pointer_mut(&format!("/Resources/{task}/Properties/ContainerDefinitions/0"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let mut shown = Vec::new();
+        for (name, value) in [("Cpu", cpu), ("Memory", memory), ("MemoryReservation", reservation)] {
+            match value {
+                Some(v) => {
+                    shown.push(format!("{name} {}", text(&v)));
+                    container.insert(name.to_string(), v);
+                }
+                None => {
+                    container.remove(name);
+                }
+            }
+        }
+        let value = format!(
+            "{} (from {from}; the manifest sets no cpu_shares, mem_limit or mem_reservation)",
+            shown.join(", ")
+        );
+        found.push(Decision {
+            section: "scale",
+            name: task.to_string(),
+            kind: "AWS::ECS::TaskDefinition".into(),
+            action: Action::KeptValue { value },
+        });
+    }
+    found
 }
 
 /// A certificate bound on the live stack must stay bound: the manifest must make that listener
@@ -369,7 +558,7 @@ fn set(ours: &mut Map<String, Value>, name: &str, live: Option<&Value>, kept: &m
 }
 
 /// Outputs: ours win; Convox's others are carried over, or removed with `--allow-removal`.
-fn carry_section(live: &Live, out: &mut Value, section: &str, options: AdoptOptions, decisions: &mut Vec<Decision>) {
+fn carry_section(live: &Live, out: &mut Value, section: &str, options: &AdoptOptions, decisions: &mut Vec<Decision>) {
     let Some(items) = live.template.get(section).and_then(Value::as_object) else { return };
     for (name, v) in items {
         if out.get(section).and_then(|s| s.get(name)).is_some() {

@@ -114,6 +114,15 @@ fn a_scheme_the_manifest_changes_is_a_replacement_with_its_reason() {
     assert!(decision(&a, "BalancerWeb").clone() != Action::Unchanged);
     let line = a.decisions.iter().find(|d| d.name == "BalancerWeb").unwrap().line();
     assert!(line.contains("REPLACED: Scheme changes"), "{line}");
+    // What deploy and compile --adopt refuse without --allow-replacement, and say why.
+    let refused = a.check_replacements(false).unwrap_err().to_string();
+    assert!(
+        refused.starts_with("adopting would replace BalancerWeb (Scheme changes: a Classic ELB's Scheme"),
+        "{refused}"
+    );
+    assert_eq!(a.check_replacements(true), Ok(()));
+    let kept = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    assert_eq!(kept.check_replacements(false), Ok(()));
 }
 
 #[test]
@@ -125,7 +134,9 @@ fn convox_resources_are_carried_unless_removal_is_allowed() {
     assert_eq!(decision(&kept, "Settings"), &Action::Carried);
     assert_eq!(kept.removals().count(), 0);
 
-    let removed = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions { allow_removal: true }).unwrap();
+    let removed =
+        adopt(&live(&[]), &ours("internet-facing"), AdoptOptions { allow_removal: true, ..AdoptOptions::default() })
+            .unwrap();
     assert!(removed.template["Resources"].get("Settings").is_none());
     assert!(removed.template.get("Outputs").and_then(|o| o.get("Settings")).is_none());
     assert_eq!(decision(&removed, "Release"), &Action::Unused);
@@ -155,4 +166,95 @@ fn only_convox_made_or_adopted_templates_are_read() {
     let adopted = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap().template;
     let again = adopt(&Live::read(&adopted, None).unwrap(), &ours("internet-facing"), AdoptOptions::default()).unwrap();
     assert_eq!(again.template, adopted, "adopting an adopted stack again changes nothing");
+}
+
+/// A live stack whose web service `convox scale` set to `count` tasks, and our template for
+/// it with `compiled` tasks.
+fn scaled(count: &str, compiled: u32) -> (Live, Value) {
+    let mut t = live_template();
+    t["Parameters"]["WebFormation"] = json!({"Type": "CommaDelimitedList", "Default": "1,0,256"});
+    t["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service",
+        "Properties": {"DesiredCount": {"Fn::Select": [0, {"Ref": "WebFormation"}]}}});
+    let formation = if count.contains(',') { count.to_string() } else { format!("{count},0,256") };
+    let values = json!([{"ParameterKey": "WebFormation", "ParameterValue": formation}]);
+    let mut ours = ours("internet-facing");
+    ours["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service",
+        "Properties": {"DesiredCount": compiled, "TaskDefinition": {"Ref": "WebTaskDefinition"}}});
+    ours["Resources"]["WebTaskDefinition"] = json!({"Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"ContainerDefinitions": [{"Name": "web", "MemoryReservation": 256}]}});
+    (Live::read(&t, Some(&values)).unwrap(), ours)
+}
+
+fn scale_decision(a: &Adoption) -> Option<&Decision> {
+    a.decisions.iter().find(|d| d.section == "scale" && d.kind == "AWS::ECS::Service")
+}
+
+#[test]
+fn the_live_count_is_kept_where_the_manifest_sets_none() {
+    let (live, ours) = scaled("3", 1);
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(3));
+    let d = scale_decision(&a).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: None, parameter: "WebFormation".into() });
+    assert!(d.line().contains("DesiredCount kept at its live value 3 (from WebFormation"), "{}", d.line());
+    // The service itself: the count is kept, not changed.
+    assert_eq!(
+        *decision(&a, "ServiceWeb"),
+        Action::InPlace { changed: vec!["TaskDefinition".into()], kept: vec!["DesiredCount".into()] }
+    );
+}
+
+fn container(a: &Adoption) -> &Value {
+    &a.template["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+}
+
+#[test]
+fn the_live_cpu_and_memory_are_kept_where_the_manifest_sizes_nothing() {
+    let (live, ours) = scaled("3,512,1024", 1);
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(container(&a), &json!({"Name": "web", "Cpu": 512, "MemoryReservation": 1024}));
+    let d = a.decisions.iter().find(|d| d.name == "WebTaskDefinition" && d.section == "scale").unwrap();
+    assert!(d.line().contains("kept at its live value Cpu 512, MemoryReservation 1024 (from WebFormation 3,512,1024"));
+    // A stack adopted before keeps them on every deploy.
+    let again = adopt(&Live::read(&a.template, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(container(&again), &json!({"Name": "web", "Cpu": 512, "MemoryReservation": 1024}));
+    // A manifest that sizes the container decides all of it.
+    let options = AdoptOptions { sized: ["ServiceWeb".to_string()].into(), ..AdoptOptions::default() };
+    let sized = adopt(&live, &ours, options).unwrap();
+    assert_eq!(container(&sized), &json!({"Name": "web", "MemoryReservation": 256}));
+    assert!(!sized.decisions.iter().any(|d| d.name == "WebTaskDefinition" && d.section == "scale"));
+}
+
+#[test]
+fn a_count_the_manifest_sets_wins_and_the_preview_shows_before_and_after() {
+    let (live, ours) = scaled("3", 2);
+    let options = AdoptOptions { scaled: ["ServiceWeb".to_string()].into(), ..AdoptOptions::default() };
+    let a = adopt(&live, &ours, options.clone()).unwrap();
+    assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(2));
+    let d = scale_decision(&a).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: Some(2), parameter: "WebFormation".into() });
+    assert!(d.line().contains("DesiredCount 3 → 2: the manifest's count wins"), "{}", d.line());
+    // The same count on both sides needs no word.
+    let (live, ours) = scaled("2", 2);
+    assert_eq!(scale_decision(&adopt(&live, &ours, options).unwrap()), None);
+}
+
+#[test]
+fn a_stack_adopted_before_keeps_its_count_on_every_deploy() {
+    let (live, ours) = scaled("3", 1);
+    let adopted = adopt(&live, &ours, AdoptOptions::default()).unwrap().template;
+    let again = adopt(&Live::read(&adopted, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(again.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(3));
+    let d = scale_decision(&again).expect("a scale decision");
+    assert_eq!(d.action, Action::Scale { live: 3, manifest: None, parameter: "its DesiredCount".into() });
+}
+
+#[test]
+fn a_disabled_or_unreadable_formation_leaves_the_compiled_count() {
+    for value in ["-1", "many"] {
+        let (live, ours) = scaled(value, 1);
+        let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+        assert_eq!(a.template["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(1), "{value}");
+        assert_eq!(scale_decision(&a), None, "{value}");
+    }
 }

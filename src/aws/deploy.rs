@@ -78,6 +78,9 @@ pub struct DeployRequest<'a> {
     pub allow_replacement: bool,
     /// `--allow-removal`: adopting a Convox stack deletes what compose-cfn does not model.
     pub allow_removal: bool,
+    /// What the template was compiled from, if it was: adopting a Convox stack keeps the live
+    /// count, cpu and memory of every service whose manifest does not set them.
+    pub plan: Option<&'a crate::interpret::plan::Plan>,
 }
 
 /// How a deploy ended.
@@ -242,7 +245,7 @@ fn adopt_convox(
         |e: adopt::AdoptError| refuse(format!("stack `{}`: {e}", req.stack), "see `compose-cfn explain adopt`");
     let live = adopt::Live::read(live_template, Some(&params)).map_err(adopt_error)?;
     let adoption =
-        adopt::adopt(&live, new, adopt::AdoptOptions { allow_removal: req.allow_removal }).map_err(adopt_error)?;
+        adopt::adopt(&live, new, adopt::AdoptOptions::for_plan(req.plan, req.allow_removal)).map_err(adopt_error)?;
     progress.note(&match review::convox::is_convox(live_template) {
         true => format!("Stack {} was made by Convox: adopting it", req.stack),
         false => format!("Stack {} was adopted from Convox: keeping what the adoption kept", req.stack),
@@ -250,11 +253,10 @@ fn adopt_convox(
     for d in &adoption.decisions {
         progress.detail(&d.line());
     }
-    let replaced: Vec<String> = adoption.replacements().map(|d| d.name.clone()).collect();
-    if !replaced.is_empty() && !req.allow_replacement && !req.preview {
+    if let Err(e) = adoption.check_replacements(req.allow_replacement || req.preview) {
         return Err(refuse(
-            format!("adopting stack `{}` would replace {}; nothing was changed", req.stack, replaced.join(", ")),
-            "change the manifest so that they stay (see the preview's reasons), or pass --allow-replacement",
+            format!("stack `{}`: {e}; nothing was changed", req.stack),
+            "change the manifest so that they stay, or pass --allow-replacement",
         ));
     }
     Ok(adoption.template)

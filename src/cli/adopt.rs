@@ -7,6 +7,7 @@ use clap::Args;
 use compose_cfn::adopt::{self, AdoptError, AdoptOptions, Adoption, Live};
 use compose_cfn::diagnostic::{Code, Diagnostic, Diagnostics};
 use compose_cfn::files;
+use compose_cfn::interpret::plan::Plan;
 use compose_cfn::source::{SourceId, Sources, Span};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,9 @@ pub struct AdoptArgs {
     /// With --adopt: delete what Convox owned that compose-cfn does not model, instead of keeping it
     #[arg(long, requires = "adopt")]
     pub allow_removal: bool,
+    /// With --adopt: write the template although it replaces resources (as `deploy --allow-replacement`)
+    #[arg(long, requires = "adopt")]
+    pub allow_replacement: bool,
 }
 
 /// One file read for adoption: its path, text and JSON.
@@ -38,7 +42,13 @@ impl AdoptArgs {
     /// Adopts the live stack into `template` (the compiled one); `Ok(None)` without `--adopt`.
     /// Errors are printed as located diagnostics; the `Err` is the exit code (1, or 2 for a
     /// file that cannot be read).
-    pub fn apply(&self, template: &str, format: MessageFormat) -> Result<Option<(String, Adoption)>, ExitCode> {
+    /// `plan`: what `template` was compiled from (what the manifest sets itself).
+    pub fn apply(
+        &self,
+        template: &str,
+        plan: Option<&Plan>,
+        format: MessageFormat,
+    ) -> Result<Option<(String, Adoption)>, ExitCode> {
         let Some(path) = &self.adopt else { return Ok(None) };
         let mut sources = Sources::new();
         let live = read_json(path, &mut sources, format)?;
@@ -52,6 +62,13 @@ impl AdoptArgs {
                     Some(p) if p.1.text.contains(arn.as_str()) => (&p.1, format!("\"{arn}\"")),
                     _ => (&live.1, "\"Parameters\"".to_string()),
                 },
+                // The first resource replaced, where the live template declares it.
+                AdoptError::Replaces(replaced) => match replaced.first() {
+                    Some((name, ..)) if live.1.text.contains(&format!("\"{name}\": {{")) => {
+                        (&live.1, format!("\"{name}\": {{"))
+                    }
+                    _ => (&live.1, "\"Resources\"".to_string()),
+                },
                 _ => (&live.1, "\"Resources\"".to_string()),
             };
             let at = file.text.find(&needle).unwrap_or(0);
@@ -59,6 +76,10 @@ impl AdoptArgs {
             let help = match e {
                 AdoptError::CertificateDropped { port, .. } => {
                     format!("label the port `convox.port.{port}.protocol=tls` (or `https`) to keep its certificate")
+                }
+                AdoptError::Replaces(_) => {
+                    "change the manifest so that they stay, or pass --allow-replacement to write the template anyway"
+                        .to_string()
                 }
                 _ => "pass the template of a Convox app stack: `aws cloudformation get-template --stack-name APP`"
                     .to_string(),
@@ -70,8 +91,13 @@ impl AdoptArgs {
         };
         let live_stack = Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(e, &sources))?;
         let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
-        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions { allow_removal: self.allow_removal })
+        let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions::for_plan(plan, self.allow_removal))
             .map_err(|e| fail(e, &sources))?;
+        if let Err(e) = adoption.check_replacements(self.allow_replacement) {
+            // The decisions first: they are the review of what the refusal is about.
+            print_decisions(&adoption, path, format);
+            return Err(fail(e, &sources));
+        }
         let mut text = serde_json::to_string_pretty(&adoption.template).expect("JSON values serialize");
         text.push('\n');
         Ok(Some((text, adoption)))

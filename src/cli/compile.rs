@@ -190,7 +190,7 @@ impl CompileArgs {
         let Some(mut template) = result.template else {
             return ExitCode::from(1);
         };
-        match self.adopt.apply(&template, self.format) {
+        match self.adopt.apply(&template, result.plan.as_ref(), self.format) {
             Ok(None) => {}
             Ok(Some((adopted, adoption))) => {
                 super::adopt::print_decisions(

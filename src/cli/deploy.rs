@@ -60,9 +60,9 @@ impl DeployArgs {
         let format = self.format;
         // Where `env_file:` paths are read: the compiled files' directory, or here.
         let mut project_dir = PathBuf::from(".");
-        let template = match &self.template {
+        let (template, plan) = match &self.template {
             Some(path) => match read_template(path) {
-                Ok(t) => t,
+                Ok(t) => (t, None),
                 Err(message) => return report::usage_error(&message),
             },
             None => {
@@ -75,7 +75,7 @@ impl DeployArgs {
                     return ExitCode::from(1);
                 };
                 project_dir = result.project_dir.unwrap_or(project_dir);
-                template
+                (template, result.plan)
             }
         };
         let process_env = |name: &str| std::env::var(name).ok();
@@ -100,6 +100,7 @@ impl DeployArgs {
             now: time::OffsetDateTime::now_utc(),
             allow_replacement: self.allow_replacement,
             allow_removal: self.allow_removal,
+            plan: plan.as_ref(),
         };
         let mut printer = Printer::new().with_changes(format);
         let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);

@@ -6,9 +6,11 @@ use super::output::write_stdout;
 use super::plan::ReviewFormat;
 use super::report;
 use clap::Args;
+use compose_cfn::deploy::stack::bind;
 use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::review::{self, StackView, view};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -23,6 +25,10 @@ pub struct DiffArgs {
     /// The new side, in the same forms
     #[arg(value_name = "NEW")]
     new: String,
+    /// The old side's parameter values (the JSON `aws cloudformation describe-stacks` prints, or
+    /// a list of {ParameterKey, ParameterValue}): the old template is compared as its stack has it
+    #[arg(long, value_name = "FILE")]
+    old_parameters: Option<PathBuf>,
     #[command(flatten)]
     options: CompileFlags,
     /// How the changes are printed
@@ -34,11 +40,15 @@ impl DiffArgs {
     /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
     pub fn run(self) -> ExitCode {
         report::set_format(self.format.diagnostics());
-        let old = match self.side(&self.old) {
+        let old_values = match self.old_parameters.as_deref().map(read_parameters).transpose() {
+            Ok(v) => v,
+            Err(message) => return report::usage_error(&message),
+        };
+        let old = match self.side(&self.old, old_values.as_ref()) {
             Ok(v) => v,
             Err(code) => return code,
         };
-        let new = match self.side(&self.new) {
+        let new = match self.side(&self.new, None) {
             Ok(v) => v,
             Err(code) => return code,
         };
@@ -50,8 +60,9 @@ impl DiffArgs {
         }
     }
 
-    /// Reads one side and turns it into a template view; compose files are compiled.
-    fn side(&self, spec: &str) -> Result<StackView, ExitCode> {
+    /// Reads one side and turns it into a template view; compose files are compiled; `values`
+    /// are bound as the parameters' defaults.
+    fn side(&self, spec: &str, values: Option<&BTreeMap<String, String>>) -> Result<StackView, ExitCode> {
         let (bytes, dir, dotenv) = match spec.strip_prefix("git:") {
             Some(rest) => {
                 let (rev, path) = rest.split_once(':').ok_or_else(|| {
@@ -70,7 +81,7 @@ impl DiffArgs {
         };
         let text = String::from_utf8_lossy(&bytes);
         if view::is_template(&text) {
-            return StackView::parse(&text).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")));
+            return bound_view(&text, values).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")));
         }
         // A compose file from git is interpolated with the current environment only: its
         // `.env` would be the working tree's, not the revision's.
@@ -88,8 +99,31 @@ impl DiffArgs {
             );
             return Err(ExitCode::from(2));
         }
-        Ok(review::view_of(&result).expect("no error, so a template"))
+        match values {
+            None => Ok(review::view_of(&result).expect("no error, so a template")),
+            Some(_) => bound_view(result.template.as_deref().expect("no error, so a template"), values)
+                .map_err(|e| report::usage_error(&format!("`{spec}`: {e}"))),
+        }
     }
+}
+
+/// The template's view with `values` (if any) bound as its parameters' defaults.
+fn bound_view(text: &str, values: Option<&BTreeMap<String, String>>) -> Result<StackView, view::ViewError> {
+    match values {
+        None => StackView::parse(text),
+        Some(values) => StackView::from_value(&bind(&serde_json::from_str(text)?, values)),
+    }
+}
+
+/// `--old-parameters FILE`: describe-stacks JSON or a bare list, read up to the compose file
+/// cap; a JSON error names the line and column.
+fn read_parameters(path: &Path) -> Result<BTreeMap<String, String>, String> {
+    let name = path.display();
+    let bytes =
+        files::read_file_capped(path, load::MAX_FILE_BYTES).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
+    compose_cfn::adopt::parameter_list(&json).map_err(|e| format!("`{name}`: {e}"))
 }
 
 /// `git show REV:PATH --`: the file as committed, without touching the working tree, read up

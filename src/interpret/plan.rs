@@ -252,6 +252,16 @@ pub struct Workload {
     pub image: Image,
     /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1); unused by a daemon.
     pub desired_count: u32,
+    /// Whether the manifest sets the count (else it is the default 1): adopting a live stack
+    /// keeps the live count unless the manifest sets one. Not part of the plan's JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub count_set: bool,
+    /// Whether the manifest sizes the container (`cpu_shares`, `mem_limit`, `mem_reservation`):
+    /// adopting a live stack keeps the live cpu and memory unless it does. Not in the plan's JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub sized: bool,
     /// `convox.agent=true`: one task on every container instance (ECS `DAEMON` scheduling).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub daemon: bool,
@@ -503,6 +513,18 @@ impl Workload {
 }
 
 impl Plan {
+    /// The ECS services (logical IDs) whose task count the manifest sets, which adopting a
+    /// live stack does not replace with the live count.
+    pub fn scaled_services(&self) -> BTreeSet<String> {
+        self.services.iter().filter(|w| w.count_set).map(|w| w.service_id.clone()).collect()
+    }
+
+    /// The ECS services (logical IDs) whose container the manifest sizes, which adopting a live
+    /// stack does not give the live cpu and memory.
+    pub fn sized_services(&self) -> BTreeSet<String> {
+        self.services.iter().filter(|w| w.sized).map(|w| w.service_id.clone()).collect()
+    }
+
     /// Every deploy-time parameter, by logical ID, with the services using it. A logical ID
     /// given to two different parameters (a collision of names) lists both; the interpreter
     /// reports that as an error, so a rendered plan has one per ID.

@@ -75,6 +75,8 @@ pub(super) fn read(
         // Filled with the project's secret definitions at hand (`secrets::read`).
         secrets: Vec::new(),
     };
+    let sized =
+        container.cpu_shares.is_some() || container.memory_mib.is_some() || container.memory_reservation_mib.is_some();
     if container.memory_mib.is_none() && container.memory_reservation_mib.is_none() {
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
@@ -87,6 +89,8 @@ pub(super) fn read(
         arn_output: names::service_arn_output(name),
         image,
         desired_count: labels.number("convox.scale").or(keys.replicas).unwrap_or(1),
+        count_set: labels.number("convox.scale").or(keys.replicas).is_some(),
+        sized,
         daemon,
         // A daemon's one task per instance must stop before its replacement starts there:
         // ECS's own daemon defaults (0 and 100), since 100/100 could never deploy.

@@ -133,6 +133,7 @@ pub fn for_review(template: &Value) -> Option<Value> {
             }
         }
     }
+    describe_container_ports(&mut out);
     // A blank certificate default means "the rack supplies one at deploy".
     let bound: Vec<String> = certificate_parameters(&out);
     if let Some(params) = out.get_mut("Parameters").and_then(Value::as_object_mut) {
@@ -182,6 +183,43 @@ fn lower_name(upper: &str) -> String {
         out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+/// Convox's task definitions map each instance port parameter to its container port
+/// (`PortMappings: [{"Fn::Join": [":", [{"Ref": "WebPort80Host"}, "3000/tcp"]]}]`); the review
+/// reads a listener's container port from its instance port parameter's description, which
+/// Convox leaves blank: it is written there.
+fn describe_container_ports(template: &mut Value) {
+    let mut found: Vec<(String, u16)> = Vec::new();
+    let resources = template.get("Resources").and_then(Value::as_object).into_iter().flatten();
+    for tasks in resources.filter_map(|(_, r)| r.pointer("/Properties/Tasks").and_then(Value::as_array)) {
+        for mapping in tasks.iter().flat_map(|t| t.get("PortMappings").and_then(Value::as_array).into_iter().flatten())
+        {
+            let Some(parts) = mapping.pointer("/Fn::Join/1").and_then(Value::as_array) else { continue };
+            let (Some(host), Some(container)) = (
+                parts.first().and_then(|p| p.get("Ref")).and_then(Value::as_str),
+                parts.get(1).and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let digits: String = container.chars().take_while(char::is_ascii_digit).collect();
+            if let Ok(port) = digits.parse() {
+                found.push((host.to_string(), port));
+            }
+        }
+    }
+    let Some(params) = template.get_mut("Parameters").and_then(Value::as_object_mut) else { return };
+    for (host, port) in found {
+        if let Some(p) = params.get_mut(&host).and_then(Value::as_object_mut) {
+            let blank = p.get("Description").and_then(Value::as_str).is_none_or(|d| !d.contains("container port "));
+            if blank && port_parameter(&host, "Host").is_some() {
+                p.insert(
+                    "Description".into(),
+                    Value::String(format!("Instance (host) port, mapped to container port {port}")),
+                );
+            }
+        }
+    }
 }
 
 /// The certificate parameters of TLS listeners (HTTPS/SSL front ends) of every balancer.
@@ -410,5 +448,22 @@ pub(crate) mod tests {
         assert_eq!(lower_name("MyApp"), "my-app");
         assert_eq!(port_parameter("WebPort443Host", "Host"), Some(("Web", 443)));
         assert_eq!(port_parameter("Port443Host", "Host"), None);
+    }
+
+    #[test]
+    fn review_reads_container_ports_from_the_rack_task_definitions() {
+        let mut t = rack_balancer();
+        t["Resources"]["WebECSTaskDefinition"] = json!({"Type": "Custom::ECSTaskDefinition", "Properties": {
+            "Tasks": [{"PortMappings": [
+                {"Fn::Join": [":", [{"Ref": "WebPort443Host"}, "3000/tcp"]]},
+                "4000:4000/udp",
+                {"Ref": "AWS::NoValue"}
+            ]}]
+        }});
+        let r = for_review(&t).unwrap();
+        let description = r["Parameters"]["WebPort443Host"]["Description"].as_str().unwrap();
+        assert!(description.ends_with("mapped to container port 3000"), "{description}");
+        let view = crate::review::StackView::from_value(&t).unwrap();
+        assert_eq!(view.balancers["web"].listeners[&443].container_port, Some(3000));
     }
 }
