@@ -402,33 +402,54 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
 /// Renders diagnostics as GitHub workflow commands (`::error file=…,line=…,col=…::message`),
 /// which a pull request shows on the lines they name, as ruff's `--output-format github` does.
 pub fn render_github(diagnostics: &Diagnostics, sources: &Sources) -> String {
-    diagnostics.sorted().into_iter().map(|d| github_annotation(&to_json(d, sources))).collect()
+    let mut out = String::new();
+    for d in diagnostics.sorted() {
+        let j = to_json(d, sources);
+        let level = if d.is_error() { "error" } else { "warning" };
+        let place = match (j.file, j.line, j.column) {
+            (Some(file), Some(line), Some(column)) => {
+                Some(GithubPlace { file, line, column, end: j.end_line.zip(j.end_column) })
+            }
+            _ => None,
+        };
+        let message = match j.help {
+            Some(help) => format!("{}\nhelp: {help}", j.message),
+            None => j.message.to_string(),
+        };
+        out.push_str(&github_command(level, place, &format!("compose-cfn {}", j.code), &message));
+    }
+    out
 }
 
-/// One diagnostic as a GitHub workflow command line: [`render_github`]'s, and `certs inspect
-/// --format github`'s for findings that are about a PEM file rather than a compose file.
-pub fn github_annotation(j: &JsonDiagnostic<'_>) -> String {
-    // Workflow-command escaping: `%`, CR and LF everywhere (so no text can start a command of
-    // its own), and `:` and `,` in properties.
+/// Where a GitHub annotation points: a file, line and column, and where the span ends.
+#[derive(Clone, Copy, Debug)]
+pub struct GithubPlace<'a> {
+    /// The file, as the workflow's checkout names it.
+    pub file: &'a str,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// End line and column, when the span has one.
+    pub end: Option<(usize, usize)>,
+}
+
+/// One GitHub workflow command (`::warning file=…,line=…,title=…::message`), escaped so that no
+/// text can end it or start a command of its own: `%`, CR and LF everywhere, and `:` and `,`
+/// in properties. `diff --format github` writes its warnings through it too.
+pub fn github_command(level: &str, place: Option<GithubPlace>, title: &str, message: &str) -> String {
     let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let level = if j.severity == Severity::Error { "error" } else { "warning" };
     let mut props = Vec::new();
-    if let Some(file) = j.file {
-        props.push(format!("file={}", property(file)));
-    }
-    if let (Some(line), Some(col)) = (j.line, j.column) {
-        props.push(format!("line={line},col={col}"));
-        if let (Some(end_line), Some(end_col)) = (j.end_line, j.end_column) {
+    if let Some(p) = place {
+        props.push(format!("file={}", property(p.file)));
+        props.push(format!("line={},col={}", p.line, p.column));
+        if let Some((end_line, end_col)) = p.end {
             props.push(format!("endLine={end_line},endColumn={end_col}"));
         }
     }
-    props.push(format!("title={}", property(&format!("compose-cfn {}", j.code))));
-    let message = match j.help {
-        Some(help) => format!("{}\nhelp: {help}", j.message),
-        None => j.message.to_string(),
-    };
-    let message = escape::terminal(&message, true);
+    props.push(format!("title={}", property(title)));
+    let message = escape::terminal(message, true);
     format!("::{level} {}::{}\n", props.join(","), data(&message))
 }
 

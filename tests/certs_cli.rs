@@ -382,7 +382,7 @@ fn inspect_format_github_writes_annotations_at_the_certificate() {
     let out = run(&["certs", "inspect", "/nonexistent.pem", "--format", "github"]);
     assert_eq!(code(&out), 2);
     assert!(
-        text(&out.stderr).starts_with("::error file=/nonexistent.pem,title=compose-cfn cert-io::cannot read"),
+        text(&out.stderr).starts_with("::error title=compose-cfn cert-io::cannot read /nonexistent.pem"),
         "{}",
         text(&out.stderr)
     );

@@ -12,9 +12,16 @@ const SEED: &str = include_str!("../fixtures/seed-ssl/docker-compose.yml");
 const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 
 fn run(dir: &Path, argv: &[&str]) -> Run {
+    run_env(dir, argv, &[])
+}
+
+/// `run` with these variables besides PATH.
+fn run_env(dir: &Path, argv: &[&str], env: &[(&str, &str)]) -> Run {
     let args: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
     // PATH only, for git: nothing else of the environment may leak into the output.
-    run_in(dir, &args, &[("PATH".to_string(), std::env::var("PATH").unwrap_or_default())])
+    let mut vars = vec![("PATH".to_string(), std::env::var("PATH").unwrap_or_default())];
+    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    run_in(dir, &args, &vars)
 }
 
 fn root() -> &'static Path {
@@ -71,13 +78,54 @@ fn plan_in_every_format() {
 #[test]
 fn plan_for_v2_names_each_listener_balancer() {
     let dir = variants();
-    let r = run(dir.path(), &["plan", "internal.yml", "--app", "seed-ssl", "--balancer", "v2"]);
+    let r =
+        run_env(dir.path(), &["plan", "internal.yml", "--app", "seed-ssl", "--balancer", "v2"], &[("COLUMNS", "300")]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("app seed-ssl (--balancer v2"), "{}", r.stdout);
     assert!(r.stdout.contains("BalancerWebNlbInternal (internal)  80 → 80"), "{}", r.stdout);
     assert!(r.stdout.contains("BalancerWebAlbInternal (internal)  443 → 443  https (HTTPS→HTTP)"), "{}", r.stdout);
     let json = run(dir.path(), &["plan", "seed.yml", "--balancer", "v2", "--format", "json"]);
     assert!(json.stdout.contains("\"balancer\": \"v2\""), "{}", json.stdout);
+}
+
+#[test]
+fn plan_fits_the_width_given_and_lists_workers_and_udp_ports() {
+    let seed = ["plan", "fixtures/seed-ssl/docker-compose.yml"];
+    let wide = run_env(root(), &seed, &[("COLUMNS", "200")]);
+    let narrow = run_env(root(), &seed, &[("COLUMNS", "80")]);
+    let default = run(root(), &seed);
+    assert!(
+        wide.stdout.lines().any(|l| l.starts_with("SERVICE  BALANCER")),
+        "a table in 200 columns:\n{}",
+        wide.stdout
+    );
+    assert!(wide.stdout.lines().all(|l| l.chars().count() <= 200));
+    for (name, r, width) in [("narrow", &narrow, 80), ("default", &default, 120)] {
+        assert!(!r.stdout.contains("SERVICE  BALANCER"), "{name}: no table:\n{}", r.stdout);
+        let longest = r.stdout.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(longest <= width, "{name}: a line of {longest} columns:\n{}", r.stdout);
+    }
+    assert_eq!(
+        default.stdout,
+        run_env(root(), &seed, &[("COLUMNS", "junk")]).stdout,
+        "an unreadable COLUMNS is ignored"
+    );
+    snapshot!("plan-seed.human-wide", wide.stdout);
+
+    let args = ["plan", "docker-compose.yml", "--format"];
+    let dir = root().join("fixtures/ecs-realistic-app");
+    let env = [("DB_PASSWORD", "x"), ("SECRET_KEY_BASE", "y")];
+    let human = run_env(&dir, &[&args[..], &["human"]].concat(), &env);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    for expected in [
+        "without a balancer:",
+        "statsd: worker, 1 task, 8126/tcp → not published; 8125/udp → host port 8125 of each instance, not balanced",
+        "worker: worker, 2 tasks, no ports",
+    ] {
+        assert!(human.stdout.contains(expected), "no `{expected}` in:\n{}", human.stdout);
+    }
+    let markdown = run_env(&dir, &[&args[..], &["markdown"]].concat(), &env);
+    assert!(markdown.stdout.contains("- worker: worker, 2 tasks, no ports"), "{}", markdown.stdout);
 }
 
 #[test]
@@ -102,6 +150,14 @@ fn plan_of_a_broken_manifest_prints_diagnostics_and_exits_1() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.is_empty());
     assert!(r.stderr.contains("error[unknown-protocol]"), "{}", r.stderr);
+    // For GitHub: annotations on the manifest's lines, as compile writes them.
+    let github = run(root(), &["plan", "fixtures/error-unknown-protocol/docker-compose.yml", "--format", "github"]);
+    assert_eq!(github.code, 1);
+    assert!(
+        github.stderr.starts_with("::error file=fixtures/error-unknown-protocol/docker-compose.yml,line="),
+        "{}",
+        github.stderr
+    );
     let r = run(root(), &["plan", "missing.yml"]);
     assert_eq!(r.code, 2);
 }
@@ -117,7 +173,16 @@ fn diff_https_to_tls_in_every_format() {
     let diff = run(dir.path(), &["diff", "seed.yml", "tls.yml", "--app", "seed-ssl", "--format", "json"]);
     let schema = run(dir.path(), &["schema", "--diff"]);
     let validator = jsonschema::validator_for(&serde_json::from_str(&schema.stdout).unwrap()).unwrap();
-    assert!(validator.is_valid(&serde_json::from_str(&diff.stdout).unwrap()));
+    let document: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    assert!(validator.is_valid(&document));
+    // For machines: a version, counts per kind, risks as codes; the sentences are for people.
+    assert_eq!((document["version"].as_u64(), document["warnings"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(document["counts"], serde_json::json!({"listener": 1, "resource": 2}));
+    assert_eq!(document["changes"][0]["risk"], serde_json::json!(["headers-lost"]));
+    assert!(!diff.stdout.contains("X-Forwarded"), "no sentence in the JSON: {}", diff.stdout);
+    let mut unversioned = document.clone();
+    unversioned.as_object_mut().unwrap().remove("version");
+    assert!(!validator.is_valid(&unversioned));
 }
 
 #[test]
@@ -316,17 +381,105 @@ fn man_pages_render() {
 fn the_example_workflow_is_yaml_and_runs_real_commands() {
     let text = std::fs::read_to_string(root().join("examples/load-balancer-review.yml")).unwrap();
     let workflow: serde_json::Value = serde_saphyr::from_str(&text).expect("the workflow is YAML");
-    assert!(workflow["jobs"]["diff"]["steps"].as_array().is_some_and(|s| s.len() >= 5));
-    let commands = text.lines().filter(|l| !l.trim_start().starts_with('#'));
-    let calls: Vec<&str> = commands.filter_map(|l| l.split("compose-cfn ").nth(1)).collect();
+    let job = &workflow["jobs"]["review"];
+    let steps = job["steps"].as_array().expect("steps");
+    let scripts: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let calls: Vec<&str> = scripts
+        .iter()
+        .flat_map(|s| s.lines())
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split("compose-cfn ").nth(1))
+        .filter(|c| c.starts_with(|ch: char| ch.is_ascii_lowercase()))
+        .collect();
     assert!(calls.iter().any(|c| c.starts_with("diff") && c.contains("--format markdown")), "{calls:?}");
-    for call in calls {
+    for call in &calls {
         let sub = call.split_whitespace().next().unwrap();
         let r = run(root(), &[sub, "--help"]);
         assert_eq!(r.code, 0, "`compose-cfn {call}`: no subcommand `{sub}`");
-        for flag in call.split_whitespace().filter(|w| w.starts_with("--")) {
+        let flags = call.split_whitespace().filter(|w| w.starts_with("--") && w[2..].starts_with(char::is_alphabetic));
+        for flag in flags {
             assert!(r.stdout.contains(flag), "`compose-cfn {sub}` has no {flag}");
         }
+        // Every command reads the deploy's files from COMPOSE_FILE: no file argument of its own.
+        assert!(!call.contains(" -f ") && !call.contains(".yml"), "`{call}` names its own files");
+    }
+    // The files the deploy compiles, override included, on both sides of the diff.
+    let files = job["env"]["COMPOSE_FILE"].as_str().expect("COMPOSE_FILE for every step");
+    assert!(files.contains("docker-compose.override.yml"), "{files}");
+    // A prebuilt binary before any build: the cache, then the release asset, then cargo install.
+    let install = text.find("actions/cache").zip(text.find("gh release download")).zip(text.find("cargo install"));
+    assert!(install.is_some_and(|((cache, asset), build)| cache < asset && asset < build), "install order");
+    // The diagnostics are posted when the manifest is wrong, and the comment is found by its marker.
+    assert!(text.contains("cat diagnostics.txt") && text.contains("if: always() && hashFiles('comment.md')"));
+    assert!(
+        text.contains("select(.body | startswith(\"<!-- compose-cfn diff -->\"))") && text.contains("--method PATCH")
+    );
+
+    // The diff step as it runs: a pull request that changes the override file.
+    let repo = tempfile::tempdir().unwrap();
+    git(repo.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.path().join("docker-compose.yml"), SEED).unwrap();
+    std::fs::write(repo.path().join("docker-compose.override.yml"), "web:\n  labels:\n    - convox.scale=2\n").unwrap();
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::write(repo.path().join("docker-compose.override.yml"), "web:\n  labels:\n    - convox.scale=3\n").unwrap();
+    let env = [("COMPOSE_FILE", files), ("APP", "shop")];
+    let argv = ["diff", "--app", "shop", "--against", "git:main", "--format", "markdown"];
+    let r = run_env(repo.path(), &argv, &env);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("<!-- compose-cfn diff -->") && r.stdout.contains("| desired count | `2` | `3` |"),
+        "{}",
+        r.stdout
+    );
+    // A wrong manifest: compile fails with diagnostics for the comment.
+    std::fs::write(
+        repo.path().join("docker-compose.override.yml"),
+        "web:\n  labels:\n    - convox.port.443.protocol=htps\n",
+    )
+    .unwrap();
+    let wrong =
+        run_env(repo.path(), &["compile", "--app", "shop", "--color", "never", "-o", "head.template.json"], &env);
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("docker-compose.override.yml:3:"), "{}", wrong.stderr);
+}
+
+#[test]
+fn diff_takes_files_like_compile_against_another_side() {
+    let dir = variants();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("extra.yml"), "web:\n  labels:\n    - convox.scale=2\n").unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::write(dir.path().join("extra.yml"), "web:\n  labels:\n    - convox.scale=5\n").unwrap();
+    let files = ["diff", "-f", "seed.yml", "-f", "extra.yml", "--app", "seed-ssl"];
+    let r = run(dir.path(), &[&files[..], &["--against", "git:main"]].concat());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("--- git:main:seed.yml + git:main:extra.yml\n+++ seed.yml + extra.yml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("desired count: 2 → 5"), "{}", r.stdout);
+    // Any other side: a file, a template, git:REV:PATH.
+    let r = run(dir.path(), &[&files[..], &["--against", "tls.yml"]].concat());
+    assert!(
+        r.stdout.contains("protocol: SSL→TCP → HTTPS→HTTP") && r.stdout.contains("desired count: 1 → 5"),
+        "{}",
+        r.stdout
+    );
+    // Without -f, the files compile would read.
+    std::fs::write(dir.path().join("docker-compose.yml"), SEED).unwrap();
+    let r = run(dir.path(), &["diff", "--against", "seed.yml"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // The two forms do not mix, and one of them is needed.
+    for argv in [
+        vec!["diff", "seed.yml", "tls.yml", "-f", "seed.yml"],
+        vec!["diff", "seed.yml", "tls.yml", "--against", "git:main"],
+        vec!["diff"],
+    ] {
+        let r = run(dir.path(), &argv);
+        assert_eq!(r.code, 2, "{argv:?}: {}", r.stdout);
     }
 }
 
@@ -408,4 +561,192 @@ fn every_command_has_a_man_page_and_help_with_examples_exit_status_and_environme
             assert!(help.stdout.contains(heading), "{argv:?} --help has no {heading}");
         }
     }
+}
+
+const REALISTIC: &str = include_str!("../fixtures/ecs-realistic-app/docker-compose.yml");
+/// Values that must never reach a report: deploy-time secrets and a secret-looking literal.
+const SECRET_VALUES: [&str; 4] = ["s3cret-from-env", "kb-from-env", "tok-old111", "tok-new222"];
+
+/// The realistic app before and after a change inside its services: image, scale, memory,
+/// command, health check, environment (a secret-looking literal among it), a service removed.
+fn services_changed() -> ProjectDir {
+    let dir = ProjectDir::new();
+    let before = REALISTIC.replace("      PORT: 3000\n", "      PORT: 3000\n      API_TOKEN: tok-old111\n");
+    let mut after = before
+        .replace("LOG_LEVEL: info", "LOG_LEVEL: debug")
+        .replace("convox.scale=3", "convox.scale=4")
+        .replace("mem_limit: 1g", "mem_limit: 2g")
+        .replace("command: bin/puma -C config/puma.rb", "command: bin/puma -t 5")
+        .replace("retries: 3", "retries: 5")
+        .replace("image: postgres:16", "image: postgres:17")
+        .replace("tok-old111", "tok-new222");
+    let (statsd, volumes) = (after.find("  statsd:").unwrap(), after.find("volumes:\n  pgdata").unwrap());
+    after.replace_range(statsd..volumes, "");
+    std::fs::write(dir.path().join("before.yml"), before).unwrap();
+    std::fs::write(dir.path().join("after.yml"), after).unwrap();
+    dir
+}
+
+fn run_with_secrets(dir: &Path, argv: &[&str]) -> Run {
+    run_env(dir, argv, &[("DB_PASSWORD", "s3cret-from-env"), ("SECRET_KEY_BASE", "kb-from-env")])
+}
+
+#[test]
+fn diff_explains_changes_inside_services_as_a_revision_without_secret_values() {
+    let dir = services_changed();
+    let mut outputs = Vec::new();
+    for format in ["human", "json", "markdown", "github"] {
+        let r = run_with_secrets(dir.path(), &["diff", "before.yml", "after.yml", "--app", "shop", "--format", format]);
+        assert_eq!(r.code, 1, "{format}: {}", r.stderr);
+        for secret in SECRET_VALUES {
+            assert!(
+                !r.stdout.contains(secret) && !r.stderr.contains(secret),
+                "{format} shows `{secret}`:\n{}",
+                r.stdout
+            );
+        }
+        outputs.push(r.stdout);
+    }
+    let human = &outputs[0];
+    for expected in [
+        "service database\n  ~   task  image: postgres:16 → postgres:17",
+        "desired count: 3 → 4",
+        "memory: 1024 → 2048",
+        "command: bin/puma -C config/puma.rb → bin/puma -t 5",
+        "retries 3, start period 60s → CMD curl -f http://localhost:3000/health, interval 30s, timeout 5s, retries 5",
+        "environment LOG_LEVEL: info → debug",
+        "environment API_TOKEN: (hidden) → (hidden)",
+        "the value changed (hidden: the name looks like a secret)",
+        "warning: the service statsd is deleted: its tasks stop",
+        "WebTaskDefinition (AWS::ECS::TaskDefinition)  new revision: ContainerDefinitions",
+    ] {
+        assert!(human.contains(expected), "no `{expected}` in:\n{human}");
+    }
+    assert!(!human.contains("replaced"), "a new task definition revision is not a replacement:\n{human}");
+    // Parameters by name: the deploy-time secret is shown as the parameter that carries it.
+    let json: serde_json::Value = serde_json::from_str(&outputs[1]).unwrap();
+    let record = |resource: &str, field: &str| {
+        json["changes"].as_array().unwrap().iter().find(|c| c["resource"] == resource && c["field"] == field).cloned()
+    };
+    let scale = record("web", "desired count").expect("a desired count change");
+    assert_eq!(
+        (scale["kind"].as_str(), scale["before"].as_str(), scale["after"].as_str()),
+        (Some("service"), Some("3"), Some("4"))
+    );
+    let removed =
+        json["changes"].as_array().unwrap().iter().find(|c| c["resource"] == "statsd" && c["kind"] == "service");
+    assert_eq!(removed.unwrap()["risk"], serde_json::json!(["service-removed"]));
+    snapshot!("diff-services.markdown", outputs[2].clone());
+    assert!(
+        outputs[3].contains("::warning title=compose-cfn diff%3A service statsd task::the service statsd is deleted"),
+        "{}",
+        outputs[3]
+    );
+}
+
+#[test]
+fn diff_shows_parameters_by_name_never_their_values() {
+    let dir = ProjectDir::new();
+    let text = REALISTIC
+        .replace("DATABASE_URL: postgres://app:${DB_PASSWORD}@database:5432/app", "DATABASE_URL: ${DB_PASSWORD}");
+    std::fs::write(dir.path().join("a.yml"), REALISTIC).unwrap();
+    std::fs::write(dir.path().join("b.yml"), text).unwrap();
+    let r = run_with_secrets(dir.path(), &["diff", "a.yml", "b.yml", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("\"after\": \"${EnvDbPassword}\""), "{}", r.stdout);
+    assert!(!r.stdout.contains("s3cret-from-env"), "{}", r.stdout);
+}
+
+/// A template written back as YAML with the short-form tags, in flow style below the top level.
+fn short_form(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(o) if o.len() == 1 => {
+            let (k, arg) = o.iter().next().unwrap();
+            match (k.as_str(), arg) {
+                ("Ref", Value::String(name)) => format!("!Ref {}", Value::from(name.as_str())),
+                ("Fn::GetAtt", Value::Array(p)) => {
+                    format!("!GetAtt \"{}.{}\"", p[0].as_str().unwrap(), p[1].as_str().unwrap())
+                }
+                (f, arg) if f.starts_with("Fn::") => format!("!{} {}", &f[4..], short_form(arg)),
+                _ => format!("{{{}: {}}}", Value::from(k.as_str()), short_form(arg)),
+            }
+        }
+        Value::Object(o) => {
+            let entries: Vec<String> =
+                o.iter().map(|(k, v)| format!("{}: {}", Value::from(k.as_str()), short_form(v))).collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(short_form).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn diff_reads_yaml_templates_with_short_form_tags_and_get_template_output() {
+    let dir = services_changed();
+    let compiled = run_with_secrets(dir.path(), &["compile", "before.yml", "--app", "shop"]);
+    assert_eq!(compiled.code, 0, "{}", compiled.stderr);
+    let template: serde_json::Value = serde_json::from_str(&compiled.stdout).unwrap();
+    let yaml: String = template.as_object().unwrap().iter().map(|(k, v)| format!("{k}: {}\n", short_form(v))).collect();
+    assert!(yaml.contains("!Ref ") && yaml.contains("!GetAtt ") && yaml.contains("!Sub "), "{yaml}");
+    std::fs::write(dir.path().join("before.yaml"), &yaml).unwrap();
+    // `aws cloudformation get-template` prints a JSON template as an object, a YAML one as text.
+    let object = serde_json::json!({ "TemplateBody": template, "StagesAvailable": ["Original", "Processed"] });
+    std::fs::write(dir.path().join("stack.json"), object.to_string()).unwrap();
+    std::fs::write(dir.path().join("stack-yaml.json"), serde_json::json!({ "TemplateBody": yaml }).to_string())
+        .unwrap();
+    for side in ["before.yaml", "stack.json", "stack-yaml.json"] {
+        let same = run_with_secrets(dir.path(), &["diff", side, "before.yml", "--app", "shop"]);
+        assert_eq!(same.code, 0, "{side} means what its manifest means: {}{}", same.stdout, same.stderr);
+        let changed = run_with_secrets(dir.path(), &["diff", side, "after.yml", "--app", "shop"]);
+        assert_eq!(changed.code, 1, "{side}: {}", changed.stderr);
+        assert!(changed.stdout.contains("image: postgres:16 → postgres:17"), "{side}: {}", changed.stdout);
+    }
+    // Two app names make false replacements: said first, as a warning.
+    let other = run_with_secrets(dir.path(), &["diff", "before.yaml", "before.yml", "--app", "shop2"]);
+    assert_eq!(other.code, 1);
+    assert!(
+        other.stdout.contains("app: shop → shop2") && other.stdout.contains("pass the same --app"),
+        "{}",
+        other.stdout
+    );
+    // A file that says it is a template but is not readable as one is an error, not a compose file.
+    std::fs::write(dir.path().join("bad.yaml"), "Resources:\n  A: !Bogus-Tag x\n").unwrap();
+    let bad = run(dir.path(), &["diff", "bad.yaml", "before.yml"]);
+    assert_eq!(bad.code, 2, "{}", bad.stdout);
+    assert!(bad.stderr.contains("`!Bogus-Tag` is not a CloudFormation function"), "{}", bad.stderr);
+}
+
+/// Every `$ compose-cfn …` block of the README's review section is that command's output,
+/// run here (a `NAME=value` before it is set in its environment; a `| head -N` or `| tail -N`
+/// after it keeps those lines, as a shell would).
+#[test]
+fn the_readme_review_section_shows_real_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("\n## Review in pull requests").expect("the README's review section") + 1;
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut checked = 0;
+    for block in section.split("```text\n").skip(1) {
+        let block = &block[..block.find("```").expect("a closed block")];
+        let Some((line, expected)) = block.strip_prefix("$ ").and_then(|b| b.split_once('\n')) else { continue };
+        let (command, filter) = line.split_once(" | ").map_or((line, None), |(c, f)| (c, Some(f)));
+        let mut words: Vec<&str> = command.split_whitespace().collect();
+        let env: Vec<(&str, &str)> = words.iter().map_while(|w| w.split_once('=')).collect();
+        words.drain(..env.len());
+        assert_eq!(words.remove(0), "compose-cfn", "{line}");
+        let r = run_env(root(), &words, &env);
+        let output = if r.stdout.is_empty() { r.stderr } else { r.stdout };
+        let lines: Vec<&str> = output.lines().collect();
+        let kept = match filter.map(|f| f.split_whitespace().collect::<Vec<_>>()).as_deref() {
+            None => &lines[..],
+            Some(["head", n]) => &lines[..n.trim_start_matches('-').parse::<usize>().unwrap().min(lines.len())],
+            Some(["tail", n]) => &lines[lines.len().saturating_sub(n.trim_start_matches('-').parse().unwrap())..],
+            Some(other) => panic!("`{line}`: the test cannot apply `{}`", other.join(" ")),
+        };
+        assert_eq!(expected.trim_end(), kept.join("\n").trim_end(), "README block `$ {line}` is not what it prints");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} blocks checked");
 }

@@ -87,6 +87,9 @@ fn expectation(case: &str) -> Expect {
             Pass("each entry is a path; whether the file exists, stays inside and parses is checked on disk")
         }
         "error-extends" => Pass("relates a service to the others (a missing one, a circle) or to another file"),
+        "error-extends-file" => Pass(
+            "each `extends` is well formed; whether its file exists, stays inside and has the service is checked on disk",
+        ),
         other if other.starts_with("error-") => panic!("decide what the schema says about the new fixture {other}"),
         _ => Pass("the fixture compiles"),
     }

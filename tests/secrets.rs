@@ -12,7 +12,7 @@ use common::{ProjectDir, run_in};
 use compose_cfn::diagnostic::{render_human, render_json};
 use compose_cfn::load::dotenv::DotenvFile;
 use compose_cfn::load::{Environment, Input};
-use compose_cfn::review::report::{Human, Json, Markdown, Report};
+use compose_cfn::review::report::{Github, Human, Json, Markdown, Report};
 use compose_cfn::review::{self, StackView};
 use compose_cfn::{CompileOptions, compile};
 use proptest::prelude::*;
@@ -363,8 +363,12 @@ fn outputs_of(compose: &str, env: &Environment, dotenv: &str) -> Vec<(String, St
         ("json diagnostics".to_string(), render_json(&result.diagnostics, &result.sources)),
         ("template".to_string(), result.template.clone().unwrap_or_default()),
     ];
-    let reports: [(&str, Box<dyn Report>); 3] =
-        [("human", Box::new(Human)), ("json", Box::new(Json)), ("markdown", Box::new(Markdown))];
+    let reports: [(&str, Box<dyn Report>); 4] = [
+        ("human", Box::new(Human::default())),
+        ("json", Box::new(Json)),
+        ("markdown", Box::new(Markdown)),
+        ("github", Box::new(Github)),
+    ];
     if let Some(plan) = result.plan.as_ref().filter(|_| !result.diagnostics.has_errors()) {
         let base = StackView::parse(
             &compile(

@@ -3,7 +3,7 @@
 //! reference, is `review::diff::REPLACING_PROPERTIES`, which `diff` reports with).
 
 use crate::review::diff::REPLACING_PROPERTIES;
-use crate::review::view::LOAD_BALANCER;
+use crate::review::view::{LOAD_BALANCER, TASK_DEFINITION};
 
 /// What adoption does with a replacement-only property whose value differs from the live one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,9 +41,10 @@ pub fn replacement_only(kind: &str, property: &str) -> Option<(Keep, String)> {
 }
 
 /// True for resources whose every change is a new version rather than a replacement to fear:
-/// an ECS task definition is immutable, and the service rolls onto the new revision.
+/// an ECS task definition is immutable, and the service rolls onto the new revision (which
+/// `diff` reports as a revision).
 pub fn is_revisioned(kind: &str) -> bool {
-    REPLACING_PROPERTIES.iter().any(|(k, p)| *k == kind && p.contains(&"*"))
+    kind == TASK_DEFINITION
 }
 
 #[cfg(test)]

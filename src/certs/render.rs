@@ -133,28 +133,18 @@ pub fn self_signed(generated: &SelfSigned, cert_out: &str, key_out: &str, now: O
 }
 
 /// Every diagnostic as a GitHub workflow annotation (`::warning file=…,line=…,col=…::`), the
-/// way `compile --format github` writes them; notes go into the message, after it.
+/// way `compile --format github` writes them; notes and help go into the message, after it. A
+/// finding without a line names its file in the message only, as an annotation's place needs one.
 pub fn github(list: &[Diagnostic]) -> String {
-    use crate::diagnostic::{JsonDiagnostic, Severity as Level, github_annotation};
+    use crate::diagnostic::{GithubPlace, github_command};
     let mut out = String::new();
     for d in list {
-        let message: String = std::iter::once(d.message.clone())
-            .chain(d.notes.iter().map(|n| format!("note: {n}")))
-            .collect::<Vec<_>>()
-            .join("\n");
-        out.push_str(&github_annotation(&JsonDiagnostic {
-            severity: if d.severity == Severity::Error { Level::Error } else { Level::Warning },
-            code: d.code.as_str(),
-            message: &message,
-            file: d.file.as_deref(),
-            line: d.line,
-            column: d.line.map(|_| 1),
-            end_line: None,
-            end_column: None,
-            label: None,
-            help: d.help.as_deref(),
-            related: Vec::new(),
-        }));
+        let level = if d.severity == Severity::Error { "error" } else { "warning" };
+        let place = d.file.as_deref().zip(d.line).map(|(file, line)| GithubPlace { file, line, column: 1, end: None });
+        let notes = d.notes.iter().map(|n| format!("note: {n}"));
+        let help = d.help.iter().map(|h| format!("help: {h}"));
+        let message = std::iter::once(d.message.clone()).chain(notes).chain(help).collect::<Vec<_>>().join("\n");
+        out.push_str(&github_command(level, place, &format!("compose-cfn {}", d.code.as_str()), &message));
     }
     out
 }

@@ -64,7 +64,11 @@ pub fn run<T>(args: &AwsArgs, work: impl AsyncFnOnce(&Clients) -> Result<T, Fail
 }
 
 /// Prints diagnostics that have no place in a file; `what` ends "could not …".
-pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Format, what: &str) {
+pub fn print(
+    diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>,
+    format: impl Into<report::MessageFormat>,
+    what: &str,
+) {
     if diagnostics.is_empty() {
         return;
     }
@@ -74,7 +78,7 @@ pub fn print(diagnostics: Vec<compose_cfn::diagnostic::Diagnostic>, format: Form
 }
 
 /// Prints a failure of `what` and returns its exit code.
-pub fn fail(failed: Failed, format: Format, what: &str) -> ExitCode {
+pub fn fail(failed: Failed, format: impl Into<report::MessageFormat>, what: &str) -> ExitCode {
     print(failed.diagnostics, format, what);
     ExitCode::from(failed.exit)
 }

@@ -70,30 +70,7 @@ impl ManifestArgs {
     /// Without file arguments, `COMPOSE_FILE` (paths joined by the path separator) names them,
     /// else the default file of the current directory and its override, as in Compose.
     pub fn compile(self) -> Result<Compilation, ExitCode> {
-        let mut paths: Vec<PathBuf> = self.files.into_iter().chain(self.more_files).collect();
-        let mut found = Vec::new();
-        let mut how = "given";
-        if let Some(list) = std::env::var_os("COMPOSE_FILE").filter(|_| paths.is_empty()) {
-            paths = std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
-            how = "from COMPOSE_FILE";
-        }
-        if paths.is_empty() {
-            let Some(discovered) = load::discover(Path::new(".")) else {
-                return Err(report::usage_error(&format!(
-                    "no compose file given, and none of {} in the current directory",
-                    load::DEFAULT_FILES.join(", ")
-                )));
-            };
-            paths = discovered
-                .files
-                .into_iter()
-                .map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p))
-                .collect();
-            found = discovered.found;
-            how = if paths.len() > 1 { "found here, the override merged over the first" } else { "found here" };
-        }
-        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        report::note(&format!("reading {} ({how}), in this order", shown.join(", then ")));
+        let (paths, found) = manifest_paths(self.files.into_iter().chain(self.more_files).collect())?;
         let inputs = load::read_inputs(&paths).map_err(|e| report::usage_error(&e.to_string()))?;
         // `docker-compose.yml` has the parent "", which names no directory.
         let dir = paths[0]
@@ -120,6 +97,34 @@ impl ManifestArgs {
         });
         Ok(self.options.compile(inputs, &env, dotenv, fallback, found))
     }
+}
+
+/// The files of a manifest: those given, else `COMPOSE_FILE`'s, else the default file of the
+/// current directory and its override (with the diagnostics of that search), as in Compose —
+/// noted for `-v` in the order they are read. Shared by `compile`, `plan` and `diff -f`.
+pub fn manifest_paths(given: Vec<PathBuf>) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), ExitCode> {
+    let mut paths = given;
+    let mut found = Vec::new();
+    let mut how = "given";
+    if let Some(list) = std::env::var_os("COMPOSE_FILE").filter(|_| paths.is_empty()) {
+        paths = std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect();
+        how = "from COMPOSE_FILE";
+    }
+    if paths.is_empty() {
+        let Some(discovered) = load::discover(Path::new(".")) else {
+            return Err(report::usage_error(&format!(
+                "no compose file given, and none of {} in the current directory",
+                load::DEFAULT_FILES.join(", ")
+            )));
+        };
+        paths =
+            discovered.files.into_iter().map(|p| p.strip_prefix("./").map(Path::to_path_buf).unwrap_or(p)).collect();
+        found = discovered.found;
+        how = if paths.len() > 1 { "found here, the override merged over the first" } else { "found here" };
+    }
+    let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+    report::note(&format!("reading {} ({how}), in this order", shown.join(", then ")));
+    Ok((paths, found))
 }
 
 /// `--app` as clap reads it: an invalid name is a usage error (exit 2) with a valid one to use.

@@ -1,30 +1,41 @@
-//! `compose-cfn diff OLD NEW`: what changes on the load balancers between two manifests or
-//! templates, each read from a file or from git (`git:REV:PATH`, no checkout).
+//! `compose-cfn diff OLD NEW` (or `diff [-f FILE]... --against SIDE`): what changes on the load
+//! balancers and services between two manifests or templates, each read from files or from git
+//! (`git:REV:PATH`, `--against git:REV`; no checkout).
 
-use super::compile::{CompileFlags, directory_name};
+use super::compile::{CompileFlags, directory_name, manifest_paths};
 use super::output::write_stdout;
 use super::plan::ReviewFormat;
 use super::report;
 use clap::Args;
 use compose_cfn::deploy::stack::bind;
+use compose_cfn::diagnostic::Diagnostic;
 use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
-use compose_cfn::review::{self, StackView, view};
+use compose_cfn::review::{self, StackView, template};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-/// Arguments of `diff`.
+/// Arguments of `diff`: two sides (`OLD NEW`), or the files of a manifest (`-f`, else those
+/// `compile` would find here) against another side (`--against`) — `--against git:REV` reads
+/// the same files at that revision, so an override file is merged on both sides.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a compose file, a compiled template (JSON), `-` for standard input, or git:REV:PATH (PATH from the
-    /// repository's root, or ./PATH from the current directory)
-    #[arg(value_name = "OLD")]
-    old: String,
+    /// The old side: a compose file, a template (JSON, YAML, or `aws cloudformation get-template` output), `-` for
+    /// standard input, or git:REV:PATH (PATH from the repository's root, or ./PATH from the current directory)
+    #[arg(value_name = "OLD", requires = "new", conflicts_with_all = ["files", "against"])]
+    old: Option<String>,
     /// The new side, in the same forms
     #[arg(value_name = "NEW")]
-    new: String,
+    new: Option<String>,
+    /// The new side as `compile` reads it: compose files merged in order (may be repeated) [default: the files
+    /// `compile` finds here, override included, or COMPOSE_FILE's]
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The old side for -f: git:REV (the same files at that revision, e.g. git:main) or any side OLD takes
+    #[arg(long, value_name = "SIDE", required_unless_present = "old")]
+    against: Option<String>,
     /// The old side's parameter values (the JSON `aws cloudformation describe-stacks` prints, or
     /// a list of {ParameterKey, ParameterValue}): the old template is compared as its stack has it
     #[arg(long, value_name = "FILE")]
@@ -36,6 +47,20 @@ pub struct DiffArgs {
     format: ReviewFormat,
 }
 
+/// One side, read but not yet compiled.
+struct Side {
+    /// How reports name it.
+    label: String,
+    /// Its files, in merge order.
+    inputs: Vec<Input>,
+    /// The directory that names the app and holds the `.env`.
+    dir: PathBuf,
+    /// Whether the `.env` of `dir` applies (not to files read from git: it is the working tree's).
+    dotenv: bool,
+    /// What finding the files had to say (both compose.yaml and docker-compose.yml, …).
+    found: Vec<Diagnostic>,
+}
+
 impl DiffArgs {
     /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
     pub fn run(self) -> ExitCode {
@@ -44,15 +69,16 @@ impl DiffArgs {
             Ok(v) => v,
             Err(message) => return report::usage_error(&message),
         };
-        let old = match self.side(&self.old, old_values.as_ref()) {
-            Ok(v) => v,
+        let sides = match (&self.old, &self.new, &self.against) {
+            (Some(old), Some(new), _) => read_spec(old).and_then(|o| Ok((o, read_spec(new)?))),
+            (_, _, Some(against)) => self.read_files(against),
+            _ => Err(report::usage_error("give OLD and NEW, or --against SIDE (with -f FILE…)")),
+        };
+        let (old, new) = match sides.and_then(|(o, n)| Ok((self.view(o, old_values.as_ref())?, self.view(n, None)?))) {
+            Ok(views) => views,
             Err(code) => return code,
         };
-        let new = match self.side(&self.new, None) {
-            Ok(v) => v,
-            Err(code) => return code,
-        };
-        let diff = review::diff(&old, &new, &self.old, &self.new);
+        let diff = review::diff(&old.1, &new.1, &old.0, &new.0);
         match write_stdout(&self.format.report().diff(&diff)) {
             Err(failed) => failed,
             Ok(()) if diff.is_empty() => ExitCode::SUCCESS,
@@ -60,58 +86,82 @@ impl DiffArgs {
         }
     }
 
-    /// Reads one side and turns it into a template view; compose files are compiled; `values`
-    /// are bound as the parameters' defaults.
-    fn side(&self, spec: &str, values: Option<&BTreeMap<String, String>>) -> Result<StackView, ExitCode> {
-        let (bytes, dir, dotenv) = match spec.strip_prefix("git:") {
-            Some(rest) => {
-                let (rev, path) = rest.split_once(':').ok_or_else(|| {
-                    report::usage_error(&format!("`{spec}`: expected git:REV:PATH, e.g. git:main:docker-compose.yml"))
-                })?;
-                let bytes = git_show(rev, path).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")))?;
-                (bytes, git_directory(path), false)
+    /// The manifest's files as the new side, and `against` as the old one.
+    fn read_files(&self, against: &str) -> Result<(Side, Side), ExitCode> {
+        let (paths, found) = manifest_paths(self.files.clone())?;
+        let inputs = load::read_inputs(&paths).map_err(|e| report::usage_error(&e.to_string()))?;
+        let dir = directory_of(&paths[0]);
+        let label = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
+        let new = Side { label, inputs, dir: dir.clone(), dotenv: true, found };
+        let old = match against.strip_prefix("git:").filter(|rest| !rest.contains(':')) {
+            // The same files at another revision, read from the current directory (`./PATH`).
+            Some(rev) => {
+                let mut inputs = Vec::new();
+                for path in &paths {
+                    let relative = path.to_str().filter(|p| !p.starts_with('/') && *p != load::STDIN).ok_or_else(|| {
+                        report::usage_error(&format!(
+                            "`{}`: --against git:REV reads the same files from git, so give paths relative to the current directory",
+                            path.display()
+                        ))
+                    })?;
+                    let spec = format!("git:{rev}:{relative}");
+                    let bytes = git_show(rev, &format!("./{relative}"))
+                        .map_err(|e| report::usage_error(&format!("`{spec}`: {e}")))?;
+                    inputs.push(Input { path: spec, bytes });
+                }
+                let label = inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>().join(" + ");
+                Side { label, inputs, dir, dotenv: false, found: Vec::new() }
             }
-            None => {
-                let path = PathBuf::from(spec);
-                let mut inputs =
-                    load::read_inputs(std::slice::from_ref(&path)).map_err(|e| report::usage_error(&e.to_string()))?;
-                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-                (inputs.remove(0).bytes, dir, true)
-            }
+            None => read_spec(against)?,
         };
-        let text = String::from_utf8_lossy(&bytes);
-        if view::is_template(&text) {
-            return bound_view(&text, values).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")));
+        Ok((old, new))
+    }
+
+    /// Turns one side into a template view: a template is read as it is, compose files are
+    /// compiled; `values` are bound as the parameters' defaults.
+    fn view(&self, side: Side, values: Option<&BTreeMap<String, String>>) -> Result<(String, StackView), ExitCode> {
+        if let [only] = side.inputs.as_slice()
+            && let Some(parsed) = template::parse(&String::from_utf8_lossy(&only.bytes))
+        {
+            let label = side.label;
+            return parsed
+                .and_then(|t| template::to_view(&bound(t, values)))
+                .map(|v| (label.clone(), v))
+                .map_err(|e| report::usage_error(&format!("`{label}`: {e}")));
         }
         // A compose file from git is interpolated with the current environment only: its
         // `.env` would be the working tree's, not the revision's.
-        let dotenv = if dotenv { load::dotenv::read_file(&dir) } else { load::dotenv::DotenvFile::Absent };
+        let dotenv = if side.dotenv { load::dotenv::read_file(&side.dir) } else { load::dotenv::DotenvFile::Absent };
         let env = Environment::from_pairs(std::env::vars());
-        let inputs = vec![Input { path: spec.to_string(), bytes }];
-        let fallback = if spec == load::STDIN { String::new() } else { directory_name(&dir) };
-        let result = self.options.compile(inputs, &env, dotenv, fallback, Vec::new());
+        let fallback = if side.label == load::STDIN { String::new() } else { directory_name(&side.dir) };
+        let result = self.options.compile(side.inputs, &env, dotenv, fallback, side.found);
         if result.diagnostics.has_errors() {
             report::diagnostics(
                 &result.diagnostics,
                 &result.sources,
                 self.format.diagnostics(),
-                &format!("compile `{spec}`"),
+                &format!("compile `{}`", side.label),
             );
             return Err(ExitCode::from(2));
         }
-        match values {
-            None => Ok(review::view_of(&result).expect("no error, so a template")),
-            Some(_) => bound_view(result.template.as_deref().expect("no error, so a template"), values)
-                .map_err(|e| report::usage_error(&format!("`{spec}`: {e}"))),
-        }
+        let view = match values {
+            None => review::view_of(&result).expect("no error, so a template"),
+            Some(_) => {
+                let text = result.template.as_deref().expect("no error, so a template");
+                let parsed = serde_json::from_str(text).expect("compile writes JSON");
+                template::to_view(&bound(parsed, values))
+                    .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?
+            }
+        };
+        Ok((side.label, view))
     }
 }
 
-/// The template's view with `values` (if any) bound as its parameters' defaults.
-fn bound_view(text: &str, values: Option<&BTreeMap<String, String>>) -> Result<StackView, view::ViewError> {
+/// The template with `values` (if any) bound as its parameters' defaults.
+fn bound(template: serde_json::Value, values: Option<&BTreeMap<String, String>>) -> serde_json::Value {
     match values {
-        None => StackView::parse(text),
-        Some(values) => StackView::from_value(&bind(&serde_json::from_str(text)?, values)),
+        None => template,
+        Some(values) => bind(&template, values),
     }
 }
 
@@ -124,6 +174,32 @@ fn read_parameters(path: &Path) -> Result<BTreeMap<String, String>, String> {
     let json: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
     compose_cfn::adopt::parameter_list(&json).map_err(|e| format!("`{name}`: {e}"))
+}
+
+/// Reads one side given as OLD or NEW: a file, `-`, or `git:REV:PATH`.
+fn read_spec(spec: &str) -> Result<Side, ExitCode> {
+    let (bytes, dir, dotenv) = match spec.strip_prefix("git:") {
+        Some(rest) => {
+            let (rev, path) = rest.split_once(':').ok_or_else(|| {
+                report::usage_error(&format!("`{spec}`: expected git:REV:PATH, e.g. git:main:docker-compose.yml"))
+            })?;
+            let bytes = git_show(rev, path).map_err(|e| report::usage_error(&format!("`{spec}`: {e}")))?;
+            (bytes, git_directory(path), false)
+        }
+        None => {
+            let path = PathBuf::from(spec);
+            let mut inputs =
+                load::read_inputs(std::slice::from_ref(&path)).map_err(|e| report::usage_error(&e.to_string()))?;
+            (inputs.remove(0).bytes, directory_of(&path), true)
+        }
+    };
+    let inputs = vec![Input { path: spec.to_string(), bytes }];
+    Ok(Side { label: spec.to_string(), inputs, dir, dotenv, found: Vec::new() })
+}
+
+/// The directory a file is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> PathBuf {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
 }
 
 /// `git show REV:PATH --`: the file as committed, without touching the working tree, read up

@@ -44,7 +44,11 @@ pub const EXTRAS: &[Extra] = &[
     },
     Extra {
         path: "plan",
-        examples: &["compose-cfn plan", "compose-cfn plan --format markdown > plan.md"],
+        examples: &[
+            "compose-cfn plan",
+            "COLUMNS=200 compose-cfn plan | less -S",
+            "compose-cfn plan --format markdown > plan.md",
+        ],
         exit: &[(0, "the plan was printed"), (1, "the manifest has an error"), USAGE],
         compose: true,
     },
@@ -52,6 +56,9 @@ pub const EXTRAS: &[Extra] = &[
         path: "diff",
         examples: &[
             "compose-cfn diff git:main:docker-compose.yml docker-compose.yml",
+            "compose-cfn diff --against git:main --format markdown    # the files compile reads, override included",
+            "compose-cfn diff -f docker-compose.yml -f prod.yml --against git:main",
+            "compose-cfn diff stack.json docker-compose.yml    # aws cloudformation get-template output",
             "compose-cfn diff old.json new.json --format json",
         ],
         exit: &[
@@ -176,6 +183,9 @@ const COLOR_ENV: &[(&str, &str)] = &[
     ("CLICOLOR_FORCE", "colour even into a pipe, unless --color never"),
 ];
 
+/// What `plan` lays its table out for, when stdout is not a terminal.
+const COLUMNS_ENV: &[(&str, &str)] = &[("COLUMNS", "the width to fit when stdout is not a terminal (default 120)")];
+
 /// The environment a compiling command also reads.
 const COMPOSE_ENV: &[(&str, &str)] = &[
     ("COMPOSE_FILE", "the compose files when none is given, joined by the path separator (`:`)"),
@@ -193,7 +203,8 @@ impl Extra {
     /// The environment variables this command reads, with what they do.
     pub fn environment(&self) -> Vec<(&'static str, &'static str)> {
         let compose = if self.compose { COMPOSE_ENV } else { &[] };
-        compose.iter().chain(COLOR_ENV).copied().collect()
+        let columns = if self.path == "plan" { COLUMNS_ENV } else { &[] };
+        compose.iter().chain(columns).chain(COLOR_ENV).copied().collect()
     }
 
     /// The text `--help` prints after the options.
@@ -250,6 +261,22 @@ mod tests {
         }
         for e in EXTRAS {
             assert!(all.iter().any(|p| p == e.path), "`{}` is no command", e.path);
+        }
+    }
+
+    #[test]
+    fn every_example_parses() {
+        let mut all = Vec::new();
+        paths(&crate::cli::command(), "", &mut all);
+        // The commands of this build (the AWS ones need the `aws` feature).
+        for e in EXTRAS.iter().filter(|e| all.iter().any(|p| p == e.path)) {
+            for example in e.examples {
+                // The command alone: from `compose-cfn` to a comment, pipe or redirection.
+                let command = example.split(['#', '|', '>']).find(|part| part.contains("compose-cfn")).unwrap();
+                let words: Vec<&str> = command.split_whitespace().skip_while(|w| *w != "compose-cfn").collect();
+                let parsed = crate::cli::command().try_get_matches_from(&words);
+                assert!(parsed.is_ok(), "`{example}`: {}", parsed.unwrap_err());
+            }
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use super::compile::ManifestArgs;
 use super::output::stdout;
-use super::{Format, report};
+use super::report::{self, MessageFormat};
 use clap::{Args, ValueEnum};
-use compose_cfn::review::report::{Human, Json, Markdown, Report};
+use compose_cfn::review::report::{Github, Human, Json, Markdown, Report};
 use std::process::ExitCode;
 
 /// How `plan` and `diff` print their result.
@@ -16,22 +16,42 @@ pub enum ReviewFormat {
     Json,
     /// GitHub-flavoured Markdown, for a pull-request comment.
     Markdown,
+    /// For GitHub Actions: the human report, with diagnostics and the diff's warnings as workflow annotations.
+    Github,
 }
 
 impl ReviewFormat {
     /// The report type of this format.
     pub fn report(self) -> Box<dyn Report> {
         match self {
-            ReviewFormat::Human => Box::new(Human),
+            ReviewFormat::Human => Box::new(Human { width: terminal_width() }),
             ReviewFormat::Json => Box::new(Json),
             ReviewFormat::Markdown => Box::new(Markdown),
+            ReviewFormat::Github => Box::new(Github),
         }
     }
 
-    /// How diagnostics go with this format: JSON lines next to JSON, else for people.
-    pub fn diagnostics(self) -> Format {
-        if self == ReviewFormat::Json { Format::Json } else { Format::Human }
+    /// How diagnostics go with this format: JSON lines next to JSON, annotations for GitHub,
+    /// else for people.
+    pub fn diagnostics(self) -> MessageFormat {
+        match self {
+            ReviewFormat::Json => MessageFormat::Json,
+            ReviewFormat::Github => MessageFormat::Github,
+            ReviewFormat::Human | ReviewFormat::Markdown => MessageFormat::Human,
+        }
     }
+}
+
+/// The columns a report should fit in: the terminal's when stdout is one, else `COLUMNS`,
+/// else [`Human::DEFAULT_WIDTH`] — so that output to a file or a test is the same everywhere.
+pub fn terminal_width() -> usize {
+    let stdout = std::io::stdout();
+    if std::io::IsTerminal::is_terminal(&stdout)
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(&stdout)
+    {
+        return usize::from(w);
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok()).filter(|&w| w > 0).unwrap_or(Human::DEFAULT_WIDTH)
 }
 
 /// Arguments of `plan`.

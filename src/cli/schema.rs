@@ -3,7 +3,8 @@
 use super::output::stdout;
 use clap::Args;
 use compose_cfn::interpret::plan::PlanDocument;
-use compose_cfn::review::{Diff, schema};
+use compose_cfn::review::document::DiffDocument;
+use compose_cfn::review::schema;
 use std::process::ExitCode;
 
 /// Arguments of `schema`.
@@ -24,7 +25,7 @@ impl SchemaArgs {
         let value = if self.plan {
             serde_json::to_value(schemars::schema_for!(PlanDocument<'static>))
         } else if self.diff {
-            serde_json::to_value(schemars::schema_for!(Diff))
+            serde_json::to_value(schemars::schema_for!(DiffDocument))
         } else {
             Ok(schema::compose_schema())
         };

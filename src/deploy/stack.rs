@@ -123,8 +123,8 @@ pub fn deploy_diff(
     new_values: &BTreeMap<String, String>,
     stack: &str,
 ) -> Result<Diff, review::view::ViewError> {
-    let old = StackView::from_value(&bind(live, live_values))?;
-    let new = StackView::from_value(&bind(new, new_values))?;
+    let old = review::template::to_view(&bind(live, live_values))?;
+    let new = review::template::to_view(&bind(new, new_values))?;
     Ok(review::diff(&old, &new, &format!("stack {stack}"), "this deploy"))
 }
 

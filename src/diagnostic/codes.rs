@@ -108,8 +108,8 @@ codes! {
         example: Some("include:\n  - other.yml\nservices:\n  web:\n    ports: [\"80:3000\"]\n"),
     }
     Extends = "extends" {
-        summary: "`extends:` names a service that is not in the file, goes round in a circle, or names another file.",
-        details: "`extends: NAME` (or `{service: NAME}`) builds a service on another service of the same file, merged as several `-f` files merge. The service must exist, a chain of `extends` must not lead back to where it started, and the name is written out. `extends: {file: …}` is not read yet: merge the other file with -f instead.",
+        summary: "`extends:` names a service or file that is not there, goes round in a circle, or reads too many files.",
+        details: "`extends: NAME` (or `{service: NAME}`) builds a service on another service of the same file, and `extends: {file: FILE, service: NAME}` on one of another file (relative to the directory of the file that names it), merged as several `-f` files merge. The file must exist inside the project directory (a link out of it is not followed), the service must be in it, a chain of `extends` (across files too) must not lead back to where it started, and names and paths are written out. One compose file's `extends` reads at most 64 other files, 16 MiB in all.",
         example: Some("services:\n  web:\n    extends: base\n    ports: [\"80:3000\"]\n"),
     }
     EnvFile = "env-file" {

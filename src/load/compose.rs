@@ -119,7 +119,8 @@ fn convox_version(v: &str) -> bool {
     v == "1" || v == "2" || v.strip_prefix("2.").is_some_and(|minor| minor.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Reads one file's tree (its strings already parsed for `$`) into a project.
+/// Reads one file's tree (its strings already parsed for `$`) into a project; `extends` is
+/// left to follow (it may read other files).
 pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
         diags.push(
@@ -186,7 +187,6 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
             project.services.push(service);
         }
     }
-    super::extends::resolve(&mut project.services, diags);
     project
 }
 

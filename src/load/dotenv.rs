@@ -47,6 +47,13 @@ pub fn read_file(dir: &Path) -> DotenvFile {
 /// Reads `name` (relative to `dir`) as [`read_file`] reads `.env`: only a regular file inside
 /// `dir`, of at most [`MAX_DOTENV_BYTES`]. A service's `env_file:` is read so.
 pub fn read_in(dir: &Path, name: &str) -> DotenvFile {
+    read_confined(dir, name, MAX_DOTENV_BYTES, "`.env`")
+}
+
+/// Reads `name` (relative to `dir`) only if it is a regular file inside `dir` (a link is
+/// followed only when it stays inside) of at most `cap` bytes; `kind` names such files in the
+/// reason for a refusal. `extends: {file: …}` reads its compose files so.
+pub fn read_confined(dir: &Path, name: &str, cap: u64, kind: &str) -> DotenvFile {
     let path = dir.join(name);
     let shown = path.strip_prefix(".").unwrap_or(&path).display().to_string();
     let refused = |reason: String| DotenvFile::Refused { path: shown.clone(), reason };
@@ -66,18 +73,18 @@ pub fn read_in(dir: &Path, name: &str) -> DotenvFile {
     }
     match std::fs::metadata(&target) {
         Ok(m) if !m.is_file() => return refused("is not a regular file, so it is not read".into()),
-        Ok(m) if m.len() > MAX_DOTENV_BYTES => {
-            return refused(format!("is {} bytes; `.env` files over {MAX_DOTENV_BYTES} bytes are refused", m.len()));
+        Ok(m) if m.len() > cap => {
+            return refused(format!("is {} bytes; {kind} files over {cap} bytes are refused", m.len()));
         }
         Ok(_) => {}
         Err(e) => return refused(format!("cannot be read: {e}")),
     }
     // The one capped reader: it stops one byte past the cap, for a file that grew after the check.
-    match crate::files::read_file_capped(&target, MAX_DOTENV_BYTES) {
+    match crate::files::read_file_capped(&target, cap) {
         Ok(bytes) => DotenvFile::Read { path: shown, bytes },
         Err(crate::files::ReadError::Io(e)) => refused(format!("cannot be read: {e}")),
         Err(crate::files::ReadError::TooLarge { .. }) => {
-            refused(format!("is over {MAX_DOTENV_BYTES} bytes; larger `.env` files are refused"))
+            refused(format!("is over {cap} bytes; larger {kind} files are refused"))
         }
     }
 }

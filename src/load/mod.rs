@@ -9,12 +9,13 @@ pub mod container_env;
 mod container_lists;
 pub mod dotenv;
 mod env_file;
-mod extends;
+pub mod extends;
 mod healthcheck;
 pub mod interpolate;
 mod limits;
 pub mod node;
 pub mod ports;
+mod rebase;
 pub mod secrets;
 pub mod shell_words;
 
@@ -240,12 +241,15 @@ pub fn load_project_in(
     let mut project: Option<Project> = None;
     for input in inputs {
         let mut diags = Vec::new();
+        let file = dir.and_then(|d| inside(d, Path::new(&input.path)));
         let Some(root) = parse_input(sources, input, &mut diags) else {
             diagnostics.extend(diags);
             continue;
         };
         let root = interpolate_tree(root, env, &mut diags);
-        let file_project = compose::read_project(&root, &mut diags);
+        let mut file_project = compose::read_project(&root, &mut diags);
+        let mut reader = extends::Reader { sources, env, dir, file, budget: extends::MAX_EXTENDS_BYTES };
+        extends::resolve(&mut file_project.services, &mut reader, &mut diags);
         diagnostics.extend(diags);
         match &mut project {
             None => project = Some(file_project),
@@ -264,6 +268,13 @@ pub fn load_project_in(
     }
     diagnostics.extend(diags);
     (project, diagnostics)
+}
+
+/// `path` relative to `dir`, when it is inside it (both resolved on disk).
+fn inside(dir: &Path, path: &Path) -> Option<PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let path = std::fs::canonicalize(path).ok()?;
+    path.strip_prefix(dir).ok().map(Path::to_path_buf)
 }
 
 fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {

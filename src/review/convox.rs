@@ -118,7 +118,9 @@ pub fn for_review(template: &Value) -> Option<Value> {
     if !is_convox(template) {
         return None;
     }
-    let mut out = resolve(template, &parameter_values(template, &BTreeMap::new()));
+    let values = parameter_values(template, &BTreeMap::new());
+    let mut out = resolve(template, &values);
+    resolve_desired_counts(&mut out, &values);
     let services = balancer_services(&out);
     if let Some(resources) = out.get_mut("Resources").and_then(Value::as_object_mut) {
         for (id, service) in services {
@@ -171,6 +173,21 @@ pub fn balancer_services(template: &Value) -> BTreeMap<String, String> {
             (id.clone(), service)
         })
         .collect()
+}
+
+/// Convox's services take their count from the formation parameter (`DesiredCount:
+/// {"Fn::Select": [0, {"Ref": "WebFormation"}]}`, the parameter `count,cpu,memory`): the
+/// review compares the number the stack has, not the expression.
+fn resolve_desired_counts(template: &mut Value, values: &BTreeMap<String, String>) {
+    let Some(resources) = template.get_mut("Resources").and_then(Value::as_object_mut) else { return };
+    for props in resources.values_mut().filter_map(|r| r.get_mut("Properties")).filter_map(Value::as_object_mut) {
+        if let Some(count) = props.get_mut("DesiredCount")
+            && count.is_object()
+            && let Some(n) = string(count, values).and_then(|s| s.parse::<u64>().ok())
+        {
+            *count = Value::from(n);
+        }
+    }
 }
 
 /// Convox's `UpperName` read back: `MyApp` → `my-app`.
@@ -422,6 +439,16 @@ pub(crate) mod tests {
         assert!(r["Resources"]["BalancerWeb"]["Properties"]["LoadBalancerName"].get("Fn::If").is_some());
         assert!(r["Conditions"].get("Internal").is_some());
         assert!(r["Conditions"].get("BlankBalancerWebPort443Certificate").is_none());
+    }
+
+    #[test]
+    fn review_reads_the_count_from_the_formation_parameter() {
+        let mut t = rack_balancer();
+        t["Parameters"]["WebFormation"] = json!({"Type": "CommaDelimitedList", "Default": "3,512,1024"});
+        t["Resources"]["ServiceWeb"] = json!({"Type": "AWS::ECS::Service", "Properties": {
+            "DesiredCount": {"Fn::Select": [0, {"Ref": "WebFormation"}]}}});
+        let r = for_review(&t).expect("a Convox template");
+        assert_eq!(r["Resources"]["ServiceWeb"]["Properties"]["DesiredCount"], json!(3));
     }
 
     #[test]

@@ -1,22 +1,63 @@
-//! What changes between two templates, by meaning: listeners by service and port, balancers,
-//! and every other resource by logical ID and type — with the risky changes marked.
+//! What changes between two templates, by meaning: balancers and listeners ([`balancers`]) and
+//! the ECS side of services ([`services`]) by service, then every resource by logical ID and
+//! type, parameters, outputs — with the risky changes marked.
 
-use super::view::{BalancerView, Certificate, Exposure, LOAD_BALANCER, ListenerView, Resource, StackView, scalar};
-use crate::interpret::labels::requires_tls12;
+mod balancers;
+mod services;
+
+pub use balancers::listener_summary;
+
+use super::view::{ContainerView, LOAD_BALANCER, Resource, ServiceView, StackView, TASK_DEFINITION, scalar};
+use balancers::balancer_changes;
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use services::service_changes;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Properties whose change makes CloudFormation replace the resource (a new physical
 /// resource; for a balancer, a new DNS name). `*`: every property change replaces it.
 pub const REPLACING_PROPERTIES: &[(&str, &[&str])] = &[
     (LOAD_BALANCER, &["Scheme", "LoadBalancerName"]),
     ("AWS::EC2::SecurityGroup", &["GroupDescription", "GroupName", "VpcId"]),
-    ("AWS::ECS::TaskDefinition", &["*"]),
     ("AWS::ECS::Service", &["ServiceName", "Cluster", "LaunchType", "Role", "SchedulingStrategy"]),
     ("AWS::IAM::Role", &["RoleName", "Path"]),
     ("AWS::Logs::LogGroup", &["LogGroupName"]),
 ];
+
+/// Why a change is risky, as a stable code for scripts (`diff --format json`); reports for
+/// people show the sentence of the change's `warning` instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Risk {
+    /// A port becomes reachable from the internet (an internal port made public).
+    ExposureWidened,
+    /// A new internet-facing port.
+    PortOpened,
+    /// A port stops being reachable from the internet.
+    ExposureNarrowed,
+    /// TLS is no longer terminated: the port carries plain text.
+    TlsOff,
+    /// Traffic from the balancer to the container is no longer encrypted.
+    ReencryptionOff,
+    /// HTTP(S) becomes TCP/TLS: the X-Forwarded-* headers are gone.
+    HeadersLost,
+    /// TCP/TLS becomes HTTP(S): non-HTTP traffic (websockets) stops working.
+    HttpOnly,
+    /// A bound certificate gives way to a self-signed one.
+    CertificateUnbound,
+    /// The TLS policy admits older TLS versions or weaker ciphers.
+    WeakerTlsPolicy,
+    /// A balancer is deleted.
+    BalancerDeleted,
+    /// A balancer is replaced: a new DNS name.
+    BalancerReplaced,
+    /// A resource changes type, which replaces it.
+    TypeChanged,
+    /// A whole service is removed: its tasks stop.
+    ServiceRemoved,
+    /// The two sides name different apps: names derived from the app differ on every resource.
+    AppNameDiffers,
+}
 
 /// What a change is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -31,6 +72,11 @@ pub enum Subject {
     },
     /// A service's balancer as a whole (health check, timeouts, TLS policy, identity).
     Balancer {
+        /// The compose service.
+        service: String,
+    },
+    /// A service's ECS side: its task definition's containers and its desired count.
+    Service {
         /// The compose service.
         service: String,
     },
@@ -68,6 +114,8 @@ pub enum Action {
     Removed,
     /// It is updated in place.
     Changed,
+    /// A task definition's new revision: ECS replaces the service's tasks in a rolling deployment.
+    Revised,
     /// It is deleted and created anew (a balancer gets a new DNS name).
     Replaced,
 }
@@ -87,13 +135,15 @@ pub struct Change {
     pub new: Option<String>,
     /// Why the change is risky, when it is: reports show these as warnings.
     pub warning: Option<String>,
+    /// The same, as codes for scripts.
+    pub risks: Vec<Risk>,
     /// What the change means, when that is not obvious.
     pub note: Option<String>,
 }
 
 impl Change {
     fn new(subject: Subject, action: Action) -> Self {
-        Change { subject, action, field: None, old: None, new: None, warning: None, note: None }
+        Change { subject, action, field: None, old: None, new: None, warning: None, risks: Vec::new(), note: None }
     }
 
     fn field(mut self, field: &str, old: Option<String>, new: Option<String>) -> Self {
@@ -103,8 +153,13 @@ impl Change {
         self
     }
 
-    fn warn(mut self, why: impl Into<String>) -> Self {
-        self.warning = Some(why.into());
+    fn warn(mut self, risk: Risk, why: impl Into<String>) -> Self {
+        let why = why.into();
+        self.warning = Some(match self.warning.take() {
+            Some(earlier) => format!("{earlier}; {why}"),
+            None => why,
+        });
+        self.risks.push(risk);
         self
     }
 
@@ -140,8 +195,28 @@ impl Diff {
 /// Compares two templates; `old_name` and `new_name` say where they came from.
 pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) -> Diff {
     let mut changes = Vec::new();
-    for service in union(old.balancers.keys(), new.balancers.keys()) {
+    if let (Some(a), Some(b)) = (&old.app, &new.app)
+        && a != b
+    {
+        changes.push(
+            Change::new(Subject::Template { key: "app".into() }, Action::Changed)
+                .field("app", Some(a.clone()), Some(b.clone()))
+                .warn(Risk::AppNameDiffers, "the two sides name different apps: the names and descriptions made from the app name differ, so resources show as replaced; pass the same --app to both sides"),
+        );
+    }
+    // ECS services are matched by logical ID and shown under their service's name (the tagged
+    // side's: a template made by another tool may not tag them), beside its balancer.
+    let mut ecs: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for id in old.services.keys().chain(new.services.keys()).collect::<BTreeSet<_>>() {
+        let tagged = |v: &StackView| v.services.get(id).map(|s| s.name.clone()).filter(|n| n != id);
+        let name = tagged(new).or_else(|| tagged(old)).unwrap_or_else(|| id.clone());
+        ecs.entry(name).or_default().push(id);
+    }
+    for service in union(old.balancers.keys().chain(ecs.keys()), new.balancers.keys()) {
         balancer_changes(&service, old.balancers.get(&service), new.balancers.get(&service), &mut changes);
+        for id in ecs.get(&service).into_iter().flatten() {
+            service_changes(&service, old.services.get(*id), new.services.get(*id), &mut changes);
+        }
     }
     resource_changes(old, new, &mut changes);
     let covered: BTreeSet<&String> = [old, new]
@@ -166,7 +241,11 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
             }
             (Some(_), None) => changes.push(Change::new(subject(), Action::Removed)),
             (Some(a), Some(b)) if a != b => {
-                let default = |p: &serde_json::Value| p.get("Default").map(scalar);
+                // A NoEcho parameter's default is a secret: say that it changed, never what to.
+                let hidden = |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v) == "true");
+                let default = |p: &serde_json::Value| {
+                    p.get("Default").map(|d| if hidden(a) || hidden(b) { "(hidden: NoEcho)".into() } else { scalar(d) })
+                };
                 let c = Change::new(subject(), Action::Changed);
                 changes.push(if default(a) != default(b) { c.field("default", default(a), default(b)) } else { c });
             }
@@ -204,219 +283,6 @@ fn union<'a>(a: impl Iterator<Item = &'a String>, b: impl Iterator<Item = &'a St
     a.chain(b).cloned().collect()
 }
 
-fn balancer_changes(service: &str, old: Option<&BalancerView>, new: Option<&BalancerView>, out: &mut Vec<Change>) {
-    let subject = || Subject::Balancer { service: service.to_string() };
-    let (old, new) = match (old, new) {
-        (None, None) => return,
-        (None, Some(b)) => {
-            out.push(Change::new(subject(), Action::Added).field("balancer", None, Some(b.logical_id.clone())));
-            for l in b.listeners.values() {
-                out.push(added_listener(service, l));
-            }
-            return;
-        }
-        (Some(b), None) => {
-            out.push(
-                Change::new(subject(), Action::Removed)
-                    .field("balancer", Some(b.logical_id.clone()), None)
-                    .warn("the balancer is deleted: its DNS name stops resolving and every client of it loses service"),
-            );
-            for l in b.listeners.values() {
-                out.push(removed_listener(service, l));
-            }
-            return;
-        }
-        (Some(a), Some(b)) => (a, b),
-    };
-    if old.technology != new.technology {
-        out.push(
-            Change::new(subject(), Action::Replaced)
-                .field("balancer", Some(describe(old)), Some(describe(new)))
-                .warn("the balancer target changed (--balancer): the old balancers are deleted and new ones created, with new DNS names, so CNAMEs and clients of the old names break"),
-        );
-    } else if old.logical_id != new.logical_id {
-        out.push(
-            Change::new(subject(), Action::Replaced)
-                .field("logical ID", Some(old.logical_id.clone()), Some(new.logical_id.clone()))
-                .warn("a new logical ID replaces the balancer: it gets a new DNS name, so CNAMEs and clients of the old name break"),
-        );
-    }
-    let mut field = |name: &str, a: String, b: String| {
-        if a != b {
-            let c = Change::new(subject(), Action::Changed).field(name, Some(a), Some(b));
-            out.push(c);
-        }
-    };
-    field("health check", old.health_target.clone(), new.health_target.clone());
-    field("health check timing", timing(old), timing(new));
-    field("idle timeout", seconds(&old.idle_timeout), seconds(&new.idle_timeout));
-    field("draining timeout", seconds(&old.draining_timeout), seconds(&new.draining_timeout));
-    if old.tls_policy != new.tls_policy {
-        let mut c =
-            Change::new(subject(), Action::Changed).field("TLS policy", old.tls_policy.clone(), new.tls_policy.clone());
-        let minimum_12 = |p: &Option<String>| p.as_deref().is_some_and(requires_tls12);
-        if minimum_12(&old.tls_policy) && new.tls_policy.is_some() && !minimum_12(&new.tls_policy) {
-            c = c.warn("the new policy admits TLS versions below 1.2 or weaker ciphers");
-        }
-        out.push(c);
-    }
-    for port in old.listeners.keys().chain(new.listeners.keys()).copied().collect::<BTreeSet<u16>>() {
-        match (old.listeners.get(&port), new.listeners.get(&port)) {
-            (None, Some(l)) => out.push(added_listener(service, l)),
-            (Some(l), None) => out.push(removed_listener(service, l)),
-            (Some(a), Some(b)) => listener_changes(service, a, b, out),
-            (None, None) => {}
-        }
-    }
-}
-
-/// `BalancerWeb (Classic ELB)`: a service's balancers and their technology.
-fn describe(b: &BalancerView) -> String {
-    format!("{} ({})", b.logical_id, b.technology.describe())
-}
-
-fn timing(b: &BalancerView) -> String {
-    let [timeout, interval, healthy, unhealthy] = &b.health_timing;
-    format!("timeout {timeout}s, interval {interval}s, healthy {healthy}, unhealthy {unhealthy}")
-}
-
-fn seconds(s: &str) -> String {
-    if s.bytes().all(|b| b.is_ascii_digit()) { format!("{s}s") } else { s.to_string() }
-}
-
-fn listener_subject(service: &str, port: u16) -> Subject {
-    Subject::Listener { service: service.to_string(), port }
-}
-
-/// `80 → 3000 HTTPS→HTTP`: a listener in one line.
-pub fn listener_summary(l: &ListenerView) -> String {
-    let target = l.container_port.map_or_else(|| format!("instance port {}", l.instance_port), |p| p.to_string());
-    let cert = match &l.certificate {
-        Certificate::None => String::new(),
-        c => format!(", certificate {}", c.describe()),
-    };
-    format!(
-        "{} → {target} {}{cert}{}, {}",
-        l.port,
-        protocols(l),
-        if l.proxy { ", proxy protocol" } else { "" },
-        exposure(l)
-    )
-}
-
-fn protocols(l: &ListenerView) -> String {
-    format!("{}→{}", l.protocol, l.instance_protocol)
-}
-
-fn exposure(l: &ListenerView) -> String {
-    let who = match l.exposure {
-        Exposure::Internet => "internet-facing",
-        Exposure::Vpc => "internal",
-    };
-    if l.sources.is_empty() { who.to_string() } else { format!("{who} from {}", l.sources.join(", ")) }
-}
-
-fn is_open_to_internet(l: &ListenerView) -> bool {
-    l.exposure == Exposure::Internet
-        && (l.sources.is_empty() || l.sources.iter().any(|s| s == "0.0.0.0/0" || s == "::/0"))
-}
-
-fn added_listener(service: &str, l: &ListenerView) -> Change {
-    let c = Change::new(listener_subject(service, l.port), Action::Added).field(
-        "listener",
-        None,
-        Some(listener_summary(l)),
-    );
-    if is_open_to_internet(l) { c.warn(format!("opens port {} to the internet", l.port)) } else { c }
-}
-
-fn removed_listener(service: &str, l: &ListenerView) -> Change {
-    Change::new(listener_subject(service, l.port), Action::Removed)
-        .field("listener", Some(listener_summary(l)), None)
-        .note(format!("clients of port {} lose service", l.port))
-}
-
-fn terminates_tls(protocol: &str) -> bool {
-    matches!(protocol, "HTTPS" | "SSL" | "TLS")
-}
-
-fn is_http(protocol: &str) -> bool {
-    matches!(protocol, "HTTP" | "HTTPS")
-}
-
-fn listener_changes(service: &str, a: &ListenerView, b: &ListenerView, out: &mut Vec<Change>) {
-    let subject = || listener_subject(service, a.port);
-    let changed = |field: &str, old: String, new: String| {
-        Change::new(subject(), Action::Changed).field(field, Some(old), Some(new))
-    };
-    if (&a.protocol, &a.instance_protocol) != (&b.protocol, &b.instance_protocol) {
-        let mut c = changed("protocol", protocols(a), protocols(b));
-        let mut risks = Vec::new();
-        if terminates_tls(&a.protocol) && !terminates_tls(&b.protocol) {
-            risks.push(format!("TLS is turned off: port {} now carries plain text", a.port));
-        }
-        if terminates_tls(&a.instance_protocol) && !terminates_tls(&b.instance_protocol) {
-            risks.push("traffic from the balancer to the container is no longer encrypted".to_string());
-        }
-        if is_http(&a.protocol) && !is_http(&b.protocol) {
-            risks.push(
-                "the balancer stops adding X-Forwarded-For/-Proto/-Port headers: an app that reads them (client IP, redirects to https) behaves differently; websockets now work"
-                    .to_string(),
-            );
-        }
-        if !is_http(&a.protocol) && is_http(&b.protocol) {
-            risks.push(
-                "the balancer now parses HTTP: websockets and other non-HTTP traffic on this port stop working"
-                    .to_string(),
-            );
-        }
-        if !risks.is_empty() {
-            c = c.warn(risks.join("; "));
-        } else if !terminates_tls(&a.protocol) && terminates_tls(&b.protocol) {
-            c = c.note("TLS is now terminated at the balancer");
-        }
-        out.push(c);
-    }
-    if a.container_port != b.container_port {
-        let show = |p: Option<u16>| p.map_or_else(|| "unknown".into(), |p| p.to_string());
-        out.push(changed("container port", show(a.container_port), show(b.container_port)));
-    }
-    if a.instance_port != b.instance_port {
-        out.push(changed("instance port", a.instance_port.clone(), b.instance_port.clone()));
-    }
-    if a.certificate != b.certificate {
-        let mut c = changed("certificate", a.certificate.describe(), b.certificate.describe());
-        match (&a.certificate, &b.certificate) {
-            (Certificate::Arn(_), Certificate::AtDeploy { .. }) => {
-                c = c.warn(
-                    "the bound certificate is removed: clients get a self-signed certificate that browsers reject",
-                );
-            }
-            (Certificate::AtDeploy { .. }, Certificate::Arn(_)) => c = c.note("a certificate is bound"),
-            _ => {}
-        }
-        out.push(c);
-    }
-    if a.proxy != b.proxy {
-        let onoff = |on: bool| if on { "on" } else { "off" }.to_string();
-        let note = if b.proxy {
-            "the container must now expect a PROXY protocol header on every connection"
-        } else {
-            "the container no longer receives a PROXY protocol header (nor the client IP it carried)"
-        };
-        out.push(changed("proxy protocol", onoff(a.proxy), onoff(b.proxy)).note(note));
-    }
-    if (a.exposure, &a.sources) != (b.exposure, &b.sources) {
-        let mut c = changed("exposure", exposure(a), exposure(b));
-        if is_open_to_internet(b) && !is_open_to_internet(a) {
-            c = c.warn(format!("exposure widened: port {} becomes reachable from the internet", a.port));
-        } else if a.exposure == Exposure::Internet && b.exposure == Exposure::Vpc {
-            c = c.note(format!("port {} is no longer reachable from the internet", a.port));
-        }
-        out.push(c);
-    }
-}
-
 fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
     for id in union(old.resources.keys(), new.resources.keys()) {
         let subject = |r: &Resource| Subject::Resource { logical_id: id.clone(), resource_type: r.kind.clone() };
@@ -426,7 +292,7 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
             (Some(a), Some(b)) if a.kind != b.kind => out.push(
                 Change::new(subject(b), Action::Replaced)
                     .field("Type", Some(a.kind.clone()), Some(b.kind.clone()))
-                    .warn("a new type replaces the resource"),
+                    .warn(Risk::TypeChanged, "a new type replaces the resource"),
             ),
             (Some(a), Some(b)) => {
                 let changed: Vec<String> = union(a.properties.keys(), b.properties.keys())
@@ -443,19 +309,57 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
                     .cloned()
                     .collect();
                 let names = |v: &[String]| v.join(", ");
-                if forcing.is_empty() {
+                if b.kind == TASK_DEFINITION {
+                    // Not a replacement to fear: the service rolls its tasks onto the new revision.
+                    out.push(
+                        Change::new(subject(b), Action::Revised)
+                            .field("properties", None, Some(names(&changed)))
+                            .note("ECS starts tasks of the new revision, then stops the old ones"),
+                    );
+                } else if forcing.is_empty() {
                     out.push(Change::new(subject(b), Action::Changed).field("properties", None, Some(names(&changed))));
                 } else {
                     let mut c =
                         Change::new(subject(b), Action::Replaced).field("properties", None, Some(names(&changed)));
                     c = c.note(format!("{} cannot change in place", names(&forcing)));
                     if b.kind == LOAD_BALANCER {
-                        c = c.warn("the balancer is replaced: it gets a new DNS name, so CNAMEs and clients of the old name break");
+                        c = c.warn(Risk::BalancerReplaced, "the balancer is replaced: it gets a new DNS name, so CNAMEs and clients of the old name break");
                     }
                     out.push(c);
                 }
             }
             (None, None) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_no_echo_default_is_said_to_change_never_shown() {
+        // `deploy` binds the values it passes as defaults: a secret's value must not reach the diff.
+        let side = |value: &str| {
+            let template = json!({"Parameters": {"EnvToken": {"Type": "String", "NoEcho": true, "Default": value}}});
+            StackView::from_value(&template).unwrap()
+        };
+        let d = diff(&side("old-secret"), &side("new-secret"), "a", "b");
+        assert_eq!(d.changes.len(), 1);
+        let shown = format!("{:?}", d.changes);
+        assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+
+    #[test]
+    fn an_ecs_service_is_matched_by_logical_id_whether_tagged_or_not() {
+        // A Convox rack does not tag its ECS services; the adopted template does.
+        let side = |tags: serde_json::Value| {
+            let service = json!({"Type": "AWS::ECS::Service", "Properties": {"DesiredCount": 2, "Tags": tags}});
+            StackView::from_value(&json!({"Resources": {"ServiceWeb": service}})).unwrap()
+        };
+        let (untagged, tagged) = (side(json!([])), side(json!([{"Key": "Service", "Value": "web"}])));
+        let d = diff(&untagged, &tagged, "live", "adopted");
+        assert!(d.changes.iter().all(|c| !matches!(c.subject, Subject::Service { .. })), "{:#?}", d.changes);
     }
 }

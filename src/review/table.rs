@@ -1,6 +1,7 @@
 //! The plan as one table, a row per listener: the columns a reviewer reads, in words.
 
 use crate::interpret::labels::{DEFAULT_TLS_POLICY, DEFAULT_V2_TLS_POLICY};
+use crate::interpret::plan::{HostPort, PortMap};
 use crate::interpret::{Balancer, Listener, Plan, Protocol, Scheme, Target};
 use crate::lower::classic::{front_name, instance_protocol};
 use crate::lower::v2::balancer_id;
@@ -117,4 +118,49 @@ fn row(b: &Balancer, l: &Listener, first: bool) -> Row {
         health,
         balancer_cell(format!("idle {}s, draining {}s", b.idle_timeout, b.draining_timeout)),
     ])
+}
+
+/// What becomes of the ports no balancer carries: one line per service that has no balancer
+/// (a worker), and per UDP port (a Classic ELB carries no UDP), so the plan omits nothing.
+pub fn unbalanced(plan: &Plan) -> Vec<String> {
+    plan.services
+        .iter()
+        .filter_map(|w| {
+            let udp: Vec<&PortMap> = w.container.port_mappings.iter().filter(|p| p.protocol == "udp").collect();
+            let udp_text = udp
+                .iter()
+                .map(|p| match p.host_port {
+                    HostPort::Fixed { port } => {
+                        format!("{}/udp → host port {port} of each instance, not balanced", p.container_port)
+                    }
+                    _ => format!("{}/udp → not published, not balanced", p.container_port),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let scale = match (w.daemon, w.desired_count) {
+                (true, _) => "one task per instance".to_string(),
+                (false, 1) => "1 task".to_string(),
+                (false, n) => format!("{n} tasks"),
+            };
+            match (&w.balancer, udp.is_empty()) {
+                (Some(_), true) => None,
+                (Some(_), false) => Some(format!("{}: {udp_text}", w.service)),
+                (None, _) => {
+                    let tcp: Vec<String> = w
+                        .container
+                        .port_mappings
+                        .iter()
+                        .filter(|p| p.protocol != "udp")
+                        .map(|p| match p.host_port {
+                            HostPort::Fixed { port } => format!("{}/tcp → host port {port}", p.container_port),
+                            _ => format!("{}/tcp → not published", p.container_port),
+                        })
+                        .collect();
+                    let ports: Vec<String> = tcp.into_iter().chain((!udp.is_empty()).then_some(udp_text)).collect();
+                    let ports = if ports.is_empty() { "no ports".to_string() } else { ports.join("; ") };
+                    Some(format!("{}: worker, {scale}, {ports}", w.service))
+                }
+            }
+        })
+        .collect()
 }

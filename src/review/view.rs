@@ -2,8 +2,10 @@
 //! listeners by port, and every resource by logical ID — so that `diff` works on any template,
 //! compiled now or by an older version, and on resources it does not understand.
 
+mod service;
 mod v2;
 
+pub use service::{ContainerView, ECS_SERVICE, ServiceView, TASK_DEFINITION, shown};
 pub use v2::{LOAD_BALANCER_V2, Technology};
 
 use serde_json::{Map, Value};
@@ -129,10 +131,16 @@ pub struct StackView {
     pub other: BTreeMap<String, Value>,
     /// The balancers, by service (a service's ELBv2 balancers as one).
     pub balancers: BTreeMap<String, BalancerView>,
+    /// The ECS services, by logical ID.
+    pub services: BTreeMap<String, ServiceView>,
+    /// The app the template was compiled for: `Metadata.ComposeCfn.App`, else the `App` tag
+    /// its resources share.
+    pub app: Option<String>,
 }
 
-/// True when `text` is a compiled template rather than a compose file: a JSON object with
-/// `AWSTemplateFormatVersion` or `Resources`.
+/// True when `text` is a compiled template in JSON (what `deploy --template` takes): an
+/// object with `AWSTemplateFormatVersion` or `Resources`. `diff` reads more forms
+/// ([`super::template::parse`]).
 pub fn is_template(text: &str) -> bool {
     let trimmed = text.trim_start();
     trimmed.starts_with('{')
@@ -193,7 +201,14 @@ impl StackView {
         for b in balancers {
             view.balancers.insert(b.service.clone(), b);
         }
+        view.services = view.services();
+        view.app = view.app_name();
         Ok(view)
+    }
+
+    fn app_name(&self) -> Option<String> {
+        let metadata = self.other.get("Metadata").and_then(|m| m.get("ComposeCfn")).and_then(|c| c.get("App"));
+        metadata.map(scalar).or_else(|| self.resources.values().find_map(|r| tag(&r.properties, "App")))
     }
 
     /// The parameter a `{"Ref": P}` names, with its default when it has one.
