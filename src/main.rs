@@ -6,9 +6,8 @@ use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let matches = cli::command().get_matches();
-    match cli::Cli::from_arg_matches(&matches) {
+    match cli::command().try_get_matches().and_then(|matches| cli::Cli::from_arg_matches(&matches)) {
         Ok(cli) => cli.run(),
-        Err(e) => e.exit(),
+        Err(e) => cli::parse_error(e),
     }
 }

@@ -100,7 +100,7 @@ fn inspect_json_has_the_same_facts() {
 // ---- chains ----
 
 #[test]
-fn a_bundle_in_any_order_is_ordered_leaf_first_and_verified() {
+fn a_chain_file_in_aws_order_links_up_and_is_verified() {
     let report = inspect_fixtures("chain-leaf.pem", Some("chain-bundle.pem"), Some("chain-leaf-TEST-ONLY.key"));
     assert!(report.ok, "{:?}", report.diagnostics);
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
@@ -504,4 +504,78 @@ fn a_leaf_expiring_within_30_days_or_an_intermediate_as_the_leaf_is_a_warning() 
         said.contains(&"Swapped Intermediate is a CA certificate, used here as the site's certificate"),
         "{said:?}"
     );
+}
+
+// ---- order: reported, and the files AWS takes written in its order ----
+
+#[test]
+fn a_chain_in_the_wrong_order_is_a_warning_at_the_certificate_out_of_place() {
+    let leaf = fixture("chain-leaf.pem");
+    let (mid, root) = (fixture("chain-intermediate.pem"), fixture("chain-root.pem"));
+    let root_first = [root.as_slice(), mid.as_slice()].concat();
+    let report = inspect(("leaf.pem", &leaf), Some(("chain.pem", &root_first)), None);
+    assert!(report.ok, "a warning: {:?}", report.diagnostics);
+    let [warning] = warnings(&report)[..] else { panic!("one warning: {:?}", report.diagnostics) };
+    assert_eq!(
+        warning.message,
+        "the chain is out of order: Example Test Root CA comes after shop.example.test, whose issuer is \
+         Example Test Intermediate CA"
+    );
+    assert_eq!((warning.file.as_deref(), warning.line), (Some("chain.pem"), Some(1)));
+    assert_eq!(
+        warning.notes,
+        [
+            "read in this order: shop.example.test, Example Test Root CA, Example Test Intermediate CA",
+            "in order: shop.example.test, Example Test Intermediate CA, Example Test Root CA",
+        ]
+    );
+    assert!(warning.help.as_deref().unwrap().contains("--write-chain"), "{:?}", warning.help);
+    let names: Vec<&str> = report.chain.iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["shop.example.test", "Example Test Intermediate CA", "Example Test Root CA"]);
+
+    // In the order AWS takes: nothing to say.
+    let in_order = [mid.as_slice(), root.as_slice()].concat();
+    let report = inspect(("leaf.pem", &leaf), Some(("chain.pem", &in_order)), None);
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+}
+
+#[test]
+fn a_bundle_that_does_not_start_with_the_leaf_is_located_at_its_first_certificate() {
+    let (leaf, mid) = (fixture("chain-leaf.pem"), fixture("chain-intermediate.pem"));
+    // The intermediate first, then the leaf, as some CAs' `fullchain` downloads are misread.
+    let bundle = [mid.as_slice(), b"\n", leaf.as_slice()].concat();
+    let report = inspect(("bundle.pem", &bundle), None, None);
+    let order: Vec<_> = warnings(&report).into_iter().filter(|w| w.message.contains("starts with")).collect();
+    let [warning] = order[..] else { panic!("{:?}", report.diagnostics) };
+    assert_eq!(
+        warning.message,
+        "bundle.pem starts with Example Test Intermediate CA, not with the site's certificate shop.example.test"
+    );
+    assert_eq!(warning.line, Some(1));
+    // The leaf's own line is found past the blank line: the second certificate's BEGIN line.
+    assert_eq!(report.chain[0].line, Some(mid.split(|b| *b == b'\n').count() + 1));
+}
+
+#[test]
+fn the_chain_for_upload_holds_the_issuers_in_order_without_the_leaf_or_a_root_clients_hold() {
+    let root = support::root("Upload Root");
+    let mid = support::intermediate("Upload Intermediate", &root);
+    let leaf = support::leaf(&["upload.example.test"], &mid);
+    let all = format!("{}{}{}", root.pem(), leaf.cert, mid.pem());
+    let report = inspect(("all.pem", all.as_bytes()), None, None);
+    let names = |certs: &[certs::Certificate]| certs.iter().map(|c| c.name().to_string()).collect::<Vec<_>>();
+    assert_eq!(names(report.chain_for_upload().unwrap()), ["Upload Intermediate"]);
+
+    // A leaf issued by the root itself (a private CA): the root is the chain, as ACM wants it.
+    let direct = support::leaf(&["direct.example.test"], &root);
+    let report = inspect(("direct.pem", direct.cert.as_bytes()), Some(("root.pem", root.pem().as_bytes())), None);
+    assert_eq!(names(report.chain_for_upload().unwrap()), ["Upload Root"]);
+
+    // Self-signed: no chain at all; and certificates that do not link up: no chain to write.
+    let report = inspect_fixtures("rsa.pem", None, None);
+    assert_eq!(report.chain_for_upload().map(<[_]>::len), Some(0));
+    let stranger = support::root("Stranger Root");
+    let broken = format!("{}{}", leaf.cert, stranger.pem());
+    let report = inspect(("broken.pem", broken.as_bytes()), None, None);
+    assert!(!report.ok && report.chain_for_upload().is_none(), "{:?}", report.diagnostics);
 }

@@ -228,6 +228,10 @@ fn certificate_warnings_fail_under_deny_warnings_and_go_under_allow() {
     assert!(text(&denied.stderr).contains("error[cert-key-type]"), "{}", text(&denied.stderr));
     let allowed = run(&["certs", "inspect", &cert, "--allow", "cert-key-type"]);
     assert_eq!((code(&allowed), text(&allowed.stderr)), (0, String::new()));
+    let quiet = run(&["certs", "inspect", &cert, "-q"]);
+    assert_eq!((code(&quiet), text(&quiet.stderr)), (0, String::new()), "-q: errors only");
+    let quiet_denied = run(&["-q", "certs", "inspect", &cert, "-D", "warnings"]);
+    assert!(text(&quiet_denied.stderr).contains("error[cert-key-type]"), "{}", text(&quiet_denied.stderr));
 }
 
 #[test]
@@ -242,4 +246,196 @@ fn a_domain_the_certificate_does_not_cover_is_a_warning() {
     assert!(stderr.contains("warning[cert-domain]") && stderr.contains("does not cover shop.example.test"), "{stderr}");
     let denied = run(&["certs", "inspect", &cert, "--domain", "shop.example.test", "-D", "warnings"]);
     assert_eq!(code(&denied), 1);
+}
+
+/// The certificates of a PEM file, by name, in file order.
+fn names_in(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let certs = compose_cfn::certs::read_certificates("written", &bytes).expect("PEM certificates");
+    certs.iter().map(|c| c.name().to_string()).collect()
+}
+
+/// The chain fixtures in the order a user often has them: root first.
+fn root_first_chain(dir: &Path) -> String {
+    let path = dir.join("chain.pem");
+    let bytes = [support::fixture("chain-root.pem"), support::fixture("chain-intermediate.pem")].concat();
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+/// `certs inspect chain-leaf.pem --chain CHAIN --write-leaf LEAF --write-chain CHAIN_OUT EXTRA…`.
+fn inspect_writing(chain: &str, leaf_out: &Path, chain_out: &Path, extra: &[&str]) -> Output {
+    let leaf = fx("chain-leaf.pem");
+    let mut argv = vec!["certs", "inspect", &leaf, "--chain", chain];
+    argv.extend(["--write-leaf", leaf_out.to_str().unwrap(), "--write-chain", chain_out.to_str().unwrap()]);
+    argv.extend(extra);
+    run(&argv)
+}
+
+#[test]
+fn a_chain_out_of_order_is_reported_and_write_leaf_and_write_chain_put_it_in_aws_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = root_first_chain(dir.path());
+    let (leaf_out, chain_out) = (dir.path().join("leaf.pem"), dir.path().join("intermediates.pem"));
+    let out = inspect_writing(&chain, &leaf_out, &chain_out, &[]);
+    assert_eq!(code(&out), 0, "a warning: {}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "warning[cert-chain]: the chain is out of order: Example Test Root CA comes after shop.example.test"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!(" --> {chain}:1:1\n  |\n1 | -----BEGIN CERTIFICATE-----\n")), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains(&format!("Wrote        {} (1 certificate)\n", leaf_out.display())), "{stdout}");
+    assert_eq!(names_in(&leaf_out), ["shop.example.test"]);
+    // The intermediate only: no leaf, and no self-signed root (clients hold their roots).
+    assert_eq!(names_in(&chain_out), ["Example Test Intermediate CA"]);
+    let written = std::fs::read_to_string(&chain_out).unwrap();
+    assert!(!written.contains('\r') && written.ends_with("-----END CERTIFICATE-----\n"), "{written:?}");
+
+    // -D warnings makes the order an error, and nothing is written then.
+    let (leaf_again, chain_again) = (dir.path().join("l2.pem"), dir.path().join("c2.pem"));
+    let denied = inspect_writing(&chain, &leaf_again, &chain_again, &["-D", "warnings"]);
+    assert_eq!(code(&denied), 1, "{}", text(&denied.stderr));
+    assert!(text(&denied.stdout).contains("Wrote        nothing: a check failed"), "{}", text(&denied.stdout));
+    assert!(!leaf_again.exists() && !chain_again.exists());
+}
+
+#[test]
+fn write_leaf_and_write_chain_refuse_symlinks_inputs_stdout_and_a_self_signed_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let leaf = fx("chain-leaf.pem");
+    let chain = root_first_chain(dir.path());
+    let at = |name: &str| dir.path().join(name).display().to_string();
+
+    #[cfg(unix)]
+    {
+        let target = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&target, dir.path().join("link.pem")).unwrap();
+        let out = run(&[
+            "certs",
+            "inspect",
+            &leaf,
+            "--chain",
+            &chain,
+            "--write-leaf",
+            &at("l.pem"),
+            "--write-chain",
+            &at("link.pem"),
+        ]);
+        assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("is a symlink, not a regular file"), "{}", text(&out.stderr));
+        assert!(!target.exists() && !dir.path().join("l.pem").exists(), "neither file is written");
+    }
+
+    // Writing over an input would lose it; over the other output, one of the two.
+    let out = run(&["certs", "inspect", &leaf, "--chain", &chain, "--write-chain", &chain]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("--chain and --write-chain are both"), "{}", text(&out.stderr));
+    let out = run(&["certs", "inspect", &leaf, "--write-leaf", &at("x.pem"), "--write-chain", &at("x.pem")]);
+    assert_eq!(code(&out), 2);
+    assert!(text(&out.stderr).contains("--write-leaf and --write-chain are both"), "{}", text(&out.stderr));
+    let out = run(&["certs", "inspect", &leaf, "--write-leaf", "-"]);
+    assert_eq!(code(&out), 2);
+    assert!(!Path::new("-").exists());
+
+    // A self-signed certificate has no chain to write.
+    let out = run(&["certs", "inspect", &fx("rsa.pem"), "--write-chain", &at("none.pem")]);
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("rsa.example.test is self-signed: it has no chain to write"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.path().join("none.pem").exists());
+}
+
+#[test]
+fn inspect_json_lists_the_files_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let leaf_out = dir.path().join("leaf.pem").display().to_string();
+    let out = run(&["certs", "inspect", &fx("chain-leaf.pem"), "--write-leaf", &leaf_out, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(json["written"], serde_json::json!([leaf_out]), "{json}");
+}
+
+#[test]
+fn inspect_format_github_writes_annotations_at_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = root_first_chain(dir.path());
+    let out = run(&["certs", "inspect", &fx("chain-leaf.pem"), "--chain", &chain, "--format", "github"]);
+    assert_eq!(code(&out), 0);
+    let stderr = text(&out.stderr);
+    let chain_prop = chain.replace(':', "%3A").replace(',', "%2C");
+    assert!(
+        stderr.starts_with(&format!(
+            "::warning file={chain_prop},line=1,col=1,title=compose-cfn cert-chain::the chain is out of order: "
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line per finding, notes and help inside it: {stderr}");
+    assert!(stderr.contains("%0Anote: read in this order: ") && stderr.contains("%0Ahelp: "), "{stderr}");
+    assert!(text(&out.stdout).contains("Certificate  shop.example.test"), "the report stays on stdout");
+
+    let out = run(&["certs", "inspect", "/nonexistent.pem", "--format", "github"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        text(&out.stderr).starts_with("::error title=compose-cfn cert-io::cannot read /nonexistent.pem"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn format_json_makes_usage_errors_json_too() {
+    for argv in [
+        vec!["certs", "inspect", "--format", "json"],
+        vec!["certs", "inspect", "site.pem", "--format=json", "--no-such-option"],
+        vec!["--color", "never", "certs", "self-signed", "example.org", "--format", "json"],
+    ] {
+        let out = run(&argv);
+        assert_eq!(code(&out), 2, "{argv:?}");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{argv:?}: {e}: {}{}", text(&out.stdout), text(&out.stderr));
+        });
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["diagnostics"][0]["code"], "usage", "{json}");
+        assert!(json["diagnostics"][0]["message"].as_str().unwrap().len() > 10, "{json}");
+        assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    }
+    // Commands whose JSON diagnostics are lines on stderr get a line there.
+    let out = run(&["compile", "--format", "json", "--no-such-option"]);
+    assert_eq!(code(&out), 2);
+    let stderr = text(&out.stderr);
+    let line: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!((line["severity"].as_str(), line["code"].as_str()), (Some("error"), Some("usage")));
+    assert!(line["message"].as_str().unwrap().contains("--no-such-option"), "{line}");
+    // Help is still help.
+    assert_eq!(code(&run(&["certs", "inspect", "--format", "json", "--help"])), 0);
+}
+
+/// `certs --format json` (the listing on AWS) fails in JSON too: here AWS is a closed port.
+#[cfg(feature = "aws")]
+#[test]
+fn the_certificate_listing_says_its_failures_in_json_when_asked() {
+    let out = Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(["certs", "--format", "json", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9"])
+        .env_clear()
+        .envs([
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_MAX_ATTEMPTS", "1"),
+        ])
+        .output()
+        .expect("run compose-cfn");
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for line in stderr.lines() {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        assert_eq!(value["severity"], "error", "{value}");
+    }
+    assert!(!stderr.is_empty() && out.stdout.is_empty(), "{stderr}");
 }

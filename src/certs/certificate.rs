@@ -18,6 +18,9 @@ pub struct Certificate {
     pub file: String,
     /// 1-based position in that file.
     pub index: usize,
+    /// The line of its `-----BEGIN CERTIFICATE-----`, when read from a PEM file.
+    #[serde(skip)]
+    pub line: Option<usize>,
     /// The subject's common name, if it has one.
     pub common_name: Option<String>,
     /// Every DNS name of the Subject Alternative Name extension, in order.
@@ -73,9 +76,11 @@ impl Certificate {
         &self.der
     }
 
-    /// The certificate as a PEM block, as AWS wants it uploaded.
+    /// The certificate as a PEM block, as AWS wants it uploaded: 64-character lines ending
+    /// in `\n`, as openssl writes them (the pem crate's default is `\r\n`).
     pub fn to_pem(&self) -> String {
-        ::pem::encode(&::pem::Pem::new("CERTIFICATE", self.der.clone()))
+        let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
+        ::pem::encode_config(&::pem::Pem::new("CERTIFICATE", self.der.clone()), config)
     }
 
     /// Whether `self` names `other` as the certificate it was issued by.
@@ -97,12 +102,18 @@ impl Certificate {
 /// Reads every certificate of a PEM file, in file order; other blocks (keys) are ignored.
 pub fn read_certificates(file: &str, bytes: &[u8]) -> Result<Vec<Certificate>, CertError> {
     let blocks = pem::split(file, bytes, Expected::Certificate)?;
-    let certs = blocks
-        .blocks
+    let ders: Vec<&[u8]> =
+        blocks.blocks.iter().filter(|b| b.kind == SectionKind::Certificate).map(|b| b.der.as_slice()).collect();
+    let lines = pem::begin_lines(bytes, "CERTIFICATE");
+    // The i-th `BEGIN CERTIFICATE` line is the i-th certificate's only when each was found.
+    let lines_fit = lines.len() == ders.len();
+    let certs = ders
         .iter()
-        .filter(|b| b.kind == SectionKind::Certificate)
         .enumerate()
-        .map(|(i, b)| parse_certificate(file, i + 1, &b.der))
+        .map(|(i, der)| {
+            let line = lines.get(i).copied().filter(|_| lines_fit);
+            parse_certificate(file, i + 1, der).map(|cert| Certificate { line, ..cert })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if !certs.is_empty() {
         return Ok(certs);
@@ -143,6 +154,7 @@ pub fn parse_certificate(file: &str, index: usize, der: &[u8]) -> Result<Certifi
     Ok(Certificate {
         file: file.into(),
         index,
+        line: None,
         common_name,
         dns_names,
         subject: x509.subject().to_string(),

@@ -70,11 +70,15 @@ pub enum CertError {
         /// The file as the user named it.
         file: String,
     },
-    /// The certificate and the key were asked to go to the same file.
-    #[error("the certificate and the key would both be written to {file}")]
+    /// Two files of a command (two outputs, or an input and an output) are the same.
+    #[error("{first} and {second} are both {file}")]
     SameOutput {
         /// The file as the user named it.
         file: String,
+        /// What the file is the first time, e.g. `--cert-out`.
+        first: &'static str,
+        /// What the file is the second time, e.g. `--key-out`.
+        second: &'static str,
     },
     /// The file is empty or only whitespace.
     #[error("{file} is empty, expected a {}", expected.noun())]
@@ -231,6 +235,14 @@ pub enum CertError {
         /// The claimed issuer.
         issuer: String,
     },
+    /// `--write-chain` was given for a self-signed certificate, which has no chain.
+    #[error("{leaf} is self-signed: it has no chain to write to {file}")]
+    NoChain {
+        /// The `--write-chain` file.
+        file: String,
+        /// The self-signed certificate.
+        leaf: String,
+    },
     /// A domain given to `self-signed` is not a DNS name.
     #[error("{domain:?} is not a valid domain name: {reason}")]
     InvalidDomain {
@@ -282,7 +294,7 @@ impl CertError {
             UnsupportedKey { .. } => Code::CertKeyType,
             KeyMismatch { .. } => Code::CertKeyMismatch,
             Expired { .. } | NotYetValid { .. } => Code::CertValidity,
-            ChainBroken { .. } | ChainSignature { .. } => Code::CertChain,
+            ChainBroken { .. } | ChainSignature { .. } | NoChain { .. } => Code::CertChain,
             InvalidDomain { .. } => Code::CertDomain,
             Generate { .. } => Code::CertGenerate,
         }
@@ -296,7 +308,7 @@ impl CertError {
             | TooLarge { file, .. }
             | Write { file, .. }
             | Exists { file }
-            | SameOutput { file }
+            | SameOutput { file, .. }
             | Empty { file, .. }
             | Der { file, .. }
             | NotPem { file, .. }
@@ -312,7 +324,8 @@ impl CertError {
             | Expired { file, .. }
             | NotYetValid { file, .. }
             | ChainBroken { file, .. }
-            | ChainSignature { file, .. } => Some(file),
+            | ChainSignature { file, .. }
+            | NoChain { file, .. } => Some(file),
             KeyMismatch { key_file, .. } => Some(key_file),
             InvalidDomain { .. } | Generate { .. } => None,
         }
@@ -355,7 +368,7 @@ impl CertError {
             Exists { file } => {
                 format!("choose another file name, or pass --force to replace {file}")
             }
-            SameOutput { .. } => "give --cert-out and --key-out different files".into(),
+            SameOutput { first, second, .. } => format!("give {first} and {second} different files"),
             Empty { expected, .. } => format!(
                 "a {} file is text that starts with `-----BEGIN {}-----`; \
                  check that you passed the right file",
@@ -421,6 +434,9 @@ impl CertError {
             ChainSignature { .. } => "two different CAs share that name; get the \
                                       intermediate that issued this certificate from your \
                                       certificate authority"
+                .into(),
+            NoChain { .. } => "leave out --write-chain, and import the certificate without \
+                               --certificate-chain"
                 .into(),
             InvalidDomain { .. } => "give DNS names such as example.org or *.example.org".into(),
             Generate { .. } => "this is a bug in compose-cfn or its crypto library; \

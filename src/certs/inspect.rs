@@ -40,6 +40,9 @@ pub struct Diagnostic {
     pub message: String,
     /// The file it is about.
     pub file: Option<String>,
+    /// The line of that file it is about (1-based), when it is about one certificate of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
     /// Facts that back the message, such as fingerprints.
     pub notes: Vec<String>,
     /// How to fix it.
@@ -53,6 +56,7 @@ impl From<&CertError> for Diagnostic {
             code: e.code(),
             message: e.to_string(),
             file: e.file().map(str::to_string),
+            line: None,
             notes: e.notes(),
             help: Some(e.help()),
         }
@@ -66,6 +70,7 @@ impl Diagnostic {
             code,
             message,
             file: Some(file.into()),
+            line: None,
             notes: Vec::new(),
             help: Some(help),
         }
@@ -141,6 +146,29 @@ impl Inspection {
         self
     }
 
+    /// The certificates of the `--certificate-chain` file ACM and IAM take, in order: the
+    /// leaf's issuer, then that issuer's issuer, without the leaf (ACM: "Do not include your
+    /// end-entity certificate in the intermediate certificate chain", and "Each certificate in
+    /// the chain must directly certify the one preceding",
+    /// <https://docs.aws.amazon.com/acm/latest/userguide/troubleshoot-import.html>). A
+    /// self-signed root at the end is left out, as clients hold their own roots, unless it
+    /// issued the leaf itself: ACM's format page says to copy the root certificate last when
+    /// importing a private CA's certificate
+    /// (<https://docs.aws.amazon.com/acm/latest/userguide/import-certificate-format.html>).
+    /// IAM's `UploadServerCertificate` takes "an optional certificate chain", PEM-encoded, and
+    /// documents no other order (<https://docs.aws.amazon.com/goto/WebAPI/iam/UploadServerCertificate>),
+    /// so both get ACM's. `None` when the certificates do not form a chain.
+    pub fn chain_for_upload(&self) -> Option<&[Certificate]> {
+        if !self.chain_ordered {
+            return None;
+        }
+        let issuers = self.chain.get(1..)?;
+        Some(match issuers.split_last() {
+            Some((root, rest)) if root.self_signed && !rest.is_empty() => rest,
+            _ => issuers,
+        })
+    }
+
     /// 0 when every check passed, 1 when any failed.
     pub fn exit_code(&self) -> u8 {
         if self.ok { 0 } else { 1 }
@@ -189,6 +217,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         diagnostics.extend(leaf_warnings(leaf, now));
     }
     if let Some(c) = &ordered {
+        diagnostics.extend(order_warning(&certs, c, cert.file));
         diagnostics.extend(chain_warnings(c, cert.file, now));
     }
 
@@ -313,6 +342,54 @@ fn covers(name: &str, domain: &str) -> bool {
 
 /// How close an expiry must be for `certs inspect` to warn.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// A warning when the certificates were not given in the order AWS takes them (the leaf, then
+/// each certificate's issuer after it), located at the first one out of place. The report
+/// shows the chain in order, but the files are what a user uploads with other tools: ACM's
+/// import "Each certificate in the chain must directly certify the one preceding"
+/// (<https://docs.aws.amazon.com/acm/latest/userguide/troubleshoot-import.html>).
+fn order_warning(read: &[Certificate], chain: &Chain, cert_file: &str) -> Option<Diagnostic> {
+    // A leaf found in the chain file has a warning of its own, which says what to do.
+    if chain.leaf().file != cert_file {
+        return None;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let read: Vec<&Certificate> = read.iter().filter(|c| seen.insert(c.sha256.as_str())).collect();
+    let at = read.iter().zip(&chain.certs).position(|(r, c)| r.sha256 != c.sha256)?;
+    let misplaced = read[at];
+    let message = if at == 0 {
+        format!(
+            "{} starts with {}, not with the site's certificate {}",
+            misplaced.file,
+            misplaced.name(),
+            chain.leaf().name()
+        )
+    } else {
+        let before = &chain.certs[at - 1];
+        format!(
+            "the chain is out of order: {} comes after {}, whose issuer is {}",
+            misplaced.name(),
+            before.name(),
+            chain.certs[at].name()
+        )
+    };
+    let names = |certs: &mut dyn Iterator<Item = &Certificate>| certs.map(|c| c.name()).collect::<Vec<_>>().join(", ");
+    let mut warning = Diagnostic::warning(
+        Code::CertChain,
+        message,
+        &misplaced.file,
+        "ACM and IAM take the site's certificate alone and the chain as its issuer, then that \
+         issuer's issuer: `--write-leaf FILE --write-chain FILE` writes the two files in that order \
+         (`compose-cfn certs create` uploads them in order already)"
+            .into(),
+    );
+    warning.line = misplaced.line;
+    warning.notes = vec![
+        format!("read in this order: {}", names(&mut read.iter().copied())),
+        format!("in order: {}", names(&mut chain.certs.iter())),
+    ];
+    Some(warning)
+}
 
 fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();

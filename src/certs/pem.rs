@@ -65,6 +65,18 @@ fn begin_labels(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The 1-based line numbers of the lines `-----BEGIN {label}-----`, in order.
+pub(crate) fn begin_lines(bytes: &[u8], label: &str) -> Vec<usize> {
+    let begin = format!("-----BEGIN {label}-----");
+    // Lines as a text editor counts them: `\n` ends a line (a `\r` before it is part of it).
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter(|(_, line)| line.trim_ascii() == begin.as_bytes())
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
 fn legacy_encryption_header(bytes: &[u8]) -> Option<String> {
     bytes
         .split(|b| *b == b'\n' || *b == b'\r')

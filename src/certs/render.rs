@@ -100,8 +100,19 @@ pub fn diagnostic(d: &Diagnostic) -> String {
         Severity::Warning => "warning",
     };
     let mut out = format!("{level}[{}]: {}\n", d.code.as_str(), d.message);
-    if let Some(file) = &d.file {
-        let _ = writeln!(out, "  --> {file}");
+    match (&d.file, d.line) {
+        // Only certificates are located by line, so the line shown is always this one and
+        // never a line of a key.
+        (Some(file), Some(line)) => {
+            let begin = "-----BEGIN CERTIFICATE-----";
+            let width = line.to_string().len();
+            let _ = writeln!(out, "{:width$}--> {file}:{line}:1", "");
+            let _ = writeln!(out, "{:width$} |\n{line} | {begin}\n{:width$} | {}", "", "", "^".repeat(begin.len()));
+        }
+        (Some(file), None) => {
+            let _ = writeln!(out, "  --> {file}");
+        }
+        (None, _) => {}
     }
     for note in &d.notes {
         let _ = writeln!(out, "  = note: {note}");
@@ -118,5 +129,22 @@ pub fn self_signed(generated: &SelfSigned, cert_out: &str, key_out: &str, now: O
     field(&mut out, "Wrote", &format!("{cert_out} (certificate)"));
     field(&mut out, "Wrote", &format!("{key_out} (private key, mode 0600; keep it private)"));
     certificate_fields(&mut out, &generated.certificate, now);
+    out
+}
+
+/// Every diagnostic as a GitHub workflow annotation (`::warning file=…,line=…,col=…::`), the
+/// way `compile --format github` writes them; notes and help go into the message, after it. A
+/// finding without a line names its file in the message only, as an annotation's place needs one.
+pub fn github(list: &[Diagnostic]) -> String {
+    use crate::diagnostic::{GithubPlace, github_command};
+    let mut out = String::new();
+    for d in list {
+        let level = if d.severity == Severity::Error { "error" } else { "warning" };
+        let place = d.file.as_deref().zip(d.line).map(|(file, line)| GithubPlace { file, line, column: 1, end: None });
+        let notes = d.notes.iter().map(|n| format!("note: {n}"));
+        let help = d.help.iter().map(|h| format!("help: {h}"));
+        let message = std::iter::once(d.message.clone()).chain(notes).chain(help).collect::<Vec<_>>().join("\n");
+        out.push_str(&github_command(level, place, &format!("compose-cfn {}", d.code.as_str()), &message));
+    }
     out
 }

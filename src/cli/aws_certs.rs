@@ -84,7 +84,7 @@ impl ListArgs {
             aws_certs::list(clients).await.map_err(|e| Failed::aws(e, "list certificates"))
         }) {
             Ok(l) => l,
-            Err(failed) => return aws::fail(failed, Format::Human, "list certificates"),
+            Err(failed) => return aws::fail(failed, self.format, "list certificates"),
         };
         let now = time::OffsetDateTime::now_utc();
         aws::listing(self.format, &listed, |listed| {

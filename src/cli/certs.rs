@@ -2,7 +2,7 @@
 //! files. The AWS subcommands (the listing, create, generate, delete) are in `aws_certs.rs`.
 
 use super::output::{stderr, stdout, write_stdout};
-use super::{Format, REPORT_FORMATS};
+use super::{Format, INSPECT_FORMATS, REPORT_FORMATS};
 use clap::{Args, Subcommand};
 use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
 use compose_cfn::files;
@@ -77,11 +77,21 @@ pub struct InspectArgs {
     /// A domain the certificate must cover (may be repeated); a warning when it does not.
     #[arg(long = "domain", value_name = "NAME")]
     domains: Vec<String>,
-    /// PEM file of intermediate certificates, in any order.
+    /// PEM file of intermediate certificates (in any order; an order other than AWS's is a warning).
     #[arg(long, value_name = "CHAIN")]
     chain: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "human", value_parser = Format::accepting(REPORT_FORMATS))]
+    /// Write the site's certificate alone here, as ACM's `import-certificate --certificate`
+    /// and IAM's `--certificate-body` take it (only when every check passes).
+    #[arg(long, value_name = "FILE")]
+    write_leaf: Option<PathBuf>,
+    /// Write the chain here in the order ACM and IAM take for `--certificate-chain`: the
+    /// leaf's issuer first, each certificate followed by its own issuer, without the leaf and
+    /// without a self-signed root that clients already hold (only when every check passes).
+    #[arg(long, value_name = "FILE")]
+    write_chain: Option<PathBuf>,
+    /// Output format: the report on stdout, and the findings on stderr for people or GitHub
+    /// (JSON puts both in one object on stdout).
+    #[arg(long, default_value = "human", value_parser = Format::accepting(INSPECT_FORMATS))]
     format: Format,
 }
 
@@ -162,6 +172,22 @@ pub(super) fn fail(format: Format, errors: &[CertError]) -> ExitCode {
     }
 }
 
+/// A command line `certs inspect --format json` or `certs self-signed --format json` could
+/// not be parsed: said in the JSON object those commands print, exit 2.
+pub(super) fn usage_error(message: &str) -> ExitCode {
+    let diagnostic = Diagnostic {
+        severity: certs::Severity::Error,
+        code: compose_cfn::diagnostic::Code::Usage,
+        message: message.to_string(),
+        file: None,
+        line: None,
+        notes: Vec::new(),
+        help: Some("`compose-cfn certs --help` lists the subcommands, and each one's --help its options".into()),
+    };
+    let json = serde_json::json!({ "ok": false, "diagnostics": [diagnostic] });
+    write_stdout(&json_text(&json)).map_or_else(|failed| failed, |()| ExitCode::from(2))
+}
+
 /// `value` as pretty JSON and a newline.
 fn json_text(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("\"{e}\"")) + "\n"
@@ -170,6 +196,9 @@ fn json_text(value: &serde_json::Value) -> String {
 impl InspectArgs {
     fn run(mut self, now: OffsetDateTime) -> ExitCode {
         self.key = self.key.take().or(self.key_positional.take());
+        if let Err(e) = self.check_outputs() {
+            return self.fail(&[e]);
+        }
         let (cert_name, key_name, chain_name) =
             (name(&self.cert), self.key.as_deref().map(name), self.chain.as_deref().map(name));
         let cert = read(&self.cert);
@@ -179,7 +208,7 @@ impl InspectArgs {
             (Ok(cert), Ok(key), Ok(chain)) => (cert, key, chain),
             (cert, key, chain) => {
                 let errors: Vec<CertError> = [cert.err(), key.err(), chain.err()].into_iter().flatten().collect();
-                return fail(self.format, &errors);
+                return self.fail(&errors);
             }
         };
         let report = certs::inspect(
@@ -190,15 +219,134 @@ impl InspectArgs {
         )
         .with_domains(&self.domains)
         .with_levels(&super::global::settings().levels);
-        let written = match self.format {
-            Format::Human | Format::Github | Format::Markdown => {
-                let written = write_stdout(&certs::render::inspection(&report, now));
-                stderr(&certs::render::diagnostics(&report.diagnostics));
-                written
-            }
-            Format::Json => write_stdout(&json_text(&serde_json::to_value(&report).unwrap_or_default())),
+        let written = match self.write(&report) {
+            Ok(written) => written,
+            Err(e) => return self.fail(&[e]),
         };
-        written.map_or_else(|failed| failed, |()| ExitCode::from(report.exit_code()))
+        let printed = match self.format {
+            Format::Human | Format::Github | Format::Markdown => {
+                let mut text = certs::render::inspection(&report, now);
+                let requested = self.write_leaf.is_some() || self.write_chain.is_some();
+                text.push_str(&render_written(&written, requested));
+                let printed = write_stdout(&text);
+                // `-q`: errors only, as every command prints them.
+                let quiet = super::global::settings().quiet;
+                let shown: Vec<Diagnostic> = report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| !quiet || d.severity == certs::Severity::Error)
+                    .cloned()
+                    .collect();
+                stderr(&if self.format == Format::Github {
+                    certs::render::github(&shown)
+                } else {
+                    certs::render::diagnostics(&shown)
+                });
+                printed
+            }
+            Format::Json => {
+                let mut json = serde_json::to_value(&report).unwrap_or_default();
+                json["written"] = serde_json::json!(written.iter().map(|w| w.file.clone()).collect::<Vec<_>>());
+                write_stdout(&json_text(&json))
+            }
+        };
+        printed.map_or_else(|failed| failed, |()| ExitCode::from(report.exit_code()))
+    }
+
+    /// Prints errors that stopped the command, in its format.
+    fn fail(&self, errors: &[CertError]) -> ExitCode {
+        if self.format == Format::Github {
+            let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
+            stderr(&certs::render::github(&diagnostics));
+            return ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
+        }
+        fail(self.format, errors)
+    }
+
+    /// Refuses, before anything is read, outputs that would land on each other, on an input
+    /// (writing the leaf over the bundle it came from, or over the key, loses that file) or on
+    /// stdout, where the report goes.
+    fn check_outputs(&self) -> Result<(), CertError> {
+        let outputs = [("--write-leaf", &self.write_leaf), ("--write-chain", &self.write_chain)];
+        let inputs = [("CERT", Some(&self.cert)), ("--key", self.key.as_ref()), ("--chain", self.chain.as_ref())];
+        for (i, (flag, path)) in outputs.iter().enumerate() {
+            let Some(path) = path else { continue };
+            if path.as_os_str() == "-" {
+                return Err(CertError::Write {
+                    file: "-".into(),
+                    source: io::Error::other(format!("{flag} takes a file name: the report is what goes to stdout")),
+                });
+            }
+            let earlier = outputs[..i].iter().filter_map(|(f, p)| p.as_ref().map(|p| (*f, p)));
+            let inputs = inputs.iter().filter_map(|(f, p)| p.map(|p| (*f, p)));
+            if let Some((other, _)) = inputs.chain(earlier).find(|(_, other)| same_file(path, other)) {
+                return Err(CertError::SameOutput { file: name(path), first: other, second: flag });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `--write-leaf` and `--write-chain`, both or neither, when every check passed.
+    fn write(&self, report: &certs::Inspection) -> Result<Vec<Written<'_>>, CertError> {
+        if self.write_leaf.is_none() && self.write_chain.is_none() || !report.ok {
+            return Ok(Vec::new());
+        }
+        let (Some(leaf), Some(chain)) = (&report.certificate, report.chain_for_upload()) else {
+            return Ok(Vec::new());
+        };
+        let leaf_pem = leaf.to_pem();
+        let chain_pem: String = chain.iter().map(certs::Certificate::to_pem).collect();
+        let mut written = Vec::new();
+        if let Some(path) = &self.write_leaf {
+            written.push(Written { path, file: name(path), pem: leaf_pem, count: 1 });
+        }
+        if let Some(path) = &self.write_chain {
+            if chain.is_empty() {
+                return Err(CertError::NoChain { file: name(path), leaf: leaf.name().to_string() });
+            }
+            written.push(Written { path, file: name(path), pem: chain_pem, count: chain.len() });
+        }
+        let outputs: Vec<files::Output<'_>> =
+            written.iter().map(|w| files::Output { path: w.path, bytes: w.pem.as_bytes(), mode: 0o644 }).collect();
+        files::write_files(&outputs, true).map_err(|(i, e)| write_error(outputs[i].path, e))?;
+        Ok(written)
+    }
+}
+
+/// A file `certs inspect` wrote.
+struct Written<'a> {
+    path: &'a Path,
+    file: String,
+    pem: String,
+    count: usize,
+}
+
+/// The `Wrote` lines after the report, or why nothing was written.
+fn render_written(written: &[Written<'_>], requested: bool) -> String {
+    if requested && written.is_empty() {
+        return "Wrote        nothing: a check failed\n".into();
+    }
+    written
+        .iter()
+        .map(|w| {
+            let what = if w.count == 1 { "1 certificate".to_string() } else { format!("{} certificates", w.count) };
+            format!("Wrote        {} ({what})\n", w.file)
+        })
+        .collect()
+}
+
+/// Whether two paths name one file: the same text, or the same file once resolved.
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// A failed write as the error `certs` reports.
+fn write_error(path: &Path, e: files::WriteError) -> CertError {
+    let file = name(path);
+    match e {
+        files::WriteError::Exists => CertError::Exists { file },
+        files::WriteError::Io(source) => CertError::Write { file, source },
+        other => CertError::Write { file, source: io::Error::other(other.to_string()) },
     }
 }
 
@@ -213,7 +361,7 @@ impl SelfSignedArgs {
     fn generate(&self, now: OffsetDateTime) -> Result<ExitCode, CertError> {
         let (cert_out, key_out) = (name(&self.cert_out), name(&self.key_out));
         if self.cert_out == self.key_out {
-            return Err(CertError::SameOutput { file: cert_out });
+            return Err(CertError::SameOutput { file: cert_out, first: "--cert-out", second: "--key-out" });
         }
         if !self.force {
             for (path, file) in [(&self.cert_out, &cert_out), (&self.key_out, &key_out)] {
@@ -234,14 +382,7 @@ impl SelfSignedArgs {
             files::Output { path: &self.cert_out, bytes: generated.cert_pem.as_bytes(), mode: 0o644 },
             files::Output { path: &self.key_out, bytes: generated.key_pem.expose().as_bytes(), mode: 0o600 },
         ];
-        files::write_files(&outputs, self.force).map_err(|(i, e)| {
-            let file = name(outputs[i].path);
-            match e {
-                files::WriteError::Exists => CertError::Exists { file },
-                files::WriteError::Io(source) => CertError::Write { file, source },
-                other => CertError::Write { file, source: io::Error::other(other.to_string()) },
-            }
-        })?;
+        files::write_files(&outputs, self.force).map_err(|(i, e)| write_error(outputs[i].path, e))?;
         Ok(match self.format {
             Format::Human | Format::Github | Format::Markdown => {
                 stdout(&certs::render::self_signed(&generated, &cert_out, &key_out, now))

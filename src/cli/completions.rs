@@ -55,7 +55,9 @@ pub struct ManArgs {
 impl ManArgs {
     /// Renders the man page(s) with clap_mangen, one per command and subcommand.
     pub fn run(self) -> ExitCode {
-        let command = command();
+        let mut command = command();
+        // Built, so that every subcommand has the global options too (`--color`, `-D`, …).
+        command.build();
         let Some(dir) = self.out_dir else {
             return stdout(&render(&command, ""));
         };
@@ -94,7 +96,7 @@ fn render(command: &clap::Command, path: &str) -> String {
     let sections = |out: &mut Vec<u8>| -> std::io::Result<()> {
         man.render_title(out)?;
         man.render_name_section(out)?;
-        man.render_synopsis_section(out)?;
+        out.extend_from_slice(synopsis(command).as_bytes());
         man.render_description_section(out)?;
         if command.get_arguments().any(|a| !a.is_hide_set()) {
             man.render_options_section(out)?;
@@ -149,6 +151,39 @@ fn render(command: &clap::Command, path: &str) -> String {
         man.render_version_section(&mut version).expect("writing to memory");
     }
     page + &String::from_utf8(version).expect("roff is UTF-8")
+}
+
+/// The SYNOPSIS in clap_mangen's layout, but with each option's value (`--cert-out FILE`),
+/// which clap_mangen 0.3 leaves out: without it a reader cannot tell a flag from an option.
+fn synopsis(command: &clap::Command) -> String {
+    use clap::ArgAction;
+    let mut words = vec![format!("\\fB{}\\fR", roff(command.get_bin_name().unwrap_or(command.get_name())))];
+    let value = |arg: &clap::Arg| {
+        let names = arg.get_value_names().map(|v| v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
+        let name = names.unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        format!("\\fI{}\\fR", roff(&name))
+    };
+    let repeated = |arg: &clap::Arg| if matches!(arg.get_action(), ArgAction::Append) { "..." } else { "" };
+    let mut options: Vec<&clap::Arg> =
+        command.get_arguments().filter(|a| !a.is_hide_set() && !a.is_positional()).collect();
+    options.sort_by_key(|a| a.is_required_set()); // optional first, as clap_mangen has them
+    for arg in options {
+        let short = arg.get_short().map(|s| format!("\\fB\\-{}\\fR", roff(&s.to_string())));
+        let long = arg.get_long().map(|l| format!("\\fB\\-\\-{}\\fR", roff(l)));
+        let flag = short.into_iter().chain(long).collect::<Vec<_>>().join("|");
+        let takes = if arg.get_action().takes_values() { format!(" {}", value(arg)) } else { String::new() };
+        let (open, close) = if arg.is_required_set() { ("", "") } else { ("[", "]") };
+        words.push(format!("{open}{flag}{takes}{close}{}", repeated(arg)));
+    }
+    for arg in command.get_positionals().filter(|a| !a.is_hide_set()) {
+        let (open, close) = if arg.is_required_set() { ("<", ">") } else { ("[", "]") };
+        words.push(format!("{open}{}{close}{}", value(arg), repeated(arg)));
+    }
+    if command.has_subcommands() {
+        let (open, close) = if command.is_subcommand_required_set() { ("<", ">") } else { ("[", "]") };
+        words.push(format!("{open}\\fICOMMAND\\fR{close}"));
+    }
+    format!(".SH SYNOPSIS\n{}\n", words.join(" "))
 }
 
 /// `text` as one line of roff: backslashes and hyphens escaped, no line starting a request.

@@ -112,7 +112,9 @@ pub const EXTRAS: &[Extra] = &[
         path: "certs inspect",
         examples: &[
             "compose-cfn certs inspect site.crt --key site.key --chain chain.pem",
-            "compose-cfn certs inspect site.crt --format json",
+            "compose-cfn certs inspect site.crt site.key --domain shop.example.org    # as convox certs takes them",
+            "compose-cfn certs inspect bundle.pem --write-leaf leaf.pem --write-chain chain.pem    # in ACM's order",
+            "compose-cfn certs inspect site.crt --format github -D warnings    # in CI",
         ],
         exit: &[(0, "every check passed"), (1, "a check failed"), USAGE],
         compose: false,

@@ -64,7 +64,8 @@ enum Command {
 /// command. Each command accepts only the formats that mean something for it, through
 /// [`Format::accepting`] and one of the lists below, each value with the help line that command
 /// shows for it: `compile` [`DIAGNOSTIC_FORMATS`]; `plan`, `diff`, `deploy` [`REVIEW_FORMATS`];
-/// `certs inspect`, `certs self-signed` [`REPORT_FORMATS`]; `certs list`, `ssl` [`LIST_FORMATS`].
+/// `certs inspect` [`INSPECT_FORMATS`]; `certs self-signed` [`REPORT_FORMATS`]; `certs list`, `ssl`
+/// [`LIST_FORMATS`].
 /// A command never receives a value outside its list, so it may treat the others as `Human`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
@@ -109,6 +110,17 @@ pub const REPORT_FORMATS: Accepted = &[
     (Format::Json, "For scripts: JSON (diagnostics one object per line)"),
 ];
 
+/// `certs inspect`: the report on stdout, and the findings on stderr for people or GitHub (JSON
+/// puts both in one object on stdout).
+pub const INSPECT_FORMATS: Accepted = &[
+    (Format::Human, "Aligned fields on stdout, rustc-style findings on stderr"),
+    (Format::Json, "One JSON object on stdout, findings included, errors that stop the command too"),
+    (
+        Format::Github,
+        "Aligned fields on stdout, findings as GitHub workflow annotations (`::error file=…::`) on stderr",
+    ),
+];
+
 /// `certs list`, `ssl`: how a listing is printed.
 #[cfg(feature = "aws")]
 pub const LIST_FORMATS: Accepted = &[(Format::Human, "An aligned table"), (Format::Json, "A JSON array")];
@@ -141,6 +153,12 @@ impl Format {
 /// what is parsed, completed and written as man pages.
 pub fn command() -> clap::Command {
     help::with_extras(Cli::command())
+}
+
+/// Reports a command line that could not be parsed, in the `--format` it asks for.
+pub fn parse_error(e: clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    report::parse_error(e, &args)
 }
 
 impl Cli {
@@ -178,7 +196,7 @@ mod tests {
             (&["compile"][..], DIAGNOSTIC_FORMATS),
             (&["plan"][..], REVIEW_FORMATS),
             (&["diff", "a.yml", "b.yml"][..], REVIEW_FORMATS),
-            (&["certs", "inspect", "c.pem"][..], REPORT_FORMATS),
+            (&["certs", "inspect", "c.pem"][..], INSPECT_FORMATS),
         ] {
             for format in [Format::Human, Format::Json, Format::Github, Format::Markdown] {
                 let args: Vec<&str> = command.iter().copied().chain(["--format", format.name()]).collect();

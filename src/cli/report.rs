@@ -69,3 +69,59 @@ pub fn note(message: &str) {
         stderr(&format!("{}: {message}\n", paint(STRONG, "note")));
     }
 }
+
+/// A command line clap refused (an unknown option, a missing argument, a bad value), in the
+/// format the command line asked for: a script that passed `--format json` gets JSON for
+/// "no such option" too. Help and version requests, and every error without a machine
+/// format, are clap's own (coloured, exit 2).
+pub fn parse_error(e: clap::Error, args: &[String]) -> ExitCode {
+    use clap::error::ErrorKind;
+    let format = asked_format(args);
+    let quiet_kinds =
+        [ErrorKind::DisplayHelp, ErrorKind::DisplayVersion, ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand];
+    let Some(format) = format.filter(|_| !quiet_kinds.contains(&e.kind())) else { e.exit() };
+    let text = e.render().to_string();
+    // clap's first paragraph is the message; the rest (usage, "for more information") is
+    // what `--help` says better.
+    let first = text.split("\n\n").next().unwrap_or_default();
+    let first = first.trim();
+    let message = first.strip_prefix("error: ").unwrap_or(first).split_whitespace().collect::<Vec<_>>().join(" ");
+    let path = command_path(args);
+    if format == Format::Json && matches!(path.as_slice(), ["certs", "inspect" | "self-signed"]) {
+        return super::certs::usage_error(&message);
+    }
+    set_format(format);
+    usage_error(&message)
+}
+
+/// The `--format` value of a command line, when it names a machine format.
+fn asked_format(args: &[String]) -> Option<Format> {
+    let value = args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix("--format") {
+        Some("") => args.get(i + 1).map(String::as_str),
+        Some(rest) => rest.strip_prefix('='),
+        None => None,
+    })?;
+    match value {
+        "json" => Some(Format::Json),
+        "github" => Some(Format::Github),
+        _ => None,
+    }
+}
+
+/// The subcommand words of a command line (`["certs", "inspect"]`): its first arguments that
+/// are not options, skipping the values of the global options that take one.
+fn command_path(args: &[String]) -> Vec<&str> {
+    let mut path = Vec::new();
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "--color" | "-D" | "--deny" | "-A" | "--allow" => {
+                words.next();
+            }
+            w if w.starts_with('-') => {}
+            w if path.len() < 2 => path.push(w),
+            _ => break,
+        }
+    }
+    path
+}

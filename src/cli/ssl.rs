@@ -63,7 +63,7 @@ impl SslArgs {
         let stack = self.stack.unwrap_or_default();
         let rows = match aws::run(&self.aws, async |clients| workflow::ssl(clients, &stack).await) {
             Ok(rows) => rows,
-            Err(failed) => return aws::fail(failed, Format::Human, "list the certificates of the stack"),
+            Err(failed) => return aws::fail(failed, self.format, "list the certificates of the stack"),
         };
         let now = time::OffsetDateTime::now_utc();
         aws::listing(self.format, &rows, |rows| {

@@ -434,7 +434,7 @@ codes! {
     }
     CertChain = "cert-chain" {
         summary: "`certs`: the chain does not link up, or is incomplete or out of order.",
-        details: "Each certificate must be issued (and signed) by the next. A stray certificate or a bad signature is an error; a missing intermediate, a leaf that is not first, or a repeated certificate is a warning.",
+        details: "Each certificate must be issued (and signed) by the next. A stray certificate or a bad signature is an error; a missing intermediate, a leaf that is not first, certificates out of that order (ACM refuses such a chain; `certs inspect --write-leaf FILE --write-chain FILE` writes them in order), or a repeated certificate is a warning.",
         example: None,
     }
     CertDomain = "cert-domain" {
