@@ -483,9 +483,12 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
     ecs_resources(b, plan, w, load_balancers, role, depends);
 }
 
-/// What a secret's parameter accepts: the ARN of an SSM parameter or a Secrets Manager secret.
+/// What a secret's parameter accepts: the ARN of an SSM parameter or a Secrets Manager secret,
+/// whole. Not a Secrets Manager reference with a JSON key, version stage or version id after
+/// it (`…:secret:db-AbCdEf:password::`): the execution role's policy grants the ARN it is
+/// given, which such a reference would not match, so the task would fail to start.
 const SECRET_ARN_PATTERN: &str =
-    "^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:).+$";
+    "^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)[^:]+$";
 
 /// The role ECS uses to read a workload's secrets when its task starts (none without secrets),
 /// allowed to read exactly the secrets the deploy names. A customer-managed KMS key on them
@@ -617,6 +620,25 @@ mod tests {
         match lower(plan) {
             Ok(_) => String::new(),
             Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_secret_parameter_takes_whole_arns_only_as_its_policy_grants_them() {
+        let pattern = regex::Regex::new(SECRET_ARN_PATTERN).expect("a valid pattern");
+        for arn in [
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/db/password",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+            "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/token",
+        ] {
+            assert!(pattern.is_match(arn), "{arn} is refused");
+        }
+        for arn in [
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf:password::",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/",
+            "prod/db/password",
+        ] {
+            assert!(!pattern.is_match(arn), "{arn} is accepted");
         }
     }
 
