@@ -259,8 +259,12 @@ mod tests {
             assert!(!e.examples.is_empty() && !e.exit.is_empty(), "{path}");
             assert!(e.examples.iter().all(|x| x.contains(format!("compose-cfn {path}").trim_end())), "{path}");
         }
-        for e in EXTRAS {
-            assert!(all.iter().any(|p| p == e.path), "`{}` is no command", e.path);
+        // Without the `aws` feature the AWS commands are not built while their entries stay:
+        // stale entries are looked for in the full build only.
+        if cfg!(feature = "aws") {
+            for e in EXTRAS {
+                assert!(all.iter().any(|p| p == e.path), "`{}` is no command", e.path);
+            }
         }
     }
 
