@@ -524,6 +524,11 @@ fn reconcile(kind: &str, live: &Value, ours: &mut Value) -> Action {
     let live = live.as_object().unwrap_or(&empty);
     let ours = ours.as_object_mut().expect("Properties is an object");
     let names: BTreeSet<String> = live.keys().chain(ours.keys()).cloned().collect();
+    // CloudFormation cannot replace a resource that keeps its custom name ("cannot update a
+    // stack when a custom-named resource requires replacing"): a replaced resource gets our
+    // own name back (none: CloudFormation names it), never the live one.
+    let own_names: Vec<(&str, Option<Value>)> =
+        replacement::PHYSICAL_NAMES.iter().map(|n| (*n, ours.get(*n).cloned())).collect();
     let (mut changed, mut kept) = (Vec::new(), Vec::new());
     for name in names {
         let l = live.get(&name);
@@ -532,6 +537,12 @@ fn reconcile(kind: &str, live: &Value, ours: &mut Value) -> Action {
         }
         match replacement::replacement_only(kind, &name) {
             Some((Keep::Manifest, why)) if !same_scheme(&name, l, ours.get(&name)) => {
+                for (physical, own) in own_names {
+                    match own {
+                        Some(v) => ours.insert(physical.to_string(), v),
+                        None => ours.remove(physical),
+                    };
+                }
                 return Action::Replaced { property: name, why };
             }
             Some(_) => set(ours, &name, l, &mut kept),

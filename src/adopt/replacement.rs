@@ -20,6 +20,10 @@ pub enum Keep {
 /// where the balancer lives (its subnets and security groups) is the stack's, not the manifest's.
 pub const KEPT_IN_PLACE: &[(&str, &str)] = &[(LOAD_BALANCER, "Subnets"), (LOAD_BALANCER, "SecurityGroups")];
 
+/// Properties that give a resource its physical name: a resource being replaced must not keep
+/// the live one, or CloudFormation cannot create the new resource beside the old.
+pub const PHYSICAL_NAMES: &[&str] = &["LoadBalancerName", "GroupName", "RoleName", "ServiceName"];
+
 /// The properties the manifest decides among the replacement-only ones.
 const DECIDED_BY_MANIFEST: &[(&str, &str)] = &[(LOAD_BALANCER, "Scheme")];
 

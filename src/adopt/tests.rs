@@ -121,7 +121,12 @@ fn a_scheme_the_manifest_changes_is_a_replacement_with_its_reason() {
         "{refused}"
     );
     assert_eq!(a.check_replacements(true), Ok(()));
+    // Allowed, the new balancer must not take the live one's name: AWS could not create it.
+    let replaced = &a.template["Resources"]["BalancerWeb"]["Properties"];
+    assert_eq!(replaced.get("LoadBalancerName"), None, "{replaced}");
+    assert_eq!(replaced["Scheme"], "internal");
     let kept = adopt(&live(&[]), &ours("internet-facing"), AdoptOptions::default()).unwrap();
+    assert_eq!(kept.template["Resources"]["BalancerWeb"]["Properties"]["LoadBalancerName"], "httpd-web-ABC");
     assert_eq!(kept.check_replacements(false), Ok(()));
 }
 
