@@ -66,6 +66,12 @@ impl Compilation {
     pub fn template_text(&self) -> Option<String> {
         self.template.as_ref().map(Template::to_text)
     }
+
+    /// The canonical template as a JSON value, when there is one (for readers of its tree:
+    /// the review), built from the typed template without a round trip through text.
+    pub fn template_value(&self) -> Option<serde_json::Value> {
+        self.template.as_ref().map(|t| serde_json::to_value(t).expect("every key of a template is a string"))
+    }
 }
 
 /// Runs the pipeline over `inputs` (merged in order).

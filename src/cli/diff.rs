@@ -143,15 +143,9 @@ impl DiffArgs {
             );
             return Err(ExitCode::from(2));
         }
-        let view = match values {
-            None => review::view_of(&result).expect("no error, so a template"),
-            Some(_) => {
-                let text = result.template_text().expect("no error, so a template");
-                let parsed = serde_json::from_str(&text).expect("compile writes JSON");
-                template::to_view(&bound(parsed, values))
-                    .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?
-            }
-        };
+        let compiled = result.template_value().expect("no error, so a template");
+        let view = template::to_view(&bound(compiled, values))
+            .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?;
         Ok((side.label, view))
     }
 }

@@ -25,8 +25,5 @@ use crate::compile::Compilation;
 
 /// The template of a compilation read for review, or `None` when it failed (its diagnostics say why).
 pub fn view_of(compilation: &Compilation) -> Option<StackView> {
-    compilation.template_text().map(|t| {
-        let value = serde_json::from_str(&t).expect("compile produces JSON");
-        template::to_view(&value).expect("compile produces a valid template")
-    })
+    compilation.template_value().map(|t| template::to_view(&t).expect("compile produces a valid template"))
 }
