@@ -121,6 +121,9 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     // peak memory of a large app by the size of that tree.
     drop(project);
     diagnostics.extend(found);
+    // The names the target gives what it declares, checked with every other finding: a
+    // collision is an error at a service's name, not a template the builder refuses.
+    diagnostics.extend(lower::names::check(&plan, target));
     // Said only of a clean manifest: after an error, missing services are a consequence.
     if plan.services.is_empty() && !diagnostics.has_errors() {
         diagnostics.push(

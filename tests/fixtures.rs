@@ -108,3 +108,32 @@ fn every_fixture_compiles_as_snapshotted_for((target, folder): (&[&str], &str)) 
         });
     });
 }
+
+/// The names table the collision check reads (`lower::names::service_names`) is what each
+/// lowering declares, for every fixture compiled through the library for both targets: a
+/// name added to a lowering and not to the table would escape the check.
+#[test]
+fn every_fixture_declares_exactly_the_names_the_collision_check_knows() {
+    use compose_cfn::load::{Environment, Input};
+    use compose_cfn::lower::{Target, names};
+    let mut checked = 0;
+    for dir in fixture_dirs() {
+        let bytes = std::fs::read(dir.join("docker-compose.yml")).expect("compose file");
+        for target in [Target::Classic, Target::V2] {
+            let input = Input { path: "docker-compose.yml".into(), bytes: bytes.clone() };
+            let options = compose_cfn::CompileOptions {
+                fallback_app: "fixture".into(),
+                balancer: Some(target),
+                project_dir: Some(dir.clone()),
+                ..Default::default()
+            };
+            let c = compose_cfn::compile(vec![input], &Environment::default(), &options);
+            let (Some(plan), Some(template)) = (&c.plan, &c.template) else { continue };
+            let mismatches = names::table_mismatches(plan, target, template);
+            assert!(mismatches.is_empty(), "{} ({}): {mismatches:?}", case_name(&dir), target.name());
+            checked += 1;
+        }
+    }
+    // Most fixtures compile without their `args` file: the test cannot pass by skipping them.
+    assert!(checked >= 80, "only {checked} fixture compilations were checked");
+}

@@ -47,7 +47,13 @@ fn compile_text(bytes: &[u8]) -> Compilation {
 fn compile_for(bytes: &[u8], balancer: Option<Target>) -> Compilation {
     let input = Input { path: "docker-compose.yml".into(), bytes: bytes.to_vec() };
     let env = Environment::from_pairs([("PORT".to_string(), "8080".to_string())]);
-    compile(vec![input], &env, &CompileOptions { fallback_app: "prop".into(), balancer, ..Default::default() })
+    let c = compile(vec![input], &env, &CompileOptions { fallback_app: "prop".into(), balancer, ..Default::default() });
+    // Every name a lowering declared is one the collision check knew of, and no other.
+    if let (Some(plan), Some(template)) = (&c.plan, &c.template) {
+        let mismatches = compose_cfn::lower::names::table_mismatches(plan, c.target, template);
+        assert!(mismatches.is_empty(), "the names table disagrees with the template: {mismatches:?}");
+    }
+    c
 }
 
 // ---------------------------------------------------------------------------------------

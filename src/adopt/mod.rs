@@ -296,10 +296,15 @@ impl AdoptOptions {
     pub fn for_plan(plan: Option<&crate::interpret::plan::Plan>, allow_removal: bool) -> AdoptOptions {
         AdoptOptions {
             allow_removal,
-            scaled: plan.map(|p| p.scaled_services()).unwrap_or_default(),
-            sized: plan.map(|p| p.sized_services()).unwrap_or_default(),
+            scaled: ecs_services(plan.map(|p| p.scaled_services())),
+            sized: ecs_services(plan.map(|p| p.sized_services())),
         }
     }
+}
+
+/// The logical IDs of the ECS services of `services` (every target names them alike).
+fn ecs_services(services: Option<BTreeSet<&str>>) -> BTreeSet<String> {
+    services.into_iter().flatten().map(crate::lower::names::ecs_service).collect()
 }
 
 /// Adopts `live` with `ours`, the template compiled for the same manifest.

@@ -3,7 +3,7 @@
 
 use super::labels::{self, LabelValue};
 use super::names;
-use super::plan::{Balancer, CertificateRef, HealthCheck, InstancePort, Listener, Protocol, Scheme, Target};
+use super::plan::{Balancer, CertificateRef, HealthCheck, Listener, Protocol, Scheme, Target};
 use super::service_labels::ServiceLabels;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{PortMapping, Service, Transport};
@@ -50,12 +50,8 @@ pub(super) fn balancer_for(
         .iter()
         .any(|l| l.protocol.terminates_tls())
         .then(|| labels.text("convox.tls.policy").unwrap_or(default_policy).to_string());
-    let logical_id = names::balancer(name, scheme == Scheme::Internal);
     Some(Balancer {
         service: name.to_string(),
-        security_group_id: names::security_group(&logical_id),
-        logical_id,
-        host_output: names::host_output(name),
         scheme,
         listeners,
         health_check,
@@ -225,7 +221,7 @@ pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, d
         protocol,
         secure,
         proxy,
-        instance_port: InstancePort { parameter: names::instance_port_parameter(service, port), default: 0 },
+        instance_port: 0,
         internal: m.is_internal(),
         ssl_policy: match get("ssl_policy") {
             Some((LabelValue::Text(p), _)) => Some(p.clone()),
@@ -238,8 +234,6 @@ pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, d
         certificate: protocol
             .terminates_tls()
             .then(|| CertificateRef { parameter: names::certificate_parameter(service, port), arn: None }),
-        port_output: names::port_output(service, port),
-        balancer_name_output: names::balancer_name_output(service, port),
     }
 }
 

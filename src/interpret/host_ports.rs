@@ -135,7 +135,7 @@ pub(super) fn assign_instance_ports(app: &str, balancers: &mut [Balancer], bound
             while !taken.insert(port) {
                 port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
             }
-            listener.instance_port.default = port;
+            listener.instance_port = port;
         }
     }
 }

@@ -156,14 +156,14 @@ pub(super) fn resolve_links(
         });
         let text = |t: Option<Text>| EnvSource::Text { text: t.unwrap_or_default() };
         let url = EnvSource::BalancerUrl {
-            balancer: b.logical_id.clone(),
+            service: b.service.clone(),
             scheme: scheme.clone(),
             port: listener.balancer_port,
             user_info,
             path: path.clone(),
         };
         let entries = [
-            ("HOST", EnvSource::BalancerHost { balancer: b.logical_id.clone() }),
+            ("HOST", EnvSource::BalancerHost { service: b.service.clone(), port: b.health_check.listener_port }),
             ("PORT", EnvSource::Text { text: Text::literal(listener.balancer_port.to_string()) }),
             ("URL", url),
             ("SCHEME", EnvSource::Text { text: Text::literal(scheme) }),

@@ -3,8 +3,9 @@
 //!
 //! One pass over the services, by concern: `service_labels` reads each service's labels,
 //! `balancers` builds its balancer, [`workload`] its ECS side; then `host_ports` hands out
-//! instance ports, `certificates` binds `--certificate` options, and `checks` looks for names
-//! CloudFormation would refuse.
+//! instance ports, `certificates` binds `--certificate` options, and `checks` looks for service
+//! names that meet in one CloudFormation name. The names of what each target declares, and
+//! their checks, are the lowering's (`lower::names`).
 
 mod balancers;
 mod certificates;
@@ -23,15 +24,16 @@ pub mod volumes;
 pub mod workload;
 
 pub use certificates::{CERTIFICATE_ARN_PATTERN, CertificateBinding, is_certificate_arn};
+pub use checks::{deploy_parameter_clash, name_collision};
 pub use plan::{
-    Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, InstancePort, Listener, Plan,
-    Protocol, Scheme, Target, Workload,
+    Balancer, CertificateRef, Container, EnvSource, HealthCheck, HostPort, Image, Listener, Plan, Protocol, Scheme,
+    Target, Workload,
 };
 pub use text::{DeployParameter, Part, Text};
 
 use balancers::{balancer_for, unique_tcp_ports};
 use certificates::bind_certificates;
-use checks::{check_deploy_parameters, check_logical_ids, check_name_collisions, check_name_lengths};
+use checks::{check_deploy_parameters, check_name_collisions};
 use host_ports::{assign_instance_ports, check_fixed_host_ports, check_instance_port_capacity, fixed_bindings};
 use service_labels::read_labels;
 
@@ -59,7 +61,6 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
     let mut services: Vec<&Service> = project.services.iter().filter(|s| enabled(s, &options.profiles)).collect();
     services.sort_by(|a, b| a.name.value.cmp(&b.name.value));
     check_name_collisions(&services, &mut diags);
-    check_name_lengths(&services, &options.app, &mut diags);
     no_meaning::explain(&services, &mut diags);
     secrets::check_names(&project.secrets, &mut diags);
 
@@ -96,10 +97,9 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
             w
         })
         .collect();
-    let taken = check_logical_ids(&balancers, &workloads, &services, &mut diags);
     check_fixed_host_ports(&fixed, &mut diags);
     let plan = Plan { app: options.app.clone(), target: options.target, balancers, services: workloads };
-    check_deploy_parameters(&plan, &taken, &services, &mut diags);
+    check_deploy_parameters(&plan, &mut diags);
     (plan, diags)
 }
 

@@ -1,5 +1,8 @@
-//! CloudFormation names derived from compose names — stable, because stacks, overlays,
-//! dashboards and pull-request diffs depend on them. Convox's names are kept where it had them.
+//! The names every balancer target shares, derived from compose names — stable, because
+//! stacks, overlays, dashboards and pull-request diffs depend on them: the app's name, the
+//! UpperCamel form of service names, the deploy inputs (certificate, image, secret and
+//! variable parameters) and the instance ports. What each target declares is named in
+//! `lower::names`. Convox's names are kept where it had them.
 
 use crate::load::interpolate::Op;
 
@@ -18,65 +21,9 @@ pub fn upper_name(name: &str) -> String {
         .collect()
 }
 
-/// The balancer's logical ID.
-pub fn balancer(service: &str, internal: bool) -> String {
-    format!("Balancer{}{}", upper_name(service), if internal { "Internal" } else { "" })
-}
-
-/// The balancer's security group.
-pub fn security_group(balancer_id: &str) -> String {
-    format!("{balancer_id}SecurityGroup")
-}
-
-/// The output holding the balancer's DNS name.
-pub fn host_output(service: &str) -> String {
-    format!("Balancer{}Host", upper_name(service))
-}
-
-/// The instance port parameter of balancer port `port`.
-pub fn instance_port_parameter(service: &str, port: u16) -> String {
-    format!("{}Port{port}Host", upper_name(service))
-}
-
 /// The certificate ARN parameter of balancer port `port`.
 pub fn certificate_parameter(service: &str, port: u16) -> String {
     format!("{}Port{port}Certificate", upper_name(service))
-}
-
-/// The proxy protocol policy of balancer port `port` (Convox named them all
-/// `EnableProxyProtocol`, which broke with two proxy ports).
-pub fn proxy_policy(service: &str, port: u16) -> String {
-    format!("{}Port{port}ProxyProtocol", upper_name(service))
-}
-
-/// The output holding balancer port `port` (a Convox name pipelines read).
-pub fn port_output(service: &str, port: u16) -> String {
-    format!("{}Port{port}Balancer", upper_name(service))
-}
-
-/// The output holding the name of the balancer that serves `port`.
-pub fn balancer_name_output(service: &str, port: u16) -> String {
-    format!("{}Port{port}BalancerName", upper_name(service))
-}
-
-/// The TLS negotiation policy of a balancer.
-pub fn tls_policy(service: &str) -> String {
-    format!("{}TlsPolicy", upper_name(service))
-}
-
-/// The task definition of a service.
-pub fn task_definition(service: &str) -> String {
-    format!("{}TaskDefinition", upper_name(service))
-}
-
-/// The ECS service.
-pub fn ecs_service(service: &str) -> String {
-    format!("Service{}", upper_name(service))
-}
-
-/// The output holding the ECS service's ARN.
-pub fn service_arn_output(service: &str) -> String {
-    format!("Service{}Arn", upper_name(service))
 }
 
 /// The parameter holding the ARN of a Compose secret's store: `Secret` + its name in UpperCamel.
@@ -124,26 +71,6 @@ fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
-}
-
-/// CloudFormation's limit on the length of a logical ID (resources, parameters, outputs).
-pub const MAX_LOGICAL_ID: usize = 255;
-
-/// The longest logical ID a service can give rise to: its internal balancer's security group
-/// (`Balancer<Svc>InternalSecurityGroup`) or a five-digit port's names, whichever is longer.
-pub fn longest_logical_id(service: &str) -> String {
-    let port = u16::MAX;
-    [
-        security_group(&balancer(service, true)),
-        balancer_name_output(service, port),
-        proxy_policy(service, port),
-        certificate_parameter(service, port),
-        service_arn_output(service),
-        task_definition(service),
-    ]
-    .into_iter()
-    .max_by_key(String::len)
-    .expect("candidates")
 }
 
 /// The longest app name: Convox named each app's stack `<rack>-<app>`, and CloudFormation
@@ -197,16 +124,6 @@ pub fn suggest_app_name(name: &str) -> String {
 pub fn app_from_directory(directory: &str) -> String {
     directory.to_lowercase().replace('.', "-")
 }
-
-/// The role ECS uses to register container instances with the app's Classic ELBs.
-pub const SERVICE_ROLE: &str = "ServiceRole";
-
-/// The least-privilege policy of [`SERVICE_ROLE`], a resource of its own so that ECS services
-/// can depend on it being attached.
-pub const SERVICE_ROLE_POLICY: &str = "ServiceRolePolicy";
-
-/// The app's CloudWatch log group.
-pub const LOG_GROUP: &str = "LogGroup";
 
 /// The host port range instance ports are derived in: above the well-known ports, below
 /// Linux's ephemeral range (32768+) and clear of the ECS agent's reserved ports.
@@ -281,12 +198,6 @@ mod tests {
     fn two_apps_with_a_web_service_prefer_different_host_ports() {
         assert_ne!(preferred_instance_port("shop", "web", 80), preferred_instance_port("blog", "web", 80));
         assert_ne!(preferred_instance_port("shop", "web", 443), preferred_instance_port("blog", "web", 443));
-    }
-
-    #[test]
-    fn the_longest_logical_id_is_the_internal_security_group() {
-        assert_eq!(longest_logical_id("web"), "BalancerWebInternalSecurityGroup");
-        assert_eq!(longest_logical_id(&"a".repeat(227)).len(), 256);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The plan: what the manifest asks for — services, their ports and exposure, protocols, TLS,
 //! health, timeouts, certificates, containers — before any balancer target's resources or
-//! CloudFormation syntax. Protocols are the label's words; each lowering chooses its own.
+//! CloudFormation syntax. Protocols are the label's words; each lowering chooses its own, and
+//! names every resource, output and instance-port parameter it declares (`lower::names`).
+//! The plan names only the deploy inputs every target shares: the parameters the deploy stage
+//! fills (certificates, built images, Compose secrets, variables of the environment).
 //!
 //! One file past 400 lines: it is the plan's data declarations (and its JSON contract), read
 //! together; the logic that fills them is in the other modules of `interpret`.
@@ -13,7 +16,12 @@ pub use super::text::{DeployParameter, Part, Text};
 
 /// The version of the plan's JSON form (`plan --format json`, `schema --plan`): raised whenever
 /// a field is removed or changes meaning, since tools read it.
-pub const PLAN_VERSION: u32 = 1;
+///
+/// Version 2 dropped the CloudFormation names of resources, outputs and instance ports
+/// (`logical_id`, `security_group_id`, `host_output`, `port_output`, `balancer_name_output`,
+/// `task_definition_id`, `service_id`, `arn_output`, the instance port's `parameter`), which
+/// are the lowering's to choose: links and host ports now name the service and balancer port.
+pub const PLAN_VERSION: u32 = 2;
 
 /// The public JSON form of a plan (`plan --format json`): its version, then the plan.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -96,17 +104,12 @@ pub enum Scheme {
     Internal,
 }
 
-/// The Classic ELB of one service.
+/// The load balancing of one service: its listeners, health check and timeouts (one Classic
+/// ELB, or on v2 one balancer per kind and exposure).
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Balancer {
     /// The compose service name.
     pub service: String,
-    /// CloudFormation logical ID of the balancer (`Balancer<Service>[Internal]`).
-    pub logical_id: String,
-    /// Logical ID of its security group.
-    pub security_group_id: String,
-    /// Name of the output with its DNS name (`Balancer<Service>Host`).
-    pub host_output: String,
     /// Public or internal.
     pub scheme: Scheme,
     /// One listener per balancer port, sorted by port.
@@ -182,8 +185,9 @@ pub struct Listener {
     pub secure: bool,
     /// True when the PROXY protocol header is sent.
     pub proxy: bool,
-    /// The host port on the container instances, a template parameter.
-    pub instance_port: InstancePort,
+    /// The host port on the container instances (Classic), derived deterministically: the
+    /// default of the template parameter the Classic lowering names after the listener.
+    pub instance_port: u16,
     /// The certificate, for https and tls listeners.
     pub certificate: Option<CertificateRef>,
     /// True for a port with no host port (a bare `CONTAINER`): only the VPC reaches it. On
@@ -195,19 +199,6 @@ pub struct Listener {
     /// `convox.port.N.redirect` (v2): the https port an http listener permanently redirects to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect: Option<u16>,
-    /// Output holding the balancer port (`<Service>Port<N>Balancer`).
-    pub port_output: String,
-    /// Output holding the balancer's name (`<Service>Port<N>BalancerName`).
-    pub balancer_name_output: String,
-}
-
-/// The instance (host) port of a listener: a parameter with a deterministic default.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
-pub struct InstancePort {
-    /// Parameter name (`<Service>Port<N>Host`).
-    pub parameter: String,
-    /// The derived default.
-    pub default: u16,
 }
 
 /// Where an https/tls listener's certificate comes from.
@@ -242,12 +233,11 @@ pub struct HealthCheck {
 pub struct Workload {
     /// The compose service name (also the container's name).
     pub service: String,
-    /// Logical ID of the `AWS::ECS::TaskDefinition` (`<Service>TaskDefinition`).
-    pub task_definition_id: String,
-    /// Logical ID of the `AWS::ECS::Service` (`Service<Service>`).
-    pub service_id: String,
-    /// Name of the output holding the ECS service's ARN (`Service<Service>Arn`).
-    pub arn_output: String,
+    /// Where the service is named in the compose file, for diagnostics about the names a
+    /// lowering derives from it. Not part of the plan's JSON.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub name_span: Option<crate::source::Span>,
     /// The image to run.
     pub image: Image,
     /// `DesiredCount` (`convox.scale`, else `deploy.replicas`, else 1); unused by a daemon.
@@ -303,11 +293,9 @@ pub enum Image {
     },
 }
 
-/// How an ECS service reaches its Classic ELB.
+/// How an ECS service reaches its own balancer.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct BalancerTarget {
-    /// The balancer's logical ID.
-    pub logical_id: String,
     /// The container port ECS associates with the balancer (that of the health-checked listener).
     pub container_port: u16,
 }
@@ -392,15 +380,18 @@ pub enum EnvSource {
         /// The value.
         text: Text,
     },
-    /// The DNS name of a linked service's balancer (`links:`).
+    /// The DNS name of a linked service's balancer (`links:`): that of the balancer carrying
+    /// its health-checked listener.
     BalancerHost {
-        /// The balancer's logical ID.
-        balancer: String,
+        /// The linked service.
+        service: String,
+        /// The balancer port of the listener whose balancer is meant.
+        port: u16,
     },
     /// `scheme://[user_info@]host:port[path]` of a linked service's balancer (`links:`).
     BalancerUrl {
-        /// The balancer's logical ID.
-        balancer: String,
+        /// The linked service.
+        service: String,
         /// The linked service's `LINK_SCHEME`, else `http`, `https`, `tcp` or `tls`.
         scheme: String,
         /// The balancer port.
@@ -477,10 +468,11 @@ pub struct PortMap {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HostPort {
-    /// A listener's instance port parameter.
-    Parameter {
-        /// The parameter (`<Service>Port<N>Host`).
-        parameter: String,
+    /// The instance port of this service's listener on `balancer_port` (Classic: a template
+    /// parameter; v2 registers a dynamic host port instead).
+    Listener {
+        /// The listener's balancer port.
+        balancer_port: u16,
     },
     /// A fixed host port: a published port of an unbalanced service, or any UDP port.
     Fixed {
@@ -513,16 +505,28 @@ impl Workload {
 }
 
 impl Plan {
-    /// The ECS services (logical IDs) whose task count the manifest sets, which adopting a
-    /// live stack does not replace with the live count.
-    pub fn scaled_services(&self) -> BTreeSet<String> {
-        self.services.iter().filter(|w| w.count_set).map(|w| w.service_id.clone()).collect()
+    /// The services whose task count the manifest sets, which adopting a live stack does not
+    /// replace with the live count.
+    pub fn scaled_services(&self) -> BTreeSet<&str> {
+        self.services.iter().filter(|w| w.count_set).map(|w| w.service.as_str()).collect()
     }
 
-    /// The ECS services (logical IDs) whose container the manifest sizes, which adopting a live
-    /// stack does not give the live cpu and memory.
-    pub fn sized_services(&self) -> BTreeSet<String> {
-        self.services.iter().filter(|w| w.sized).map(|w| w.service_id.clone()).collect()
+    /// The services whose container the manifest sizes, which adopting a live stack does not
+    /// give the live cpu and memory.
+    pub fn sized_services(&self) -> BTreeSet<&str> {
+        self.services.iter().filter(|w| w.sized).map(|w| w.service.as_str()).collect()
+    }
+
+    /// The balancer of `service`, if it has one (balancers are sorted by service name).
+    pub fn balancer_of(&self, service: &str) -> Option<&Balancer> {
+        let i = self.balancers.binary_search_by(|b| b.service.as_str().cmp(service)).ok()?;
+        Some(&self.balancers[i])
+    }
+
+    /// The workload of `service`, if it is enabled (workloads are sorted by service name).
+    pub fn workload_of(&self, service: &str) -> Option<&Workload> {
+        let i = self.services.binary_search_by(|w| w.service.as_str().cmp(service)).ok()?;
+        Some(&self.services[i])
     }
 
     /// Every deploy-time parameter, by logical ID, with the services using it. A logical ID

@@ -84,9 +84,7 @@ pub(super) fn read(
     let daemon = daemon(labels, keys.replicas_span, diags);
     let workload = Workload {
         service: name.to_string(),
-        task_definition_id: names::task_definition(name),
-        service_id: names::ecs_service(name),
-        arn_output: names::service_arn_output(name),
+        name_span: Some(service.name.span),
         image,
         desired_count: labels.number("convox.scale").or(keys.replicas).unwrap_or(1),
         count_set: labels.number("convox.scale").or(keys.replicas).is_some(),
@@ -101,7 +99,6 @@ pub(super) fn read(
         }),
         maximum_percent: labels.number("convox.deployment.maximum").unwrap_or(if daemon { 100 } else { 200 }),
         balancer: balancer.map(|b| BalancerTarget {
-            logical_id: b.logical_id.clone(),
             container_port: tcp
                 .iter()
                 .find(|m| m.balancer_port() == b.health_check.listener_port)
@@ -298,7 +295,7 @@ fn port_mappings(
     if let Some(b) = balancer {
         out.extend(b.listeners.iter().map(|l| PortMap {
             container_port: l.container_port,
-            host_port: HostPort::Parameter { parameter: l.instance_port.parameter.clone() },
+            host_port: HostPort::Listener { balancer_port: l.balancer_port },
             protocol: "tcp".into(),
         }));
     }

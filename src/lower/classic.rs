@@ -5,7 +5,8 @@
 //! (parameters, resources, outputs), and splitting it would scatter the order it must keep.
 
 use super::LowerError;
-use super::container::{container_definition, text_value};
+use super::container::{BalancerOf, container_definition, text_value};
+use super::names;
 use crate::cfn::metadata::{BuildArg, BuiltImage, ComposeCfn, EnvParameter, SelfSigned};
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
@@ -14,8 +15,8 @@ use crate::cfn::resources::{
     StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
 };
 use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
+use crate::interpret::CERTIFICATE_ARN_PATTERN;
 use crate::interpret::plan::{Balancer, Image, Listener, Part, Plan, Protocol, Scheme, Workload};
-use crate::interpret::{CERTIFICATE_ARN_PATTERN, names};
 
 /// The retention periods CloudWatch Logs accepts, in days.
 const LOG_RETENTION_DAYS: [&str; 22] = [
@@ -32,7 +33,7 @@ pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
         for balancer in &plan.balancers {
             security_group(b, plan, balancer);
             let properties = load_balancer(b, plan, balancer)?;
-            b.resource(balancer.logical_id.clone(), &[], Properties::ClassicLoadBalancer(properties));
+            b.resource(balancer_id(balancer), &[], Properties::ClassicLoadBalancer(properties));
         }
         for w in &plan.services {
             workload(b, plan, w);
@@ -70,6 +71,11 @@ pub(super) fn lower_with(
         body(&mut b)?;
     }
     b.finish().map_err(LowerError::Invalid)
+}
+
+/// The logical ID of the Classic ELB of `balancer`.
+fn balancer_id(balancer: &Balancer) -> String {
+    names::balancer(&balancer.service, balancer.scheme == Scheme::Internal)
 }
 
 pub(super) fn tags(app: &str, service: &str) -> Vec<Tag> {
@@ -228,9 +234,9 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
             );
             if instance_ports {
                 b.parameter(
-                    l.instance_port.parameter.clone(),
+                    names::instance_port_parameter(&balancer.service, l.balancer_port),
                     Parameter {
-                        default: Some(l.instance_port.default.to_string()),
+                        default: Some(l.instance_port.to_string()),
                         min_value: Some(1),
                         max_value: Some(65535),
                         ..Parameter::new(ParameterType::Number, description)
@@ -290,7 +296,7 @@ fn service_role(b: &mut Builder, plan: &Plan) {
         .map(|balancer| {
             b.sub(format!(
                 "arn:${{AWS::Partition}}:elasticloadbalancing:${{AWS::Region}}:${{AWS::AccountId}}:loadbalancer/${{{}}}",
-                balancer.logical_id
+                balancer_id(balancer)
             ))
         })
         .collect();
@@ -326,9 +332,9 @@ fn service_role(b: &mut Builder, plan: &Plan) {
 }
 
 fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer) {
-    let description = format!("{} balancer of app {}", balancer.service, plan.app);
+    let description = names::classic_group_description(&balancer.service, &plan.app);
     let internal = balancer.scheme == Scheme::Internal;
-    let id = balancer.security_group_id.clone();
+    let id = names::security_group(&balancer_id(balancer));
     balancer_security_group(b, plan, &balancer.service, id, description, internal, &balancer.listeners);
 }
 
@@ -363,14 +369,14 @@ pub(super) fn balancer_security_group<'l>(
 }
 
 fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<ClassicLoadBalancer, LowerError> {
-    let bug = |what: String| LowerError::Invalid(vec![format!("{}: {what}", balancer.logical_id)]);
+    let bug = |what: String| LowerError::Invalid(vec![format!("{}: {what}", balancer_id(balancer))]);
     let h = &balancer.health_check;
     let checked = balancer
         .listeners
         .iter()
         .find(|l| l.balancer_port == h.listener_port)
         .ok_or_else(|| bug(format!("the health check's listener {} does not exist", h.listener_port)))?;
-    let port = b.reference(&checked.instance_port.parameter);
+    let port = b.reference(&names::instance_port_parameter(&balancer.service, checked.balancer_port));
     let target = match &h.path {
         Some(path) => {
             // Always a string or `Fn::Sub`: a bare `Ref` in the join would read as a port.
@@ -397,7 +403,7 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<Cl
     for l in balancer.listeners.iter().filter(|l| l.proxy) {
         policies.push(ClassicPolicy::ProxyProtocol {
             name: names::proxy_policy(&balancer.service, l.balancer_port),
-            instance_ports: vec![b.reference(&l.instance_port.parameter)],
+            instance_ports: vec![b.reference(&names::instance_port_parameter(&balancer.service, l.balancer_port))],
         });
     }
     Ok(ClassicLoadBalancer {
@@ -406,7 +412,7 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<Cl
             Scheme::Internal => ElbScheme::Internal,
         },
         subnets: b.reference("Subnets"),
-        security_groups: vec![b.reference(&balancer.security_group_id)],
+        security_groups: vec![b.reference(&names::security_group(&balancer_id(balancer)))],
         cross_zone: true,
         connection_draining_policy: ConnectionDraining { enabled: true, timeout: balancer.draining_timeout },
         connection_settings: ConnectionSettings { idle_timeout: balancer.idle_timeout },
@@ -438,7 +444,7 @@ fn listener(b: &mut Builder, balancer: &Balancer, l: &Listener, policy_name: &st
     };
     Some(ClassicListener {
         port: l.balancer_port,
-        instance_port: b.reference(&l.instance_port.parameter),
+        instance_port: b.reference(&names::instance_port_parameter(&balancer.service, l.balancer_port)),
         front,
         back: instance_protocol(l.protocol, l.secure),
     })
@@ -466,12 +472,13 @@ pub fn front_name(protocol: Protocol) -> &'static str {
 }
 
 fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
-    let (load_balancers, role) = match &w.balancer {
-        Some(target) => (
+    let balancer = w.balancer.as_ref().zip(plan.balancer_of(&w.service));
+    let (load_balancers, role) = match balancer {
+        Some((target, balancer)) => (
             vec![EcsLoadBalancer {
                 container_name: w.service.clone(),
                 container_port: target.container_port,
-                load_balancer_name: Some(b.reference(&target.logical_id)),
+                load_balancer_name: Some(b.reference(&balancer_id(balancer))),
                 target_group_arn: None,
             }],
             Some(b.reference(names::SERVICE_ROLE)),
@@ -480,7 +487,7 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
     };
     // Registration needs the role's policy attached first, or the first deploy fails.
     let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
-    ecs_resources(b, plan, w, load_balancers, role, depends);
+    ecs_resources(b, plan, w, load_balancers, role, depends, &|service, _| plan.balancer_of(service).map(balancer_id));
 }
 
 /// What a secret's parameter accepts: the ARN of an SSM parameter or a Secrets Manager secret,
@@ -497,7 +504,7 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
     if w.container.secrets.is_empty() {
         return None;
     }
-    let role = format!("{}ExecutionRole", names::upper_name(&w.service));
+    let role = names::execution_role(&w.service);
     let document = |statement| PolicyDocument { version: "2012-10-17", statement };
     let trust = trust("ecs-tasks.amazonaws.com");
     b.resource(
@@ -523,7 +530,7 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
     };
     let roles = vec![b.reference(&role)];
     b.resource(
-        format!("{role}Policy"),
+        names::role_policy(&role),
         &[],
         Properties::Policy(Policy { policy_name: "read-secrets", roles, policy_document: document(vec![read]) }),
     );
@@ -531,7 +538,8 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
 }
 
 /// The task definition and ECS service of a workload, registered with `load_balancers` by
-/// `role` (none: ECS's service-linked role), created after `depends`.
+/// `role` (none: ECS's service-linked role), created after `depends`; `balancer_of` names the
+/// balancer of a linked service's port (see [`container_definition`]).
 pub(super) fn ecs_resources(
     b: &mut Builder,
     plan: &Plan,
@@ -539,11 +547,13 @@ pub(super) fn ecs_resources(
     load_balancers: Vec<EcsLoadBalancer>,
     role: Option<Expr>,
     depends: &[&str],
+    balancer_of: BalancerOf,
 ) {
-    let container = container_definition(b, w);
+    let container = container_definition(b, w, balancer_of);
     let execution_role_arn = execution_role(b, plan, w);
+    let task_definition = names::task_definition(&w.service);
     b.resource(
-        w.task_definition_id.clone(),
+        task_definition.clone(),
         &[],
         Properties::TaskDefinition(TaskDefinition {
             network_mode: "bridge",
@@ -557,7 +567,7 @@ pub(super) fn ecs_resources(
     let service = EcsService {
         cluster: b.reference("Cluster"),
         launch_type: "EC2",
-        task_definition: b.reference(&w.task_definition_id),
+        task_definition: b.reference(&task_definition),
         scheduling_strategy: w.daemon.then_some("DAEMON"),
         desired_count: (!w.daemon).then_some(w.desired_count),
         deployment_configuration: DeploymentConfiguration {
@@ -568,7 +578,7 @@ pub(super) fn ecs_resources(
         role,
         tags: tags(&plan.app, &w.service),
     };
-    b.resource(w.service_id.clone(), depends, Properties::EcsService(service));
+    b.resource(names::ecs_service(&w.service), depends, Properties::EcsService(service));
 }
 
 /// The task's host volumes, one per named volume however many paths mount it.
@@ -585,20 +595,22 @@ fn task_volumes(w: &Workload) -> Vec<TaskVolume> {
 /// The output of each ECS service's ARN.
 pub(super) fn service_outputs(b: &mut Builder, plan: &Plan) {
     for w in &plan.services {
-        let value = b.reference(&w.service_id);
-        b.output(w.arn_output.clone(), Some(format!("ARN of the ECS service {}", w.service)), value);
+        let value = b.reference(&names::ecs_service(&w.service));
+        b.output(names::service_arn_output(&w.service), Some(format!("ARN of the ECS service {}", w.service)), value);
     }
 }
 
 fn outputs(b: &mut Builder, plan: &Plan) {
     service_outputs(b, plan);
     for balancer in &plan.balancers {
-        let host = b.get_att(&balancer.logical_id, "DNSName");
-        b.output(balancer.host_output.clone(), Some(format!("DNS name of the {} balancer", balancer.service)), host);
+        let id = balancer_id(balancer);
+        let host = b.get_att(&id, "DNSName");
+        let service = &balancer.service;
+        b.output(names::host_output(service), Some(format!("DNS name of the {service} balancer")), host);
         for l in &balancer.listeners {
-            b.output(l.port_output.clone(), None, Expr::Str(l.balancer_port.to_string()));
-            let name = b.reference(&balancer.logical_id);
-            b.output(l.balancer_name_output.clone(), None, name);
+            b.output(names::port_output(service, l.balancer_port), None, Expr::Str(l.balancer_port.to_string()));
+            let name = b.reference(&id);
+            b.output(names::balancer_name_output(service, l.balancer_port), None, name);
         }
     }
 }

@@ -1,16 +1,23 @@
 //! The ECS container definition of a workload: the same for every balancer target.
 
+use super::names;
 use crate::cfn::Builder;
 use crate::cfn::Expr;
 use crate::cfn::resources::{
     AwsLogsOptions, ContainerDefinition, ContainerHealthCheck, ContainerSecret, EnvironmentVariable, HostEntry,
     LogConfiguration, MountPoint, PortMapping, Transport, Ulimit,
 };
-use crate::interpret::names;
 use crate::interpret::plan::{EnvSource, HostPort, Image, Part, Text, Workload};
 
-/// The `ContainerDefinitions` entry of a workload's task definition.
-pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinition {
+/// How a target names the balancer that carries port `port` of linked service `service`
+/// (`links:` variables point at its DNS name). A service without one gets a name nothing
+/// declares, which the builder refuses.
+pub type BalancerOf<'a> = &'a dyn Fn(&str, u16) -> Option<String>;
+
+/// The `ContainerDefinitions` entry of a workload's task definition. A listener's port
+/// mapping gets its Classic instance port parameter: the v2 lowering maps listener ports to
+/// dynamic host ports before this.
+pub fn container_definition(b: &mut Builder, w: &Workload, balancer_of: BalancerOf) -> ContainerDefinition {
     let c = &w.container;
     let image = match &w.image {
         Image::Literal { name } => text_value(b, name),
@@ -19,7 +26,7 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
     let environment = c
         .environment
         .iter()
-        .map(|e| EnvironmentVariable { name: e.name.clone(), value: env_value(b, &e.value) })
+        .map(|e| EnvironmentVariable { name: e.name.clone(), value: env_value(b, &e.value, balancer_of) })
         .collect();
     let port_mappings = c
         .port_mappings
@@ -28,7 +35,9 @@ pub fn container_definition(b: &mut Builder, w: &Workload) -> ContainerDefinitio
             container_port: p.container_port,
             protocol: if p.protocol == "udp" { Transport::Udp } else { Transport::Tcp },
             host_port: match &p.host_port {
-                HostPort::Parameter { parameter } => Some(b.reference(parameter)),
+                HostPort::Listener { balancer_port } => {
+                    Some(b.reference(&names::instance_port_parameter(&w.service, *balancer_port)))
+                }
                 HostPort::Fixed { port } => Some(Expr::Int(i64::from(*port))),
                 HostPort::Dynamic => None,
             },
@@ -118,17 +127,20 @@ fn texts(b: &mut Builder, list: &[Text]) -> Vec<Expr> {
     list.iter().map(|t| text_value(b, t)).collect()
 }
 
-fn env_value(b: &mut Builder, source: &EnvSource) -> Expr {
+fn env_value(b: &mut Builder, source: &EnvSource, balancer_of: BalancerOf) -> Expr {
+    let balancer =
+        |service: &str, port: u16| balancer_of(service, port).unwrap_or_else(|| format!("NoBalancerOf{service}"));
     match source {
         EnvSource::Text { text } => text_value(b, text),
-        EnvSource::BalancerHost { balancer } => b.get_att(balancer, "DNSName"),
-        EnvSource::BalancerUrl { balancer, scheme, port, user_info, path } => {
+        EnvSource::BalancerHost { service, port } => b.get_att(&balancer(service, *port), "DNSName"),
+        EnvSource::BalancerUrl { service, scheme, port, user_info, path } => {
+            let balancer = balancer(service, *port);
             let mut parts = vec![Expr::Str(format!("{scheme}://"))];
             if let Some(user_info) = user_info {
                 parts.push(text_value(b, user_info));
                 parts.push(Expr::Str("@".into()));
             }
-            parts.push(b.get_att(balancer, "DNSName"));
+            parts.push(b.get_att(&balancer, "DNSName"));
             parts.push(Expr::Str(format!(":{port}")));
             parts.extend(path.iter().map(|p| text_value(b, p)));
             Expr::Join("", parts)

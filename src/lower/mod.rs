@@ -7,6 +7,7 @@
 pub mod check;
 pub mod classic;
 pub mod container;
+pub mod names;
 pub mod oracle;
 pub mod v2;
 

@@ -10,13 +10,13 @@
 use super::LowerError;
 use super::classic::{balancer_security_group, ecs_resources, lower_with, service_outputs, tags};
 use super::container::text_value;
+use super::names;
 use crate::cfn::resources::{
     Action, Attribute, BalancerKind, CertificateV2, EcsLoadBalancer, ElbScheme, FrontV2, ListenerV2, LoadBalancerV2,
     Matcher, ProtocolV2, RedirectConfig, TargetGroup, TlsV2,
 };
 use crate::cfn::{Builder, Expr, Properties, Template};
-use crate::interpret::names::{self, upper_name};
-use crate::interpret::plan::{Balancer, EnvSource, HostPort, Listener, Plan, Protocol, Workload};
+use crate::interpret::plan::{Balancer, HostPort, Listener, Plan, Protocol, Workload};
 use std::collections::BTreeMap;
 
 /// Lowers the plan to an ELBv2 template.
@@ -55,28 +55,11 @@ fn kind_of(l: &Listener) -> BalancerKind {
     if l.protocol.is_http() { BalancerKind::Application } else { BalancerKind::Network }
 }
 
-/// The logical ID of the balancer carrying listener `l` of `service`.
-pub fn balancer_id(service: &str, l: &Listener) -> String {
-    let kind = match kind_of(l) {
-        BalancerKind::Application => "Alb",
-        BalancerKind::Network => "Nlb",
-    };
-    format!("Balancer{}{kind}{}", upper_name(service), if l.internal { "Internal" } else { "" })
-}
-
-fn target_group_id(service: &str, port: u16) -> String {
-    format!("{}Port{port}TargetGroup", upper_name(service))
-}
-
-fn listener_id(service: &str, port: u16) -> String {
-    format!("{}Port{port}Listener", upper_name(service))
-}
-
 /// A service's listeners grouped by balancer, in a fixed order (ALB, NLB; public, internal).
 fn groups(balancer: &Balancer) -> Vec<Group<'_>> {
     let mut out: Vec<Group> = Vec::new();
     for l in &balancer.listeners {
-        let id = balancer_id(&balancer.service, l);
+        let id = names::v2_balancer(&balancer.service, l);
         match out.iter_mut().find(|g| g.id == id) {
             Some(g) => g.listeners.push(l),
             None => out.push(Group { id, kind: kind_of(l), internal: l.internal, listeners: vec![l] }),
@@ -87,7 +70,7 @@ fn groups(balancer: &Balancer) -> Vec<Group<'_>> {
 }
 
 fn security_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, group: &Group) {
-    let description = format!("{} balancer {} of app {}", balancer.service, group.id, plan.app);
+    let description = names::v2_group_description(&balancer.service, &group.id, &plan.app);
     let id = names::security_group(&group.id);
     let listeners = group.listeners.iter().copied();
     balancer_security_group(b, plan, &balancer.service, id, description, group.internal, listeners);
@@ -125,14 +108,14 @@ fn listener(
     l: &Listener,
 ) -> Result<String, LowerError> {
     let service = &balancer.service;
-    let id = listener_id(service, l.balancer_port);
+    let id = names::listener(service, l.balancer_port);
     let bug = |what: &str| LowerError::Invalid(vec![format!("{id}: {what}")]);
     let default_actions = match l.redirect {
         Some(port) => vec![Action::Redirect {
             redirect_config: RedirectConfig { protocol: ProtocolV2::Https, port, status_code: "HTTP_301" },
         }],
         None => {
-            let tg = target_group_id(service, l.balancer_port);
+            let tg = names::target_group(service, l.balancer_port);
             let properties = target_group(b, plan, balancer, l);
             b.resource(tg.clone(), &[], Properties::TargetGroup(properties));
             vec![Action::Forward { target_group_arn: b.reference(&tg) }]
@@ -202,12 +185,11 @@ fn target_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, l: &Listener)
     }
 }
 
-/// The workload as v2 runs it: listener ports on dynamic host ports, and links to the v2
-/// balancer that carries the linked port.
-fn v2_workload(plan: &Plan, w: &Workload) -> Workload {
+/// The workload as v2 runs it: listener ports on dynamic host ports.
+fn v2_workload(w: &Workload) -> Workload {
     let mut w = w.clone();
     for p in &mut w.container.port_mappings {
-        if matches!(p.host_port, HostPort::Parameter { .. }) {
+        if matches!(p.host_port, HostPort::Listener { .. }) {
             p.host_port = HostPort::Dynamic;
         }
     }
@@ -217,29 +199,18 @@ fn v2_workload(plan: &Plan, w: &Workload) -> Workload {
     w.container
         .port_mappings
         .retain(|p| p.host_port != HostPort::Dynamic || seen.insert((p.container_port, p.protocol.clone())));
-    // The v2 balancer of the plan balancer `id` that carries `port` (none: its checked port).
-    let relink = |id: &str, port: Option<u16>| {
-        let target = plan.balancers.iter().find(|b| b.logical_id == id)?;
-        let port = port.unwrap_or(target.health_check.listener_port);
-        let l = target.listeners.iter().find(|l| l.balancer_port == port)?;
-        Some(balancer_id(&target.service, l))
-    };
-    for e in &mut w.container.environment {
-        let (balancer, port) = match &mut e.value {
-            EnvSource::BalancerHost { balancer } => (balancer, None),
-            EnvSource::BalancerUrl { balancer, port, .. } => (balancer, Some(*port)),
-            EnvSource::Text { .. } => continue,
-        };
-        if let Some(id) = relink(balancer, port) {
-            *balancer = id;
-        }
-    }
     w
 }
 
+/// The v2 balancer carrying port `port` of `service`.
+fn balancer_of(plan: &Plan, service: &str, port: u16) -> Option<String> {
+    let l = plan.balancer_of(service)?.listeners.iter().find(|l| l.balancer_port == port)?;
+    Some(names::v2_balancer(service, l))
+}
+
 fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
-    let w = &v2_workload(plan, w);
-    let balancer = plan.balancers.iter().find(|b| b.service == w.service);
+    let w = &v2_workload(w);
+    let balancer = plan.balancer_of(&w.service);
     let load_balancers = balancer
         .map(|balancer| {
             balancer
@@ -250,7 +221,7 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
                     container_name: w.service.clone(),
                     container_port: l.container_port,
                     load_balancer_name: None,
-                    target_group_arn: Some(b.reference(&target_group_id(&w.service, l.balancer_port))),
+                    target_group_arn: Some(b.reference(&names::target_group(&w.service, l.balancer_port))),
                 })
                 .collect()
         })
@@ -258,7 +229,7 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
     // A target group must belong to a balancer (through its listener) before ECS uses it;
     // ECS registers targets with its service-linked role: no role of the app's own.
     let depends: Vec<&str> = listeners.iter().map(String::as_str).collect();
-    ecs_resources(b, plan, w, load_balancers, None, &depends);
+    ecs_resources(b, plan, w, load_balancers, None, &depends, &|service, port| balancer_of(plan, service, port));
 }
 
 fn outputs(b: &mut Builder, plan: &Plan) {
@@ -267,21 +238,22 @@ fn outputs(b: &mut Builder, plan: &Plan) {
         // `Balancer<Service>Host` stays: the balancer of the health-checked port.
         let checked = balancer.listeners.iter().find(|l| l.balancer_port == balancer.health_check.listener_port);
         if let Some(l) = checked {
-            let host = b.get_att(&balancer_id(&balancer.service, l), "DNSName");
+            let host = b.get_att(&names::v2_balancer(&balancer.service, l), "DNSName");
             let description = format!("DNS name of the {} balancer of port {}", balancer.service, l.balancer_port);
-            b.output(balancer.host_output.clone(), Some(description), host);
+            b.output(names::host_output(&balancer.service), Some(description), host);
         }
         for group in groups(balancer) {
             let host = b.get_att(&group.id, "DNSName");
             let scheme = if group.internal { "internal" } else { "internet-facing" };
             let kind = if group.kind == BalancerKind::Application { "application" } else { "network" };
             let description = format!("DNS name of the {scheme} {kind} load balancer of {}", balancer.service);
-            b.output(format!("{}Host", group.id), Some(description), host);
+            b.output(names::v2_host_output(&group.id), Some(description), host);
         }
         for l in &balancer.listeners {
-            b.output(l.port_output.clone(), None, Expr::Str(l.balancer_port.to_string()));
-            let name = b.get_att(&balancer_id(&balancer.service, l), "LoadBalancerName");
-            b.output(l.balancer_name_output.clone(), None, name);
+            let service = &balancer.service;
+            b.output(names::port_output(service, l.balancer_port), None, Expr::Str(l.balancer_port.to_string()));
+            let name = b.get_att(&names::v2_balancer(service, l), "LoadBalancerName");
+            b.output(names::balancer_name_output(service, l.balancer_port), None, name);
         }
     }
 }

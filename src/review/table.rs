@@ -4,7 +4,7 @@ use crate::interpret::labels::{DEFAULT_TLS_POLICY, DEFAULT_V2_TLS_POLICY};
 use crate::interpret::plan::{HostPort, PortMap};
 use crate::interpret::{Balancer, Listener, Plan, Protocol, Scheme, Target};
 use crate::lower::classic::{front_name, instance_protocol};
-use crate::lower::v2::balancer_id;
+use crate::lower::names::{self, v2_balancer};
 
 /// The column headings, in order.
 pub const HEADINGS: [&str; 8] =
@@ -61,7 +61,7 @@ fn row_v2(b: &Balancer, l: &Listener, first: bool) -> Row {
     };
     Row([
         if first { b.service.clone() } else { String::new() },
-        format!("{} ({scheme})", balancer_id(&b.service, l)),
+        format!("{} ({scheme})", v2_balancer(&b.service, l)),
         format!("{} → {}", l.balancer_port, l.container_port),
         format!("{} ({}→{back})", l.protocol.label(), name(l.protocol)),
         certificate,
@@ -105,7 +105,7 @@ fn row(b: &Balancer, l: &Listener, first: bool) -> Row {
     let balancer_cell = |s: String| if first { s } else { String::new() };
     Row([
         balancer_cell(b.service.clone()),
-        balancer_cell(format!("{} ({scheme})", b.logical_id)),
+        balancer_cell(format!("{} ({scheme})", names::balancer(&b.service, b.scheme == Scheme::Internal))),
         format!("{} → {}", l.balancer_port, l.container_port),
         format!(
             "{} ({}→{})",
