@@ -124,7 +124,7 @@ codes! {
     }
     ServiceNameCollision = "service-name-collision" {
         summary: "Two service names map to the same CloudFormation name.",
-        details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources.",
+        details: "CloudFormation names are built from the service name with `-`, `_` and `.` removed, so `my-api` and `my_api` would share resources. Names built from two different services can meet too (`web` with an internal balancer and `web-internal` are both `BalancerWebInternal`), and so can a service's and one every template has (`role` → `ServiceRole`): the names checked are those of the balancer target compiled for.",
         example: Some("services:\n  my-api:\n    ports: [\"80:3000\"]\n  my_api:\n    ports: [\"81:3000\"]\n"),
     }
     Interpolation = "interpolation" {
