@@ -17,6 +17,10 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use std::io::Write;
 
+/// A template section: names in the order they were declared. Hashed with foldhash (randomly
+/// seeded, so no input can make lookups quadratic): SipHash was a twentieth of a compile.
+pub type Map<T> = IndexMap<Name, T, foldhash::fast::RandomState>;
+
 /// A whole template. Made by [`Builder::finish`], so every reference in it resolves.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -26,27 +30,27 @@ pub struct Template {
     description: String,
     metadata: Metadata,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    parameters: IndexMap<Name, Parameter>,
+    parameters: Map<Parameter>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    conditions: IndexMap<Name, Expr>,
-    resources: IndexMap<Name, Resource>,
+    conditions: Map<Expr>,
+    resources: Map<Resource>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    outputs: IndexMap<Name, Output>,
+    outputs: Map<Output>,
 }
 
 impl Template {
     /// The parameters, in template order.
-    pub fn parameters(&self) -> &IndexMap<Name, Parameter> {
+    pub fn parameters(&self) -> &Map<Parameter> {
         &self.parameters
     }
 
     /// The resources, in template order.
-    pub fn resources(&self) -> &IndexMap<Name, Resource> {
+    pub fn resources(&self) -> &Map<Resource> {
         &self.resources
     }
 
     /// The outputs, in template order.
-    pub fn outputs(&self) -> &IndexMap<Name, Output> {
+    pub fn outputs(&self) -> &Map<Output> {
         &self.outputs
     }
 
@@ -200,10 +204,10 @@ impl Builder {
                 format_version: "2010-09-09",
                 description,
                 metadata,
-                parameters: IndexMap::new(),
-                conditions: IndexMap::new(),
-                resources: IndexMap::new(),
-                outputs: IndexMap::new(),
+                parameters: Map::default(),
+                conditions: Map::default(),
+                resources: Map::default(),
+                outputs: Map::default(),
             },
             uses: Vec::new(),
             duplicates: Vec::new(),
@@ -238,7 +242,7 @@ impl Builder {
         name
     }
 
-    fn declare<T>(map: &mut IndexMap<Name, T>, duplicates: &mut Vec<String>, name: String, value: T, what: &str) {
+    fn declare<T>(map: &mut Map<T>, duplicates: &mut Vec<String>, name: String, value: T, what: &str) {
         if map.insert(Name(name.clone()), value).is_some() {
             duplicates.push(format!("{what} `{name}` is declared twice"));
         }

@@ -460,6 +460,29 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
+/// Whether `a` and `b` are within `limit` edits (Levenshtein, by characters). Stops as soon as
+/// a row of the table has no cell within the limit: most labels of other Convox features are
+/// ruled out after a few characters rather than compared in full.
+pub fn within_edits(a: &str, b: &str, limit: usize) -> bool {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        let mut best = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            best = best.min(row[j + 1]);
+            prev = cur;
+        }
+        if best > limit {
+            return false;
+        }
+    }
+    row[b.len()] <= limit
+}
+
 /// Levenshtein distance, by characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -493,6 +516,18 @@ pub fn values_text(kind: ValueKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_edits_agrees_with_the_edit_distance() {
+        let words = ["convox.port", "convox.health.path", "convox.healht.path", "", "é", "convox.scale", "x.y", "cron"];
+        for a in words {
+            for b in words {
+                for limit in 0..4 {
+                    assert_eq!(within_edits(a, b, limit), edit_distance(a, b) <= limit, "{a:?} {b:?} {limit}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn each_target_has_its_own_policies_and_both_share_four() {

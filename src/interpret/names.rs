@@ -11,29 +11,72 @@ use crate::load::interpolate::Op;
 /// Convox split only on `-`; `_` and `.` are split here too, because they are not allowed
 /// in CloudFormation logical IDs.
 pub fn upper_name(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            let first = chars.next().expect("non-empty part").to_ascii_uppercase();
-            std::iter::once(first).chain(chars).collect::<String>()
-        })
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    push_upper_name(&mut out, name);
+    out
+}
+
+/// `prefix` + [`upper_name`] of `name` + `suffix`, in one allocation: the shape of every
+/// name derived from a service's (`Balancer` + `Web` + `SecurityGroup`).
+pub fn derived(prefix: &str, name: &str, suffix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len() + name.len() + suffix.len());
+    out.push_str(prefix);
+    push_upper_name(&mut out, name);
+    out.push_str(suffix);
+    out
+}
+
+/// [`upper_name`] of `name` + `Port` + `port` + `suffix` (`WebPort443Certificate`), in one
+/// allocation.
+pub fn port_derived(name: &str, port: u16, suffix: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 9 + suffix.len());
+    push_upper_name(&mut out, name);
+    out.push_str("Port");
+    let mut buf = [0u8; 5];
+    let mut i = buf.len();
+    let mut n = port;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+    out.push_str(suffix);
+    out
+}
+
+/// Appends [`upper_name`] of `name` to `out`, so that a name built around it (`Balancer` +
+/// it + `SecurityGroup`) is one allocation.
+pub fn push_upper_name(out: &mut String, name: &str) {
+    let mut start = true;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            start = true;
+        } else if start {
+            out.push(c.to_ascii_uppercase());
+            start = false;
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// The certificate ARN parameter of balancer port `port`.
 pub fn certificate_parameter(service: &str, port: u16) -> String {
-    format!("{}Port{port}Certificate", upper_name(service))
+    port_derived(service, port, "Certificate")
 }
 
 /// The parameter holding the ARN of a Compose secret's store: `Secret` + its name in UpperCamel.
 pub fn secret_parameter(secret: &str) -> String {
-    format!("Secret{}", upper_name(secret))
+    derived("Secret", secret, "")
 }
 
 /// The image parameter of a service that is built rather than pulled.
 pub fn image_parameter(service: &str) -> String {
-    format!("{}Image", upper_name(service))
+    derived("", service, "Image")
 }
 
 /// The `NoEcho` parameter the deploy stage fills from `variable` (with the operator `op` and
@@ -149,6 +192,15 @@ mod tests {
         assert_eq!(app_from_directory("My.Shop"), "my-shop");
         assert_eq!(app_from_directory("shop"), "shop");
         assert!(app_name_problem(&app_from_directory("Foo.Bar.Baz")).is_none());
+    }
+
+    #[test]
+    fn derived_names_are_built_in_one_piece_as_format_would() {
+        for port in [1, 9, 10, 443, 8080, 65535] {
+            assert_eq!(port_derived("my-web", port, "Host"), format!("MyWebPort{port}Host"));
+        }
+        assert_eq!(derived("Balancer", "my_api.v2", "Internal"), "BalancerMyApiV2Internal");
+        assert_eq!(derived("", "-", ""), "");
     }
 
     #[test]

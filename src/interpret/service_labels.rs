@@ -123,7 +123,7 @@ pub(super) fn read_labels<'a>(
             // at least the difference in length: most other labels are ruled out without
             // computing any (the search was 8% of compiling an app of many such labels).
             let length = key.chars().count();
-            let near = |k: &&str| k.chars().count().abs_diff(length) <= 2 && labels::edit_distance(key, k) <= 2;
+            let near = |k: &&str| k.chars().count().abs_diff(length) <= 2 && labels::within_edits(key, k, 2);
             let suggestion = if known.iter().any(near) { labels::nearest(key, &known) } else { None };
             if let Some(s) = suggestion.filter(|s| labels::edit_distance(key, s) <= 2) {
                 diags.push(

@@ -10,9 +10,9 @@ use super::node::{Key, MergeTag, Node, Text, Value};
 use super::ports::{PortMapping, Transport, read_port_item};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Span, Spanned};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use indexmap::IndexMap;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 /// Label values longer than this are refused: no Convox label needs more, and a multi-megabyte
 /// value is a mistake (or an attack) that would otherwise flow into the template.

@@ -11,10 +11,10 @@
 use super::interpolate::{self, Segment};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Source, SourceId, Span};
+use foldhash::{HashMap, HashMapExt};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::options::DuplicateKeyPolicy;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 /// One YAML value and where it was written.

@@ -8,11 +8,11 @@
 //! Convox's names are kept where it had them.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::interpret::names::{certificate_parameter, image_parameter, upper_name};
+use crate::interpret::names::{certificate_parameter, derived, image_parameter, port_derived, upper_name};
 use crate::interpret::plan::{Image, Listener, Plan, Scheme, Target, Workload};
 use crate::interpret::{deploy_parameter_clash, name_collision};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 
 /// CloudFormation's limit on the length of a logical ID (resources, parameters, outputs), and
 /// EC2's on a security group's description.
@@ -30,7 +30,7 @@ pub const LOG_GROUP: &str = "LogGroup";
 
 /// The Classic ELB of a service.
 pub fn balancer(service: &str, internal: bool) -> String {
-    format!("Balancer{}{}", upper_name(service), if internal { "Internal" } else { "" })
+    derived("Balancer", service, if internal { "Internal" } else { "" })
 }
 
 /// The security group of the balancer `balancer_id`.
@@ -41,54 +41,54 @@ pub fn security_group(balancer_id: &str) -> String {
 /// The output holding the DNS name of a service's balancer (on v2, that of the balancer
 /// carrying the health-checked port).
 pub fn host_output(service: &str) -> String {
-    format!("Balancer{}Host", upper_name(service))
+    derived("Balancer", service, "Host")
 }
 
 /// The Classic instance port parameter of balancer port `port`.
 pub fn instance_port_parameter(service: &str, port: u16) -> String {
-    format!("{}Port{port}Host", upper_name(service))
+    port_derived(service, port, "Host")
 }
 
 /// The Classic proxy protocol policy of balancer port `port` (Convox named them all
 /// `EnableProxyProtocol`, which broke with two proxy ports). A policy of the balancer, not a
 /// logical ID.
 pub fn proxy_policy(service: &str, port: u16) -> String {
-    format!("{}Port{port}ProxyProtocol", upper_name(service))
+    port_derived(service, port, "ProxyProtocol")
 }
 
 /// The output holding balancer port `port` (a Convox name pipelines read).
 pub fn port_output(service: &str, port: u16) -> String {
-    format!("{}Port{port}Balancer", upper_name(service))
+    port_derived(service, port, "Balancer")
 }
 
 /// The output holding the name of the balancer that serves `port`.
 pub fn balancer_name_output(service: &str, port: u16) -> String {
-    format!("{}Port{port}BalancerName", upper_name(service))
+    port_derived(service, port, "BalancerName")
 }
 
 /// The TLS negotiation policy of a Classic ELB (a policy of the balancer, not a logical ID).
 pub fn tls_policy(service: &str) -> String {
-    format!("{}TlsPolicy", upper_name(service))
+    derived("", service, "TlsPolicy")
 }
 
 /// The task definition of a service.
 pub fn task_definition(service: &str) -> String {
-    format!("{}TaskDefinition", upper_name(service))
+    derived("", service, "TaskDefinition")
 }
 
 /// The ECS service.
 pub fn ecs_service(service: &str) -> String {
-    format!("Service{}", upper_name(service))
+    derived("Service", service, "")
 }
 
 /// The output holding the ECS service's ARN.
 pub fn service_arn_output(service: &str) -> String {
-    format!("Service{}Arn", upper_name(service))
+    derived("Service", service, "Arn")
 }
 
 /// The role ECS uses to read a service's secrets at task start.
 pub fn execution_role(service: &str) -> String {
-    format!("{}ExecutionRole", upper_name(service))
+    derived("", service, "ExecutionRole")
 }
 
 /// The policy of a role (`role` + `Policy`).
@@ -99,8 +99,13 @@ pub fn role_policy(role: &str) -> String {
 /// The v2 balancer carrying listener `l` of `service`: one per kind (ALB for http/https, NLB
 /// for tcp/tls) and exposure.
 pub fn v2_balancer(service: &str, l: &Listener) -> String {
-    let kind = if l.protocol.is_http() { "Alb" } else { "Nlb" };
-    format!("Balancer{}{kind}{}", upper_name(service), if l.internal { "Internal" } else { "" })
+    let suffix = match (l.protocol.is_http(), l.internal) {
+        (true, false) => "Alb",
+        (true, true) => "AlbInternal",
+        (false, false) => "Nlb",
+        (false, true) => "NlbInternal",
+    };
+    derived("Balancer", service, suffix)
 }
 
 /// The output holding the DNS name of the v2 balancer `balancer_id`.
@@ -110,12 +115,12 @@ pub fn v2_host_output(balancer_id: &str) -> String {
 
 /// The v2 target group of balancer port `port`.
 pub fn target_group(service: &str, port: u16) -> String {
-    format!("{}Port{port}TargetGroup", upper_name(service))
+    port_derived(service, port, "TargetGroup")
 }
 
 /// The v2 listener of balancer port `port`.
 pub fn listener(service: &str, port: u16) -> String {
-    format!("{}Port{port}Listener", upper_name(service))
+    port_derived(service, port, "Listener")
 }
 
 /// The description of a Classic balancer's security group (EC2 takes at most 255 characters).
