@@ -275,6 +275,11 @@ fn trust(service: &'static str) -> Statement {
     }
 }
 
+/// A statement of a permission policy allowing `action` on `resource`.
+fn allow(sid: Option<&'static str>, action: Vec<&'static str>, resource: StatementResource) -> Statement {
+    Statement { sid, effect: "Allow", principal: None, action, resource: Some(resource) }
+}
+
 /// The role ECS assumes to register instances with the app's balancers, and its policy.
 fn service_role(b: &mut Builder, plan: &Plan) {
     let document = |statement| PolicyDocument { version: "2012-10-17", statement };
@@ -301,27 +306,23 @@ fn service_role(b: &mut Builder, plan: &Plan) {
             ))
         })
         .collect();
-    let register = Statement {
-        sid: None,
-        effect: "Allow",
-        principal: None,
-        action: vec![
+    let register = allow(
+        None,
+        vec![
             "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
         ],
-        resource: Some(StatementResource::Arns(arns)),
-    };
-    let describe = Statement {
-        sid: None,
-        effect: "Allow",
-        principal: None,
-        action: vec![
+        StatementResource::Arns(arns),
+    );
+    let describe = allow(
+        None,
+        vec![
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeInstanceHealth",
             "ec2:DescribeInstances",
         ],
-        resource: Some(StatementResource::All),
-    };
+        StatementResource::All,
+    );
     let roles = vec![b.reference(names::SERVICE_ROLE)];
     b.resource(
         names::SERVICE_ROLE_POLICY,
@@ -541,38 +542,32 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<(Expr, S
     let parameters: std::collections::BTreeSet<&str> =
         w.container.secrets.iter().map(|s| s.parameter.as_str()).collect();
     let arns = parameters.into_iter().map(|p| b.reference(p)).collect();
-    let read = Statement {
-        sid: Some("ReadSecrets"),
-        effect: "Allow",
-        principal: None,
-        action: vec!["ssm:GetParameters", "secretsmanager:GetSecretValue"],
-        resource: Some(StatementResource::Arns(arns)),
-    };
+    let read = allow(
+        Some("ReadSecrets"),
+        vec!["ssm:GetParameters", "secretsmanager:GetSecretValue"],
+        StatementResource::Arns(arns),
+    );
     // `*`: `ecr:GetAuthorizationToken` takes no resource, and the image is a deploy-time
     // parameter that may name a repository of any account or region (or no ECR repository at
     // all, when these grants go unused), so no narrower ARN is known.
-    let pull = Statement {
-        sid: Some("PullImages"),
-        effect: "Allow",
-        principal: None,
-        action: vec![
+    let pull = allow(
+        Some("PullImages"),
+        vec![
             "ecr:GetAuthorizationToken",
             "ecr:BatchCheckLayerAvailability",
             "ecr:GetDownloadUrlForLayer",
             "ecr:BatchGetImage",
         ],
-        resource: Some(StatementResource::All),
-    };
+        StatementResource::All,
+    );
     // The containers log only to the app's log group; its `Arn` attribute ends in `:*`, so it
     // also covers the group's log streams, which `logs:PutLogEvents` acts on.
     let log_group = b.get_att(names::LOG_GROUP, "Arn");
-    let write_logs = Statement {
-        sid: Some("WriteLogs"),
-        effect: "Allow",
-        principal: None,
-        action: vec!["logs:CreateLogStream", "logs:PutLogEvents"],
-        resource: Some(StatementResource::Arns(vec![log_group])),
-    };
+    let write_logs = allow(
+        Some("WriteLogs"),
+        vec!["logs:CreateLogStream", "logs:PutLogEvents"],
+        StatementResource::Arns(vec![log_group]),
+    );
     let roles = vec![b.reference(&role)];
     let policy = names::role_policy(&role);
     b.resource(
