@@ -1,6 +1,7 @@
 //! The seed's workflow on AWS, end to end against a moto server on loopback: deploy with a
-//! self-signed certificate, certs, ssl, and the faults of issue 9. Where moto differs from AWS
-//! (see the reference), these tests check the tool's own checks, which run before any AWS call.
+//! self-signed certificate, certs, ssl, a service with `env_file:` and Compose `secrets:`, and
+//! the faults of issue 9. Where moto differs from AWS (see the reference), these tests check
+//! the tool's own checks, which run before any AWS call.
 
 #![cfg(feature = "aws")]
 
