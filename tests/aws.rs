@@ -1,6 +1,7 @@
 //! The seed's workflow on AWS, end to end against a moto server on loopback: deploy with a
-//! self-signed certificate, certs, ssl, and the faults of issue 9. Where moto differs from AWS
-//! (see the reference), these tests check the tool's own checks, which run before any AWS call.
+//! self-signed certificate, certs, ssl, a service with `env_file:` and Compose `secrets:`, and
+//! the faults of issue 9. Where moto differs from AWS (see the reference), these tests check
+//! the tool's own checks, which run before any AWS call.
 
 #![cfg(feature = "aws")]
 
@@ -402,6 +403,105 @@ fn environment_parameters_compiled_from_the_compose_file_come_from_the_deploy_en
          print(sorted(x['ParameterValue'] for x in p if x['ParameterKey'].startswith('Env')))",
     );
     assert_eq!(passed.trim(), "['production', 's3cr3t-db']");
+}
+
+/// The seed with `env_file:` (two files sharing a key) and a Compose secret.
+const SEED_WITH_SECRETS: &str = "secrets:\n  db_password:\n    external: true\nservices:\n  web:\n    image: nginx:1.27\n    env_file:\n      - web.env\n      - path: web.local.env\n    environment:\n      RAILS_ENV: production\n    secrets:\n      - db_password\n    labels:\n      - convox.port.443.protocol=https\n    ports:\n      - 80:3000\n      - 443:3000\n";
+
+/// The `(key, value)` pairs a boto3 script printed as a JSON list, sorted.
+fn pairs(out: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> =
+        serde_json::from_str::<Vec<(String, String)>>(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    v.sort();
+    v
+}
+
+#[test]
+fn a_service_with_env_files_and_secrets_deploys_with_their_values_never_printed() {
+    let moto = Moto::start();
+    let dir = app(SEED_WITH_SECRETS);
+    let d = dir.path();
+    // Compose reads env files in order, a later one winning, and `environment:` wins over both.
+    let env_files = [
+        (
+            "web.env",
+            "DATABASE_URL=postgres://app:Zq7FileSecret-1@db/app\nAPI_TOKEN=Zq7Earlier-2\nRAILS_ENV=development\n",
+        ),
+        ("web.local.env", "API_TOKEN=\"Zq7Later-3\"\n"),
+    ];
+    for (name, text) in env_files {
+        std::fs::write(d.join("seed").join(name), text).unwrap();
+    }
+    let values = ["Zq7FileSecret-1", "Zq7Earlier-2", "Zq7Later-3", "development"];
+    let arn = moto.python(
+        "ssm = boto3.client('ssm', **kw)\n\
+         ssm.put_parameter(Name='/seed/db-password', Value='Zq7SsmSecret-4', Type='SecureString')\n\
+         print(ssm.get_parameter(Name='/seed/db-password')['Parameter']['ARN'])",
+    );
+    let arn = arn.trim();
+    assert!(arn.starts_with("arn:aws:ssm:us-east-1:") && arn.ends_with(":parameter/seed/db-password"), "{arn}");
+    let params = moto.seed_params();
+    let args = with_params(&["deploy", "--stack", "seed"], &params);
+
+    // Without the secret's ARN nothing happens, and the error says how to give it.
+    let r = run(&moto, d, &args);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("SecretDbPassword: no value: give it with --param SecretDbPassword=VALUE"),
+        "{}",
+        r.stderr
+    );
+    not_printed(&r, &values);
+    assert_eq!(moto.python("print(boto3.client('cloudformation', **kw).describe_stacks()['Stacks'])").trim(), "[]");
+
+    let secret = format!("SecretDbPassword={arn}");
+    let args: Vec<&str> = args.iter().copied().chain(["--param", &secret]).collect();
+    let r = run(&moto, d, &args);
+    ok(&r, "deploy with env files and a secret");
+    assert!(r.stdout.contains("Stack seed deployed."), "{}", r.stdout);
+    not_printed(&r, &values);
+    not_printed(&r, &["Zq7SsmSecret-4"]);
+    // moto does not mask NoEcho values as AWS does, which lets the test see what was passed.
+    let passed = moto.python(
+        "p = boto3.client('cloudformation', **kw).describe_stacks(StackName='seed')['Stacks'][0]['Parameters']\n\
+         print(json.dumps([(x['ParameterKey'], x['ParameterValue']) for x in p \
+         if x['ParameterKey'].startswith(('Env', 'Secret'))]))",
+    );
+    let expected = [
+        ("EnvApiToken", "Zq7Later-3"),
+        ("EnvDatabaseUrl", "postgres://app:Zq7FileSecret-1@db/app"),
+        ("SecretDbPassword", arn),
+    ];
+    assert_eq!(pairs(&passed), expected.map(|(k, v)| (k.to_string(), v.to_string())));
+    // The task reads the secret from its ARN with the execution role (moto's task definitions
+    // drop `ExecutionRoleArn`; the snapshots show it), whose policy grants exactly that ARN,
+    // the app's log group and image pulls.
+    let task = moto.python(
+        "ecs = boto3.client('ecs', **kw)\n\
+         arn = ecs.list_task_definitions()['taskDefinitionArns'][0]\n\
+         t = ecs.describe_task_definition(taskDefinition=arn)['taskDefinition']\n\
+         c = t['containerDefinitions'][0]\n\
+         print(json.dumps({'secrets': c.get('secrets', []), \
+         'env': sorted(e['name'] + '=' + e['value'] for e in c.get('environment', []))}))",
+    );
+    let task: serde_json::Value = serde_json::from_str(task.trim()).unwrap();
+    assert_eq!(task["secrets"], serde_json::json!([{"name": "db_password", "valueFrom": arn}]));
+    let env: Vec<&str> = task["env"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert!(env.contains(&"RAILS_ENV=production") && env.contains(&"API_TOKEN=Zq7Later-3"), "{env:?}");
+    let policy = moto.python(
+        "iam = boto3.client('iam', **kw)\n\
+         role = boto3.client('cloudformation', **kw).describe_stack_resource(StackName='seed', \
+         LogicalResourceId='WebExecutionRole')['StackResourceDetail']['PhysicalResourceId']\n\
+         print(json.dumps(iam.get_role_policy(RoleName=role, PolicyName='start-tasks')['PolicyDocument']))",
+    );
+    let policy: serde_json::Value = serde_json::from_str(policy.trim()).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    let by_sid =
+        |sid: &str| statements.iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("no {sid}: {policy}"));
+    assert_eq!(by_sid("ReadSecrets")["Resource"], serde_json::json!([arn]));
+    let log_group = by_sid("WriteLogs")["Resource"][0].as_str().unwrap_or_default().to_string();
+    assert!(log_group.starts_with("arn:aws:logs:us-east-1:") && log_group.contains(":log-group:"), "{policy}");
+    assert_eq!(by_sid("PullImages")["Resource"], "*");
 }
 
 #[test]

@@ -86,6 +86,9 @@ fn expectation(case: &str) -> Expect {
         "error-env-file" => {
             Pass("each entry is a path; whether the file exists, stays inside and parses is checked on disk")
         }
+        "error-env-file-sources" => Pass(
+            "each service may read a variable from its own env file; one parameter per variable is this tool's rule",
+        ),
         "error-extends" => Pass("relates a service to the others (a missing one, a circle) or to another file"),
         "error-extends-file" => Pass(
             "each `extends` is well formed; whether its file exists, stays inside and has the service is checked on disk",

@@ -99,6 +99,78 @@ fn env_file_values_reach_no_output_and_do_not_change_the_template() {
     assert_eq!(first.stdout, second.stdout, "the template depends on the env_file's values");
 }
 
+/// The `EnvironmentParameters` of a compiled template, as `Parameter` → its `EnvFile` (or
+/// `-` for the deploy environment), and the first container's `Environment`.
+fn env_sources(template: &str) -> (Vec<(String, String)>, Value) {
+    let t: Value = serde_json::from_str(template).expect("a template");
+    let sources = t["Metadata"]["ComposeCfn"]["EnvironmentParameters"]
+        .as_array()
+        .expect("environment parameters")
+        .iter()
+        .map(|p| (p["Parameter"].as_str().unwrap().to_string(), p["EnvFile"].as_str().unwrap_or("-").to_string()))
+        .collect();
+    (sources, t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0]["Environment"].clone())
+}
+
+#[test]
+fn env_file_keys_follow_compose_precedence_a_later_file_and_environment_win() {
+    // Compose: files are read in order, a later one overriding; `environment:` overrides them
+    // all, a bare `KEY` there taking the deploy environment's value instead of the file's.
+    let compose = "services:\n  web:\n    image: example/web\n    env_file: [first.env, second.env]\n    \
+                   environment:\n      MODE: production\n      TOKEN:\n    ports: [\"80:3000\"]\n";
+    let first = format!("SHARED={SECRET}\nONLY_FIRST=1\nMODE=development\nTOKEN={SECRET}\n");
+    let dir = project(&[("docker-compose.yml", compose), ("first.env", &first), ("second.env", "SHARED=2\n")]);
+    let r = run_in(dir.path(), &args(&["compile", "docker-compose.yml"]), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stdout.contains(SECRET) && !r.stdout.contains("development"), "a value reached the template");
+    let (sources, environment) = env_sources(&r.stdout);
+    let expected = [("EnvOnlyFirst", "first.env"), ("EnvShared", "second.env"), ("EnvToken", "-")];
+    assert_eq!(sources, expected.map(|(p, f)| (p.to_string(), f.to_string())));
+    assert!(environment.as_array().unwrap().contains(&serde_json::json!({"Name": "MODE", "Value": "production"})));
+}
+
+#[test]
+fn two_variables_meeting_in_one_parameter_name_are_a_located_error() {
+    // `db_url` is not UpperCamel-able, so its parameter is `EnvDbUrl` + `Var` + its name's hash
+    // (e169222d); the canonical `DB_URL_VARE169222D` is named `EnvDbUrlVare169222d` too.
+    let compose = "services:\n  web:\n    image: example/web\n    env_file: web.env\n    \
+                   environment:\n      - DB_URL_VARE169222D\n";
+    let dir = project(&[("docker-compose.yml", compose), ("web.env", &format!("db_url={SECRET}\n"))]);
+    let r = run_in(dir.path(), &args(&["compile", "docker-compose.yml"]), &[]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{}", r.stderr);
+    let expected = "error[environment]: variables `DB_URL_VARE169222D` and `db_url` both become deploy-time \
+                    parameter `EnvDbUrlVare169222d`\n --> docker-compose.yml:2:3\n  |\n2 |   web:\n  |   ^^^\n";
+    assert!(r.stderr.starts_with(expected), "{}", r.stderr);
+    assert!(!r.stderr.contains(SECRET), "{}", r.stderr);
+}
+
+#[test]
+fn one_variable_from_two_env_files_of_two_services_is_a_located_error_naming_both() {
+    // Compose gives each service its own file's value; one parameter holds one value.
+    let compose = "services:\n  web:\n    image: example/web\n    env_file: web.env\n  \
+                   worker:\n    image: example/worker\n    env_file: worker.env\n  \
+                   cron:\n    image: example/cron\n    environment: [DATABASE_URL]\n";
+    let dir = project(&[
+        ("docker-compose.yml", compose),
+        ("web.env", &format!("DATABASE_URL={SECRET}\n")),
+        ("worker.env", &format!("DATABASE_URL={SECRET}-2\n")),
+    ]);
+    let r = run_in(dir.path(), &args(&["compile", "docker-compose.yml"]), &[]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""), "{}", r.stderr);
+    assert!(!r.stderr.contains(SECRET), "{}", r.stderr);
+    for needed in [
+        "variable `DATABASE_URL` is read from the deploy environment and from `web.env` and from `worker.env`, \
+         but becomes one deploy-time parameter `EnvDatabaseUrl`, which holds one value",
+        " --> docker-compose.yml:8:3",
+        "^^^^ reads it from the deploy environment",
+        "--- reads it from `web.env`",
+        "------ reads it from `worker.env`",
+        "help: read `DATABASE_URL` from the same place in these services",
+    ] {
+        assert!(r.stderr.contains(needed), "no `{needed}` in:\n{}", r.stderr);
+    }
+}
+
 #[test]
 fn structural_values_from_the_environment_are_reported_without_their_value() {
     let dir = project(&[("docker-compose.yml", &regression("error-secrets-in-structure.yml"))]);

@@ -154,6 +154,10 @@ pub struct PolicyDocument {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Statement {
+    /// `Sid`: what the statement is for, so that a reader of the template need not infer it
+    /// from the actions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<&'static str>,
     /// `Effect`: always `Allow`.
     pub effect: &'static str,
     /// `Principal.Service`, for trust policies.
@@ -996,9 +1000,19 @@ mod tests {
             json!({"PolicyName": "Proxy", "PolicyType": "ProxyProtocolPolicyType",
                    "Attributes": [{"Name": "ProxyProtocol", "Value": "true"}], "InstancePorts": [{"Ref": "P"}]})
         );
-        let all =
-            Statement { effect: "Allow", principal: None, action: vec!["a:B"], resource: Some(StatementResource::All) };
+        let all = Statement {
+            sid: None,
+            effect: "Allow",
+            principal: None,
+            action: vec!["a:B"],
+            resource: Some(StatementResource::All),
+        };
         assert_eq!(serde_json::to_value(&all).unwrap(), json!({"Effect": "Allow", "Action": ["a:B"], "Resource": "*"}));
+        let named = Statement { sid: Some("Why"), ..all };
+        assert_eq!(
+            serde_json::to_value(&named).unwrap(),
+            json!({"Sid": "Why", "Effect": "Allow", "Action": ["a:B"], "Resource": "*"})
+        );
         let handle = Resource {
             depends_on: vec![Name("X".into())],
             properties: Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }),

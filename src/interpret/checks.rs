@@ -5,10 +5,11 @@
 
 use super::names;
 use super::plan::Plan;
+use super::text::DeployParameter;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::Service;
 use crate::source::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) fn check_name_collisions(services: &[&Service], diags: &mut Diagnostics) {
     let mut seen: BTreeMap<String, &Service> = BTreeMap::new();
@@ -43,18 +44,46 @@ pub fn name_collision(first: (&str, Option<Span>), second: (&str, Option<Span>),
     d.with_help("rename one of the services")
 }
 
-/// Deploy-time parameters are named after their variables: two that get one name (a hash
-/// collision) cannot both exist. (One named like a resource of a service is found by the
-/// lowering, which names the resources.)
+/// Deploy-time parameters are named after their variables: two that get one name cannot both
+/// exist. Either two variables meet in one name (a hash collision), or one variable is read
+/// from two places (two `env_file:`s, or a file and the deploy environment) by different
+/// services, which Compose allows but one parameter cannot hold. (One named like a resource
+/// of a service is found by the lowering, which names the resources.)
 pub(super) fn check_deploy_parameters(plan: &Plan, diags: &mut Diagnostics) {
     for (id, uses) in plan.deploy_parameters() {
         if uses.len() < 2 {
             continue;
         }
-        let variables: Vec<String> = uses.iter().map(|(p, _)| format!("`{}`", p.variable)).collect();
-        let clash = format!("variables {} both become deploy-time parameter `{id}`", variables.join(" and "));
-        let span = uses[0].1.first().and_then(|s| plan.workload_of(s)).and_then(|w| w.name_span);
-        diags.push(deploy_parameter_clash(span, clash));
+        let service_span =
+            |services: &BTreeSet<&str>| services.first().and_then(|s| plan.workload_of(s)).and_then(|w| w.name_span);
+        let span = service_span(&uses[0].1);
+        let variable = &uses[0].0.variable;
+        if uses.iter().any(|(p, _)| &p.variable != variable) {
+            let variables: Vec<String> = uses.iter().map(|(p, _)| format!("`{}`", p.variable)).collect();
+            let clash = format!("variables {} both become deploy-time parameter `{id}`", variables.join(" and "));
+            diags.push(deploy_parameter_clash(span, clash));
+            continue;
+        }
+        // One name, so one variable with the same modifiers: only where it is read differs.
+        let from = |p: &DeployParameter| match &p.env_file {
+            Some(file) => format!("`{file}`"),
+            None => "the deploy environment".to_string(),
+        };
+        let sources: Vec<String> = uses.iter().map(|(p, _)| from(p)).collect();
+        let message = format!(
+            "variable `{variable}` is read from {}, but becomes one deploy-time parameter `{id}`, which holds one value",
+            sources.join(" and from ")
+        );
+        let mut d =
+            Diagnostic::error(Code::Environment, span, message).with_label(format!("reads it from {}", sources[0]));
+        for ((_, services), source) in uses.iter().zip(&sources).skip(1) {
+            if let Some(other) = service_span(services) {
+                d = d.with_related(other, format!("reads it from {source}"));
+            }
+        }
+        diags.push(d.with_help(format!(
+            "read `{variable}` from the same place in these services (one env file, or the environment), or rename it in one of them"
+        )));
     }
 }
 

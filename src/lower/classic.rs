@@ -267,11 +267,17 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
 /// The statement of a trust policy letting an AWS service assume a role.
 fn trust(service: &'static str) -> Statement {
     Statement {
+        sid: None,
         effect: "Allow",
         principal: Some(ServicePrincipal { service: vec![service] }),
         action: vec!["sts:AssumeRole"],
         resource: None,
     }
+}
+
+/// A statement of a permission policy allowing `action` on `resource`.
+fn allow(sid: Option<&'static str>, action: Vec<&'static str>, resource: StatementResource) -> Statement {
+    Statement { sid, effect: "Allow", principal: None, action, resource: Some(resource) }
 }
 
 /// The role ECS assumes to register instances with the app's balancers, and its policy.
@@ -300,25 +306,23 @@ fn service_role(b: &mut Builder, plan: &Plan) {
             ))
         })
         .collect();
-    let register = Statement {
-        effect: "Allow",
-        principal: None,
-        action: vec![
+    let register = allow(
+        None,
+        vec![
             "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
         ],
-        resource: Some(StatementResource::Arns(arns)),
-    };
-    let describe = Statement {
-        effect: "Allow",
-        principal: None,
-        action: vec![
+        StatementResource::Arns(arns),
+    );
+    let describe = allow(
+        None,
+        vec![
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeInstanceHealth",
             "ec2:DescribeInstances",
         ],
-        resource: Some(StatementResource::All),
-    };
+        StatementResource::All,
+    );
     let roles = vec![b.reference(names::SERVICE_ROLE)];
     b.resource(
         names::SERVICE_ROLE_POLICY,
@@ -497,10 +501,26 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
 const SECRET_ARN_PATTERN: &str =
     "^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:[0-9]{12}:parameter/|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:)[^:]+$";
 
-/// The role ECS uses to read a workload's secrets when its task starts (none without secrets),
-/// allowed to read exactly the secrets the deploy names. A customer-managed KMS key on them
-/// also needs `kms:Decrypt` for this role, granted in the key's policy.
-fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
+/// The role the ECS agent starts a workload's tasks with (none without secrets), and its
+/// policy: read exactly the secrets the deploy names, pull the image, write to the app's log
+/// group. A customer-managed KMS key on the secrets also needs `kms:Decrypt` for this role,
+/// granted in the key's policy.
+///
+/// Secrets are why the role exists, but once a task definition names an execution role the
+/// agent uses it, not the container instance's role, for the rest of the task's start too:
+/// the `awslogs` driver's credentials (the agent's `ApplyExecutionRoleLogsAuth`, and AWS's
+/// knowledge-center page "ECS container logs in CloudWatch": the instance role serves "EC2
+/// launch type tasks without task execution IAM role"; amazon-ecs-agent issue 1395) and ECR
+/// pulls where ECS marks a task's ECR authentication `UseExecutionRole` (the agent's
+/// `ShouldPullWithExecutionRole`). So a role that could only read secrets would start no
+/// task. The grants are those of the managed `AmazonECSTaskExecutionRolePolicy` (AWS, "Amazon
+/// ECS task execution IAM role": `ecr:GetAuthorizationToken`, `ecr:BatchCheckLayerAvailability`,
+/// `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage`, `logs:CreateLogStream`,
+/// `logs:PutLogEvents`, all on `*`), narrowed where the template knows the resource.
+///
+/// Returns the role's ARN and the name of its policy, which the ECS service waits for: a task
+/// started before the policy is attached could not read its secrets.
+fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<(Expr, String)> {
     if w.container.secrets.is_empty() {
         return None;
     }
@@ -512,7 +532,7 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
         &[],
         Properties::Role(Role {
             description: format!(
-                "Lets ECS read the secrets of service {} of app {} at task start",
+                "Lets ECS start the tasks of service {} of app {}: read its secrets, pull its image, write its logs",
                 w.service, plan.app
             ),
             assume_role_policy_document: document(vec![trust]),
@@ -522,19 +542,44 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<Expr> {
     let parameters: std::collections::BTreeSet<&str> =
         w.container.secrets.iter().map(|s| s.parameter.as_str()).collect();
     let arns = parameters.into_iter().map(|p| b.reference(p)).collect();
-    let read = Statement {
-        effect: "Allow",
-        principal: None,
-        action: vec!["ssm:GetParameters", "secretsmanager:GetSecretValue"],
-        resource: Some(StatementResource::Arns(arns)),
-    };
-    let roles = vec![b.reference(&role)];
-    b.resource(
-        names::role_policy(&role),
-        &[],
-        Properties::Policy(Policy { policy_name: "read-secrets", roles, policy_document: document(vec![read]) }),
+    let read = allow(
+        Some("ReadSecrets"),
+        vec!["ssm:GetParameters", "secretsmanager:GetSecretValue"],
+        StatementResource::Arns(arns),
     );
-    Some(b.get_att(&role, "Arn"))
+    // `*`: `ecr:GetAuthorizationToken` takes no resource, and the image is a deploy-time
+    // parameter that may name a repository of any account or region (or no ECR repository at
+    // all, when these grants go unused), so no narrower ARN is known.
+    let pull = allow(
+        Some("PullImages"),
+        vec![
+            "ecr:GetAuthorizationToken",
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:BatchGetImage",
+        ],
+        StatementResource::All,
+    );
+    // The containers log only to the app's log group; its `Arn` attribute ends in `:*`, so it
+    // also covers the group's log streams, which `logs:PutLogEvents` acts on.
+    let log_group = b.get_att(names::LOG_GROUP, "Arn");
+    let write_logs = allow(
+        Some("WriteLogs"),
+        vec!["logs:CreateLogStream", "logs:PutLogEvents"],
+        StatementResource::Arns(vec![log_group]),
+    );
+    let roles = vec![b.reference(&role)];
+    let policy = names::role_policy(&role);
+    b.resource(
+        policy.clone(),
+        &[],
+        Properties::Policy(Policy {
+            policy_name: "start-tasks",
+            roles,
+            policy_document: document(vec![read, pull, write_logs]),
+        }),
+    );
+    Some((b.get_att(&role, "Arn"), policy))
 }
 
 /// The task definition and ECS service of a workload, registered with `load_balancers` by
@@ -550,7 +595,7 @@ pub(super) fn ecs_resources(
     balancer_of: BalancerOf,
 ) {
     let container = container_definition(b, w, balancer_of);
-    let execution_role_arn = execution_role(b, plan, w);
+    let (execution_role_arn, execution_policy) = execution_role(b, plan, w).unzip();
     let task_definition = names::task_definition(&w.service);
     b.resource(
         task_definition.clone(),
@@ -578,7 +623,8 @@ pub(super) fn ecs_resources(
         role,
         tags: tags(&plan.app, &w.service),
     };
-    b.resource(names::ecs_service(&w.service), depends, Properties::EcsService(service));
+    let depends: Vec<&str> = depends.iter().copied().chain(execution_policy.as_deref()).collect();
+    b.resource(names::ecs_service(&w.service), &depends, Properties::EcsService(service));
 }
 
 /// The task's host volumes, one per named volume however many paths mount it.
@@ -622,7 +668,12 @@ mod tests {
     use crate::{CompileOptions, compile};
 
     fn seed_plan() -> Plan {
-        let text = "services:\n  web:\n    image: web\n    ports: [\"80:3000\", \"443:3000\"]\n    labels:\n      - convox.port.443.protocol=https\n";
+        plan_of(
+            "services:\n  web:\n    image: web\n    ports: [\"80:3000\", \"443:3000\"]\n    labels:\n      - convox.port.443.protocol=https\n",
+        )
+    }
+
+    fn plan_of(text: &str) -> Plan {
         let input = Input { path: "docker-compose.yml".into(), bytes: text.as_bytes().to_vec() };
         let options = CompileOptions { fallback_app: "t".into(), ..Default::default() };
         compile(vec![input], &Environment::default(), &options).plan.expect("a plan")
@@ -652,6 +703,32 @@ mod tests {
         ] {
             assert!(!pattern.is_match(arn), "{arn} is accepted");
         }
+    }
+
+    #[test]
+    fn the_execution_role_can_read_the_secrets_pull_the_image_and_write_the_logs() {
+        let plan = plan_of(
+            "secrets:\n  db:\n    external: true\nservices:\n  web:\n    image: web\n    secrets: [db]\n  plain:\n    image: plain\n",
+        );
+        let template = serde_json::to_value(lower(&plan).expect("a template")).expect("JSON");
+        let resources = &template["Resources"];
+        let statements = &resources["WebExecutionRolePolicy"]["Properties"]["PolicyDocument"]["Statement"];
+        let expected = serde_json::json!([
+            {"Sid": "ReadSecrets", "Effect": "Allow", "Action": ["ssm:GetParameters", "secretsmanager:GetSecretValue"],
+             "Resource": [{"Ref": "SecretDb"}]},
+            {"Sid": "PullImages", "Effect": "Allow",
+             "Action": ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage"],
+             "Resource": "*"},
+            {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [{"Fn::GetAtt": ["LogGroup", "Arn"]}]}
+        ]);
+        assert_eq!(statements, &expected);
+        // The service starts its tasks once the role may do all that; a service without
+        // secrets has no execution role and logs with the instance's role, as before.
+        assert_eq!(resources["ServiceWeb"]["DependsOn"], serde_json::json!(["WebExecutionRolePolicy"]));
+        assert!(resources.get("PlainExecutionRole").is_none() && resources["ServicePlain"].get("DependsOn").is_none());
+        assert!(resources["PlainTaskDefinition"]["Properties"].get("ExecutionRoleArn").is_none());
     }
 
     #[test]
