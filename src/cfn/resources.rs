@@ -26,8 +26,8 @@ pub enum Properties {
     LogGroup(LogGroup),
     /// `AWS::IAM::Role`.
     Role(Role),
-    /// `AWS::IAM::Policy`.
-    Policy(Policy),
+    /// `AWS::IAM::RolePolicy`.
+    RolePolicy(RolePolicy),
     /// `AWS::EC2::SecurityGroup`.
     SecurityGroup(SecurityGroup),
     /// `AWS::ElasticLoadBalancing::LoadBalancer`.
@@ -53,7 +53,7 @@ impl Properties {
         match self {
             Properties::LogGroup(_) => "AWS::Logs::LogGroup",
             Properties::Role(_) => "AWS::IAM::Role",
-            Properties::Policy(_) => "AWS::IAM::Policy",
+            Properties::RolePolicy(_) => "AWS::IAM::RolePolicy",
             Properties::SecurityGroup(_) => "AWS::EC2::SecurityGroup",
             Properties::ClassicLoadBalancer(_) => "AWS::ElasticLoadBalancing::LoadBalancer",
             Properties::LoadBalancerV2(_) => "AWS::ElasticLoadBalancingV2::LoadBalancer",
@@ -76,7 +76,7 @@ impl Serialize for Resource {
         match &self.properties {
             Properties::LogGroup(p) => map.serialize_entry("Properties", p)?,
             Properties::Role(p) => map.serialize_entry("Properties", p)?,
-            Properties::Policy(p) => map.serialize_entry("Properties", p)?,
+            Properties::RolePolicy(p) => map.serialize_entry("Properties", p)?,
             Properties::SecurityGroup(p) => map.serialize_entry("Properties", p)?,
             Properties::ClassicLoadBalancer(p) => map.serialize_entry("Properties", p)?,
             Properties::LoadBalancerV2(p) => map.serialize_entry("Properties", p)?,
@@ -128,14 +128,17 @@ pub struct Role {
     pub path: &'static str,
 }
 
-/// `AWS::IAM::Policy`.
+/// `AWS::IAM::RolePolicy`: an inline policy of one role. Not `AWS::IAM::Policy`, which
+/// CloudFormation has refused since 30 January 2026 when another stack holds a policy of the
+/// same name (AWS Health notice, quoted in aws-solutions/instance-scheduler-on-aws#624): every
+/// app's stack has the same policy names, so a second app could not be deployed.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Policy {
-    /// `PolicyName`.
+pub struct RolePolicy {
+    /// `PolicyName`: unique among the role's inline policies.
     pub policy_name: &'static str,
-    /// `Roles`.
-    pub roles: Vec<Expr>,
+    /// `RoleName`.
+    pub role_name: Expr,
     /// `PolicyDocument`.
     pub policy_document: PolicyDocument,
 }

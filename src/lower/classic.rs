@@ -11,8 +11,8 @@ use crate::cfn::metadata::{BuildArg, BuiltImage, ComposeCfn, EnvParameter, SelfS
 use crate::cfn::resources::{
     ClassicHealthCheck, ClassicListener, ClassicLoadBalancer, ClassicPolicy, ConnectionDraining, ConnectionSettings,
     DeploymentConfiguration, EcsLoadBalancer, EcsService, ElbScheme, Front, HealthTarget, HostVolume, Ingress,
-    InstanceProtocol, ListenerTls, LogGroup, Policy, PolicyDocument, Role, SecurityGroup, ServicePrincipal, Statement,
-    StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
+    InstanceProtocol, ListenerTls, LogGroup, PolicyDocument, Role, RolePolicy, SecurityGroup, ServicePrincipal,
+    Statement, StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
 };
 use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
 use crate::interpret::CERTIFICATE_ARN_PATTERN;
@@ -323,13 +323,16 @@ fn service_role(b: &mut Builder, plan: &Plan) {
         ],
         StatementResource::All,
     );
-    let roles = vec![b.reference(names::SERVICE_ROLE)];
+    let role_name = b.reference(names::SERVICE_ROLE);
     b.resource(
         names::SERVICE_ROLE_POLICY,
         &[],
-        Properties::Policy(Policy {
-            policy_name: "register-instances-with-balancers",
-            roles,
+        Properties::RolePolicy(RolePolicy {
+            // Not the `register-instances-with-balancers` of the `AWS::IAM::Policy` this replaces
+            // on stacks deployed before: deleting that one at the end of the update removes
+            // the role's inline policy of its name, which must not be this one.
+            policy_name: "ecs-registers-instances",
+            role_name,
             policy_document: document(vec![register, describe]),
         }),
     );
@@ -568,14 +571,16 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<(Expr, S
         vec!["logs:CreateLogStream", "logs:PutLogEvents"],
         StatementResource::Arns(vec![log_group]),
     );
-    let roles = vec![b.reference(&role)];
+    let role_name = b.reference(&role);
     let policy = names::role_policy(&role);
     b.resource(
         policy.clone(),
         &[],
-        Properties::Policy(Policy {
+        Properties::RolePolicy(RolePolicy {
+            // Not the `read-secrets` of the `AWS::IAM::Policy` this replaces on stacks deployed
+            // before (see the service role's policy).
             policy_name: "start-tasks",
-            roles,
+            role_name,
             policy_document: document(vec![read, pull, write_logs]),
         }),
     );
@@ -712,7 +717,10 @@ mod tests {
         );
         let template = serde_json::to_value(lower(&plan).expect("a template")).expect("JSON");
         let resources = &template["Resources"];
-        let statements = &resources["WebExecutionRolePolicy"]["Properties"]["PolicyDocument"]["Statement"];
+        let policy = &resources["WebExecutionRolePermissions"];
+        assert_eq!(policy["Type"], "AWS::IAM::RolePolicy");
+        assert_eq!(policy["Properties"]["RoleName"], serde_json::json!({"Ref": "WebExecutionRole"}));
+        let statements = &policy["Properties"]["PolicyDocument"]["Statement"];
         let expected = serde_json::json!([
             {"Sid": "ReadSecrets", "Effect": "Allow", "Action": ["ssm:GetParameters", "secretsmanager:GetSecretValue"],
              "Resource": [{"Ref": "SecretDb"}]},
@@ -726,9 +734,29 @@ mod tests {
         assert_eq!(statements, &expected);
         // The service starts its tasks once the role may do all that; a service without
         // secrets has no execution role and logs with the instance's role, as before.
-        assert_eq!(resources["ServiceWeb"]["DependsOn"], serde_json::json!(["WebExecutionRolePolicy"]));
+        assert_eq!(resources["ServiceWeb"]["DependsOn"], serde_json::json!(["WebExecutionRolePermissions"]));
         assert!(resources.get("PlainExecutionRole").is_none() && resources["ServicePlain"].get("DependsOn").is_none());
         assert!(resources["PlainTaskDefinition"]["Properties"].get("ExecutionRoleArn").is_none());
+    }
+
+    #[test]
+    fn policies_are_inline_policies_of_one_role_named_apart_from_those_they_replace() {
+        // `AWS::IAM::Policy` with one name in every app's stack breaks the second app's
+        // deploy; the old names must not be reused (see `RolePolicy`).
+        let plan = plan_of(
+            "secrets:\n  db:\n    external: true\nservices:\n  web:\n    image: web\n    ports: [\"80:80\"]\n    secrets: [db]\n",
+        );
+        let template = serde_json::to_value(lower(&plan).expect("a template")).expect("JSON");
+        let resources = template["Resources"].as_object().expect("resources");
+        let policies: Vec<(&String, &serde_json::Value)> =
+            resources.iter().filter(|(_, r)| r["Type"].as_str().is_some_and(|t| t.contains("Policy"))).collect();
+        assert_eq!(policies.len(), 2, "{policies:?}");
+        for (id, policy) in policies {
+            assert_eq!(policy["Type"], "AWS::IAM::RolePolicy", "{id}");
+            assert!(!["ServiceRolePolicy", "WebExecutionRolePolicy"].contains(&id.as_str()), "{id} reuses an old ID");
+            let name = policy["Properties"]["PolicyName"].as_str().expect("a name");
+            assert!(!["register-instances-with-balancers", "read-secrets"].contains(&name), "{id}: {name}");
+        }
     }
 
     #[test]

@@ -23,7 +23,9 @@ pub const SERVICE_ROLE: &str = "ServiceRole";
 
 /// The least-privilege policy of [`SERVICE_ROLE`], a resource of its own so that ECS services
 /// can depend on it being attached.
-pub const SERVICE_ROLE_POLICY: &str = "ServiceRolePolicy";
+/// A new logical ID, not the `ServiceRolePolicy` of earlier versions: that was an
+/// `AWS::IAM::Policy`, and CloudFormation refuses to change a resource's type in an update.
+pub const SERVICE_ROLE_POLICY: &str = "ServiceRolePermissions";
 
 /// The app's CloudWatch log group.
 pub const LOG_GROUP: &str = "LogGroup";
@@ -92,8 +94,10 @@ pub fn execution_role(service: &str) -> String {
 }
 
 /// The policy of a role (`role` + `Policy`).
+/// A new logical ID, not the `<role>Policy` of earlier versions: that was an
+/// `AWS::IAM::Policy`, and CloudFormation refuses to change a resource's type in an update.
 pub fn role_policy(role: &str) -> String {
-    format!("{role}Policy")
+    format!("{role}Permissions")
 }
 
 /// The v2 balancer carrying listener `l` of `service`: one per kind (ALB for http/https, NLB
