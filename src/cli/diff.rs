@@ -159,14 +159,11 @@ fn bound(template: serde_json::Value, values: Option<&BTreeMap<String, String>>)
 }
 
 /// `--old-parameters FILE`: describe-stacks JSON or a bare list, read up to the compose file
-/// cap; a JSON error names the line and column.
+/// cap. A JSON error names the line and column but does not show the line: a hand-written
+/// list holds parameter values, which may be secrets.
 fn read_parameters(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let name = path.display();
-    let bytes =
-        files::read_file_capped(path, load::MAX_FILE_BYTES).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
-    compose_cfn::adopt::parameter_list(&json).map_err(|e| format!("`{name}`: {e}"))
+    let json = files::json::read(path, load::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+    compose_cfn::adopt::parameter_list(&json.value).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
 /// Reads one side given as OLD or NEW: a file, `-`, or `git:REV:PATH`.
