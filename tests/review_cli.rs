@@ -498,6 +498,11 @@ fn the_readme_shows_the_real_seed_diff() {
     assert_eq!(r.code, 1);
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(&r.stdout), "README.md shows another output than:\n{}", r.stdout);
+    // And its GitHub annotation, placed on the service in the new compose file.
+    let github = run(root(), &[&argv[..argv.len() - 1], &["github"]].concat());
+    let annotation = github.stdout.lines().last().unwrap_or_default();
+    assert!(annotation.starts_with("::warning file=examples/seed-tls/docker-compose.yml,line=1,col=1,"));
+    assert!(readme.contains(&format!("\n{annotation}\n")), "README.md shows another annotation than:\n{annotation}");
 }
 
 /// The text of `script` from `start` to the end of that subcommand's block (`end` after it).
