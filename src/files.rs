@@ -6,6 +6,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+pub mod json;
+
 /// Why a capped read failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {

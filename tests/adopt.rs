@@ -203,7 +203,7 @@ fn diff_with_the_live_parameters_shows_every_instance_port_and_certificate_kept(
     let args = ["diff", "--old-parameters", broken.to_str().unwrap(), "worker.json", "worker.json"].map(String::from);
     let run = run_in(&stacks(), &args, &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("broken.json:3:0: not JSON"), "{}", run.stderr);
+    assert!(run.stderr.contains("broken.json:3:1: not JSON"), "{}", run.stderr);
 }
 
 #[test]
@@ -330,4 +330,65 @@ fn every_adopted_template_passes_cfn_lint() {
         let new: Vec<_> = findings[&adopted].iter().filter(|f| !findings[&original].contains(f)).collect();
         assert!(new.is_empty(), "{}: findings adoption added: {new:?}", adopted.display());
     }
+}
+
+/// The JSON files of `diff --old-parameters`, `--adopt` and `--adopt-parameters` go through one
+/// reader; each command reports its failures its own way: `diff` as a usage error (exit 2),
+/// `--adopt` as a usage error for a file it cannot read (exit 2) and a located `adopt` error
+/// for one that is not JSON (exit 1).
+#[test]
+fn json_inputs_that_cannot_be_read_are_refused_by_name_by_diff_and_adopt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let diff = |file: &str| {
+        run_in(&stacks(), &["diff", "--old-parameters", file, "worker.json", "worker.json"].map(String::from), &[])
+    };
+    let adopt = |flag: &str, file: &str| {
+        let mut args = ["compile", "--app", "httpd", "worker.yml", "--adopt"].map(String::from).to_vec();
+        match flag {
+            "--adopt" => args.push(file.to_string()),
+            _ => args.extend(["worker.json", flag, file].map(String::from)),
+        }
+        run_in(&stacks(), &args, &[])
+    };
+    // Over the cap by its size (a sparse file, never read), and a device that never ends.
+    let big = path("big.json");
+    std::fs::File::create(&big).unwrap().set_len(16 * 1024 * 1024 + 1).unwrap();
+    let unreadable = [
+        (path("missing.json"), "missing.json`: No such file or directory".to_string()),
+        (big.clone(), "big.json`: it is larger than the 16777216 bytes allowed".to_string()),
+        ("/dev/zero".to_string(), "`/dev/zero`: it is larger than the 16777216 bytes allowed".to_string()),
+        (dir.path().display().to_string(), "`: it is a directory; give the JSON file in it".to_string()),
+    ];
+    for (file, expected) in &unreadable {
+        for run in [diff(file), adopt("--adopt", file), adopt("--adopt-parameters", file)] {
+            assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+            let error = run.stderr.lines().find(|l| l.starts_with("error: cannot read `"));
+            assert!(error.is_some_and(|l| l.contains(expected.as_str())), "{file}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{file}: no template: {}", run.stdout);
+        }
+    }
+
+    // Not JSON, on a line with non-ASCII text before the error: the column counts characters.
+    let bad = path("bad.json");
+    std::fs::write(&bad, "[\n  {\"ParameterKey\": \"Pässwort\", \"ParameterValue\": \"s3cr3t\" x}\n]\n").unwrap();
+    let run = diff(&bad);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("bad.json:2:59: not JSON: expected `,` or `}`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "a parameters file's line is not shown: {}", run.stderr);
+    let run = adopt("--adopt-parameters", &bad);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[adopt]: "), "{}", run.stderr);
+    assert!(run.stderr.contains("bad.json:2:59: not JSON: expected `,` or `}`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "a parameters file's line is not shown: {}", run.stderr);
+    // A template's line is shown, with a caret under the error.
+    let run = adopt("--adopt", &bad);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[adopt]: `"), "{}", run.stderr);
+    assert!(run.stderr.contains("bad.json` is not JSON: expected `,` or `}`"), "{}", run.stderr);
+    assert!(run.stderr.contains("bad.json:2:59\n"), "{}", run.stderr);
+    let caret = run.stderr.lines().find(|l| l.trim_end().ends_with('^')).expect("a caret line");
+    let line = run.stderr.lines().find(|l| l.contains("Pässwort")).expect("the line shown");
+    let column = |l: &str, at: usize| l.char_indices().position(|(i, _)| i == at).unwrap();
+    assert_eq!(column(caret, caret.find('^').unwrap()), column(line, line.find(" x}").unwrap() + 1), "{}", run.stderr);
 }

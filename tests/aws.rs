@@ -653,3 +653,49 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     assert!(r.stdout.contains("nothing to change"), "{}", r.stdout);
     assert_eq!(balancers(&moto), before, "same balancers, same DNS names");
 }
+
+#[path = "certs/support.rs"]
+mod support;
+
+/// `certs create` uploads the chain `certs inspect --write-chain` writes: the intermediates,
+/// without the self-signed root at the end of the file given, and says so on stderr.
+#[test]
+fn certs_create_uploads_the_chain_without_its_self_signed_root() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let d = dir.path().join("seed");
+    let root = support::root("Test Root CA");
+    let intermediate = support::intermediate("Test Intermediate CA", &root);
+    let leaf = support::leaf(&["www.example.org"], &intermediate);
+    let (root_pem, intermediate_pem) = (root.pem(), intermediate.pem());
+    std::fs::write(d.join("leaf.pem"), &leaf.cert).unwrap();
+    std::fs::write(d.join("leaf.key"), &leaf.key).unwrap();
+    // Root first: the file's order does not matter, the root at the chain's end does.
+    std::fs::write(d.join("chain.pem"), format!("{root_pem}{intermediate_pem}")).unwrap();
+    std::fs::write(d.join("intermediate.pem"), &intermediate_pem).unwrap();
+    let uploaded = |id: &str| {
+        moto.python(&format!(
+            "c = boto3.client('iam', **kw).get_server_certificate(ServerCertificateName={id:?})['ServerCertificate']\nprint(c.get('CertificateChain', ''))"
+        ))
+    };
+    let begins = |pem: &str| pem.matches("-----BEGIN CERTIFICATE-----").count();
+
+    let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key", "--chain", "chain.pem"]);
+    ok(&r, "certs create with the root");
+    assert!(
+        r.stderr
+            .contains("note: the self-signed root `Test Root CA` is not uploaded: AWS wants the intermediates only"),
+        "{}",
+        r.stderr
+    );
+    let chain = uploaded(&id_after_ok(&r.stdout));
+    assert_eq!(begins(&chain), 1, "the intermediate only:\n{chain}");
+    assert_eq!(chain.trim(), intermediate_pem.trim());
+
+    // A chain without its root is uploaded as it is, without a note.
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // upload names are per second
+    let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key", "--chain", "intermediate.pem"]);
+    ok(&r, "certs create without the root");
+    assert!(!r.stderr.contains("note: the self-signed root"), "{}", r.stderr);
+    assert_eq!(uploaded(&id_after_ok(&r.stdout)).trim(), intermediate_pem.trim());
+}

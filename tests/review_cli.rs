@@ -498,6 +498,11 @@ fn the_readme_shows_the_real_seed_diff() {
     assert_eq!(r.code, 1);
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains(&r.stdout), "README.md shows another output than:\n{}", r.stdout);
+    // And its GitHub annotation, placed on the service in the new compose file.
+    let github = run(root(), &[&argv[..argv.len() - 1], &["github"]].concat());
+    let annotation = github.stdout.lines().last().unwrap_or_default();
+    assert!(annotation.starts_with("::warning file=examples/seed-tls/docker-compose.yml,line=1,col=1,"));
+    assert!(readme.contains(&format!("\n{annotation}\n")), "README.md shows another annotation than:\n{annotation}");
 }
 
 /// The text of `script` from `start` to the end of that subcommand's block (`end` after it).
@@ -749,4 +754,52 @@ fn the_readme_review_section_shows_real_runs() {
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} blocks checked");
+}
+
+/// `diff --format github` puts a risky change of a service on the line of that service's key
+/// in the new side's compose file; a new side without a file in the checkout (a template,
+/// standard input) gives annotations without a place.
+#[test]
+fn diff_github_annotations_point_at_the_service_in_the_new_compose_file() {
+    let dir = ProjectDir::new();
+    let old = "services:\n  web:\n    image: nginx\n    labels:\n      - convox.port.443.protocol=https\n    ports:\n      - 80:3000\n      - 443:3000\n";
+    // `web` moves to line 4, after a new service.
+    let new = format!(
+        "services:\n  redis:\n    image: redis\n{}",
+        old.replace("https", "tcp").replacen("services:\n", "", 1)
+    );
+    std::fs::write(dir.path().join("old.yml"), old).unwrap();
+    std::fs::write(dir.path().join("docker-compose.yml"), &new).unwrap();
+    let title = "title=compose-cfn diff%3A service web port 443 protocol::TLS is turned off";
+    let placed = format!("::warning file=docker-compose.yml,line=4,col=3,{title}");
+    let annotations = |r: &Run| r.stdout.lines().filter(|l| l.starts_with("::")).map(String::from).collect::<Vec<_>>();
+
+    let r = run(dir.path(), &["diff", "old.yml", "docker-compose.yml", "--format", "github"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let found = annotations(&r);
+    assert_eq!(found.len(), 1, "{}", r.stdout);
+    assert!(found[0].starts_with(&placed), "{}", found[0]);
+    let r = run(dir.path(), &["diff", "-f", "docker-compose.yml", "--against", "old.yml", "--format", "github"]);
+    assert!(annotations(&r).first().is_some_and(|a| a.starts_with(&placed)), "{}", r.stdout);
+
+    // The new side as a template: no file to point at.
+    let compiled = run(dir.path(), &["compile", "docker-compose.yml"]);
+    std::fs::write(dir.path().join("new.json"), compiled.stdout).unwrap();
+    let r = run(dir.path(), &["diff", "old.yml", "new.json", "--format", "github"]);
+    let found = annotations(&r);
+    assert_eq!(found.len(), 1, "{}", r.stdout);
+    assert!(found[0].starts_with(&format!("::warning {title}")), "{}", r.stdout);
+    // Standard input is not in the checkout either.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(["diff", "old.yml", "-", "--app", "app", "--format", "github"])
+        .current_dir(dir.path())
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), new.as_bytes()).unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert!(out.contains(&format!("\n::warning {title}")), "{out}");
+    assert!(!out.contains("file="), "{out}");
 }

@@ -52,9 +52,9 @@ impl AdoptArgs {
     ) -> Result<Option<(String, Adoption)>, ExitCode> {
         let Some(path) = &self.adopt else { return Ok(None) };
         let mut sources = Sources::new();
-        let live = read_json(path, &mut sources, format)?;
+        let live = read_json(path, &mut sources, format, false)?;
         let params = match &self.adopt_parameters {
-            Some(p) => Some(read_json(p, &mut sources, format)?),
+            Some(p) => Some(read_json(p, &mut sources, format, true)?),
             None => None,
         };
         let fail = |e: AdoptError, sources: &Sources| {
@@ -125,24 +125,31 @@ pub fn print_decisions(adoption: &Adoption, source: &Path, format: Format) {
     stderr(&text);
 }
 
-/// Reads a JSON file with the size cap of compose files; a syntax error is located.
-fn read_json(path: &Path, sources: &mut Sources, format: Format) -> Result<(PathBuf, Read), ExitCode> {
+/// Reads a JSON file with the size cap of compose files. A syntax error is a located `adopt`
+/// diagnostic (exit 1), shown with its line for the template; a parameters file (`values`)
+/// is only named by line and column, as its values may be secrets. A file that cannot be
+/// read is a usage error (exit 2).
+fn read_json(path: &Path, sources: &mut Sources, format: Format, values: bool) -> Result<(PathBuf, Read), ExitCode> {
     let name = path.display().to_string();
-    let bytes = files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
-        .map_err(|e| report::usage_error(&format!("cannot read `{name}`: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|_| report::usage_error(&format!("`{name}` is not UTF-8 text")))?;
-    let id = sources.add(name.clone(), text.clone());
-    match serde_json::from_str(&text) {
-        Ok(json) => Ok((path.to_path_buf(), Read { id, text, json })),
-        Err(e) => {
-            let at = sources.get(id).offset_of(e.line(), e.column());
+    match files::json::read(path, compose_cfn::load::MAX_FILE_BYTES) {
+        Ok(json) => {
+            let id = sources.add(name, json.text.clone());
+            Ok((path.to_path_buf(), Read { id, text: json.text, json: json.value }))
+        }
+        Err(files::json::JsonError::Syntax { text, at, message, .. }) => {
             let mut diags = Diagnostics::new();
-            diags.push(
-                Diagnostic::error(Code::Adopt, Span::new(id, at, 0), format!("`{name}` is not JSON: {e}"))
-                    .with_help("pass the output of `aws cloudformation get-template` / `describe-stacks` as it is"),
-            );
+            let help = "pass the output of `aws cloudformation get-template` / `describe-stacks` as it is";
+            let diagnostic = if values {
+                let message = format!("{name}:{}:{}: not JSON: {message}", at.line, at.column);
+                Diagnostic::error(Code::Adopt, None, message)
+            } else {
+                let id = sources.add(name.clone(), text);
+                Diagnostic::error(Code::Adopt, Span::new(id, at.offset, 0), format!("`{name}` is not JSON: {message}"))
+            };
+            diags.push(diagnostic.with_help(help));
             report::diagnostics(&diags, sources, format, "adopt the stack");
             Err(ExitCode::from(1))
         }
+        Err(e) => Err(report::usage_error(&e.to_string())),
     }
 }

@@ -34,7 +34,8 @@ pub struct CreateArgs {
     /// Its private key (PEM); sent to IAM only, never printed or written
     #[arg(value_name = "KEY")]
     key: PathBuf,
-    /// Intermediate certificates (PEM), in any order: they are uploaded leaf-first, as AWS needs
+    /// Intermediate certificates (PEM), in any order: they are uploaded leaf-first, as AWS needs, and a
+    /// self-signed root at the end is left out
     #[arg(long, value_name = "FILE")]
     chain: Option<PathBuf>,
     #[command(flatten)]
@@ -130,8 +131,23 @@ impl CreateArgs {
             );
             return ExitCode::from(1);
         }
+        // The chain `certs inspect --write-chain` writes: the intermediates, leaf-first,
+        // without a self-signed root at the end (ACM and IAM want the path to the root, not
+        // the root clients already hold).
+        let Some(issuers) = report.chain_for_upload() else {
+            stderr(
+                "error: the certificate was not uploaded: its chain does not link up (`compose-cfn certs inspect` shows why)\n",
+            );
+            return ExitCode::from(1);
+        };
+        if let Some(root) = report.chain[1..].get(issuers.len()) {
+            stderr(&format!(
+                "note: the self-signed root `{}` is not uploaded: AWS wants the intermediates only, and clients hold their own roots\n",
+                compose_cfn::escape::terminal(root.name(), false)
+            ));
+        }
         let body = report.chain[0].to_pem();
-        let intermediates: String = report.chain[1..].iter().map(|c| c.to_pem()).collect();
+        let intermediates: String = issuers.iter().map(|c| c.to_pem()).collect();
         let key_text = Zeroizing::new(String::from_utf8_lossy(&key).into_owned());
         let name = upload_name(now);
         let result = aws::run(&self.aws, async |clients| {

@@ -6,10 +6,12 @@ use super::compile::{CompileFlags, directory_name, manifest_paths};
 use super::output::write_stdout;
 use super::{Format, REVIEW_FORMATS, report};
 use clap::Args;
+use compose_cfn::Compilation;
 use compose_cfn::deploy::stack::bind;
 use compose_cfn::diagnostic::Diagnostic;
 use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
+use compose_cfn::review::diff::Place;
 use compose_cfn::review::{self, StackView, template};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -77,7 +79,7 @@ impl DiffArgs {
             Ok(views) => views,
             Err(code) => return code,
         };
-        let diff = review::diff(&old.1, &new.1, &old.0, &new.0);
+        let diff = review::diff(&old.1, &new.1, &old.0, &new.0).locate(&new.2);
         match write_stdout(&self.format.report().diff(&diff)) {
             Err(failed) => failed,
             Ok(()) if diff.is_empty() => ExitCode::SUCCESS,
@@ -117,15 +119,17 @@ impl DiffArgs {
     }
 
     /// Turns one side into a template view: a template is read as it is, compose files are
-    /// compiled; `values` are bound as the parameters' defaults.
-    fn view(&self, side: Side, values: Option<&BTreeMap<String, String>>) -> Result<(String, StackView), ExitCode> {
+    /// compiled; `values` are bound as the parameters' defaults. With the view come the places
+    /// of its services, for compose files read from the working tree (none for a template, a
+    /// file from git or standard input: nothing in the checkout to point at).
+    fn view(&self, side: Side, values: Option<&BTreeMap<String, String>>) -> Result<View, ExitCode> {
         if let [only] = side.inputs.as_slice()
             && let Some(parsed) = template::parse(&String::from_utf8_lossy(&only.bytes))
         {
             let label = side.label;
             return parsed
                 .and_then(|t| template::to_view(&bound(t, values)))
-                .map(|v| (label.clone(), v))
+                .map(|v| (label.clone(), v, BTreeMap::new()))
                 .map_err(|e| report::usage_error(&format!("`{label}`: {e}")));
         }
         // A compose file from git is interpolated with the current environment only: its
@@ -146,8 +150,30 @@ impl DiffArgs {
         let compiled = result.template_value().expect("no error, so a template");
         let view = template::to_view(&bound(compiled, values))
             .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?;
-        Ok((side.label, view))
+        let places = service_places(&result);
+        Ok((side.label, view, places))
     }
+}
+
+/// One side as `diff` compares it: its label, its view, and where its services are named.
+type View = (String, StackView, BTreeMap<String, Place>);
+
+/// Where each service of a compilation is named: the line and column of its key in the
+/// compose file (the first that names it, when files are merged). Files from git and
+/// standard input are not in the checkout, so their services get no place.
+fn service_places(compilation: &Compilation) -> BTreeMap<String, Place> {
+    let workloads = compilation.plan.iter().flat_map(|plan| &plan.services);
+    workloads
+        .filter_map(|w| {
+            let span = w.name_span?;
+            let source = compilation.sources.get(span.source);
+            if source.path.starts_with("git:") || [load::STDIN, load::STDIN_SHOWN].contains(&source.path.as_str()) {
+                return None;
+            }
+            let at = source.line_col(span.start);
+            Some((w.service.clone(), Place { file: source.path.clone(), line: at.line, column: at.column }))
+        })
+        .collect()
 }
 
 /// The template with `values` (if any) bound as its parameters' defaults.
@@ -159,14 +185,11 @@ fn bound(template: serde_json::Value, values: Option<&BTreeMap<String, String>>)
 }
 
 /// `--old-parameters FILE`: describe-stacks JSON or a bare list, read up to the compose file
-/// cap; a JSON error names the line and column.
+/// cap. A JSON error names the line and column but does not show the line: a hand-written
+/// list holds parameter values, which may be secrets.
 fn read_parameters(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let name = path.display();
-    let bytes =
-        files::read_file_capped(path, load::MAX_FILE_BYTES).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
-    compose_cfn::adopt::parameter_list(&json).map_err(|e| format!("`{name}`: {e}"))
+    let json = files::json::read(path, load::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
+    compose_cfn::adopt::parameter_list(&json.value).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
 /// Reads one side given as OLD or NEW: a file, `-`, or `git:REV:PATH`.

@@ -139,11 +139,37 @@ pub struct Change {
     pub risks: Vec<Risk>,
     /// What the change means, when that is not obvious.
     pub note: Option<String>,
+    /// Where the new side says it, when it was compiled from files ([`Diff::locate`]): the
+    /// line of the service's key. Only annotations use it; not part of the JSON document.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub place: Option<Place>,
+}
+
+/// A place in a compose file, as a GitHub annotation names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// The file, as the user named it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
 }
 
 impl Change {
     fn new(subject: Subject, action: Action) -> Self {
-        Change { subject, action, field: None, old: None, new: None, warning: None, risks: Vec::new(), note: None }
+        Change {
+            subject,
+            action,
+            field: None,
+            old: None,
+            new: None,
+            warning: None,
+            risks: Vec::new(),
+            note: None,
+            place: None,
+        }
     }
 
     fn field(mut self, field: &str, old: Option<String>, new: Option<String>) -> Self {
@@ -189,6 +215,20 @@ impl Diff {
     /// True when the templates mean the same.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// Gives each change of a service (its listeners, balancer and task) the place of that
+    /// service in the new side's compose files, from `services` (name → place). A service the
+    /// new side no longer has gets none: there is no line left to point at.
+    pub fn locate(mut self, services: &BTreeMap<String, Place>) -> Self {
+        for c in &mut self.changes {
+            if let Subject::Listener { service, .. } | Subject::Balancer { service } | Subject::Service { service } =
+                &c.subject
+            {
+                c.place = services.get(service).cloned();
+            }
+        }
+        self
     }
 }
 

@@ -263,6 +263,7 @@ mod tests {
             warning: None,
             risks: Vec::new(),
             note: Some("the same note".into()),
+            place: None,
         };
         Diff { old: "a.yml".into(), new: "b.yml".into(), changes: (0..n).map(change).collect() }
     }

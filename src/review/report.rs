@@ -43,7 +43,7 @@ pub struct Json;
 
 /// For GitHub Actions: the [`Human`] report for the job's log, and for a diff each warning as
 /// a workflow annotation (`::warning title=…::…`), which the run's summary and the pull
-/// request show.
+/// request show — on the line of its service when the change has a place ([`Diff::locate`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Github;
 
@@ -263,9 +263,15 @@ impl Report for Github {
         for c in diff.changes.iter().filter(|c| c.warning.is_some()) {
             let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
             let title = format!("compose-cfn diff: {} {}{field}", group(&c.subject), name(&c.subject));
+            let place = c.place.as_ref().map(|p| crate::diagnostic::GithubPlace {
+                file: &p.file,
+                line: p.line,
+                column: p.column,
+                end: None,
+            });
             out.push_str(&crate::diagnostic::github_command(
                 "warning",
-                None,
+                place,
                 &title,
                 c.warning.as_deref().unwrap_or_default(),
             ));
