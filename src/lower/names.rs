@@ -6,6 +6,10 @@
 //!
 //! Names are stable: stacks, overlays, dashboards and pull-request diffs depend on them.
 //! Convox's names are kept where it had them.
+//!
+//! One file past 400 lines (a fifth of it tests): the names, the table of what each service
+//! gives rise to and the check over that table stay together, so that a name added to a
+//! target is added where the check sees it.
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::interpret::names::{certificate_parameter, derived, image_parameter, port_derived, upper_name};
