@@ -25,6 +25,10 @@ use compose_cfn::source::Sources;
 use compose_cfn::{CompileOptions, compile};
 use divan::Bencher;
 
+/// The allocator the CLI runs with (`src/main.rs`), so that the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
