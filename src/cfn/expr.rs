@@ -7,8 +7,12 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 /// A logical name that a template declares or refers to. Only a [`Builder`](super::Builder)
 /// makes one, and it records every name it hands out, so a reference to a name the template
 /// never declares is found when the template is finished rather than by CloudFormation.
+///
+/// Shared, not copied: the builder keeps one `Arc` per name, and each of the many references
+/// to it (a service's balancer is named by its listeners, its task, its outputs…) is a count,
+/// not another string — they were a tenth of a large template's memory.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Name(pub(super) String);
+pub struct Name(pub(super) std::sync::Arc<str>);
 
 impl Name {
     /// The name as written in the template.

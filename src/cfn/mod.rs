@@ -193,6 +193,8 @@ enum Use {
 pub struct Builder {
     template: Template,
     uses: Vec<(Name, Use)>,
+    /// Every name handed out, so that each is allocated once (see [`Name`]).
+    names: foldhash::HashSet<std::sync::Arc<str>>,
     duplicates: Vec<String>,
 }
 
@@ -210,6 +212,7 @@ impl Builder {
                 outputs: Map::default(),
             },
             uses: Vec::new(),
+            names: foldhash::HashSet::default(),
             duplicates: Vec::new(),
         }
     }
@@ -236,44 +239,72 @@ impl Builder {
         Expr::Sub(text)
     }
 
+    /// The one shared [`Name`] for `name`.
+    fn intern(names: &mut foldhash::HashSet<std::sync::Arc<str>>, name: &str) -> Name {
+        if let Some(shared) = names.get(name) {
+            return Name(shared.clone());
+        }
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(name);
+        names.insert(shared.clone());
+        Name(shared)
+    }
+
+    /// A reference to `name`, recorded for [`Builder::finish`] unless what it needs is
+    /// declared already (most references follow their declaration).
     fn refer(&mut self, name: &str, usage: Use) -> Name {
-        let name = Name(name.to_string());
-        self.uses.push((name.clone(), usage));
+        let t = &self.template;
+        let declared = t.resources.contains_key(name)
+            || (usage == Use::Ref && (name.starts_with("AWS::") || t.parameters.contains_key(name)));
+        let name = Self::intern(&mut self.names, name);
+        if !declared {
+            self.uses.push((name.clone(), usage));
+        }
         name
     }
 
-    fn declare<T>(map: &mut Map<T>, duplicates: &mut Vec<String>, name: String, value: T, what: &str) {
-        if map.insert(Name(name.clone()), value).is_some() {
+    fn declare<T>(
+        map: &mut Map<T>,
+        names: &mut foldhash::HashSet<std::sync::Arc<str>>,
+        duplicates: &mut Vec<String>,
+        name: String,
+        value: T,
+        what: &str,
+    ) {
+        if map.insert(Self::intern(names, &name), value).is_some() {
             duplicates.push(format!("{what} `{name}` is declared twice"));
         }
     }
 
     /// Declares a parameter.
     pub fn parameter(&mut self, name: impl Into<String>, parameter: Parameter) {
-        Self::declare(&mut self.template.parameters, &mut self.duplicates, name.into(), parameter, "parameter");
+        let t = &mut self.template;
+        Self::declare(&mut t.parameters, &mut self.names, &mut self.duplicates, name.into(), parameter, "parameter");
     }
 
     /// Declares a condition.
     pub fn condition(&mut self, name: impl Into<String>, condition: Expr) {
-        Self::declare(&mut self.template.conditions, &mut self.duplicates, name.into(), condition, "condition");
+        let t = &mut self.template;
+        Self::declare(&mut t.conditions, &mut self.names, &mut self.duplicates, name.into(), condition, "condition");
     }
 
     /// Declares a resource that is created after those it `depends_on`.
     pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) {
         let depends_on = depends_on.iter().map(|d| self.refer(d, Use::Resource)).collect();
         let resource = Resource { depends_on, properties };
-        Self::declare(&mut self.template.resources, &mut self.duplicates, name.into(), resource, "resource");
+        let t = &mut self.template;
+        Self::declare(&mut t.resources, &mut self.names, &mut self.duplicates, name.into(), resource, "resource");
     }
 
     /// Declares an output.
     pub fn output(&mut self, name: impl Into<String>, description: Option<String>, value: Expr) {
         let output = Output { description, value };
-        Self::declare(&mut self.template.outputs, &mut self.duplicates, name.into(), output, "output");
+        let t = &mut self.template;
+        Self::declare(&mut t.outputs, &mut self.names, &mut self.duplicates, name.into(), output, "output");
     }
 
     /// The template, or every dangling reference and duplicate declaration in it.
     pub fn finish(self) -> Result<Template, Vec<String>> {
-        let Builder { template, uses, mut duplicates } = self;
+        let Builder { template, uses, mut duplicates, names: _ } = self;
         let mut problems = std::mem::take(&mut duplicates);
         let mut missing: Vec<String> = uses
             .iter()
@@ -306,6 +337,18 @@ mod tests {
 
     fn builder() -> Builder {
         Builder::new("d".into(), Metadata::default())
+    }
+
+    #[test]
+    fn a_name_is_allocated_once_and_references_after_its_declaration_are_still_checked() {
+        let mut b = Builder::new(String::new(), Metadata::default());
+        b.parameter("P", Parameter::new(ParameterType::String, "p"));
+        let (Expr::Ref(first), Expr::Ref(second)) = (b.reference("P"), b.reference("P")) else { unreachable!() };
+        assert!(std::sync::Arc::ptr_eq(&first.0, &second.0), "one allocation per name");
+        // Declared, but as a parameter: `Fn::GetAtt` needs a resource, and is still refused.
+        let _ = b.get_att("P", "Arn");
+        b.resource("H", &[], Properties::WaitConditionHandle(resources::WaitConditionHandle { reason: "r".into() }));
+        assert_eq!(b.finish().unwrap_err(), ["resource `P` is referred to but not declared"]);
     }
 
     #[test]
