@@ -311,6 +311,9 @@ fn a_convox_environment_is_refused_with_its_migration_unless_acknowledged() {
     assert!(migrated.stderr.contains(&format!("in the file {url}, encrypted with the KMS key {key}")));
     assert!(migrated.stderr.contains("0 replaced, 0 removed; `convox env` no longer read"), "{}", migrated.stderr);
     assert!(dir.path().join("adopted.json").exists());
+    let json = run_in(dir.path(), &args(&[&with_values[..], &["--env-migrated", "--format", "json"]].concat()), &[]);
+    let decision = format!(r#""action":"environment-not-read","url":"{url}","key":"{key}"}}"#);
+    assert!(json.stderr.lines().any(|l| l.ends_with(&decision)), "{}", json.stderr);
 
     // The migration the help gives works: the variables become deploy-time NoEcho parameters,
     // their values never reach the template.
