@@ -28,7 +28,9 @@ fn names() -> Vec<String> {
     names
 }
 
-/// `compose-cfn compile --app httpd NAME.yml --adopt NAME.json --adopt-parameters …` + extra.
+/// `compose-cfn compile --app httpd NAME.yml --adopt NAME.json --adopt-parameters …
+/// --env-migrated` + extra (every fixture stack has a Convox environment: see
+/// `a_convox_environment_is_refused_with_its_migration_unless_acknowledged`).
 fn adopt(name: &str, extra: &[&str]) -> common::Run {
     let mut args: Vec<String> = ["compile", "--app", "httpd", &format!("{name}.yml")].map(String::from).to_vec();
     args.extend([
@@ -36,6 +38,7 @@ fn adopt(name: &str, extra: &[&str]) -> common::Run {
         format!("{name}.json"),
         "--adopt-parameters".into(),
         format!("{name}.parameters.json"),
+        "--env-migrated".into(),
     ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     run_in(&stacks(), &args, &[])
@@ -231,6 +234,7 @@ fn a_replacement_is_refused_with_its_property_and_reason_unless_allowed() {
             "multi_balancer.json",
             "--adopt-parameters",
             "multi_balancer.parameters.json",
+            "--env-migrated",
         ]
         .map(String::from)
         .to_vec();
@@ -256,6 +260,79 @@ fn a_replacement_is_refused_with_its_property_and_reason_unless_allowed() {
     assert!(allowed.stderr.contains("2 replaced, 0 removed"), "{}", allowed.stderr);
     let t: Value = serde_json::from_str(&allowed.stdout).unwrap();
     assert_eq!(t["Resources"]["BalancerWeb"]["Properties"]["Scheme"], "internet-facing", "the manifest's scheme");
+}
+
+#[test]
+fn a_convox_environment_is_refused_with_its_migration_unless_acknowledged() {
+    let url = "https://convox-test-settings-1x2y3z.s3.amazonaws.com/releases/RKQSNMIKXHW/env";
+    let key = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["worker.yml", "worker.json", "worker.parameters.json"] {
+        std::fs::copy(stacks().join(file), dir.path().join(file)).unwrap();
+    }
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> =
+            ["compile", "--app", "httpd", "worker.yml", "--adopt", "worker.json", "-o", "adopted.json"]
+                .map(String::from)
+                .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let with_values = ["--adopt-parameters", "worker.parameters.json"];
+
+    let refused = run_in(dir.path(), &args(&with_values), &[]);
+    assert_eq!(refused.code, 1, "the exit of every adoption refusal: {}", refused.stderr);
+    assert!(!dir.path().join("adopted.json").exists(), "no template written when refused");
+    let error = format!(
+        "error[adopt]: the live stack gives its services the environment `convox env` set (the file {url}, encrypted with the KMS key {key}), which Convox's task-definition function decrypted into every container"
+    );
+    assert!(refused.stderr.contains(&error), "{}", refused.stderr);
+    assert!(refused.stderr.contains("every `convox env` variable would be lost on the first deploy"));
+    // Located at the template's `Environment` parameter, not at a task definition's use of it.
+    let template = std::fs::read_to_string(stacks().join("worker.json")).unwrap();
+    let parameters = template.find("\"Parameters\"").unwrap();
+    let line = template[..parameters + template[parameters..].find("\"Environment\"").unwrap()].lines().count();
+    assert!(refused.stderr.contains(&format!("worker.json:{line}:5")), "line {line}: {}", refused.stderr);
+    for help in ["convox env -a APP > convox.env", "add `env_file: convox.env`", "out of git", "--env-migrated"] {
+        assert!(refused.stderr.contains(help), "help `{help}`: {}", refused.stderr);
+    }
+    // The decisions come first, the environment's among them.
+    assert!(refused.stderr.contains("! parameter Environment  Convox's environment is no longer read"));
+
+    // The template alone: refused too, without a place to name.
+    let alone = run_in(dir.path(), &args(&[]), &[]);
+    assert_eq!(alone.code, 1, "{}", alone.stderr);
+    assert!(alone.stderr.contains("give --adopt-parameters to see which"), "{}", alone.stderr);
+
+    // Acknowledged: the adoption proceeds and says where the environment was.
+    let migrated = run_in(dir.path(), &args(&[&with_values[..], &["--env-migrated"]].concat()), &[]);
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert!(!migrated.stderr.contains("error"), "{}", migrated.stderr);
+    assert!(migrated.stderr.contains(&format!("in the file {url}, encrypted with the KMS key {key}")));
+    assert!(migrated.stderr.contains("0 replaced, 0 removed; `convox env` no longer read"), "{}", migrated.stderr);
+    assert!(dir.path().join("adopted.json").exists());
+    let json = run_in(dir.path(), &args(&[&with_values[..], &["--env-migrated", "--format", "json"]].concat()), &[]);
+    let decision = format!(r#""action":"environment-not-read","url":"{url}","key":"{key}"}}"#);
+    assert!(json.stderr.lines().any(|l| l.ends_with(&decision)), "{}", json.stderr);
+
+    // The migration the help gives works: the variables become deploy-time NoEcho parameters,
+    // their values never reach the template.
+    std::fs::write(dir.path().join("convox.env"), "DATABASE_URL=postgres://u:s3cr3t@db/app\n").unwrap();
+    let manifest = std::fs::read_to_string(dir.path().join("worker.yml")).unwrap();
+    let manifest = manifest.replacen("worker:\n", "worker:\n  env_file: convox.env\n", 1);
+    assert!(manifest.contains("env_file: convox.env"), "{manifest}");
+    std::fs::write(dir.path().join("worker.yml"), manifest).unwrap();
+    let run = run_in(dir.path(), &args(&[&with_values[..], &["--env-migrated"]].concat()), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let adopted = std::fs::read_to_string(dir.path().join("adopted.json")).unwrap();
+    let t: Value = serde_json::from_str(&adopted).unwrap();
+    assert_eq!(t["Parameters"]["EnvDatabaseUrl"]["NoEcho"], true, "{adopted}");
+    assert!(!adopted.contains("s3cr3t"), "no value in the template");
+
+    // The flag belongs to adoption.
+    let run = run_in(dir.path(), &["compile", "worker.yml", "--env-migrated"].map(String::from), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--adopt"), "{}", run.stderr);
 }
 
 #[test]

@@ -620,6 +620,33 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     let d = dir.path();
     let deploy =
         ["deploy", "--app", "httpd", "--stack", "httpd", "--image", "web=nginx:1.27", "--image", "worker=nginx:1.27"];
+    let live_template = || {
+        moto.python(
+            "cf = boto3.client('cloudformation', **kw)\nb = cf.get_template(StackName='httpd')['TemplateBody']\nprint(b if isinstance(b, str) else json.dumps(b))\nprint(cf.describe_stacks(StackName='httpd')['Stacks'][0]['StackStatus'])",
+        )
+    };
+    let created = live_template();
+    assert!(created.trim_end().ends_with("CREATE_COMPLETE") && !created.contains("ComposeCfn"), "{created}");
+
+    // The app's `convox env` variables (the `Environment` file the rack's function decrypted
+    // into every task definition) would reach no task definition: the preview and the deploy
+    // refuse without --env-migrated, say where they are and how to move them, and change nothing.
+    let url = "https://convox-test-settings-1x2y3z.s3.amazonaws.com/releases/RKQSNMIKXHW/env";
+    for extra in [&["--preview"][..], &[]] {
+        let r = run(&moto, d, &[&deploy[..], extra].concat());
+        assert_eq!(r.code, 1, "{extra:?}: refused like a replacement:\n{}{}", r.stdout, r.stderr);
+        let error = format!(
+            "error[adopt]: stack `httpd`: the live stack gives its services the environment `convox env` set (the file {url}, encrypted with the KMS key arn:aws:kms:"
+        );
+        assert!(r.stderr.contains(&error), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("nothing was changed"), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("`convox env -a APP > convox.env`"), "{extra:?}: {}", r.stderr);
+        assert!(r.stderr.contains("! parameter Environment  Convox's environment is no longer read"));
+        assert!(!r.stdout.contains("deployed"), "{extra:?}: {}", r.stdout);
+    }
+    assert_eq!(live_template(), created, "the refusals changed nothing on the stack");
+    assert_eq!(balancers(&moto), before);
+    let deploy = [&deploy[..], &["--env-migrated"]].concat();
 
     // The preview names every decision with its reason, and changes nothing.
     let r = run(&moto, d, &[&deploy[..], &["--preview"]].concat());
@@ -637,6 +664,7 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
 
     let r = run(&moto, d, &deploy);
     ok(&r, "adopting deploy");
+    assert!(r.stderr.contains(&format!("its `convox env` variables, in the file {url}")), "{}", r.stderr);
     assert!(r.stdout.contains("Stack httpd deployed."), "{}", r.stdout);
     assert_eq!(balancers(&moto), before, "same balancers, same DNS names");
     let template = moto.python(
@@ -646,9 +674,12 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     assert!(template.contains("\"Settings\""), "Convox's bucket was kept");
 
     // Every later deploy keeps what the adoption kept: a freshly compiled template alone
-    // would drop the balancers' names.
+    // would drop the balancers' names. Convox's environment was left behind at the adoption:
+    // no flag is needed any more.
+    let deploy: Vec<&str> = deploy.into_iter().filter(|a| *a != "--env-migrated").collect();
     let r = run(&moto, d, &deploy);
     ok(&r, "deploy after adoption");
+    assert!(!r.stderr.contains("parameter Environment"), "{}", r.stderr);
     assert!(r.stderr.contains("Stack httpd was adopted from Convox: keeping what the adoption kept"), "{}", r.stderr);
     assert!(r.stdout.contains("nothing to change"), "{}", r.stdout);
     assert_eq!(balancers(&moto), before, "same balancers, same DNS names");

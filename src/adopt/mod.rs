@@ -49,6 +49,40 @@ pub enum AdoptError {
     /// property that forces it and AWS's reason.
     #[error("adopting would replace {}", replaced_list(.0))]
     Replaces(Vec<(String, String, String)>),
+    /// The live app has a Convox environment (`convox env`), which the adopted task
+    /// definitions would no longer receive, and its migration was not acknowledged.
+    #[error(
+        "the live stack gives its services the environment `convox env` set ({}), which Convox's task-definition function decrypted into every container; the adopted task definitions get only the manifest's `environment:` and `env_file:`, so every `convox env` variable would be lost on the first deploy",
+        .0.place()
+    )]
+    ConvoxEnvironment(ConvoxEnvironment),
+}
+
+/// How to move a Convox environment into the manifest: the help of every refusal to drop it.
+pub const ENV_MIGRATION: &str = "save the variables to a file the manifest reads: `convox env -a APP > convox.env` (the rack's CLI prints them as KEY=VALUE lines), add `env_file: convox.env` to every service that used them, keep convox.env out of git (add it to .gitignore), then run again with --env-migrated (an app without `convox env` variables needs only the flag)";
+
+/// The environment a Convox gen1 app kept with `convox env set`: an encrypted file in the
+/// rack's settings bucket, named by the stack's `Environment` parameter (its URL) and `Key`
+/// (the KMS key it is encrypted with), which the rack's `Custom::ECSTaskDefinition` function
+/// fetched and decrypted into every container's environment at each deploy. Only where it
+/// is: its contents are never read (no S3, no KMS).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ConvoxEnvironment {
+    /// The file's URL (`Environment`), when the live values are known.
+    pub url: Option<String>,
+    /// The KMS key's ARN (`Key`), when the live values are known and it has one.
+    pub key: Option<String>,
+}
+
+impl ConvoxEnvironment {
+    /// Where the environment was, in words: the URL and key, or the parameter that names them.
+    pub fn place(&self) -> String {
+        match (&self.url, &self.key) {
+            (Some(url), Some(key)) => format!("the file {url}, encrypted with the KMS key {key}"),
+            (Some(url), None) => format!("the file {url}"),
+            _ => "the file its `Environment` parameter names; give --adopt-parameters to see which".to_string(),
+        }
+    }
 }
 
 fn replaced_list(replaced: &[(String, String, String)]) -> String {
@@ -87,6 +121,12 @@ pub enum Action {
     Removed,
     /// A parameter of the live stack nothing left in the template uses: not declared any more.
     Unused,
+    /// Convox's environment (`convox env`) is no longer read: refused unless `--env-migrated`.
+    EnvironmentNotRead {
+        /// Where it was.
+        #[serde(flatten)]
+        environment: ConvoxEnvironment,
+    },
     /// Kept at its live value.
     KeptValue {
         /// The live value.
@@ -145,6 +185,10 @@ impl Decision {
             Action::Removed => format!("  - {what}  Convox's, REMOVED (--allow-removal)"),
             Action::Unused => format!("  - {what}  used by nothing left in the template: no longer declared"),
             Action::KeptValue { value } => format!("  = {what}  kept at its live value {value}"),
+            Action::EnvironmentNotRead { environment } => format!(
+                "  ! {what}  Convox's environment is no longer read: its `convox env` variables, in {}, reach no task definition; only the manifest's environment and env_file do (--env-migrated)",
+                environment.place()
+            ),
             Action::Scale { live, manifest: None, parameter } => format!(
                 "  = {what}  DesiredCount kept at its live value {live} (from {parameter}; the manifest sets no count)"
             ),
@@ -184,6 +228,23 @@ impl Adoption {
         if replaced.is_empty() || allowed { Ok(()) } else { Err(AdoptError::Replaces(replaced)) }
     }
 
+    /// Refuses to drop the live app's Convox environment unless `migrated` (`--env-migrated`:
+    /// the user moved `convox env` into an `env_file:`): no deploy may lose it silently.
+    pub fn check_environment(&self, migrated: bool) -> Result<(), AdoptError> {
+        match self.decisions.iter().find_map(|d| match &d.action {
+            Action::EnvironmentNotRead { environment } => Some(environment),
+            _ => None,
+        }) {
+            Some(environment) if !migrated => Err(AdoptError::ConvoxEnvironment(environment.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the live app's Convox environment is no longer read.
+    pub fn drops_environment(&self) -> bool {
+        self.decisions.iter().any(|d| matches!(d.action, Action::EnvironmentNotRead { .. }))
+    }
+
     /// The removals, made only with `--allow-removal`.
     pub fn removals(&self) -> impl Iterator<Item = &Decision> {
         self.decisions.iter().filter(|d| d.action == Action::Removed)
@@ -197,6 +258,8 @@ pub struct Live {
     pub template: Value,
     /// Every parameter's value (live, else the default).
     pub values: BTreeMap<String, String>,
+    /// The app's Convox environment (`convox env`), when the stack has one.
+    pub environment: Option<ConvoxEnvironment>,
 }
 
 impl Live {
@@ -213,8 +276,9 @@ impl Live {
             None => BTreeMap::new(),
             Some(p) => parameter_list(p)?,
         };
+        let environment = convox_environment(&template, parameters.map(|_| &given));
         let values = convox::parameter_values(&template, &given);
-        Ok(Live { template: convox::resolve(&template, &values), values })
+        Ok(Live { template: convox::resolve(&template, &values), values, environment })
     }
 
     /// The certificates bound to the live stack's TLS listeners, as `service:port=arn` bindings
@@ -235,6 +299,24 @@ impl Live {
                 Some((services.get(upper)?.clone(), port, arn.clone()))
             })
             .collect()
+    }
+}
+
+/// The Convox environment of a stack Convox made: its template declares the `Environment`
+/// parameter (which every `Custom::ECSTaskDefinition` passes to the rack's function) and the
+/// live value, when `given`, is not blank. Without values the template alone says the app had
+/// one. A stack adopted before has none: its first adoption was the one acknowledged.
+fn convox_environment(template: &Value, given: Option<&BTreeMap<String, String>>) -> Option<ConvoxEnvironment> {
+    template.pointer("/Parameters/Environment")?;
+    if !convox::is_convox(template) {
+        return None;
+    }
+    let Some(given) = given else { return Some(ConvoxEnvironment::default()) };
+    let value = |name: &str| given.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()).map(String::from);
+    match given.get("Environment") {
+        // Listed and blank: the rack stored no environment file for this release.
+        Some(_) if value("Environment").is_none() => None,
+        _ => Some(ConvoxEnvironment { url: value("Environment"), key: value("Key") }),
     }
 }
 
@@ -383,6 +465,10 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
         }
     }
     parameters(live, &mut out, &mut decisions);
+    if let Some(environment) = &live.environment {
+        let action = Action::EnvironmentNotRead { environment: environment.clone() };
+        decisions.push(Decision { section: "parameter", name: "Environment".into(), kind: String::new(), action });
+    }
     let metadata = out.as_object_mut().expect("object").entry("Metadata").or_insert_with(|| Value::Object(Map::new()));
     metadata[convox::ADOPTED] = Value::String("convox".into());
     Ok(Adoption { template: out, decisions })

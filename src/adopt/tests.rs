@@ -263,3 +263,96 @@ fn a_disabled_or_unreadable_formation_leaves_the_compiled_count() {
         assert_eq!(scale_decision(&a), None, "{value}");
     }
 }
+
+/// Convox's own app templates (`fixtures/convox-stacks`) with the values a rack passed.
+fn fixture_stacks() -> Vec<(String, Value, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convox-stacks");
+    let read = |file: String| serde_json::from_str::<Value>(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".yml").map(String::from))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| (n.clone(), read(format!("{n}.json")), read(format!("{n}.parameters.json")))).collect()
+}
+
+const ENV_URL: &str = "https://convox-test-settings-1x2y3z.s3.amazonaws.com/releases/RKQSNMIKXHW/env";
+const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
+
+#[test]
+fn every_convox_fixture_stack_has_an_environment_that_adoption_refuses_to_drop() {
+    let stacks = fixture_stacks();
+    assert_eq!(stacks.len(), 10, "the ten convox/rack fixtures");
+    let ours = json!({"Metadata": {"ComposeCfn": {}}, "Resources": {}});
+    for (name, template, mut values) in stacks {
+        // Bound certificates are not what this is about: `ours` has no listener to keep them.
+        let params = values["Stacks"][0]["Parameters"].as_array_mut().unwrap();
+        params.retain(|p| !p["ParameterKey"].as_str().unwrap().ends_with("Certificate"));
+        // Every task definition passes `Environment` and `Key` to the rack's function.
+        let tasks =
+            template["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "Custom::ECSTaskDefinition");
+        for task in tasks {
+            assert_eq!(task["Properties"]["Environment"], json!({"Ref": "Environment"}), "{name}");
+            assert_eq!(task["Properties"]["Key"], json!({"Ref": "Key"}), "{name}");
+        }
+        let live = Live::read(&template, Some(&values)).unwrap();
+        let found = ConvoxEnvironment { url: Some(ENV_URL.into()), key: Some(KMS_KEY.into()) };
+        assert_eq!(live.environment.as_ref(), Some(&found), "{name}");
+        let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+        let refused = a.check_environment(false).unwrap_err();
+        assert_eq!(refused, AdoptError::ConvoxEnvironment(found.clone()), "{name}");
+        let message = refused.to_string();
+        assert!(message.contains(ENV_URL) && message.contains(KMS_KEY), "{name}: {message}");
+        assert!(message.contains("would be lost on the first deploy"), "{name}: {message}");
+        assert_eq!(a.check_environment(true), Ok(()), "{name}: --env-migrated");
+        assert!(a.drops_environment(), "{name}");
+        let d = a.decisions.iter().find(|d| matches!(d.action, Action::EnvironmentNotRead { .. })).unwrap();
+        assert_eq!((d.section, d.name.as_str()), ("parameter", "Environment"), "{name}");
+        assert!(d.line().contains(&format!("in the file {ENV_URL}, encrypted with the KMS key {KMS_KEY}")), "{name}");
+        assert!(d.line().contains("Convox's environment is no longer read"), "{name}: {}", d.line());
+        // The template alone: the app had an environment, where is not known.
+        let alone = Live::read(&template, None).unwrap();
+        assert_eq!(alone.environment, Some(ConvoxEnvironment::default()), "{name}");
+        let refused = adopt(&alone, &ours, AdoptOptions::default()).unwrap().check_environment(false).unwrap_err();
+        assert!(refused.to_string().contains("give --adopt-parameters to see which"), "{name}: {refused}");
+    }
+}
+
+/// The rack's template with its `Environment` and `Key` parameters, read with `values`.
+fn with_environment(values: &[(&str, &str)]) -> Live {
+    let mut t = live_template();
+    t["Parameters"]["Environment"] = json!({"Type": "String", "Default": ""});
+    t["Parameters"]["Key"] = json!({"Type": "String", "Default": ""});
+    let params: Vec<Value> = values.iter().map(|(k, v)| json!({"ParameterKey": k, "ParameterValue": v})).collect();
+    Live::read(&t, Some(&Value::Array(params))).unwrap()
+}
+
+#[test]
+fn a_blank_environment_value_is_no_environment_and_a_missing_one_is_unknown() {
+    assert_eq!(with_environment(&[("Environment", " "), ("Key", KMS_KEY)]).environment, None);
+    let a = adopt(&with_environment(&[("Environment", "")]), &ours("internet-facing"), AdoptOptions::default());
+    assert_eq!(a.unwrap().check_environment(false), Ok(()), "nothing to lose");
+    assert_eq!(with_environment(&[("VPC", "vpc-1")]).environment, Some(ConvoxEnvironment::default()));
+    // An unencrypted file (the rack had no key): the URL alone.
+    let plain = with_environment(&[("Environment", ENV_URL), ("Key", "")]).environment.unwrap();
+    assert_eq!(plain, ConvoxEnvironment { url: Some(ENV_URL.into()), key: None });
+    assert_eq!(plain.place(), format!("the file {ENV_URL}"));
+    // A template without the parameter never had one.
+    assert_eq!(live(&[("VPC", "vpc-1")]).environment, None);
+}
+
+#[test]
+fn a_stack_adopted_before_is_not_refused_again_for_its_environment() {
+    let live = with_environment(&[("Environment", ENV_URL), ("Key", KMS_KEY)]);
+    let mut ours = ours("internet-facing");
+    // A carried resource still passes `Environment`: the adopted template keeps declaring it.
+    ours["Resources"]["Task"] = json!({"Type": "Custom::ECSTaskDefinition",
+        "Properties": {"Environment": {"Ref": "Environment"}, "Key": {"Ref": "Key"}}});
+    let first = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    assert!(first.check_environment(false).is_err());
+    assert!(first.template["Parameters"].get("Environment").is_some());
+    let values = json!([{"ParameterKey": "Environment", "ParameterValue": ENV_URL}]);
+    let again = Live::read(&first.template, Some(&values)).unwrap();
+    assert_eq!(again.environment, None, "acknowledged at the first adoption");
+    assert_eq!(adopt(&again, &ours, AdoptOptions::default()).unwrap().check_environment(false), Ok(()));
+}

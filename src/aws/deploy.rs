@@ -78,6 +78,8 @@ pub struct DeployRequest<'a> {
     pub allow_replacement: bool,
     /// `--allow-removal`: adopting a Convox stack deletes what compose-cfn does not model.
     pub allow_removal: bool,
+    /// `--env-migrated`: adopting a Convox stack may stop reading its `convox env` variables.
+    pub env_migrated: bool,
     /// What the template was compiled from, if it was: adopting a Convox stack keeps the live
     /// count, cpu and memory of every service whose manifest does not set them.
     pub plan: Option<&'a crate::interpret::plan::Plan>,
@@ -228,7 +230,9 @@ pub async fn deploy(
 
 /// The live stack was made by Convox: the template adopted so that no balancer is replaced,
 /// every decision shown, and the deploy refused when it would replace or remove something
-/// that was not allowed (`--allow-replacement`, `--allow-removal`); a preview is never refused.
+/// that was not allowed (`--allow-replacement`, `--allow-removal`); a preview is not refused
+/// for a replacement (it shows it), but is for Convox's environment unless `--env-migrated`:
+/// the live template does not show those variables, so no diff can show their loss.
 fn adopt_convox(
     live_template: &Value,
     live_values: &BTreeMap<String, String>,
@@ -253,13 +257,24 @@ fn adopt_convox(
     for d in &adoption.decisions {
         progress.detail(&d.line());
     }
-    if let Err(e) = adoption.check_replacements(req.allow_replacement || req.preview) {
-        return Err(refuse(
-            format!("stack `{}`: {e}; nothing was changed", req.stack),
-            "change the manifest so that they stay, or pass --allow-replacement",
-        ));
+    let mut refused = Vec::new();
+    if let Err(e) = adoption.check_environment(req.env_migrated) {
+        refused.push((e, adopt::ENV_MIGRATION));
     }
-    Ok(adoption.template)
+    if let Err(e) = adoption.check_replacements(req.allow_replacement || req.preview) {
+        refused.push((e, "change the manifest so that they stay, or pass --allow-replacement"));
+    }
+    if refused.is_empty() {
+        return Ok(adoption.template);
+    }
+    let diagnostics = refused
+        .into_iter()
+        .map(|(e, help)| {
+            Diagnostic::error(Code::Adopt, None, format!("stack `{}`: {e}; nothing was changed", req.stack))
+                .with_help(help)
+        })
+        .collect();
+    Err(Failed { diagnostics, exit: 1 })
 }
 
 /// The app's self-signed certificate: reused, or (unless previewing) generated, uploaded

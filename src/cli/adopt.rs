@@ -30,6 +30,10 @@ pub struct AdoptArgs {
     /// With --adopt: write the template although it replaces resources (as `deploy --allow-replacement`)
     #[arg(long, requires = "adopt")]
     pub allow_replacement: bool,
+    /// With --adopt: the app's `convox env` variables are in an env_file (`convox env -a APP > convox.env`);
+    /// adopt although the stack's task definitions will no longer read Convox's environment
+    #[arg(long, requires = "adopt")]
+    pub env_migrated: bool,
 }
 
 /// One file read for adoption: its path, text and JSON.
@@ -57,7 +61,7 @@ impl AdoptArgs {
             Some(p) => Some(read_json(p, &mut sources, format, true)?),
             None => None,
         };
-        let fail = |e: AdoptError, sources: &Sources| {
+        let diagnostic = |e: AdoptError| {
             let (file, needle) = match &e {
                 AdoptError::CertificateDropped { arn, .. } => match &params {
                     Some(p) if p.1.text.contains(arn.as_str()) => (&p.1, format!("\"{arn}\"")),
@@ -70,9 +74,16 @@ impl AdoptArgs {
                     }
                     _ => (&live.1, "\"Resources\"".to_string()),
                 },
+                // The template's declaration of the parameter (the values file may hold secrets).
+                AdoptError::ConvoxEnvironment(_) => (&live.1, "\"Environment\"".to_string()),
                 _ => (&live.1, "\"Resources\"".to_string()),
             };
-            let at = file.text.find(&needle).unwrap_or(0);
+            // A parameter is found after `"Parameters"`: resources name `Environment` too.
+            let from = match e {
+                AdoptError::ConvoxEnvironment(_) => file.text.find("\"Parameters\"").unwrap_or(0),
+                _ => 0,
+            };
+            let at = file.text[from..].find(&needle).map_or(0, |i| from + i);
             let span = Span::new(file.id, at, needle.len().min(file.text.len() - at));
             let help = match e {
                 AdoptError::CertificateDropped { port, .. } => {
@@ -82,22 +93,32 @@ impl AdoptArgs {
                     "change the manifest so that they stay, or pass --allow-replacement to write the template anyway"
                         .to_string()
                 }
+                AdoptError::ConvoxEnvironment(_) => adopt::ENV_MIGRATION.to_string(),
                 _ => "pass the template of a Convox app stack: `aws cloudformation get-template --stack-name APP`"
                     .to_string(),
             };
+            Diagnostic::error(Code::Adopt, span, e.to_string()).with_help(help)
+        };
+        let fail = |errors: Vec<AdoptError>, sources: &Sources| {
             let mut diags = Diagnostics::new();
-            diags.push(Diagnostic::error(Code::Adopt, span, e.to_string()).with_help(help));
+            errors.into_iter().for_each(|e| diags.push(diagnostic(e)));
             report::diagnostics(&diags, sources, format, "adopt the stack");
             ExitCode::from(1)
         };
-        let live_stack = Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(e, &sources))?;
+        let live_stack =
+            Live::read(&live.1.json, params.as_ref().map(|p| &p.1.json)).map_err(|e| fail(vec![e], &sources))?;
         let ours: Value = serde_json::from_str(template).expect("compile produces JSON");
         let adoption = adopt::adopt(&live_stack, &ours, AdoptOptions::for_plan(plan, self.allow_removal))
-            .map_err(|e| fail(e, &sources))?;
-        if let Err(e) = adoption.check_replacements(self.allow_replacement) {
+            .map_err(|e| fail(vec![e], &sources))?;
+        let refused: Vec<AdoptError> =
+            [adoption.check_environment(self.env_migrated), adoption.check_replacements(self.allow_replacement)]
+                .into_iter()
+                .filter_map(Result::err)
+                .collect();
+        if !refused.is_empty() {
             // The decisions first: they are the review of what the refusal is about.
             print_decisions(&adoption, path, format);
-            return Err(fail(e, &sources));
+            return Err(fail(refused, &sources));
         }
         let mut text = serde_json::to_string_pretty(&adoption.template).expect("JSON values serialize");
         text.push('\n');
@@ -118,7 +139,11 @@ pub fn print_decisions(adoption: &Adoption, source: &Path, format: Format) {
                 text.push('\n');
             }
             let (r, m) = (adoption.replacements().count(), adoption.removals().count());
-            text += &format!("{r} replaced, {m} removed\n");
+            text += &format!("{r} replaced, {m} removed");
+            if adoption.drops_environment() {
+                text += "; `convox env` no longer read";
+            }
+            text.push('\n');
             text
         }
     };

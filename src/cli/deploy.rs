@@ -40,6 +40,10 @@ pub struct DeployArgs {
     /// When the live stack was made by Convox: delete what Convox owned that compose-cfn does not model
     #[arg(long)]
     allow_removal: bool,
+    /// When the live stack was made by Convox: its `convox env` variables are in an env_file
+    /// (`convox env -a APP > convox.env`); adopt although Convox's environment is no longer read
+    #[arg(long)]
+    env_migrated: bool,
     /// Start the change and return without waiting for it
     #[arg(long)]
     no_wait: bool,
@@ -99,6 +103,7 @@ impl DeployArgs {
             now: time::OffsetDateTime::now_utc(),
             allow_replacement: self.allow_replacement,
             allow_removal: self.allow_removal,
+            env_migrated: self.env_migrated,
             plan: plan.as_ref(),
         };
         let mut printer = Printer::new().with_changes(format);

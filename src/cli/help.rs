@@ -157,7 +157,7 @@ pub const EXTRAS: &[Extra] = &[
             (0, "deployed, or nothing to change (with --preview: no change)"),
             (
                 1,
-                "the manifest has an error, a value is missing, the stack change failed (or --preview: changes), or adopting a Convox-made stack would replace a resource without --allow-replacement (error[adopt]; nothing is changed)",
+                "the manifest has an error, a value is missing, the stack change failed (or --preview: changes), or adopting a Convox-made stack would replace a resource without --allow-replacement or drop its `convox env` environment without --env-migrated (error[adopt]; nothing is changed, --preview included)",
             ),
             AWS_USAGE,
         ],
