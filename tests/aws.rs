@@ -179,6 +179,16 @@ fn the_seed_workflow_end_to_end() {
     let r = run(&moto, d, &["deploy", "--stack", "seed", "--preview"]);
     assert_eq!(r.code, 1, "changes: exit 1\n{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("port 443") && r.stdout.contains("SSL") && r.stdout.contains("HTTPS"), "{}", r.stdout);
+    // For a pull request: the warning is an annotation on the line that names the service.
+    let r = run(&moto, d, &["deploy", "--stack", "seed", "--preview", "--format", "github"]);
+    assert_eq!(r.code, 1, "changes: exit 1\n{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::warning file=docker-compose.yml,line=1,col=1,") && l.contains("X-Forwarded")),
+        "{}",
+        r.stdout
+    );
     std::fs::write(d.join("seed/docker-compose.yml"), SEED).unwrap();
     let r = run(&moto, d, &["deploy", "--stack", "seed", "--preview"]);
     assert_eq!(r.code, 0, "the preview changed nothing\n{}{}", r.stdout, r.stderr);

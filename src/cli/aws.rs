@@ -8,8 +8,10 @@ use compose_cfn::aws::deploy::{Failed, Progress};
 use compose_cfn::aws::{self, Clients, Settings};
 use compose_cfn::diagnostic::Diagnostics;
 use compose_cfn::review::Diff;
+use compose_cfn::review::diff::Place;
 use compose_cfn::source::Sources;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -100,6 +102,8 @@ pub struct Printer {
     spinner: Option<ProgressBar>,
     /// How a deploy's changes are printed on stdout, before they are made.
     changes: Option<Format>,
+    /// Where the compiled services are named, for annotations that point at them.
+    places: BTreeMap<String, Place>,
 }
 
 impl Printer {
@@ -114,12 +118,18 @@ impl Printer {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Printer { spinner, changes: None }
+        Printer { spinner, changes: None, places: BTreeMap::new() }
     }
 
     /// Prints a deploy's changes on stdout in `format` before they are made.
     pub fn with_changes(mut self, format: Format) -> Self {
         self.changes = Some(format);
+        self
+    }
+
+    /// Points the changes of each service at `places` (where the compose file names it).
+    pub fn with_places(mut self, places: BTreeMap<String, Place>) -> Self {
+        self.places = places;
         self
     }
 
@@ -161,7 +171,7 @@ impl Progress for Printer {
 
     fn changes(&mut self, diff: &Diff) {
         if let Some(format) = self.changes {
-            let text = format.report().diff(diff);
+            let text = format.report().diff(&diff.clone().locate(&self.places));
             match &self.spinner {
                 Some(bar) => bar.suspend(|| super::output::stdout(&text)),
                 None => super::output::stdout(&text),

@@ -10,6 +10,7 @@ use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
 use compose_cfn::deploy::Metadata;
 use compose_cfn::deploy::params::{env_file_values, parse_pair};
 use compose_cfn::load;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -63,9 +64,11 @@ impl DeployArgs {
         let format = self.format;
         // Where `env_file:` paths are read: the compiled files' directory, or here.
         let mut project_dir = PathBuf::from(".");
-        let (template, plan) = match &self.template {
+        // Where the compiled services are named, so that `--format github` annotations of the
+        // changes point at them (none for a template given as it is).
+        let (template, plan, places) = match &self.template {
             Some(path) => match read_template(path) {
-                Ok(t) => (t, None),
+                Ok(t) => (t, None, BTreeMap::new()),
                 Err(message) => return report::usage_error(&message),
             },
             None => {
@@ -77,8 +80,9 @@ impl DeployArgs {
                 let Some(template) = result.template_text() else {
                     return ExitCode::from(1);
                 };
+                let places = report::service_places(&result);
                 project_dir = result.project_dir.unwrap_or(project_dir);
-                (template, result.plan)
+                (template, result.plan, places)
             }
         };
         let process_env = |name: &str| std::env::var(name).ok();
@@ -106,7 +110,7 @@ impl DeployArgs {
             env_migrated: self.env_migrated,
             plan: plan.as_ref(),
         };
-        let mut printer = Printer::new().with_changes(format);
+        let mut printer = Printer::new().with_changes(format).with_places(places.clone());
         let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);
         drop(printer);
         let outcome = match outcome {
@@ -114,7 +118,7 @@ impl DeployArgs {
             Err(failed) => return aws::fail(failed, format.diagnostics(), "deploy"),
         };
         let (text, code) = match &outcome {
-            Outcome::Preview(d) => (format.report().diff(d), if d.is_empty() { 0 } else { 1 }),
+            Outcome::Preview(d) => (format.report().diff(&d.clone().locate(&places)), if d.is_empty() { 0 } else { 1 }),
             Outcome::NoChange(_) => (format!("Stack {} is up to date: nothing to change.\n", self.stack), 0),
             Outcome::Started => (format!("Stack {} is changing; not waiting (--no-wait).\n", self.stack), 0),
             Outcome::Done(endpoints) => {

@@ -6,7 +6,6 @@ use super::compile::{CompileFlags, directory_name, manifest_paths};
 use super::output::write_stdout;
 use super::{Format, REVIEW_FORMATS, report};
 use clap::Args;
-use compose_cfn::Compilation;
 use compose_cfn::deploy::stack::bind;
 use compose_cfn::diagnostic::Diagnostic;
 use compose_cfn::files;
@@ -150,31 +149,13 @@ impl DiffArgs {
         let compiled = result.template_value().expect("no error, so a template");
         let view = template::to_view(&bound(compiled, values))
             .map_err(|e| report::usage_error(&format!("`{}`: {e}", side.label)))?;
-        let places = service_places(&result);
+        let places = report::service_places(&result);
         Ok((side.label, view, places))
     }
 }
 
 /// One side as `diff` compares it: its label, its view, and where its services are named.
 type View = (String, StackView, BTreeMap<String, Place>);
-
-/// Where each service of a compilation is named: the line and column of its key in the
-/// compose file (the first that names it, when files are merged). Files from git and
-/// standard input are not in the checkout, so their services get no place.
-fn service_places(compilation: &Compilation) -> BTreeMap<String, Place> {
-    let workloads = compilation.plan.iter().flat_map(|plan| &plan.services);
-    workloads
-        .filter_map(|w| {
-            let span = w.name_span?;
-            let source = compilation.sources.get(span.source);
-            if source.path.starts_with("git:") || [load::STDIN, load::STDIN_SHOWN].contains(&source.path.as_str()) {
-                return None;
-            }
-            let at = source.line_col(span.start);
-            Some((w.service.clone(), Place { file: source.path.clone(), line: at.line, column: at.column }))
-        })
-        .collect()
-}
 
 /// The template with `values` (if any) bound as its parameters' defaults.
 fn bound(template: serde_json::Value, values: Option<&BTreeMap<String, String>>) -> serde_json::Value {

@@ -3,9 +3,13 @@
 
 use super::Format;
 use super::output::stderr;
+use compose_cfn::Compilation;
 use compose_cfn::diagnostic::{self, Code, Diagnostics};
+use compose_cfn::load;
+use compose_cfn::review::diff::Place;
 use compose_cfn::source::Sources;
 use compose_cfn::style::{ERROR, STRONG, WARNING, paint};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 /// Prints every diagnostic, then (for people) a one-line summary.
@@ -124,4 +128,22 @@ fn command_path(args: &[String]) -> Vec<&str> {
         }
     }
     path
+}
+
+/// Where each service of a compilation is named: the line and column of its key in the
+/// compose file (the first that names it, when files are merged). Files from git and
+/// standard input are not in the checkout, so their services get no place.
+pub fn service_places(compilation: &Compilation) -> BTreeMap<String, Place> {
+    let workloads = compilation.plan.iter().flat_map(|plan| &plan.services);
+    workloads
+        .filter_map(|w| {
+            let span = w.name_span?;
+            let source = compilation.sources.get(span.source);
+            if source.path.starts_with("git:") || [load::STDIN, load::STDIN_SHOWN].contains(&source.path.as_str()) {
+                return None;
+            }
+            let at = source.line_col(span.start);
+            Some((w.service.clone(), Place { file: source.path.clone(), line: at.line, column: at.column }))
+        })
+        .collect()
 }
