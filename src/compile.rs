@@ -51,6 +51,10 @@ pub struct Compilation {
     pub target: Target,
     /// The project directory compiled in (where the deploy stage reads `env_file:` files).
     pub project_dir: Option<std::path::PathBuf>,
+    /// The `env_file:` keys an `environment:` entry overrides, of the services compiled (keys
+    /// and paths only): adopting a Convox app whose `convox env` moved into an env_file warns
+    /// of each, as Convox gave `convox env` the precedence.
+    pub env_overrides: Vec<load::EnvOverride>,
 }
 
 impl Compilation {
@@ -117,6 +121,13 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let target = options.balancer.unwrap_or(written);
     let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone(), target };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
+    let compiled: std::collections::HashSet<&str> = plan.services.iter().map(|w| w.service.as_str()).collect();
+    let env_overrides = project
+        .services
+        .iter()
+        .filter(|s| compiled.contains(s.name.value.as_str()))
+        .flat_map(|s| s.env_overrides.iter().cloned())
+        .collect();
     // The compose tree is not needed past this point; freeing it before lowering lowers the
     // peak memory of a large app by the size of that tree.
     drop(project);
@@ -155,7 +166,8 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     };
     let diagnostics = options.levels.apply(diagnostics).help_once();
     let template = template.filter(|_| !diagnostics.has_errors());
-    Compilation { sources, diagnostics, plan: Some(plan), template, target, project_dir: options.project_dir.clone() }
+    let project_dir = options.project_dir.clone();
+    Compilation { sources, diagnostics, plan: Some(plan), template, target, project_dir, env_overrides }
 }
 
 /// The target `x-compose-cfn: {balancer: …}` names (classic when absent); an unknown name is an

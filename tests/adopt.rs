@@ -335,6 +335,85 @@ fn a_convox_environment_is_refused_with_its_migration_unless_acknowledged() {
     assert!(run.stderr.contains("--adopt"), "{}", run.stderr);
 }
 
+/// Convox put `convox env` over the manifest's `environment:`; Compose (and the adopted stack)
+/// does the opposite. With the environment moved into `convox.env` (`--env-migrated`), each
+/// variable set in both is a located warning naming the key and the file, never a value; the
+/// same manifest outside an adoption says nothing new; denying the warning withholds the template.
+#[test]
+fn a_variable_in_environment_and_the_migrated_env_file_warns_of_the_precedence_flip() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["worker.yml", "worker.json", "worker.parameters.json"] {
+        std::fs::copy(stacks().join(file), dir.path().join(file)).unwrap();
+    }
+    // The env file's values (which may be secrets) must never reach an output.
+    let env = "AWS_SECRET_ACCESS_KEY=fr0m-c0nv0x-env\nDATABASE_URL=postgres://u:s3cr3t@db/app\n";
+    std::fs::write(dir.path().join("convox.env"), env).unwrap();
+    let manifest = std::fs::read_to_string(dir.path().join("worker.yml")).unwrap();
+    let manifest = manifest.replacen("worker:\n", "worker:\n  env_file: convox.env\n", 1);
+    let manifest = manifest.replacen(
+        "   - AWS_ACCESS_KEY\n",
+        "   - AWS_ACCESS_KEY\n   - DATABASE_URL=postgres://m4nifest@db/app\n",
+        1,
+    );
+    std::fs::write(dir.path().join("worker.yml"), &manifest).unwrap();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "compile",
+            "--app",
+            "httpd",
+            "worker.yml",
+            "--adopt",
+            "worker.json",
+            "--adopt-parameters",
+            "worker.parameters.json",
+            "--env-migrated",
+            "-o",
+            "adopted.json",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let line = |needle: &str| manifest[..manifest.find(needle).unwrap()].lines().count() + 1;
+
+    let run = run_in(dir.path(), &args(&[]), &[]);
+    assert_eq!(run.code, 0, "a warning, not a refusal: {}", run.stderr);
+    assert!(dir.path().join("adopted.json").exists());
+    for (key, at) in [("AWS_SECRET_ACCESS_KEY", line("   - AWS_SECRET")), ("DATABASE_URL", line("   - DATABASE_URL"))] {
+        let warning = format!(
+            "warning[env-precedence]: `{key}` is set by `environment:` and by env_file `convox.env`: Compose (and this stack) takes `environment:`'s, Convox took `convox env`'s"
+        );
+        assert!(run.stderr.contains(&warning), "{key}: {}", run.stderr);
+        assert!(run.stderr.contains(&format!("--> worker.yml:{at}:6")), "{key} at line {at}: {}", run.stderr);
+        assert!(run.stderr.contains(&format!("remove `{key}` from `environment:` to keep the value Convox used")));
+    }
+    // Only the overlap: a key of the file alone, or of `environment:` alone, is not named.
+    assert!(!run.stderr.contains("`AWS_ACCESS_KEY` is set"), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning[env-precedence]").count(), 2, "{}", run.stderr);
+    let adopted = std::fs::read_to_string(dir.path().join("adopted.json")).unwrap();
+    for secret in ["fr0m-c0nv0x-env", "s3cr3t"] {
+        assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret), "{secret}: {}", run.stderr);
+        assert!(!adopted.contains(secret), "{secret} in the template");
+    }
+    let json = run_in(dir.path(), &args(&["--format", "json"]), &[]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    assert!(json.stderr.contains(r#""code":"env-precedence""#), "{}", json.stderr);
+    assert!(!json.stderr.contains("fr0m-c0nv0x-env") && !json.stderr.contains("s3cr3t"), "{}", json.stderr);
+
+    // Denied (`-D env-precedence`; `-D warnings` too): an error, and no template.
+    std::fs::remove_file(dir.path().join("adopted.json")).unwrap();
+    let denied = run_in(dir.path(), &[vec!["-D".to_string(), "env-precedence".to_string()], args(&[])].concat(), &[]);
+    assert_eq!(denied.code, 1, "{}", denied.stderr);
+    assert!(denied.stderr.contains("error[env-precedence]"), "{}", denied.stderr);
+    assert!(!dir.path().join("adopted.json").exists(), "no template when the warning is denied");
+
+    // Outside an adoption, `environment:` over an env_file is ordinary Compose: nothing said.
+    let plain = run_in(dir.path(), &["compile", "--app", "httpd", "worker.yml"].map(String::from), &[]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(!plain.stderr.contains("env-precedence"), "{}", plain.stderr);
+}
+
 #[test]
 fn a_template_convox_did_not_make_is_refused_with_its_location() {
     let dir = tempfile::tempdir().unwrap();

@@ -658,6 +658,21 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     assert_eq!(balancers(&moto), before);
     let deploy = [&deploy[..], &["--env-migrated"]].concat();
 
+    // Moved into `convox.env`, a variable the manifest's `environment:` also sets changes value
+    // (Convox gave `convox env` the precedence, Compose gives `environment:`): a located
+    // warning at the entry, naming the key and the file, never a value; the preview goes on.
+    let manifest = std::fs::read_to_string(d.join("seed/docker-compose.yml")).unwrap();
+    let flipped =
+        manifest.replacen("web:\n", "web:\n  env_file: convox.env\n  environment:\n    - RAILS_ENV=production\n", 1);
+    let flip = app(&flipped);
+    std::fs::write(flip.path().join("seed/convox.env"), "RAILS_ENV=fake-secret-never-printed\n").unwrap();
+    let r = run(&moto, flip.path(), &[&deploy[..], &["--preview"]].concat());
+    assert_eq!(r.code, 1, "a preview with changes exits 1:\n{}{}", r.stdout, r.stderr);
+    let warning = "warning[env-precedence]: `RAILS_ENV` is set by `environment:` and by env_file `convox.env`: Compose (and this stack) takes `environment:`'s, Convox took `convox env`'s";
+    assert!(r.stderr.contains(warning), "{}", r.stderr);
+    assert!(r.stderr.contains("--> docker-compose.yml:4:7"), "at the entry: {}", r.stderr);
+    assert_eq!(balancers(&moto), before, "a preview changes nothing");
+
     // The preview names every decision with its reason, and changes nothing.
     let r = run(&moto, d, &[&deploy[..], &["--preview"]].concat());
     assert_eq!(r.code, 1, "a preview with changes exits 1:\n{}{}", r.stdout, r.stderr);

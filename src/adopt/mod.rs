@@ -14,10 +14,12 @@
 //! parameters, and the decisions they return are one algorithm read top to bottom, around
 //! the `Live` and `Decision` types; its tests are in `tests.rs`.
 
+pub mod precedence;
 pub mod replacement;
 
 use crate::review::convox;
 use crate::review::view::{LOAD_BALANCER, scalar as text};
+pub use precedence::env_precedence;
 use replacement::Keep;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

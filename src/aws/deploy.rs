@@ -46,6 +46,11 @@ pub trait Progress {
     fn detail(&mut self, text: &str) {
         self.note(text);
     }
+    /// A warning about the manifest (its span in the compiled files), e.g. a variable whose
+    /// precedence an adoption flips; shown as one line unless the printer has the sources.
+    fn warning(&mut self, diagnostic: &Diagnostic) {
+        self.detail(&format!("warning[{}]: {}", diagnostic.code.as_str(), diagnostic.message));
+    }
     /// A new stack event.
     fn event(&mut self, event: &Event);
     /// The stack's status while waiting.
@@ -83,6 +88,9 @@ pub struct DeployRequest<'a> {
     /// What the template was compiled from, if it was: adopting a Convox stack keeps the live
     /// count, cpu and memory of every service whose manifest does not set them.
     pub plan: Option<&'a crate::interpret::plan::Plan>,
+    /// The compiled services' `env_file:` keys their `environment:` overrides: adopting a
+    /// Convox app whose `convox env` stops being read warns of each (none for a template given).
+    pub env_overrides: &'a [crate::load::EnvOverride],
 }
 
 /// How a deploy ended.
@@ -265,6 +273,9 @@ fn adopt_convox(
         refused.push((e, "change the manifest so that they stay, or pass --allow-replacement"));
     }
     if refused.is_empty() {
+        for warning in adopt::env_precedence(&adoption, req.env_overrides) {
+            progress.warning(&warning);
+        }
         return Ok(adoption.template);
     }
     let diagnostics = refused

@@ -6,7 +6,7 @@ use clap::Args;
 use compose_cfn::aws::cfn::Event;
 use compose_cfn::aws::deploy::{Failed, Progress};
 use compose_cfn::aws::{self, Clients, Settings};
-use compose_cfn::diagnostic::Diagnostics;
+use compose_cfn::diagnostic::{Diagnostic, Diagnostics};
 use compose_cfn::review::Diff;
 use compose_cfn::review::diff::Place;
 use compose_cfn::source::Sources;
@@ -104,6 +104,8 @@ pub struct Printer {
     changes: Option<Format>,
     /// Where the compiled services are named, for annotations that point at them.
     places: BTreeMap<String, Place>,
+    /// The compiled files, where warnings about the manifest are placed, and their format.
+    sources: Option<(Sources, Format)>,
 }
 
 impl Printer {
@@ -118,7 +120,7 @@ impl Printer {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        Printer { spinner, changes: None, places: BTreeMap::new() }
+        Printer { spinner, changes: None, places: BTreeMap::new(), sources: None }
     }
 
     /// Prints a deploy's changes on stdout in `format` before they are made.
@@ -130,6 +132,12 @@ impl Printer {
     /// Points the changes of each service at `places` (where the compose file names it).
     pub fn with_places(mut self, places: BTreeMap<String, Place>) -> Self {
         self.places = places;
+        self
+    }
+
+    /// Shows warnings about the manifest located in `sources` (the compiled files), in `format`.
+    pub fn with_sources(mut self, sources: Sources, format: Format) -> Self {
+        self.sources = Some((sources, format));
         self
     }
 
@@ -156,6 +164,17 @@ impl Progress for Printer {
 
     fn detail(&mut self, text: &str) {
         self.line(text);
+    }
+
+    fn warning(&mut self, diagnostic: &Diagnostic) {
+        let Some((sources, format)) = &self.sources else {
+            return self.detail(&format!("warning[{}]: {}", diagnostic.code.as_str(), diagnostic.message));
+        };
+        let one: Diagnostics = std::iter::once(diagnostic.clone()).collect();
+        match &self.spinner {
+            Some(bar) => bar.suspend(|| report::diagnostics(&one, sources, *format, "deploy")),
+            None => report::diagnostics(&one, sources, *format, "deploy"),
+        }
     }
 
     fn event(&mut self, e: &Event) {

@@ -4,6 +4,7 @@ use super::output::write_stdout_with;
 use super::report;
 use super::{DIAGNOSTIC_FORMATS, Format};
 use clap::Args;
+use compose_cfn::adopt;
 use compose_cfn::diagnostic::{Code, Diagnostic};
 use compose_cfn::files;
 use compose_cfn::interpret::{CertificateBinding, Target};
@@ -205,7 +206,17 @@ impl CompileArgs {
                         self.adopt.adopt.as_deref().unwrap_or(Path::new("")),
                         self.format,
                     );
-                    write(&self.output, |w| w.write_all(adopted.as_bytes()))
+                    // Located in the manifest, so reported with its sources; `-D warnings`
+                    // makes them errors that withhold the template like any other.
+                    let warnings = super::global::settings()
+                        .levels
+                        .apply(adopt::env_precedence(&adoption, &result.env_overrides).into_iter().collect());
+                    report::diagnostics(&warnings, &result.sources, self.format, "adopt the stack");
+                    if warnings.has_errors() {
+                        ExitCode::from(1)
+                    } else {
+                        write(&self.output, |w| w.write_all(adopted.as_bytes()))
+                    }
                 }
                 Ok(None) => write(&self.output, |w| template.write_to(w)),
                 Err(code) => code,

@@ -66,9 +66,9 @@ impl DeployArgs {
         let mut project_dir = PathBuf::from(".");
         // Where the compiled services are named, so that `--format github` annotations of the
         // changes point at them (none for a template given as it is).
-        let (template, plan, places) = match &self.template {
+        let (template, plan, places, overrides, sources) = match &self.template {
             Some(path) => match read_template(path) {
-                Ok(t) => (t, None, BTreeMap::new()),
+                Ok(t) => (t, None, BTreeMap::new(), Vec::new(), None),
                 Err(message) => return report::usage_error(&message),
             },
             None => {
@@ -82,7 +82,7 @@ impl DeployArgs {
                 };
                 let places = report::service_places(&result);
                 project_dir = result.project_dir.unwrap_or(project_dir);
-                (template, result.plan, places)
+                (template, result.plan, places, result.env_overrides, Some(result.sources))
             }
         };
         let process_env = |name: &str| std::env::var(name).ok();
@@ -109,8 +109,12 @@ impl DeployArgs {
             allow_removal: self.allow_removal,
             env_migrated: self.env_migrated,
             plan: plan.as_ref(),
+            env_overrides: &overrides,
         };
         let mut printer = Printer::new().with_changes(format).with_places(places.clone());
+        if let Some(sources) = sources {
+            printer = printer.with_sources(sources, format.diagnostics());
+        }
         let outcome = aws::run(&self.aws, async |clients| workflow::deploy(clients, &request, &mut printer).await);
         drop(printer);
         let outcome = match outcome {

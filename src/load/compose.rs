@@ -4,7 +4,7 @@
 //! the merge of later files into it, read together.
 
 use super::container::ContainerKeys;
-use super::container_env::{EnvVar, read_environment};
+use super::container_env::{EnvOverride, EnvVar, read_environment};
 use super::interpolate;
 use super::node::{Key, MergeTag, Node, Text, Value};
 use super::ports::{PortMapping, Transport, read_port_item};
@@ -51,6 +51,8 @@ pub struct Service {
     pub labels: IndexMap<String, Label>,
     /// Its container environment, by name.
     pub environment: IndexMap<String, EnvVar>,
+    /// The `env_file:` keys its `environment:` overrides, in the order they were read.
+    pub env_overrides: Vec<EnvOverride>,
     /// The profiles that enable it (`None`: always enabled).
     pub profiles: Option<Vec<String>>,
     /// Its container keys, typed; read once the files are merged.
@@ -328,6 +330,7 @@ fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec
         ports_complete,
         labels,
         environment,
+        env_overrides: Vec::new(),
         profiles,
         container: ContainerKeys::default(),
         node: node.clone(),

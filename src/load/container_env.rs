@@ -18,6 +18,18 @@ pub struct EnvVar {
     pub env_file: Option<String>,
 }
 
+/// A key an `env_file:` sets that an `environment:` entry of the same service overrides (as
+/// Compose does). Keys and paths only: the file's values may be secrets and are never kept.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EnvOverride {
+    /// The variable's name.
+    pub key: String,
+    /// The `env_file:` path, as written, whose value for `key` is not used.
+    pub env_file: String,
+    /// The overriding `environment:` entry.
+    pub span: Span,
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains(['=', '\0']) && !name.chars().any(char::is_whitespace)
 }

@@ -5,13 +5,14 @@
 //! keys are taken here; the values are parsed (to report syntax errors at their line) and
 //! dropped. A file is read only inside the project directory and within the `.env` size cap.
 
-use super::EnvVar;
 use super::compose::Service;
 use super::container_env::inherited;
 use super::dotenv::{self, DotenvFile};
 use super::node::{Node, Value};
+use super::{EnvOverride, EnvVar};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Sources, Span};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// One entry of `env_file:`.
@@ -22,9 +23,11 @@ struct Entry {
 }
 
 /// Adds the keys of `service`'s `env_file:` files (read in `dir`) to its environment; keys
-/// set in `environment:` win, as in Compose, and a later file wins over an earlier one.
+/// set in `environment:` win, as in Compose (each is recorded in `env_overrides`), and a
+/// later file wins over an earlier one.
 pub(super) fn add_keys(service: &mut Service, dir: Option<&Path>, sources: &mut Sources, diags: &mut Vec<Diagnostic>) {
     let Some(node) = service.node.get("env_file") else { return };
+    let mut seen = HashSet::new();
     for entry in entries(node, diags) {
         let Some(dir) = dir else {
             diags.push(
@@ -79,7 +82,12 @@ pub(super) fn add_keys(service: &mut Service, dir: Option<&Path>, sources: &mut 
         let (vars, problems) = dotenv::parse(&text, id, &|_| None);
         diags.extend(problems);
         for (key, _) in vars {
-            if service.environment.get(&key).is_some_and(|v| v.env_file.is_none()) {
+            if let Some(set) = service.environment.get(&key).filter(|v| v.env_file.is_none()) {
+                // Recorded once per key and file (a file listed twice, a key repeated in it).
+                if seen.insert((key.clone(), entry.path.clone())) {
+                    let span = set.span;
+                    service.env_overrides.push(EnvOverride { key, env_file: entry.path.clone(), span });
+                }
                 continue;
             }
             let var = EnvVar { value: inherited(&key), span: entry.span, env_file: Some(entry.path.clone()) };
@@ -136,4 +144,58 @@ fn entries(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::{EnvOverride, Environment, Input, load_project_in};
+    use crate::source::Sources;
+
+    /// The overrides of each service of `compose` (in a directory holding `files`), with the
+    /// text of each override's span.
+    fn overrides(compose: &str, files: &[(&str, &str)]) -> Vec<(String, Vec<(EnvOverride, String)>)> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let path = dir.path().join("docker-compose.yml").display().to_string();
+        std::fs::write(&path, compose).unwrap();
+        let mut sources = Sources::default();
+        let input = Input { path, bytes: compose.as_bytes().to_vec() };
+        let (project, diags) = load_project_in(&mut sources, vec![input], &Environment::default(), Some(dir.path()));
+        assert!(!diags.has_errors(), "{diags:?}");
+        project
+            .services
+            .iter()
+            .map(|s| {
+                let each = s.env_overrides.iter().map(|o| (o.clone(), compose[o.span.start..o.span.end].to_string()));
+                (s.name.value.clone(), each.collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_environment_entry_over_an_env_file_key_is_recorded_with_its_file_and_entry() {
+        let compose = "services:\n  web:\n    image: x\n    env_file: [a.env, b.env, a.env]\n    environment:\n      SHARED: from-manifest\n      ONLY_HERE: x\n  worker:\n    image: x\n    env_file: a.env\n    environment: [\"SHARED=w\"]\n";
+        let files = [("a.env", "SHARED=s3cr3t\nSHARED=again\nONLY_FILE=1\n"), ("b.env", "SHARED=other\n")];
+        let found = overrides(compose, &files);
+        let (web, worker) = (&found[0].1, &found[1].1);
+        // One per key and file: the repeated file and the repeated key add none.
+        let keys: Vec<(&str, &str, &str)> =
+            web.iter().map(|(o, at)| (o.key.as_str(), o.env_file.as_str(), at.as_str())).collect();
+        assert_eq!(keys, [("SHARED", "a.env", "from-manifest"), ("SHARED", "b.env", "from-manifest")]);
+        assert_eq!(
+            worker.iter().map(|(o, at)| (o.key.as_str(), at.as_str())).collect::<Vec<_>>(),
+            [("SHARED", "\"SHARED=w\"")]
+        );
+        // Keys and paths only: no value of the file is kept.
+        assert!(!format!("{found:?}").contains("s3cr3t"), "{found:?}");
+    }
+
+    #[test]
+    fn without_an_overlap_nothing_is_recorded() {
+        let compose = "services:\n  web:\n    image: x\n    env_file: a.env\n    environment:\n      OTHER: 1\n";
+        let found = overrides(compose, &[("a.env", "KEY=1\n")]);
+        assert!(found[0].1.is_empty(), "{found:?}");
+    }
 }

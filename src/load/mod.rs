@@ -21,7 +21,7 @@ pub mod shell_words;
 
 pub use compose::{Label, Project, Scalar, Service};
 pub use container::ContainerKeys;
-pub use container_env::EnvVar;
+pub use container_env::{EnvOverride, EnvVar};
 pub use ports::{PortMapping, Transport};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
