@@ -32,6 +32,11 @@ fn names() -> Vec<String> {
 /// --env-migrated` + extra (every fixture stack has a Convox environment: see
 /// `a_convox_environment_is_refused_with_its_migration_unless_acknowledged`).
 fn adopt(name: &str, extra: &[&str]) -> common::Run {
+    run_in(&stacks(), &adopt_args(name, extra), &[])
+}
+
+/// The arguments of [`adopt`], to run in another directory holding the three files.
+fn adopt_args(name: &str, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["compile", "--app", "httpd", &format!("{name}.yml")].map(String::from).to_vec();
     args.extend([
         "--adopt".into(),
@@ -41,7 +46,7 @@ fn adopt(name: &str, extra: &[&str]) -> common::Run {
         "--env-migrated".into(),
     ]);
     args.extend(extra.iter().map(|s| s.to_string()));
-    run_in(&stacks(), &args, &[])
+    args
 }
 
 /// A successful adoption's run and template.
@@ -224,23 +229,7 @@ fn a_replacement_is_refused_with_its_property_and_reason_unless_allowed() {
         }
     }
     std::fs::write(dir.path().join("multi_balancer.parameters.json"), params.to_string()).unwrap();
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = [
-            "compile",
-            "--app",
-            "httpd",
-            "multi_balancer.yml",
-            "--adopt",
-            "multi_balancer.json",
-            "--adopt-parameters",
-            "multi_balancer.parameters.json",
-            "--env-migrated",
-        ]
-        .map(String::from)
-        .to_vec();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
-    };
+    let args = |extra: &[&str]| adopt_args("multi_balancer", extra);
     let why = "Scheme changes (a Classic ELB's Scheme is set only at creation: a new balancer gets a new DNS name)";
 
     let refused = run_in(dir.path(), &args(&[]), &[]);
@@ -356,25 +345,7 @@ fn a_variable_in_environment_and_the_migrated_env_file_warns_of_the_precedence_f
         1,
     );
     std::fs::write(dir.path().join("worker.yml"), &manifest).unwrap();
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = [
-            "compile",
-            "--app",
-            "httpd",
-            "worker.yml",
-            "--adopt",
-            "worker.json",
-            "--adopt-parameters",
-            "worker.parameters.json",
-            "--env-migrated",
-            "-o",
-            "adopted.json",
-        ]
-        .map(String::from)
-        .to_vec();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
-    };
+    let args = |extra: &[&str]| adopt_args("worker", &[&["-o", "adopted.json"], extra].concat());
     let line = |needle: &str| manifest[..manifest.find(needle).unwrap()].lines().count() + 1;
 
     let run = run_in(dir.path(), &args(&[]), &[]);
