@@ -345,8 +345,8 @@ fn every_code_example_draws_its_code() {
             None => without.push(code.as_str()),
         }
     }
-    // These need invalid bytes, a huge file, a `.env` file, a command-line option (`adopt`: a
-    // live template for --adopt), two files, an app of hundreds of services, or a bug; the
+    // These need invalid bytes, a huge file, a `.env` file, a command-line option (`adopt`,
+    // `env-precedence`: a live template for --adopt), two files, an app of hundreds of services, or a bug; the
     // `cert-*` codes are about certificate files, not compose files, and the AWS codes are
     // drawn by tests/aws.rs against a loopback stand-in.
     let compose: Vec<&str> = without
@@ -366,7 +366,8 @@ fn every_code_example_draws_its_code() {
             "two-compose-files",
             "stack-limits",
             "invalid-template",
-            "adopt"
+            "adopt",
+            "env-precedence"
         ]
     );
 }
