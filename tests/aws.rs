@@ -672,6 +672,14 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     assert!(r.stderr.contains(warning), "{}", r.stderr);
     assert!(r.stderr.contains("--> docker-compose.yml:4:7"), "at the entry: {}", r.stderr);
     assert_eq!(balancers(&moto), before, "a preview changes nothing");
+    // `-D env-precedence` makes it an error, as for `compile`: the deploy stops, nothing changes.
+    let r = run(&moto, flip.path(), &[&["-D", "env-precedence"][..], &deploy[..]].concat());
+    assert_eq!(r.code, 1, "denied: exit 1\n{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(&warning.replacen("warning[", "error[", 1)), "{}", r.stderr);
+    assert!(r.stderr.contains("a warning made an error (-D) stops the deploy; nothing was changed"), "{}", r.stderr);
+    assert!(!r.stdout.contains("deployed"), "{}", r.stdout);
+    assert_eq!(live_template(), created, "the denied deploy changed nothing");
+    assert_eq!(balancers(&moto), before);
 
     // The preview names every decision with its reason, and changes nothing.
     let r = run(&moto, d, &[&deploy[..], &["--preview"]].concat());

@@ -46,10 +46,11 @@ pub trait Progress {
     fn detail(&mut self, text: &str) {
         self.note(text);
     }
-    /// A warning about the manifest (its span in the compiled files), e.g. a variable whose
-    /// precedence an adoption flips; shown as one line unless the printer has the sources.
+    /// A finding about the manifest (its span in the compiled files), e.g. a variable whose
+    /// precedence an adoption flips: a warning, or an error when `-D` made it one; shown as one
+    /// line unless the printer has the sources.
     fn warning(&mut self, diagnostic: &Diagnostic) {
-        self.detail(&format!("warning[{}]: {}", diagnostic.code.as_str(), diagnostic.message));
+        self.detail(&format!("{}[{}]: {}", diagnostic.severity.name(), diagnostic.code.as_str(), diagnostic.message));
     }
     /// A new stack event.
     fn event(&mut self, event: &Event);
@@ -91,6 +92,8 @@ pub struct DeployRequest<'a> {
     /// The compiled services' `env_file:` keys their `environment:` overrides: adopting a
     /// Convox app whose `convox env` stops being read warns of each (none for a template given).
     pub env_overrides: &'a [crate::load::EnvOverride],
+    /// `-D`/`--deny`/`--allow`: what the deploy's own warnings become, as for the compile's.
+    pub levels: &'a crate::diagnostic::Levels,
 }
 
 /// How a deploy ended.
@@ -273,10 +276,21 @@ fn adopt_convox(
         refused.push((e, "change the manifest so that they stay, or pass --allow-replacement"));
     }
     if refused.is_empty() {
-        for warning in adopt::env_precedence(&adoption, req.env_overrides) {
-            progress.warning(&warning);
+        // Levels apply as they do to the compile's warnings: one made an error stops the deploy.
+        let findings = req.levels.apply(adopt::env_precedence(&adoption, req.env_overrides).into_iter().collect());
+        for finding in findings.iter() {
+            progress.warning(finding);
         }
-        return Ok(adoption.template);
+        if !findings.has_errors() {
+            return Ok(adoption.template);
+        }
+        let denied = Diagnostic::error(
+            Code::Adopt,
+            None,
+            format!("stack `{}`: a warning made an error (-D) stops the deploy; nothing was changed", req.stack),
+        )
+        .with_help("resolve what it says, or let it stay a warning");
+        return Err(Failed { diagnostics: vec![denied], exit: 1 });
     }
     let diagnostics = refused
         .into_iter()

@@ -168,7 +168,8 @@ impl Progress for Printer {
 
     fn warning(&mut self, diagnostic: &Diagnostic) {
         let Some((sources, format)) = &self.sources else {
-            return self.detail(&format!("warning[{}]: {}", diagnostic.code.as_str(), diagnostic.message));
+            let (level, code) = (diagnostic.severity.name(), diagnostic.code.as_str());
+            return self.detail(&format!("{level}[{code}]: {}", diagnostic.message));
         };
         let one: Diagnostics = std::iter::once(diagnostic.clone()).collect();
         match &self.spinner {

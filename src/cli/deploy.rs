@@ -110,6 +110,7 @@ impl DeployArgs {
             env_migrated: self.env_migrated,
             plan: plan.as_ref(),
             env_overrides: &overrides,
+            levels: &super::global::settings().levels,
         };
         let mut printer = Printer::new().with_changes(format).with_places(places.clone());
         if let Some(sources) = sources {
