@@ -19,15 +19,10 @@ pub struct Input<'a> {
     pub bytes: &'a [u8],
 }
 
-/// How bad a [`Diagnostic`] is: errors fail the command, warnings do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The certificate would be refused, or would not work.
-    Error,
-    /// Worth fixing, but AWS would take it.
-    Warning,
-}
+/// How bad a [`Diagnostic`] is: errors (the certificate would be refused, or would not work)
+/// fail the command, warnings (worth fixing, but AWS would take it) do not. The one severity
+/// of every diagnostic.
+pub use crate::diagnostic::Severity;
 
 /// One finding, rendered as `error[code]: ...` / `  --> FILE` / `  = help: ...`.
 #[derive(Debug, Clone, Serialize)]

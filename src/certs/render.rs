@@ -2,7 +2,7 @@
 
 use super::certificate::{Certificate, SignatureCheck};
 use super::generate::SelfSigned;
-use super::inspect::{Diagnostic, Inspection, Severity};
+use super::inspect::{Diagnostic, Inspection};
 use super::when;
 use std::fmt::Write;
 use time::OffsetDateTime;
@@ -95,11 +95,7 @@ pub fn diagnostics(list: &[Diagnostic]) -> String {
 
 /// One diagnostic in rustc's layout.
 pub fn diagnostic(d: &Diagnostic) -> String {
-    let level = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
-    let mut out = format!("{level}[{}]: {}\n", d.code.as_str(), d.message);
+    let mut out = format!("{}[{}]: {}\n", d.severity.name(), d.code.as_str(), d.message);
     match (&d.file, d.line) {
         // Only certificates are located by line, so the line shown is always this one and
         // never a line of a key.
@@ -139,7 +135,7 @@ pub fn github(list: &[Diagnostic]) -> String {
     use crate::diagnostic::{GithubPlace, github_command};
     let mut out = String::new();
     for d in list {
-        let level = if d.severity == Severity::Error { "error" } else { "warning" };
+        let level = d.severity.name();
         let place = d.file.as_deref().zip(d.line).map(|(file, line)| GithubPlace { file, line, column: 1, end: None });
         let notes = d.notes.iter().map(|n| format!("note: {n}"));
         let help = d.help.iter().map(|h| format!("help: {h}"));
