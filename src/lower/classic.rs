@@ -66,7 +66,7 @@ pub(super) fn lower_with(
         );
     } else {
         parameters(&mut b, plan, instance_ports);
-        let retention_in_days = b.reference("LogRetention");
+        let retention_in_days = b.reference(names::LOG_RETENTION);
         b.resource(names::LOG_GROUP, &[], Properties::LogGroup(LogGroup { retention_in_days }));
         body(&mut b)?;
     }
@@ -144,14 +144,14 @@ fn env_parameters(plan: &Plan) -> impl Iterator<Item = EnvParameter> + '_ {
 /// registers dynamic host ports, and has none).
 fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
     b.parameter(
-        "Cluster",
+        names::CLUSTER,
         Parameter::new(
             ParameterType::String,
             "The ECS cluster (name or ARN) whose container instances run the services",
         ),
     );
     b.parameter(
-        "LogRetention",
+        names::LOG_RETENTION,
         Parameter {
             default: Some("30".into()),
             allowed_values: LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect(),
@@ -160,20 +160,20 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
     );
     if !plan.balancers.is_empty() {
         b.parameter(
-            "Subnets",
+            names::SUBNETS,
             Parameter::new(
                 ParameterType::SubnetIds,
                 "Subnets the load balancers are placed in (public subnets for internet-facing ones)",
             ),
         );
         b.parameter(
-            "VpcId",
+            names::VPC_ID,
             Parameter::new(ParameterType::VpcId, "The VPC of the subnets and the container instances"),
         );
     }
     if plan.balancers.iter().any(|b| b.scheme == Scheme::Internal) {
         b.parameter(
-            "VpcCidr",
+            names::VPC_CIDR,
             Parameter {
                 default: Some("10.0.0.0/16".into()),
                 allowed_pattern: Some(r"^([0-9]{1,3}\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$"),
@@ -362,13 +362,13 @@ pub(super) fn balancer_security_group<'l>(
             ip_protocol: Transport::Tcp,
             from_port: l.balancer_port,
             to_port: l.balancer_port,
-            cidr_ip: if internal { b.reference("VpcCidr") } else { Expr::from("0.0.0.0/0") },
+            cidr_ip: if internal { b.reference(names::VPC_CIDR) } else { Expr::from("0.0.0.0/0") },
             description: format!("{} listener {}", l.protocol.label(), l.balancer_port),
         })
         .collect();
     let properties = SecurityGroup {
         group_description,
-        vpc_id: b.reference("VpcId"),
+        vpc_id: b.reference(names::VPC_ID),
         security_group_ingress: ingress,
         tags: tags(&plan.app, service),
     };
@@ -418,7 +418,7 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer) -> Result<Cl
             Scheme::Public => ElbScheme::InternetFacing,
             Scheme::Internal => ElbScheme::Internal,
         },
-        subnets: b.reference("Subnets"),
+        subnets: b.reference(names::SUBNETS),
         security_groups: vec![b.reference(&names::security_group(&balancer_id(balancer)))],
         cross_zone: true,
         connection_draining_policy: ConnectionDraining { enabled: true, timeout: balancer.draining_timeout },
@@ -615,7 +615,7 @@ pub(super) fn ecs_resources(
         }),
     );
     let service = EcsService {
-        cluster: b.reference("Cluster"),
+        cluster: b.reference(names::CLUSTER),
         launch_type: "EC2",
         task_definition: b.reference(&task_definition),
         scheduling_strategy: w.daemon.then_some("DAEMON"),

@@ -22,6 +22,21 @@ use std::collections::hash_map::Entry;
 /// EC2's on a security group's description.
 pub const MAX_LOGICAL_ID: usize = 255;
 
+/// The parameter naming the ECS cluster the services run on.
+pub const CLUSTER: &str = "Cluster";
+
+/// The parameter of the log group's retention, in days.
+pub const LOG_RETENTION: &str = "LogRetention";
+
+/// The parameter of the subnets the balancers are placed in.
+pub const SUBNETS: &str = "Subnets";
+
+/// The parameter of the VPC of the subnets and the instances.
+pub const VPC_ID: &str = "VpcId";
+
+/// The parameter of the VPC's CIDR block, which internal balancers accept traffic from.
+pub const VPC_CIDR: &str = "VpcCidr";
+
 /// The role ECS uses to register container instances with the app's Classic ELBs.
 pub const SERVICE_ROLE: &str = "ServiceRole";
 
@@ -144,11 +159,11 @@ pub fn v2_group_description(service: &str, balancer_id: &str, app: &str) -> Stri
 /// Names the template declares whatever its services, with what they are (for the error when
 /// a service's name meets one): `(name, what, classic only)`.
 const FIXED_NAMES: [(&str, &str, bool); 8] = [
-    ("Cluster", "the cluster parameter", false),
-    ("LogRetention", "the log retention parameter", false),
-    ("Subnets", "the subnets parameter", false),
-    ("VpcId", "the VPC parameter", false),
-    ("VpcCidr", "the VPC CIDR parameter", false),
+    (CLUSTER, "the cluster parameter", false),
+    (LOG_RETENTION, "the log retention parameter", false),
+    (SUBNETS, "the subnets parameter", false),
+    (VPC_ID, "the VPC parameter", false),
+    (VPC_CIDR, "the VPC CIDR parameter", false),
     (LOG_GROUP, "the app's log group", false),
     (SERVICE_ROLE, "the role ECS registers instances with", true),
     (SERVICE_ROLE_POLICY, "that role's policy", true),

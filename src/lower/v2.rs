@@ -91,7 +91,7 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer, group: &Grou
     let properties = LoadBalancerV2 {
         kind: group.kind,
         scheme: if group.internal { ElbScheme::Internal } else { ElbScheme::InternetFacing },
-        subnets: b.reference("Subnets"),
+        subnets: b.reference(names::SUBNETS),
         security_groups: vec![b.reference(&names::security_group(&group.id))],
         load_balancer_attributes,
         tags: tags(&plan.app, &balancer.service),
@@ -170,7 +170,7 @@ fn target_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, l: &Listener)
     TargetGroup {
         port: l.container_port,
         protocol,
-        vpc_id: b.reference("VpcId"),
+        vpc_id: b.reference(names::VPC_ID),
         target_type: "instance",
         health_check_enabled: true,
         health_check_protocol,
