@@ -59,6 +59,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Its first line alone, `warning[code]: message`, where no file is at hand to show it in.
+    pub fn headline(&self) -> String {
+        format!("{}[{}]: {}", self.severity.name(), self.code.as_str(), self.message)
+    }
+
     /// An error at `span`.
     pub fn error(code: Code, span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, code, span.into(), message.into())

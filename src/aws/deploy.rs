@@ -50,7 +50,7 @@ pub trait Progress {
     /// precedence an adoption flips: a warning, or an error when `-D` made it one; shown as one
     /// line unless the printer has the sources.
     fn warning(&mut self, diagnostic: &Diagnostic) {
-        self.detail(&format!("{}[{}]: {}", diagnostic.severity.name(), diagnostic.code.as_str(), diagnostic.message));
+        self.detail(&diagnostic.headline());
     }
     /// A new stack event.
     fn event(&mut self, event: &Event);

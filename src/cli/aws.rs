@@ -168,8 +168,7 @@ impl Progress for Printer {
 
     fn warning(&mut self, diagnostic: &Diagnostic) {
         let Some((sources, format)) = &self.sources else {
-            let (level, code) = (diagnostic.severity.name(), diagnostic.code.as_str());
-            return self.detail(&format!("{level}[{code}]: {}", diagnostic.message));
+            return self.detail(&diagnostic.headline());
         };
         let one: Diagnostics = std::iter::once(diagnostic.clone()).collect();
         match &self.spinner {
