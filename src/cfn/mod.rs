@@ -187,14 +187,42 @@ enum Use {
     Resource,
 }
 
+/// The sections that declare a name, as bits: one name may be, say, both an output and a
+/// resource, but never twice in one section.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sections(u8);
+
+impl Sections {
+    const PARAMETER: u8 = 1;
+    const CONDITION: u8 = 2;
+    const RESOURCE: u8 = 4;
+    const OUTPUT: u8 = 8;
+
+    fn has(self, section: u8) -> bool {
+        self.0 & section != 0
+    }
+
+    /// Whether a use of the name is satisfied by what declares it.
+    fn satisfies(self, name: &str, usage: Use) -> bool {
+        match usage {
+            Use::Resource => self.has(Self::RESOURCE),
+            Use::Ref => self.has(Self::RESOURCE) || self.has(Self::PARAMETER) || name.starts_with("AWS::"),
+        }
+    }
+}
+
 /// Builds a [`Template`], recording every name it refers to so that [`Builder::finish`] can
 /// refuse a template that refers to something it never declares, or declares a name twice.
 #[derive(Debug)]
 pub struct Builder {
     template: Template,
     uses: Vec<(Name, Use)>,
-    /// Every name handed out, so that each is allocated once (see [`Name`]).
-    names: foldhash::HashSet<std::sync::Arc<str>>,
+    /// Every name handed out, so that each is allocated once (see [`Name`]), with the
+    /// sections that declare it: a reference is checked with the one lookup that finds its
+    /// shared name. At ten thousand services the sections hold tens of thousands of large
+    /// entries, and looking a name up in them as well cost a third of the lowering in cache
+    /// misses.
+    names: foldhash::HashMap<std::sync::Arc<str>, Sections>,
     duplicates: Vec<String>,
 }
 
@@ -212,7 +240,7 @@ impl Builder {
                 outputs: Map::default(),
             },
             uses: Vec::new(),
-            names: foldhash::HashSet::default(),
+            names: foldhash::HashMap::default(),
             duplicates: Vec::new(),
         }
     }
@@ -239,82 +267,74 @@ impl Builder {
         Expr::Sub(text)
     }
 
-    /// The one shared [`Name`] for `name`.
-    fn intern(names: &mut foldhash::HashSet<std::sync::Arc<str>>, name: &str) -> Name {
-        if let Some(shared) = names.get(name) {
-            return Name(shared.clone());
-        }
-        let shared: std::sync::Arc<str> = std::sync::Arc::from(name);
-        names.insert(shared.clone());
-        Name(shared)
+    /// The one shared [`Name`] for `name`, and the sections that declare it so far.
+    fn intern(&mut self, name: &str) -> (Name, &mut Sections) {
+        let shared = match self.names.get_key_value(name) {
+            Some((shared, _)) => shared.clone(),
+            None => {
+                let shared: std::sync::Arc<str> = std::sync::Arc::from(name);
+                self.names.insert(shared.clone(), Sections::default());
+                shared
+            }
+        };
+        // The second lookup finds the entry the first one just brought into the cache.
+        let sections = self.names.get_mut(name).expect("interned above");
+        (Name(shared), sections)
     }
 
     /// A reference to `name`, recorded for [`Builder::finish`] unless what it needs is
     /// declared already (most references follow their declaration).
     fn refer(&mut self, name: &str, usage: Use) -> Name {
-        let t = &self.template;
-        let declared = t.resources.contains_key(name)
-            || (usage == Use::Ref && (name.starts_with("AWS::") || t.parameters.contains_key(name)));
-        let name = Self::intern(&mut self.names, name);
-        if !declared {
-            self.uses.push((name.clone(), usage));
+        let (shared, sections) = self.intern(name);
+        if !sections.satisfies(name, usage) {
+            self.uses.push((shared.clone(), usage));
         }
-        name
+        shared
     }
 
-    fn declare<T>(
-        map: &mut Map<T>,
-        names: &mut foldhash::HashSet<std::sync::Arc<str>>,
-        duplicates: &mut Vec<String>,
-        name: String,
-        value: T,
-        what: &str,
-    ) {
-        if map.insert(Self::intern(names, &name), value).is_some() {
-            duplicates.push(format!("{what} `{name}` is declared twice"));
+    /// `name`, declared in `section`; a second declaration in one section is recorded.
+    fn declare(&mut self, name: &str, section: u8, what: &str) -> Name {
+        let (shared, sections) = self.intern(name);
+        let again = sections.has(section);
+        sections.0 |= section;
+        if again {
+            self.duplicates.push(format!("{what} `{name}` is declared twice"));
         }
+        shared
     }
 
     /// Declares a parameter.
     pub fn parameter(&mut self, name: impl Into<String>, parameter: Parameter) {
-        let t = &mut self.template;
-        Self::declare(&mut t.parameters, &mut self.names, &mut self.duplicates, name.into(), parameter, "parameter");
+        let name = self.declare(&name.into(), Sections::PARAMETER, "parameter");
+        self.template.parameters.insert(name, parameter);
     }
 
     /// Declares a condition.
     pub fn condition(&mut self, name: impl Into<String>, condition: Expr) {
-        let t = &mut self.template;
-        Self::declare(&mut t.conditions, &mut self.names, &mut self.duplicates, name.into(), condition, "condition");
+        let name = self.declare(&name.into(), Sections::CONDITION, "condition");
+        self.template.conditions.insert(name, condition);
     }
 
     /// Declares a resource that is created after those it `depends_on`.
     pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) {
         let depends_on = depends_on.iter().map(|d| self.refer(d, Use::Resource)).collect();
-        let resource = Resource { depends_on, properties };
-        let t = &mut self.template;
-        Self::declare(&mut t.resources, &mut self.names, &mut self.duplicates, name.into(), resource, "resource");
+        let name = self.declare(&name.into(), Sections::RESOURCE, "resource");
+        self.template.resources.insert(name, Resource { depends_on, properties });
     }
 
     /// Declares an output.
     pub fn output(&mut self, name: impl Into<String>, description: Option<String>, value: Expr) {
-        let output = Output { description, value };
-        let t = &mut self.template;
-        Self::declare(&mut t.outputs, &mut self.names, &mut self.duplicates, name.into(), output, "output");
+        let name = self.declare(&name.into(), Sections::OUTPUT, "output");
+        self.template.outputs.insert(name, Output { description, value });
     }
 
     /// The template, or every dangling reference and duplicate declaration in it.
     pub fn finish(self) -> Result<Template, Vec<String>> {
-        let Builder { template, uses, mut duplicates, names: _ } = self;
-        let mut problems = std::mem::take(&mut duplicates);
+        let Builder { template, uses, duplicates, names } = self;
+        let mut problems = duplicates;
         let mut missing: Vec<String> = uses
             .iter()
-            .filter(|(name, usage)| {
-                let resource = template.resources.contains_key(name);
-                match usage {
-                    Use::Resource => !resource,
-                    Use::Ref => !resource && !name.0.starts_with("AWS::") && !template.parameters.contains_key(name),
-                }
-            })
+            .filter(|(name, usage)| !names.get(name.as_str()).is_some_and(|s| s.satisfies(name.as_str(), *usage)))
             .map(|(name, usage)| match usage {
                 Use::Resource => format!("resource `{}` is referred to but not declared", name.0),
                 Use::Ref => format!("`{}` is referred to but is neither a parameter nor a resource", name.0),
@@ -370,6 +390,37 @@ mod tests {
                 "resource `Ghost` is referred to but not declared",
             ]
         );
+    }
+
+    #[test]
+    fn outputs_and_conditions_satisfy_no_reference_whichever_comes_first() {
+        let mut b = builder();
+        // One table records every section's names: a name declared only as an output or a
+        // condition must not count as a parameter or resource, before or after the reference.
+        b.condition("C", Expr::Bool(true));
+        let early = b.reference("C");
+        b.output("Early", None, early);
+        let late = b.reference("O");
+        b.output("O", None, late);
+        let _ = b.get_att("O", "Arn");
+        b.resource("H", &[], Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }));
+        assert_eq!(
+            b.finish().unwrap_err(),
+            [
+                "`C` is referred to but is neither a parameter nor a resource",
+                "`O` is referred to but is neither a parameter nor a resource",
+                "resource `O` is referred to but not declared",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_name_may_be_declared_once_in_each_section() {
+        let mut b = builder();
+        b.resource("Web", &[], Properties::WaitConditionHandle(WaitConditionHandle { reason: "r".into() }));
+        let web = b.reference("Web");
+        b.output("Web", None, web);
+        assert!(b.finish().is_ok(), "an output may share its resource's name");
     }
 
     #[test]

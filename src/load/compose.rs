@@ -180,6 +180,9 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
         }
         return project;
     };
+    // Sized once: a `Service` is large, and growing a vector of ten thousand of them copies
+    // it several times over memory that no longer fits in the cache.
+    project.services.reserve_exact(services.len());
     let mut port_budget = MAX_PORT_MAPPINGS;
     for (key, node) in services {
         if (key.name.starts_with("x-") || key.name == "include") && std::ptr::eq(services_node, root) {
