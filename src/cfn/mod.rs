@@ -178,6 +178,11 @@ pub struct Output {
     pub value: Expr,
 }
 
+/// A resource a [`Builder`] declared: only [`Builder::resource`] makes one, so a reference
+/// through it needs no check.
+#[derive(Clone, Debug)]
+pub struct Declared(Name);
+
 /// How a name was referred to, for checking it once the template is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Use {
@@ -315,11 +320,26 @@ impl Builder {
         self.template.conditions.insert(name, condition);
     }
 
-    /// Declares a resource that is created after those it `depends_on`.
-    pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) {
+    /// Declares a resource that is created after those it `depends_on`, and returns it for
+    /// references that need no lookup.
+    pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) -> Declared {
         let depends_on = depends_on.iter().map(|d| self.refer(d, Use::Resource)).collect();
         let name = self.declare(&name.into(), Sections::RESOURCE, "resource");
-        self.template.resources.insert(name, Resource { depends_on, properties });
+        self.template.resources.insert(name.clone(), Resource { depends_on, properties });
+        Declared(name)
+    }
+
+    /// `{"Ref": resource}` to a resource this builder declared: nothing to look up or check.
+    /// Lowerings keep these for their outputs, which refer back to every service after all
+    /// resources are built: looking each name up again missed the cache at ten thousand
+    /// services.
+    pub fn reference_to(&self, resource: &Declared) -> Expr {
+        Expr::Ref(resource.0.clone())
+    }
+
+    /// `{"Fn::GetAtt": [resource, attribute]}` of a resource this builder declared.
+    pub fn get_att_of(&self, resource: &Declared, attribute: &'static str) -> Expr {
+        Expr::GetAtt(resource.0.clone(), attribute)
     }
 
     /// Declares an output.

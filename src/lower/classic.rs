@@ -14,7 +14,7 @@ use crate::cfn::resources::{
     InstanceProtocol, ListenerTls, LogGroup, PolicyDocument, Role, RolePolicy, SecurityGroup, ServicePrincipal,
     Statement, StatementResource, Tag, TaskDefinition, TaskVolume, Transport, WaitConditionHandle,
 };
-use crate::cfn::{Builder, Expr, Metadata, Parameter, ParameterType, Properties, Template};
+use crate::cfn::{Builder, Declared, Expr, Metadata, Parameter, ParameterType, Properties, Template};
 use crate::interpret::CERTIFICATE_ARN_PATTERN;
 use crate::interpret::plan::{Balancer, Image, Listener, Part, Plan, Protocol, Scheme, Workload};
 
@@ -30,15 +30,25 @@ pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
         if !plan.balancers.is_empty() {
             service_role(b, plan);
         }
+        let mut declared = Vec::with_capacity(plan.balancers.len());
         for balancer in &plan.balancers {
             security_group(b, plan, balancer);
             let properties = load_balancer(b, plan, balancer)?;
-            b.resource(balancer_id(balancer), &[], Properties::ClassicLoadBalancer(properties));
+            declared.push(b.resource(balancer_id(balancer), &[], Properties::ClassicLoadBalancer(properties)));
         }
-        for w in &plan.services {
-            workload(b, plan, w);
-        }
-        outputs(b, plan);
+        // Workloads and balancers are both sorted by service name: walking them together finds
+        // each workload's balancer without a search through every balancer's name.
+        let mut balancers = plan.balancers.iter().zip(&declared).peekable();
+        let services: Vec<Declared> = plan
+            .services
+            .iter()
+            .map(|w| {
+                while balancers.next_if(|(lb, _)| lb.service < w.service).is_some() {}
+                let own = balancers.next_if(|(lb, _)| lb.service == w.service);
+                workload(b, plan, w, own)
+            })
+            .collect();
+        outputs(b, plan, &services, &declared);
         Ok(())
     })
 }
@@ -478,14 +488,16 @@ pub fn front_name(protocol: Protocol) -> &'static str {
     }
 }
 
-fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
-    let balancer = w.balancer.as_ref().zip(plan.balancer_of(&w.service));
-    let (load_balancers, role) = match balancer {
-        Some((target, balancer)) => (
+/// Declares the task definition and ECS service of `w`, registered with its Classic ELB
+/// `own` (the plan's balancer of its service, and the ELB declared for it); returns the ECS
+/// service.
+fn workload(b: &mut Builder, plan: &Plan, w: &Workload, own: Option<(&Balancer, &Declared)>) -> Declared {
+    let (load_balancers, role) = match w.balancer.as_ref().zip(own) {
+        Some((target, (_, declared))) => (
             vec![EcsLoadBalancer {
                 container_name: w.service.clone(),
                 container_port: target.container_port,
-                load_balancer_name: Some(b.reference(&balancer_id(balancer))),
+                load_balancer_name: Some(b.reference_to(declared)),
                 target_group_arn: None,
             }],
             Some(b.reference(names::SERVICE_ROLE)),
@@ -494,7 +506,7 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload) {
     };
     // Registration needs the role's policy attached first, or the first deploy fails.
     let depends: &[&str] = if w.balancer.is_some() { &[names::SERVICE_ROLE_POLICY] } else { &[] };
-    ecs_resources(b, plan, w, load_balancers, role, depends, &|service, _| plan.balancer_of(service).map(balancer_id));
+    ecs_resources(b, plan, w, load_balancers, role, depends, &|service, _| plan.balancer_of(service).map(balancer_id))
 }
 
 /// What a secret's parameter accepts: the ARN of an SSM parameter or a Secrets Manager secret,
@@ -598,7 +610,7 @@ pub(super) fn ecs_resources(
     role: Option<Expr>,
     depends: &[&str],
     balancer_of: BalancerOf,
-) {
+) -> Declared {
     let container = container_definition(b, w, balancer_of);
     let (execution_role_arn, execution_policy) = execution_role(b, plan, w).unzip();
     let task_definition = names::task_definition(&w.service);
@@ -629,7 +641,7 @@ pub(super) fn ecs_resources(
         tags: tags(&plan.app, &w.service),
     };
     let depends: Vec<&str> = depends.iter().copied().chain(execution_policy.as_deref()).collect();
-    b.resource(names::ecs_service(&w.service), &depends, Properties::EcsService(service));
+    b.resource(names::ecs_service(&w.service), &depends, Properties::EcsService(service))
 }
 
 /// The task's host volumes, one per named volume however many paths mount it.
@@ -643,24 +655,26 @@ fn task_volumes(w: &Workload) -> Vec<TaskVolume> {
         .collect()
 }
 
-/// The output of each ECS service's ARN.
-pub(super) fn service_outputs(b: &mut Builder, plan: &Plan) {
-    for w in &plan.services {
-        let value = b.reference(&names::ecs_service(&w.service));
+/// The output of each ECS service's ARN; `services`: the ECS service of each workload, in
+/// plan order.
+pub(super) fn service_outputs(b: &mut Builder, plan: &Plan, services: &[Declared]) {
+    for (w, service) in plan.services.iter().zip(services) {
+        let value = b.reference_to(service);
         b.output(names::service_arn_output(&w.service), Some(format!("ARN of the ECS service {}", w.service)), value);
     }
 }
 
-fn outputs(b: &mut Builder, plan: &Plan) {
-    service_outputs(b, plan);
-    for balancer in &plan.balancers {
-        let id = balancer_id(balancer);
-        let host = b.get_att(&id, "DNSName");
+/// `services`: the ECS service of each workload; `balancers`: the Classic ELB of each
+/// balancer; both in plan order.
+fn outputs(b: &mut Builder, plan: &Plan, services: &[Declared], balancers: &[Declared]) {
+    service_outputs(b, plan, services);
+    for (balancer, declared) in plan.balancers.iter().zip(balancers) {
+        let host = b.get_att_of(declared, "DNSName");
         let service = &balancer.service;
         b.output(names::host_output(service), Some(format!("DNS name of the {service} balancer")), host);
         for l in &balancer.listeners {
             b.output(names::port_output(service, l.balancer_port), None, Expr::Str(l.balancer_port.to_string()));
-            let name = b.reference(&id);
+            let name = b.reference_to(declared);
             b.output(names::balancer_name_output(service, l.balancer_port), None, name);
         }
     }

@@ -15,7 +15,7 @@ use crate::cfn::resources::{
     Action, Attribute, BalancerKind, CertificateV2, EcsLoadBalancer, ElbScheme, FrontV2, ListenerV2, LoadBalancerV2,
     Matcher, ProtocolV2, RedirectConfig, TargetGroup, TlsV2,
 };
-use crate::cfn::{Builder, Expr, Properties, Template};
+use crate::cfn::{Builder, Declared, Expr, Properties, Template};
 use crate::interpret::plan::{Balancer, HostPort, Listener, Plan, Protocol, Workload};
 use std::collections::BTreeMap;
 
@@ -34,11 +34,12 @@ pub fn lower(plan: &Plan) -> Result<Template, LowerError> {
                 }
             }
         }
-        for w in &plan.services {
-            let listeners = listeners_of.get(w.service.as_str()).map_or(&[][..], Vec::as_slice);
-            workload(b, plan, w, listeners);
-        }
-        outputs(b, plan);
+        let services: Vec<Declared> = plan
+            .services
+            .iter()
+            .map(|w| workload(b, plan, w, listeners_of.get(w.service.as_str()).map_or(&[][..], Vec::as_slice)))
+            .collect();
+        outputs(b, plan, &services);
         Ok(())
     })
 }
@@ -208,7 +209,8 @@ fn balancer_of(plan: &Plan, service: &str, port: u16) -> Option<String> {
     Some(names::v2_balancer(service, l))
 }
 
-fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
+/// Declares the task definition and ECS service of `w`; returns the ECS service.
+fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) -> Declared {
     let w = &v2_workload(w);
     let balancer = plan.balancer_of(&w.service);
     let load_balancers = balancer
@@ -229,11 +231,12 @@ fn workload(b: &mut Builder, plan: &Plan, w: &Workload, listeners: &[String]) {
     // A target group must belong to a balancer (through its listener) before ECS uses it;
     // ECS registers targets with its service-linked role: no role of the app's own.
     let depends: Vec<&str> = listeners.iter().map(String::as_str).collect();
-    ecs_resources(b, plan, w, load_balancers, None, &depends, &|service, port| balancer_of(plan, service, port));
+    ecs_resources(b, plan, w, load_balancers, None, &depends, &|service, port| balancer_of(plan, service, port))
 }
 
-fn outputs(b: &mut Builder, plan: &Plan) {
-    service_outputs(b, plan);
+/// `services`: the ECS service of each workload, in plan order.
+fn outputs(b: &mut Builder, plan: &Plan, services: &[Declared]) {
+    service_outputs(b, plan, services);
     for balancer in &plan.balancers {
         // `Balancer<Service>Host` stays: the balancer of the health-checked port.
         let checked = balancer.listeners.iter().find(|l| l.balancer_port == balancer.health_check.listener_port);
