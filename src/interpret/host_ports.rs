@@ -16,19 +16,14 @@ pub(super) struct FixedBinding<'a> {
     pub(super) port: (u16, Transport),
 }
 
-/// Every fixed host port binding, in service and file order.
-pub(super) fn fixed_bindings<'a>(services: &[&'a Service], balancers: &[Balancer]) -> Vec<FixedBinding<'a>> {
-    let balanced: BTreeSet<&str> = balancers.iter().map(|b| b.service.as_str()).collect();
-    services
-        .iter()
-        .flat_map(|service| {
-            let is_balanced = balanced.contains(service.name.value.as_str());
-            service.ports.iter().filter_map(move |mapping| {
-                let port = fixed_host_port(mapping, is_balanced)?;
-                Some(FixedBinding { service: &service.name.value, mapping, port })
-            })
-        })
-        .collect()
+/// The fixed host port bindings of one service, in file order; `balanced` when it has a
+/// balancer. Gathered while each service is read, not in a pass of their own: a large app's
+/// services are no longer in the cache by the end of that loop.
+pub(super) fn fixed_bindings<'a>(service: &'a Service, balanced: bool) -> impl Iterator<Item = FixedBinding<'a>> {
+    service.ports.iter().filter_map(move |mapping| {
+        let port = fixed_host_port(mapping, balanced)?;
+        Some(FixedBinding { service: &service.name.value, mapping, port })
+    })
 }
 
 pub(super) fn fixed_host_port(m: &PortMapping, balanced: bool) -> Option<(u16, Transport)> {
@@ -52,21 +47,28 @@ pub(super) fn udp_host_port(m: &PortMapping) -> u16 {
 /// services share it.
 pub(super) fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnostics) {
     // (port, transport) → the services binding it, each with its first mapping.
+    // A service is told apart by where its name is kept, not by the name's text: every binding
+    // of one service holds the same `&str`, and comparing or hashing a large app's names
+    // reads them all from memory again.
+    let id = |service: &str| service.as_ptr() as usize;
     let mut bound: BTreeMap<(u16, Transport), Vec<(&str, &PortMapping)>> = BTreeMap::new();
     for binding in fixed {
         let users = bound.entry(binding.port).or_default();
-        if users.last().is_none_or(|(owner, _)| *owner != binding.service) {
+        if users.last().is_none_or(|(owner, _)| id(owner) != id(binding.service)) {
             users.push((binding.service, binding.mapping));
         }
     }
     // One warning per pair of overlapping items, not per port: two `1-65535/udp` ranges in two
     // services were 65,535 warnings. Keyed by transport, the services and the two mappings.
-    let mut shared: IndexMap<_, Vec<u16>> = IndexMap::new();
+    let mut shared: IndexMap<_, (Vec<&str>, Vec<u16>), foldhash::fast::RandomState> = IndexMap::default();
     for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
-        let names: Vec<&str> = users.iter().map(|(name, _)| *name).collect();
-        shared.entry((transport, names, users[0].1.span, users[1].1.span)).or_default().push(port);
+        let ids: Vec<usize> = users.iter().map(|(name, _)| id(name)).collect();
+        let entry = shared.entry((transport, ids, users[0].1.span, users[1].1.span));
+        let (names, ports) = entry.or_insert_with(|| (users.iter().map(|(name, _)| *name).collect(), Vec::new()));
+        debug_assert_eq!(names.len(), users.len());
+        ports.push(port);
     }
-    for ((transport, users, first_span, second_span), ports) in shared {
+    for ((transport, _, first_span, second_span), (users, ports)) in shared {
         let (first, second) = (users[0], users[1]);
         let who = match users.len() - 2 {
             0 => format!("`{first}` and `{second}`"),
@@ -127,15 +129,22 @@ pub(super) fn check_instance_port_capacity(
     true
 }
 
-pub(super) fn assign_instance_ports(app: &str, balancers: &mut [Balancer], bound: &BTreeSet<u16>) {
+/// The port each listener of `balancer` prefers, in listener order: derived from the app, the
+/// service and the balancer port, so that it stays put as other services come and go.
+/// Computed while the service is read, when its name is still in the cache.
+pub(super) fn preferred_instance_ports(app: &str, balancer: &Balancer) -> impl Iterator<Item = u16> {
+    balancer.listeners.iter().map(|l| names::preferred_instance_port(app, &balancer.service, l.balancer_port))
+}
+
+/// `preferred`: each listener's preferred port, in balancer and listener order.
+pub(super) fn assign_instance_ports(balancers: &mut [Balancer], preferred: &[u16], bound: &BTreeSet<u16>) {
     let mut taken: BTreeSet<u16> = bound.clone();
-    for balancer in balancers.iter_mut() {
-        for listener in &mut balancer.listeners {
-            let mut port = names::preferred_instance_port(app, &balancer.service, listener.balancer_port);
-            while !taken.insert(port) {
-                port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
-            }
-            listener.instance_port = port;
+    let listeners = balancers.iter_mut().flat_map(|balancer| balancer.listeners.iter_mut());
+    for (listener, &preferred) in listeners.zip(preferred) {
+        let mut port = preferred;
+        while !taken.insert(port) {
+            port = if port == *names::INSTANCE_PORTS.end() { *names::INSTANCE_PORTS.start() } else { port + 1 };
         }
+        listener.instance_port = port;
     }
 }

@@ -34,7 +34,10 @@ pub use text::{DeployParameter, Part, Text};
 use balancers::{balancer_for, unique_tcp_ports};
 use certificates::bind_certificates;
 use checks::{check_deploy_parameters, check_name_collisions};
-use host_ports::{assign_instance_ports, check_fixed_host_ports, check_instance_port_capacity, fixed_bindings};
+use host_ports::{
+    assign_instance_ports, check_fixed_host_ports, check_instance_port_capacity, fixed_bindings,
+    preferred_instance_ports,
+};
 use service_labels::read_labels;
 
 use crate::diagnostic::Diagnostics;
@@ -66,7 +69,9 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
 
     let service_names: Vec<&str> = services.iter().map(|s| s.name.value.as_str()).collect();
     let mut balancers = Vec::new();
-    let mut read = Vec::new();
+    let mut read = Vec::with_capacity(services.len());
+    let mut fixed = Vec::new();
+    let mut preferred = Vec::new();
     for service in &services {
         let tcp = unique_tcp_ports(service, &mut diags);
         let labels = read_labels(service, &tcp, &mut diags);
@@ -76,17 +81,20 @@ pub fn interpret(project: &Project, options: &Options) -> (Plan, Diagnostics) {
             workload::read(&options.app, service, &tcp, &labels, balancer.as_ref(), &service_names, &mut diags);
         w.container.secrets = secrets::read(&service.container.secrets, &project.secrets, &mut diags);
         read.push((w, links));
+        fixed.extend(fixed_bindings(service, balancer.is_some()));
+        if let Some(b) = &balancer {
+            preferred.extend(preferred_instance_ports(&options.app, b));
+        }
         balancers.extend(balancer);
     }
     // Ports that unbalanced services bind are not handed out as instance ports.
-    let fixed = fixed_bindings(&services, &balancers);
     let bound: BTreeSet<u16> = fixed
         .iter()
         .filter(|b| b.port.1 == Transport::Tcp && names::INSTANCE_PORTS.contains(&b.port.0))
         .map(|b| b.port.0)
         .collect();
     if check_instance_port_capacity(&balancers, &services, bound.len(), &mut diags) {
-        assign_instance_ports(&options.app, &mut balancers, &bound);
+        assign_instance_ports(&mut balancers, &preferred, &bound);
     }
     bind_certificates(&mut balancers, &options.certificates, &services, &mut diags);
     let link_env = links::link_env(&read.iter().map(|(w, _)| w).collect::<Vec<_>>());
