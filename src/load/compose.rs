@@ -37,6 +37,10 @@ pub struct Project {
     pub secrets: Vec<super::secrets::SecretDef>,
 }
 
+/// A service's labels or variables by name, in file order. Hashed with foldhash (randomly
+/// seeded): SipHash cost more than the lookups it guards, and each service has only a few.
+pub type Keyed<T> = IndexMap<String, T, foldhash::fast::RandomState>;
+
 /// One service and the parts of it this tool interprets.
 #[derive(Clone, Debug)]
 pub struct Service {
@@ -48,9 +52,9 @@ pub struct Service {
     /// then skipped, since the missing mapping was already reported.
     pub ports_complete: bool,
     /// Its labels, by key.
-    pub labels: IndexMap<String, Label>,
+    pub labels: Keyed<Label>,
     /// Its container environment, by name.
-    pub environment: IndexMap<String, EnvVar>,
+    pub environment: Keyed<EnvVar>,
     /// The `env_file:` keys its `environment:` overrides, in the order they were read.
     pub env_overrides: Vec<EnvOverride>,
     /// The profiles that enable it (`None`: always enabled).
@@ -122,8 +126,10 @@ fn convox_version(v: &str) -> bool {
 }
 
 /// Reads one file's tree (its strings already parsed for `$`) into a project; `extends` is
-/// left to follow (it may read other files).
-pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
+/// left to follow (it may read other files). Each service keeps its own part of the tree,
+/// moved rather than copied: copying, then freeing, a large app's tree were two more walks
+/// through memory that no longer fits in the cache.
+pub fn read_project(root: Node, diags: &mut Vec<Diagnostic>) -> Project {
     let Some(entries) = root.as_map() else {
         diags.push(
             root.wrong_type("a compose file", "a mapping")
@@ -144,7 +150,8 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
     if let Some(value) = root.get("x-compose-cfn") {
         project.balancer = extension(value, diags);
     }
-    let services_node = if let Some(services) = root.get("services") {
+    let under_services = root.get("services").is_some();
+    if under_services {
         for (key, value) in entries {
             match key.name.as_str() {
                 // Convox required `version: "2"` (or the v1 format), so its apps' files are
@@ -163,32 +170,42 @@ pub fn read_project(root: &Node, diags: &mut Vec<Diagnostic>) -> Project {
                 ),
             }
         }
-        services
     } else if let Some((key, _)) = root.get_entry("version") {
         diags.push(
             Diagnostic::error(Code::MissingServices, key.span, "the file has `version:` but no `services:`")
                 .with_help("put the services under a top-level `services:` key"),
         );
         return project;
-    } else {
-        // Compose v1: services at the top level, as the Convox documentation wrote them.
-        root
-    };
-    let Some(services) = services_node.as_map() else {
-        if !matches!(services_node.value, Value::Null) {
-            diags.push(services_node.wrong_type("`services`", "a mapping of service names to services"));
+    }
+    let services_node = match under_services {
+        true => {
+            let Value::Map(entries) = root.value else { unreachable!("`services` was found in a mapping") };
+            // The first `services` key, as `get` finds it (a repeated key was an error).
+            entries.into_iter().find(|(k, _)| k.name == "services").map(|(_, v)| v).expect("found above")
         }
-        return project;
+        // Compose v1: services at the top level, as the Convox documentation wrote them.
+        false => root,
+    };
+    let span = services_node.span;
+    let services = match services_node.value {
+        Value::Map(services) => services,
+        Value::Null => return project,
+        value => {
+            diags.push(
+                Node { value, span, tag: None }.wrong_type("`services`", "a mapping of service names to services"),
+            );
+            return project;
+        }
     };
     // Sized once: a `Service` is large, and growing a vector of ten thousand of them copies
     // it several times over memory that no longer fits in the cache.
     project.services.reserve_exact(services.len());
     let mut port_budget = MAX_PORT_MAPPINGS;
     for (key, node) in services {
-        if (key.name.starts_with("x-") || key.name == "include") && std::ptr::eq(services_node, root) {
+        if (key.name.starts_with("x-") || key.name == "include") && !under_services {
             continue;
         }
-        if let Some(service) = read_service(key, node, &mut port_budget, diags) {
+        if let Some(service) = read_service(&key, node, &mut port_budget, diags) {
             project.services.push(service);
         }
     }
@@ -242,7 +259,7 @@ fn extension(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Spanned<String>
     balancer
 }
 
-fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
+fn read_service(key: &Key, node: Node, port_budget: &mut usize, diags: &mut Vec<Diagnostic>) -> Option<Service> {
     if !valid_service_name(&key.name) {
         diags.push(
             Diagnostic::error(Code::ServiceName, key.span, format!("invalid service name `{}`", key.name)).with_help(
@@ -250,10 +267,9 @@ fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec
             ),
         );
     }
-    let empty = Node { value: Value::Map(Vec::new()), span: node.span, tag: node.tag };
     let node = match &node.value {
         Value::Map(_) => node,
-        Value::Null => &empty,
+        Value::Null => Node { value: Value::Map(Vec::new()), span: node.span, tag: node.tag },
         Value::Invalid => return None,
         _ => {
             diags.push(node.wrong_type(&format!("service `{}`", key.name), "a mapping"));
@@ -336,14 +352,14 @@ fn read_service(key: &Key, node: &Node, port_budget: &mut usize, diags: &mut Vec
         env_overrides: Vec::new(),
         profiles,
         container: ContainerKeys::default(),
-        node: node.clone(),
+        node,
     })
 }
 
 /// Reads `labels:` in mapping form or list (`key=value`) form. A key holding `${…}` (list
 /// form) is structural: it is substituted here, and messages show it as written.
-pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, Label> {
-    let mut labels: IndexMap<String, Label> = IndexMap::new();
+pub fn read_labels(node: &Node, diags: &mut Vec<Diagnostic>) -> Keyed<Label> {
+    let mut labels: Keyed<Label> = Keyed::default();
     let mut add = |key: String, label: Label, diags: &mut Vec<Diagnostic>, list_form: bool| {
         let len = label.value.scalar_text().map_or(0, |t| t.len());
         if len > MAX_LABEL_VALUE_BYTES {

@@ -5,7 +5,6 @@ use super::interpolate::{self, Op, Segment, VarRef};
 use super::node::{Node, Text, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
-use indexmap::IndexMap;
 
 /// One variable of a container's environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,8 +46,8 @@ pub(super) fn inherited(name: &str) -> Vec<Segment> {
 }
 
 /// Reads `environment:`.
-pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> IndexMap<String, EnvVar> {
-    let mut vars = IndexMap::new();
+pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> super::compose::Keyed<EnvVar> {
+    let mut vars = super::compose::Keyed::default();
     let mut add = |name: &str, value: Option<Vec<Segment>>, span: Span, diags: &mut Vec<Diagnostic>| {
         if !valid_name(name) {
             diags.push(

@@ -247,7 +247,7 @@ pub fn load_project_in(
             continue;
         };
         let root = interpolate_tree(root, env, &mut diags);
-        let mut file_project = compose::read_project(&root, &mut diags);
+        let mut file_project = compose::read_project(root, &mut diags);
         let mut reader = extends::Reader { sources, env, dir, file, budget: extends::MAX_EXTENDS_BYTES };
         extends::resolve(&mut file_project.services, &mut reader, &mut diags);
         diagnostics.extend(diags);
