@@ -282,7 +282,12 @@ fn a_convox_environment_is_refused_with_its_migration_unless_acknowledged() {
     let parameters = template.find("\"Parameters\"").unwrap();
     let line = template[..parameters + template[parameters..].find("\"Environment\"").unwrap()].lines().count();
     assert!(refused.stderr.contains(&format!("worker.json:{line}:5")), "line {line}: {}", refused.stderr);
-    for help in ["convox env -a APP > convox.env", "add `env_file: convox.env`", "out of git", "--env-migrated"] {
+    for help in [
+        "convox env -a APP | compose-cfn convox-env -o convox.env",
+        "add `env_file: convox.env`",
+        "out of git",
+        "--env-migrated",
+    ] {
         assert!(refused.stderr.contains(help), "help `{help}`: {}", refused.stderr);
     }
     // The decisions come first, the environment's among them.

@@ -650,7 +650,11 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
         );
         assert!(r.stderr.contains(&error), "{extra:?}: {}", r.stderr);
         assert!(r.stderr.contains("nothing was changed"), "{extra:?}: {}", r.stderr);
-        assert!(r.stderr.contains("`convox env -a APP > convox.env`"), "{extra:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("`convox env -a APP | compose-cfn convox-env -o convox.env`"),
+            "{extra:?}: {}",
+            r.stderr
+        );
         assert!(r.stderr.contains("! parameter Environment  Convox's environment is no longer read"));
         assert!(!r.stdout.contains("deployed"), "{extra:?}: {}", r.stdout);
     }

@@ -355,3 +355,48 @@ fn format_json_makes_io_and_usage_errors_json_too() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.starts_with("{\"severity\":\"error\",\"code\":\"usage\""), "{}", run.stderr);
 }
+
+#[test]
+fn convox_env_writes_a_private_env_file_and_shows_no_value() {
+    let dir = ProjectDir::new();
+    let printed = "API_KEY=k3y$ecret\nGREETING='hello'\nPLAIN=abc\n";
+    let run = run_with_stdin(dir.path(), &["convox-env", "-o", "convox.env"], printed);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("wrote 3 variables to convox.env (mode 600)")
+            && run.stderr.contains("Compose would have read 2 of them differently: API_KEY, GREETING"),
+        "{}",
+        run.stderr
+    );
+    for value in ["k3y", "ecret", "hello", "abc"] {
+        assert!(!run.stderr.contains(value), "a value on stderr: {}", run.stderr);
+    }
+    let path = dir.path().join("convox.env");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("\nAPI_KEY='k3y$ecret'\nGREETING=\"'hello'\"\nPLAIN='abc'\n"), "{written}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // A service reads it as an env_file: `compile` finds its keys (it reads no value).
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  web:\n    image: nginx\n    env_file: convox.env\n",
+    )
+    .unwrap();
+    let compiled = run_in(dir.path(), &args(&["compile", "--app", "app"]), &[]);
+    assert_eq!(compiled.code, 0, "{}", compiled.stderr);
+    assert!(!compiled.stdout.contains("k3y"), "no value reaches the template");
+
+    // A line `convox env` never prints: exit 1, its place, no text, no file.
+    let bad = run_with_stdin(dir.path(), &["convox-env", "-o", "bad.env"], "A=1\nsecret-line\n");
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("<stdin>:2:1") && !bad.stderr.contains("secret"), "{}", bad.stderr);
+    assert!(!dir.path().join("bad.env").exists());
+    // Never standard output.
+    let dash = run_with_stdin(dir.path(), &["convox-env", "-o", "-"], printed);
+    assert_eq!(dash.code, 2, "{}", dash.stderr);
+    assert!(dash.stdout.is_empty() && !dash.stderr.contains("k3y"), "{}", dash.stderr);
+}

@@ -556,7 +556,11 @@ fn every_command_has_a_man_page_and_help_with_examples_exit_status_and_environme
             assert!(page.contains(section), "{name} has no {section}");
         }
         // The page's command, run with --help, says the same things.
-        let path = name.trim_end_matches(".1").trim_start_matches("compose-cfn").replace("self-signed", "self_signed");
+        let path = name
+            .trim_end_matches(".1")
+            .trim_start_matches("compose-cfn")
+            .replace("self-signed", "self_signed")
+            .replace("convox-env", "convox_env");
         let mut argv: Vec<String> = path.split('-').filter(|s| !s.is_empty()).map(|s| s.replace('_', "-")).collect();
         argv.push("--help".into());
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();

@@ -346,7 +346,8 @@ fn every_code_example_draws_its_code() {
         }
     }
     // These need invalid bytes, a huge file, a `.env` file, a command-line option (`adopt`,
-    // `env-precedence`: a live template for --adopt), two files, an app of hundreds of services, or a bug; the
+    // `env-precedence`: a live template for --adopt), another command's input (`convox-env`:
+    // `convox env` output, tested in tests/cli.rs and src/adopt/convox_env.rs), two files, an app of hundreds of services, or a bug; the
     // `cert-*` codes are about certificate files, not compose files, and the AWS codes are
     // drawn by tests/aws.rs against a loopback stand-in.
     let compose: Vec<&str> = without
@@ -367,6 +368,7 @@ fn every_code_example_draws_its_code() {
             "stack-limits",
             "invalid-template",
             "adopt",
+            "convox-env",
             "env-precedence"
         ]
     );

@@ -14,6 +14,7 @@
 //! parameters, and the decisions they return are one algorithm read top to bottom, around
 //! the `Live` and `Decision` types; its tests are in `tests.rs`.
 
+pub mod convox_env;
 pub mod precedence;
 pub mod replacement;
 
@@ -61,7 +62,7 @@ pub enum AdoptError {
 }
 
 /// How to move a Convox environment into the manifest: the help of every refusal to drop it.
-pub const ENV_MIGRATION: &str = "save the variables to a file the manifest reads: `convox env -a APP > convox.env` (the rack's CLI prints them as KEY=VALUE lines), add `env_file: convox.env` to every service that used them, keep convox.env out of git (add it to .gitignore), then run again with --env-migrated (an app without `convox env` variables needs only the flag)";
+pub const ENV_MIGRATION: &str = "save the variables to a file the manifest reads: `convox env -a APP | compose-cfn convox-env -o convox.env` (which quotes each value so that Compose reads it as Convox stored it), add `env_file: convox.env` to every service that used them, keep convox.env out of git (add it to .gitignore), then run again with --env-migrated (an app without `convox env` variables needs only the flag)";
 
 /// The environment a Convox gen1 app kept with `convox env set`: an encrypted file in the
 /// rack's settings bucket, named by the stack's `Environment` parameter (its URL) and `Key`

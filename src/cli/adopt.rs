@@ -30,7 +30,7 @@ pub struct AdoptArgs {
     /// With --adopt: write the template although it replaces resources (as `deploy --allow-replacement`)
     #[arg(long, requires = "adopt")]
     pub allow_replacement: bool,
-    /// With --adopt: the app's `convox env` variables are in an env_file (`convox env -a APP > convox.env`);
+    /// With --adopt: the app's `convox env` variables are in an env_file (`convox env -a APP | compose-cfn convox-env -o convox.env`);
     /// adopt although the stack's task definitions will no longer read Convox's environment
     #[arg(long, requires = "adopt")]
     pub env_migrated: bool,

@@ -42,7 +42,7 @@ pub struct DeployArgs {
     #[arg(long)]
     allow_removal: bool,
     /// When the live stack was made by Convox: its `convox env` variables are in an env_file
-    /// (`convox env -a APP > convox.env`); adopt although Convox's environment is no longer read
+    /// (`convox env -a APP | compose-cfn convox-env -o convox.env`); adopt although Convox's environment is no longer read
     #[arg(long)]
     env_migrated: bool,
     /// Start the change and return without waiting for it

@@ -85,6 +85,19 @@ pub const EXTRAS: &[Extra] = &[
         compose: false,
     },
     Extra {
+        path: "convox-env",
+        examples: &[
+            "convox env -a shop | compose-cfn convox-env -o convox.env    # then `env_file: convox.env`",
+            "compose-cfn convox-env saved-output.txt -o convox.env",
+        ],
+        exit: &[
+            (0, "the env file was written"),
+            (1, "the input is not what `convox env` prints (nothing written)"),
+            USAGE,
+        ],
+        compose: false,
+    },
+    Extra {
         path: "completions",
         examples: &[
             "compose-cfn completions bash > /etc/bash_completion.d/compose-cfn",

@@ -8,6 +8,7 @@ mod aws_certs;
 mod certs;
 mod compile;
 mod completions;
+mod convox_env;
 #[cfg(feature = "aws")]
 mod deploy;
 mod diff;
@@ -54,6 +55,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Print the JSON Schema of compose files with Convox labels (for editors), or of plan/diff JSON.
     Schema(schema::SchemaArgs),
+    /// Write what `convox env` printed as an env file Compose reads back unchanged (to take over a Convox app).
+    ConvoxEnv(convox_env::ConvoxEnvArgs),
     /// Print a shell completion script.
     Completions(completions::CompletionsArgs),
     /// Print the man page, or write all pages into a directory.
@@ -176,6 +179,7 @@ impl Cli {
             Command::Diff(args) => args.run(),
             Command::Explain(args) => args.run(),
             Command::Schema(args) => args.run(),
+            Command::ConvoxEnv(args) => args.run(),
             Command::Completions(args) => args.run(),
             Command::Man(args) => args.run(),
         }
