@@ -121,11 +121,12 @@ pub fn compile(inputs: Vec<Input>, env: &Environment, options: &CompileOptions) 
     let target = options.balancer.unwrap_or(written);
     let interpret_options = interpret::Options { app, profiles, certificates: options.certificates.clone(), target };
     let (plan, found) = interpret::interpret(&project, &interpret_options);
-    let compiled: std::collections::HashSet<&str> = plan.services.iter().map(|w| w.service.as_str()).collect();
+    // Only the services that override an env_file are looked up among the compiled ones:
+    // hashing every name of a large app again cost more than the rest of this step.
     let env_overrides = project
         .services
         .iter()
-        .filter(|s| compiled.contains(s.name.value.as_str()))
+        .filter(|s| !s.env_overrides.is_empty() && plan.workload_of(&s.name.value).is_some())
         .flat_map(|s| s.env_overrides.iter().cloned())
         .collect();
     // The compose tree is not needed past this point; freeing it before lowering lowers the
@@ -193,6 +194,10 @@ fn manifest_target(written: Option<&crate::source::Spanned<String>>, diagnostics
 /// An error for each selected profile no service uses (a typo enables nothing, silently),
 /// listing the ones the services do use; `*` (every profile) is always known.
 fn unknown_profiles(project: &load::Project, selected: &[String]) -> Vec<Diagnostic> {
+    // Nothing to check (`*` selects them all): no walk through every service's profiles.
+    if selected.iter().all(|p| p == "*") {
+        return Vec::new();
+    }
     let known: std::collections::BTreeSet<&str> =
         project.services.iter().flat_map(|s| s.profiles.iter().flatten()).map(String::as_str).collect();
     let listed = if known.is_empty() {
