@@ -417,11 +417,23 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
 /// Renders diagnostics as GitHub workflow commands (`::error file=…,line=…,col=…::message`),
 /// which a pull request shows on the lines they name, as ruff's `--output-format github` does.
 pub fn render_github(diagnostics: &Diagnostics, sources: &Sources) -> String {
+    render_github_in(diagnostics, sources, &|file| file.to_string())
+}
+
+/// [`render_github`], each file named as `file_in_checkout` says: GitHub places an annotation
+/// by the file's path in the repository, which is not the path given when the job runs in a
+/// subdirectory (the CLI knows the checkout; this stays pure).
+pub fn render_github_in(
+    diagnostics: &Diagnostics,
+    sources: &Sources,
+    file_in_checkout: &dyn Fn(&str) -> String,
+) -> String {
     let mut out = String::new();
     for d in diagnostics.sorted() {
         let j = to_json(d, sources);
         let level = if d.is_error() { "error" } else { "warning" };
-        let place = match (j.file, j.line, j.column) {
+        let file = j.file.map(file_in_checkout);
+        let place = match (file.as_deref(), j.line, j.column) {
             (Some(file), Some(line), Some(column)) => {
                 Some(GithubPlace { file, line, column, end: j.end_line.zip(j.end_column) })
             }

@@ -400,3 +400,28 @@ fn convox_env_writes_a_private_env_file_and_shows_no_value() {
     assert_eq!(dash.code, 2, "{}", dash.stderr);
     assert!(dash.stdout.is_empty() && !dash.stderr.contains("k3y"), "{}", dash.stderr);
 }
+
+/// In a workflow whose job runs in a subdirectory (`working-directory: deploy`), annotations
+/// name files by their path in the checkout (`GITHUB_WORKSPACE`), where GitHub places them; the
+/// human report keeps the path as given.
+#[test]
+fn github_annotations_name_files_by_their_path_in_the_checkout() {
+    let dir = ProjectDir::new();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    std::fs::write(deploy.join("docker-compose.yml"), BROKEN).unwrap();
+    let workspace = vec![("GITHUB_WORKSPACE".to_string(), dir.path().display().to_string())];
+    let github = |env: &[(String, String)]| {
+        let run = run_in(&deploy, &args(&["compile", "--format", "github"]), env);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.stderr.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(github(&workspace).starts_with("::error file=deploy/docker-compose.yml,line=3,"), "{}", github(&workspace));
+    assert!(github(&[]).starts_with("::error file=docker-compose.yml,line=3,"), "outside a workflow: as given");
+    // An absolute path inside the checkout is named from its root as well.
+    let absolute = deploy.join("docker-compose.yml").display().to_string();
+    let run = run_in(&deploy, &args(&["compile", &absolute, "--format", "github"]), &workspace);
+    assert!(run.stderr.starts_with("::error file=deploy/docker-compose.yml,"), "{}", run.stderr);
+    let human = run_in(&deploy, &args(&["compile"]), &workspace);
+    assert!(human.stderr.contains(" --> docker-compose.yml:3:"), "{}", human.stderr);
+}

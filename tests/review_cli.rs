@@ -807,3 +807,24 @@ fn diff_github_annotations_point_at_the_service_in_the_new_compose_file() {
     assert!(out.contains(&format!("\n::warning {title}")), "{out}");
     assert!(!out.contains("file="), "{out}");
 }
+
+/// `diff --format github` run in a subdirectory of the checkout places its annotation on the
+/// compose file's path in the repository (`GITHUB_WORKSPACE`), as `compile` does.
+#[test]
+fn diff_github_annotations_in_a_subdirectory_name_the_file_from_the_checkout() {
+    let dir = ProjectDir::new();
+    let deploy = dir.path().join("deploy");
+    std::fs::create_dir(&deploy).unwrap();
+    let old = "services:\n  web:\n    image: nginx\n    labels:\n      - convox.port.443.protocol=https\n    ports:\n      - 443:3000\n";
+    std::fs::write(deploy.join("old.yml"), old).unwrap();
+    std::fs::write(deploy.join("docker-compose.yml"), old.replace("https", "tcp")).unwrap();
+    let workspace = dir.path().display().to_string();
+    let r = run_env(
+        &deploy,
+        &["diff", "old.yml", "docker-compose.yml", "--format", "github"],
+        &[("GITHUB_WORKSPACE", workspace.as_str())],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let annotation = r.stdout.lines().find(|l| l.starts_with("::")).unwrap_or_default();
+    assert!(annotation.starts_with("::warning file=deploy/docker-compose.yml,line=2,col=3,"), "{}", r.stdout);
+}

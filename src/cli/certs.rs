@@ -238,7 +238,7 @@ impl InspectArgs {
                     .cloned()
                     .collect();
                 stderr(&if self.format == Format::Github {
-                    certs::render::github(&shown)
+                    certs::render::github(&in_checkout(shown))
                 } else {
                     certs::render::diagnostics(&shown)
                 });
@@ -257,7 +257,7 @@ impl InspectArgs {
     fn fail(&self, errors: &[CertError]) -> ExitCode {
         if self.format == Format::Github {
             let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
-            stderr(&certs::render::github(&diagnostics));
+            stderr(&certs::render::github(&in_checkout(diagnostics)));
             return ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
         }
         fail(self.format, errors)
@@ -396,4 +396,13 @@ impl SelfSignedArgs {
             }))),
         })
     }
+}
+
+/// The findings with their files named as GitHub annotations need them (see
+/// [`super::report::github_path`]).
+fn in_checkout(mut list: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut list {
+        d.file = d.file.as_deref().map(super::report::github_path);
+    }
+    list
 }

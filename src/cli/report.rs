@@ -23,7 +23,7 @@ pub fn diagnostics(diags: &Diagnostics, sources: &Sources, format: Format, what:
     };
     match format {
         Format::Json => stderr(&diagnostic::render_json(diags, sources)),
-        Format::Github => stderr(&diagnostic::render_github(diags, sources)),
+        Format::Github => stderr(&diagnostic::render_github_in(diags, sources, &github_path)),
         Format::Human | Format::Markdown => {
             let mut text = diagnostic::render_human(diags, sources, true);
             let (errors, warnings) = diags.counts();
@@ -130,9 +130,10 @@ fn command_path(args: &[String]) -> Vec<&str> {
     path
 }
 
-/// Where each service of a compilation is named: the line and column of its key in the
-/// compose file (the first that names it, when files are merged). Files from git and
-/// standard input are not in the checkout, so their services get no place.
+/// Where each service of a compilation is named, for annotations: the line and column of its
+/// key in the compose file (the first that names it, when files are merged), the file as
+/// [`github_path`] names it. Files from git and standard input are not in the checkout, so
+/// their services get no place.
 pub fn service_places(compilation: &Compilation) -> BTreeMap<String, Place> {
     let workloads = compilation.plan.iter().flat_map(|plan| &plan.services);
     workloads
@@ -143,7 +144,32 @@ pub fn service_places(compilation: &Compilation) -> BTreeMap<String, Place> {
                 return None;
             }
             let at = source.line_col(span.start);
-            Some((w.service.clone(), Place { file: source.path.clone(), line: at.line, column: at.column }))
+            Some((w.service.clone(), Place { file: github_path(&source.path), line: at.line, column: at.column }))
         })
         .collect()
+}
+
+/// A file as a GitHub annotation must name it: by its path in the repository checkout
+/// (`GITHUB_WORKSPACE`), which differs from the path given when the job runs in a
+/// subdirectory (`working-directory: deploy` names `deploy/docker-compose.yml` as
+/// `docker-compose.yml`) or names the file by an absolute path. As given outside a workflow,
+/// and for a file outside the checkout, from git or standard input.
+pub fn github_path(file: &str) -> String {
+    static CHECKOUT: std::sync::OnceLock<Option<(std::path::PathBuf, std::path::PathBuf)>> = std::sync::OnceLock::new();
+    let checkout = CHECKOUT.get_or_init(|| {
+        let workspace = std::fs::canonicalize(std::env::var_os("GITHUB_WORKSPACE")?).ok()?;
+        let cwd = std::fs::canonicalize(std::env::current_dir().ok()?).ok()?;
+        Some((cwd, workspace))
+    });
+    let Some((cwd, workspace)) = checkout else { return file.to_string() };
+    if file.starts_with("git:") || [load::STDIN, load::STDIN_SHOWN].contains(&file) {
+        return file.to_string();
+    }
+    // `join` keeps an absolute path as it is; links are resolved as the workspace's were.
+    let full = cwd.join(file);
+    let full = std::fs::canonicalize(&full).unwrap_or(full);
+    match full.strip_prefix(workspace) {
+        Ok(inside) => inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        Err(_) => file.to_string(),
+    }
 }
