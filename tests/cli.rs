@@ -395,6 +395,16 @@ fn convox_env_writes_a_private_env_file_and_shows_no_value() {
     assert_eq!(bad.code, 1, "{}", bad.stderr);
     assert!(bad.stderr.contains("<stdin>:2:1") && !bad.stderr.contains("secret"), "{}", bad.stderr);
     assert!(!dir.path().join("bad.env").exists());
+    // Capped as an env file is, and UTF-8 only, each a usage error that writes nothing.
+    std::fs::write(dir.path().join("huge.txt"), "A=1\n".repeat(300_000)).unwrap();
+    let huge = run_in(dir.path(), &args(&["convox-env", "huge.txt", "-o", "huge.env"]), &[]);
+    assert_eq!(huge.code, 2, "{}", huge.stderr);
+    assert!(huge.stderr.contains("`huge.txt` is over 1048576 bytes"), "{}", huge.stderr);
+    std::fs::write(dir.path().join("latin1.txt"), b"A=caf\xe9\n").unwrap();
+    let latin1 = run_in(dir.path(), &args(&["convox-env", "latin1.txt", "-o", "latin1.env"]), &[]);
+    assert_eq!(latin1.code, 2, "{}", latin1.stderr);
+    assert!(latin1.stderr.contains("is not UTF-8 text (first bad byte at offset 5)"), "{}", latin1.stderr);
+    assert!(!dir.path().join("huge.env").exists() && !dir.path().join("latin1.env").exists());
     // Never standard output.
     let dash = run_with_stdin(dir.path(), &["convox-env", "-o", "-"], printed);
     assert_eq!(dash.code, 2, "{}", dash.stderr);

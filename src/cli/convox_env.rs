@@ -32,16 +32,33 @@ impl ConvoxEnvArgs {
                 "`-o -` would print the app's secrets: give the env file's path, e.g. `-o convox.env`",
             );
         }
-        let input = match load::read_inputs(std::slice::from_ref(&self.input)) {
-            Ok(mut inputs) => inputs.remove(0),
-            Err(e) => return report::usage_error(&e.to_string()),
+        let stdin = self.input.as_os_str() == load::STDIN;
+        let shown = if stdin { load::STDIN_SHOWN.to_string() } else { self.input.display().to_string() };
+        // An env file's cap: `convox env` prints a few kilobytes, and `/dev/zero` never ends.
+        let bytes = match stdin {
+            true => files::read_capped(std::io::stdin().lock(), dotenv::MAX_DOTENV_BYTES),
+            false => files::read_file_capped(&self.input, dotenv::MAX_DOTENV_BYTES),
         };
-        let Ok(text) = String::from_utf8(input.bytes) else {
-            return report::usage_error(&format!("`{}` is not UTF-8 text", input.path));
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(files::ReadError::TooLarge { .. }) => {
+                return report::usage_error(&format!(
+                    "`{shown}` is over {} bytes: `convox env` prints far less; is it the right input?",
+                    dotenv::MAX_DOTENV_BYTES
+                ));
+            }
+            Err(e) => return report::usage_error(&format!("cannot read `{shown}`: {e}")),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                return report::usage_error(&format!("`{shown}` is not UTF-8 text (first bad byte at offset {at})"));
+            }
         };
         let mut sources = Sources::new();
         // Shown masked: a diagnostic points at a line, never at a value.
-        let source = sources.add(input.path, dotenv::masked(&text));
+        let source = sources.add(shown, dotenv::masked(&text));
         let converted = match convox_env::convert(&text, source) {
             Ok(converted) => converted,
             Err(diags) => {
