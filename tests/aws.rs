@@ -676,6 +676,28 @@ fn a_convox_made_stack_is_adopted_and_its_balancers_keep_their_dns_names() {
     assert!(r.stderr.contains(warning), "{}", r.stderr);
     assert!(r.stderr.contains("--> docker-compose.yml:4:7"), "at the entry: {}", r.stderr);
     assert_eq!(balancers(&moto), before, "a preview changes nothing");
+    // In the machine formats too: one JSON object, one annotation, each at the entry, no value.
+    let r = run(&moto, flip.path(), &[&deploy[..], &["--preview", "--format", "json"]].concat());
+    let found: Vec<serde_json::Value> = r
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["code"] == "env-precedence")
+        .collect();
+    assert_eq!(found.len(), 1, "{}", r.stderr);
+    let w = &found[0];
+    assert_eq!(
+        (&w["severity"], &w["file"], &w["line"], &w["column"]),
+        (&"warning".into(), &"docker-compose.yml".into(), &4.into(), &7.into()),
+        "{w}"
+    );
+    let r = run(&moto, flip.path(), &[&deploy[..], &["--preview", "--format", "github"]].concat());
+    let annotation = "::warning file=docker-compose.yml,line=4,col=7,endLine=4,endColumn=27,title=compose-cfn env-precedence::`RAILS_ENV` is set by `environment:`";
+    assert!(r.stderr.contains(annotation), "{}", r.stderr);
+    for out in [&r.stdout, &r.stderr] {
+        assert!(!out.contains("fake-secret"), "a value was printed: {out}");
+    }
+    assert_eq!(balancers(&moto), before, "previews change nothing");
     // `-D env-precedence` makes it an error, as for `compile`: the deploy stops, nothing changes.
     let r = run(&moto, flip.path(), &[&["-D", "env-precedence"][..], &deploy[..]].concat());
     assert_eq!(r.code, 1, "denied: exit 1\n{}{}", r.stdout, r.stderr);
