@@ -1,5 +1,8 @@
 //! Diagnostics: what is wrong with an input, where, and how to fix it, rendered for people or as
 //! JSON. The registry of codes, with their explanations, is in `diagnostic/codes.rs`.
+//!
+//! Past 400 lines: the diagnostic and its renderings (human, JSON, GitHub annotations), which
+//! must say the same things and are kept side by side, with their tests.
 
 use crate::escape;
 use crate::source::{Sources, Span};

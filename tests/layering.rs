@@ -141,3 +141,23 @@ fn the_check_sees_an_upward_import() {
     let text = "//! uses crate::lower in a comment\nuse crate::review::schema;\n#[cfg(test)]\nuse crate::lower;\n";
     assert_eq!(imports(text), [(2, "review".to_string())]);
 }
+
+/// A file past about 400 lines says in its header (`//!`) why it is one file: the reason, not
+/// the size, is what a reader needs before splitting or growing it.
+#[test]
+fn every_long_file_says_why_it_is_one_file() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut silent: Vec<String> = rust_files(&src)
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let header: Vec<&str> =
+                text.lines().map_while(|l| l.strip_prefix("//!")).map(str::trim).filter(|l| !l.is_empty()).collect();
+            let header = header.join(" ");
+            let says_why = header.contains("400 lines") || header.contains("One file:");
+            (text.lines().count() > 400 && !says_why).then(|| path.display().to_string())
+        })
+        .collect();
+    silent.sort();
+    assert!(silent.is_empty(), "past 400 lines with no reason in the header: {silent:?}");
+}

@@ -1,6 +1,9 @@
 //! The `deploy` workflow: read the live stack, decide parameters and the self-signed
 //! certificate, show the changes, create or update, and follow the stack to the end (the
 //! waiting is shared with `ssl update`, in `ssl.rs`). Each step asks [`crate::deploy`] what to do.
+//!
+//! A little past 400 lines: the workflow's steps in the order they run, each a short async
+//! call around a decision of `crate::deploy`; split, that order would be scattered.
 
 use super::cfn::{self, Change, Event};
 use super::{AwsError, Clients, certs as aws_certs};

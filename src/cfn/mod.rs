@@ -4,6 +4,9 @@
 //!
 //! The model knows CloudFormation, not compose files: the per-target lowerings in
 //! [`crate::lower`] turn a plan into one.
+//!
+//! Past 400 lines because of its tests: the builder's checks (references, duplicates, section
+//! order) are tested next to it.
 
 pub mod expr;
 pub mod metadata;

@@ -1,5 +1,8 @@
 //! Which value each template parameter gets on a deploy: given, built image, environment,
 //! self-signed certificate, previous value, or the template's default — or why none.
+//!
+//! Past 400 lines because of its tests: one per source of a value, next to the order they are
+//! tried in.
 
 use super::metadata::Metadata;
 use crate::load::dotenv::{self, DotenvFile};

@@ -1,5 +1,7 @@
 //! A live stack as plain data, and the decisions about it: can it be updated, has a change
 //! finished, what would a deploy change, which listeners carry which certificate.
+//!
+//! Past 400 lines because of its tests: one per decision about a live stack.
 
 use crate::review::{self, Diff, StackView};
 use serde_json::Value;

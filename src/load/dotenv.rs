@@ -5,6 +5,8 @@
 //! a leading byte-order mark. It holds secrets: the file is read only when it is a regular file
 //! inside the project directory, within a size cap, and a diagnostic about it shows where, never
 //! what (its text is masked in [`Sources`](crate::source::Sources)).
+//!
+//! A little past 400 lines because of its tests: one per rule of the syntax.
 
 use super::interpolate::{self, InterpolationError};
 use crate::diagnostic::{Code, Diagnostic};

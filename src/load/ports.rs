@@ -1,5 +1,7 @@
 //! The Compose `ports:` grammar — short `[[IP:][HOST]:]CONTAINER[/PROTO]`, integers and the
 //! long mapping form — narrowed to what can become a load balancer listener.
+//!
+//! Past 400 lines because of its tests: one per form of the grammar.
 
 use super::node::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};

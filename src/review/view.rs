@@ -1,6 +1,9 @@
 //! A compiled template read back into what a reviewer cares about: balancers by service,
 //! listeners by port, and every resource by logical ID — so that `diff` works on any template,
 //! compiled now or by an older version, and on resources it does not understand.
+//!
+//! A little past 400 lines: reading a template back is one walk over its resources, with its
+//! tests (a v2 template's balancers are read in `view/v2.rs`).
 
 mod service;
 mod v2;
