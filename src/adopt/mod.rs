@@ -135,6 +135,11 @@ pub enum Action {
         /// The live value.
         value: String,
     },
+    /// The variables a Convox rack set in every container, kept where the manifest sets none.
+    ConvoxVariables {
+        /// `NAME=value`, by name.
+        kept: Vec<String>,
+    },
     /// A service's task count: the live one (`convox scale` wrote it into Convox's
     /// `<Svc>Formation` parameter) against the manifest's, and which one the deploy sets.
     Scale {
@@ -150,7 +155,8 @@ pub enum Action {
 /// One decision of an adoption.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
-    /// `resource`, `scale` (a service's task count), `parameter` or `output`.
+    /// `resource`, `scale` (a service's task count), `environment` (Convox's container
+    /// variables), `parameter` or `output`.
     pub section: &'static str,
     /// The logical ID or name.
     pub name: String,
@@ -191,6 +197,10 @@ impl Decision {
             Action::EnvironmentNotRead { environment } => format!(
                 "  ! {what}  Convox's environment is no longer read: its `convox env` variables, in {}, reach no task definition; only the manifest's environment and env_file do (--env-migrated)",
                 environment.place()
+            ),
+            Action::ConvoxVariables { kept } => format!(
+                "  = {what}  keeps the variables Convox set in every container: {} (not RELEASE: no Convox release runs it any more)",
+                kept.join(", ")
             ),
             Action::Scale { live, manifest: None, parameter } => format!(
                 "  = {what}  DesiredCount kept at its live value {live} (from {parameter}; the manifest sets no count)"
@@ -402,6 +412,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
     check_certificates(live, &our_resources)?;
     let scales = scale(live, &mut out, &our_resources, &options.scaled);
     let sized = sizes(live, &mut out, &our_resources, &options.sized);
+    let variables = convox_variables(live, &mut out, &our_resources);
 
     for (id, ours_r) in &our_resources {
         let kind = type_of(ours_r);
@@ -436,6 +447,7 @@ pub fn adopt(live: &Live, ours: &Value, options: AdoptOptions) -> Result<Adoptio
         }
     }
     decisions.extend(sized);
+    decisions.extend(variables);
     for (id, l) in live_resources.iter().filter(|(id, _)| !our_resources.contains_key(*id)) {
         let action = if options.allow_removal { Action::Removed } else { Action::Carried };
         if action == Action::Carried {
@@ -580,6 +592,100 @@ fn sizes(live: &Live, out: &mut Value, ours: &Map<String, Value>, sized: &BTreeS
             name: task.to_string(),
             kind: "AWS::ECS::TaskDefinition".into(),
             action: Action::KeptValue { value },
+        });
+    }
+    found
+}
+
+/// The variables a Convox gen1 rack's task-definition function gave every container from the
+/// template (`Tasks[].Environment`; convox/rack's `ECSTaskDefinitionCreate`), which apps read
+/// (`$PROCESS` in log lines, `$APP` in metrics). `RELEASE`, which the function added too, is not
+/// kept: it named a Convox release, and none runs the stack once compose-cfn deploys it.
+const CONVOX_VARIABLES: [&str; 5] = ["APP", "AWS_REGION", "LOG_GROUP", "PROCESS", "RACK"];
+
+/// Gives each adopted container the [`CONVOX_VARIABLES`] its live task definition set and the
+/// manifest does not: read from Convox's `Custom::ECSTaskDefinition` (its `Tasks[0].Environment`
+/// map, conditions resolved with the stack's values), which a stack adopted before still carries;
+/// where `--allow-removal` removed it, from the container the adoption gave them to. A value is kept when it is text or a `Ref` to a pseudo
+/// parameter or to a resource the adopted template has (`LOG_GROUP` names the app's log
+/// group, which compose-cfn's `LogGroup` keeps); `AWS::NoValue` (`LOG_GROUP` with native
+/// logging) sets nothing.
+fn convox_variables(live: &Live, out: &mut Value, ours: &Map<String, Value>) -> Vec<Decision> {
+    let keepable = |v: &Value| match v {
+        Value::String(_) => true,
+        _ => v
+            .pointer("/Ref")
+            .and_then(Value::as_str)
+            .is_some_and(|r| r != "AWS::NoValue" && (r.starts_with("AWS::") || ours.contains_key(r))),
+    };
+    let mut found = Vec::new();
+    for (id, r) in ours.iter().filter(|(_, r)| type_of(r) == "AWS::ECS::Service") {
+        let (Some(task), Some(live_task)) = (
+            r.pointer("/Properties/TaskDefinition/Ref").and_then(Value::as_str),
+            live.template.pointer(&format!("/Resources/{id}/Properties/TaskDefinition/Ref")).and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        // Convox's own task definition: the one the live service runs, or (a stack adopted
+        // before) the one carried beside it, `Service<Name>` → `<Name>ECSTaskDefinition`.
+        let props = |name: &str| live.template.pointer(&format!("/Resources/{name}/Properties"));
+        let convox = id.strip_prefix("Service").and_then(|n| props(&format!("{n}ECSTaskDefinition")));
+        let live_props = match props(live_task) {
+            Some(p) if p.get("Tasks").is_some() => Some(p),
+            other => convox.filter(|p| p.get("Tasks").is_some()).or(other),
+        };
+        let set: Vec<(String, Value)> = match live_props {
+            Some(p) if p.get("Tasks").is_some() => p
+                .pointer("/Tasks/0/Environment")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            Some(p) => p
+                .pointer("/ContainerDefinitions/0/Environment")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| Some((e.get("Name")?.as_str()?.to_string(), e.get("Value")?.clone())))
+                .collect(),
+            None => continue,
+        };
+        let Some(container) = out
+            .pointer_mut(&format!("/Resources/{task}/Properties/ContainerDefinitions/0"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let list = container.entry("Environment").or_insert_with(|| Value::Array(Vec::new()));
+        let Some(list) = list.as_array_mut() else { continue };
+        let mut kept = Vec::new();
+        for (name, value) in set.iter().filter(|(n, v)| CONVOX_VARIABLES.contains(&n.as_str()) && keepable(v)) {
+            if list.iter().any(|e| e.get("Name").and_then(Value::as_str) == Some(name.as_str())) {
+                continue;
+            }
+            list.push(serde_json::json!({"Name": name, "Value": value}));
+            let shown = match value.as_str() {
+                Some(text) => text.to_string(),
+                None => format!("!Ref {}", value["Ref"].as_str().unwrap_or_default()),
+            };
+            kept.push(format!("{name}={shown}"));
+        }
+        if list.is_empty() {
+            container.remove("Environment");
+            continue;
+        }
+        if kept.is_empty() {
+            continue;
+        }
+        // The compiled environment is sorted by name; so is what is added to it.
+        list.sort_by(|a, b| a.get("Name").and_then(Value::as_str).cmp(&b.get("Name").and_then(Value::as_str)));
+        kept.sort();
+        found.push(Decision {
+            section: "environment",
+            name: task.to_string(),
+            kind: "AWS::ECS::TaskDefinition".into(),
+            action: Action::ConvoxVariables { kept },
         });
     }
     found

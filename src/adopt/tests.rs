@@ -1,4 +1,7 @@
 //! The adoption's decisions on small templates: what is kept, replaced, carried, removed.
+//!
+//! Past 400 lines: one test per kind of decision, on small templates and on Convox's fixture
+//! stacks.
 
 use super::*;
 use serde_json::json;
@@ -355,4 +358,68 @@ fn a_stack_adopted_before_is_not_refused_again_for_its_environment() {
     let again = Live::read(&first.template, Some(&values)).unwrap();
     assert_eq!(again.environment, None, "acknowledged at the first adoption");
     assert_eq!(adopt(&again, &ours, AdoptOptions::default()).unwrap().check_environment(false), Ok(()));
+}
+
+/// `multi_balancer`'s manifest (with `extra` added to the web service), compiled as `compile`
+/// does, and its live stack.
+fn multi_balancer(extra: &str) -> (Live, Value) {
+    let (_, template, values) = fixture_stacks().into_iter().find(|(n, _, _)| n == "multi_balancer").unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/convox-stacks");
+    let manifest = std::fs::read_to_string(dir.join("multi_balancer.yml")).unwrap().replacen(
+        "web:\n",
+        &format!("web:\n{extra}"),
+        1,
+    );
+    let inputs = vec![crate::load::Input { path: "docker-compose.yml".into(), bytes: manifest.into_bytes() }];
+    let options = crate::CompileOptions { app: Some("httpd".into()), ..Default::default() };
+    let compiled = crate::compile(inputs, &crate::load::Environment::default(), &options);
+    let ours = compiled.template_value().unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+    (Live::read(&template, Some(&values)).unwrap(), ours)
+}
+
+fn environment(a: &Adoption, task: &str) -> Vec<(String, Value)> {
+    let list = &a.template["Resources"][task]["Properties"]["ContainerDefinitions"][0]["Environment"];
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["Name"].as_str().unwrap().to_string(), e["Value"].clone()))
+        .collect()
+}
+
+#[test]
+fn the_variables_convox_set_in_every_container_are_kept_unless_the_manifest_sets_them() {
+    let (live, ours) = multi_balancer("");
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    // The rack's `Tasks[0].Environment`, `LOG_GROUP` resolved with `NativeLogging=No`; no RELEASE.
+    let expected = |process: &str| {
+        vec![
+            ("APP".to_string(), json!("httpd")),
+            ("AWS_REGION".to_string(), json!("test")),
+            ("LOG_GROUP".to_string(), json!({"Ref": "LogGroup"})),
+            ("PROCESS".to_string(), json!(process)),
+            ("RACK".to_string(), json!("convox-test")),
+        ]
+    };
+    assert_eq!(environment(&a, "WebTaskDefinition"), expected("web"));
+    assert_eq!(environment(&a, "WorkerTaskDefinition"), expected("worker"));
+    let d = a.decisions.iter().find(|d| d.section == "environment" && d.name == "WebTaskDefinition").unwrap();
+    assert_eq!(
+        d.line(),
+        "  = WebTaskDefinition (AWS::ECS::TaskDefinition)  keeps the variables Convox set in every container: APP=httpd, AWS_REGION=test, LOG_GROUP=!Ref LogGroup, PROCESS=web, RACK=convox-test (not RELEASE: no Convox release runs it any more)"
+    );
+    // A stack adopted before still carries Convox's task definitions: the same on every deploy.
+    let again = adopt(&Live::read(&a.template, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(environment(&again, "WebTaskDefinition"), expected("web"));
+    // Where `--allow-removal` removed them, from the containers the first adoption gave them to.
+    let removed = adopt(&live, &ours, AdoptOptions { allow_removal: true, ..AdoptOptions::default() }).unwrap();
+    let after = adopt(&Live::read(&removed.template, None).unwrap(), &ours, AdoptOptions::default()).unwrap();
+    assert_eq!(environment(&after, "WorkerTaskDefinition"), expected("worker"));
+    // The manifest's own value wins, and is not listed as kept.
+    let (live, ours) = multi_balancer("  environment:\n    - PROCESS=puma\n");
+    let a = adopt(&live, &ours, AdoptOptions::default()).unwrap();
+    let web = environment(&a, "WebTaskDefinition");
+    assert_eq!(web.iter().find(|(n, _)| n == "PROCESS").map(|(_, v)| v), Some(&json!("puma")));
+    assert_eq!(web.len(), 5);
+    let d = a.decisions.iter().find(|d| d.section == "environment" && d.name == "WebTaskDefinition").unwrap();
+    assert!(!d.line().contains("PROCESS="), "{}", d.line());
 }
