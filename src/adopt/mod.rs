@@ -604,12 +604,13 @@ fn sizes(live: &Live, out: &mut Value, ours: &Map<String, Value>, sized: &BTreeS
 const CONVOX_VARIABLES: [&str; 5] = ["APP", "AWS_REGION", "LOG_GROUP", "PROCESS", "RACK"];
 
 /// Gives each adopted container the [`CONVOX_VARIABLES`] its live task definition set and the
-/// manifest does not: read from Convox's `Custom::ECSTaskDefinition` (its `Tasks[0].Environment`
-/// map, conditions resolved with the stack's values), which a stack adopted before still carries;
-/// where `--allow-removal` removed it, from the container the adoption gave them to. A value is kept when it is text or a `Ref` to a pseudo
-/// parameter or to a resource the adopted template has (`LOG_GROUP` names the app's log
-/// group, which compose-cfn's `LogGroup` keeps); `AWS::NoValue` (`LOG_GROUP` with native
-/// logging) sets nothing.
+/// manifest does not. They are read from Convox's `Custom::ECSTaskDefinition` (its
+/// `Tasks[0].Environment` map, conditions resolved with the stack's values), which a stack
+/// adopted before still carries; where `--allow-removal` removed it, from the container the
+/// adoption gave them to. A value is kept when it is text or a `Ref` to a pseudo parameter or
+/// to a resource the adopted template has (`LOG_GROUP` names the app's log group, which
+/// compose-cfn's `LogGroup` keeps); `AWS::NoValue` (`LOG_GROUP` with native logging) sets
+/// nothing.
 fn convox_variables(live: &Live, out: &mut Value, ours: &Map<String, Value>) -> Vec<Decision> {
     let keepable = |v: &Value| match v {
         Value::String(_) => true,
@@ -618,6 +619,7 @@ fn convox_variables(live: &Live, out: &mut Value, ours: &Map<String, Value>) -> 
             .and_then(Value::as_str)
             .is_some_and(|r| r != "AWS::NoValue" && (r.starts_with("AWS::") || ours.contains_key(r))),
     };
+    let name_of = |e: &Value| e.get("Name").and_then(Value::as_str).map(str::to_string);
     let mut found = Vec::new();
     for (id, r) in ours.iter().filter(|(_, r)| type_of(r) == "AWS::ECS::Service") {
         let (Some(task), Some(live_task)) = (
@@ -627,29 +629,23 @@ fn convox_variables(live: &Live, out: &mut Value, ours: &Map<String, Value>) -> 
             continue;
         };
         // Convox's own task definition: the one the live service runs, or (a stack adopted
-        // before) the one carried beside it, `Service<Name>` → `<Name>ECSTaskDefinition`.
+        // before) the one carried beside it, `Service<Name>` → `<Name>ECSTaskDefinition`;
+        // else the live service's task definition, which an adoption made.
         let props = |name: &str| live.template.pointer(&format!("/Resources/{name}/Properties"));
-        let convox = id.strip_prefix("Service").and_then(|n| props(&format!("{n}ECSTaskDefinition")));
-        let live_props = match props(live_task) {
-            Some(p) if p.get("Tasks").is_some() => Some(p),
-            other => convox.filter(|p| p.get("Tasks").is_some()).or(other),
+        let convox = |p: &&Value| p.get("Tasks").is_some();
+        let carried = id.strip_prefix("Service").and_then(|n| props(&format!("{n}ECSTaskDefinition")));
+        let Some(live_props) = props(live_task).filter(convox).or(carried.filter(convox)).or(props(live_task)) else {
+            continue;
         };
-        let set: Vec<(String, Value)> = match live_props {
-            Some(p) if p.get("Tasks").is_some() => p
-                .pointer("/Tasks/0/Environment")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            Some(p) => p
+        let set: Vec<(String, Value)> = match live_props.pointer("/Tasks/0/Environment").and_then(Value::as_object) {
+            Some(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            None => live_props
                 .pointer("/ContainerDefinitions/0/Environment")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .filter_map(|e| Some((e.get("Name")?.as_str()?.to_string(), e.get("Value")?.clone())))
+                .filter_map(|e| Some((name_of(e)?, e.get("Value")?.clone())))
                 .collect(),
-            None => continue,
         };
         let Some(container) = out
             .pointer_mut(&format!("/Resources/{task}/Properties/ContainerDefinitions/0"))
@@ -657,30 +653,31 @@ fn convox_variables(live: &Live, out: &mut Value, ours: &Map<String, Value>) -> 
         else {
             continue;
         };
-        let list = container.entry("Environment").or_insert_with(|| Value::Array(Vec::new()));
-        let Some(list) = list.as_array_mut() else { continue };
-        let mut kept = Vec::new();
-        for (name, value) in set.iter().filter(|(n, v)| CONVOX_VARIABLES.contains(&n.as_str()) && keepable(v)) {
-            if list.iter().any(|e| e.get("Name").and_then(Value::as_str) == Some(name.as_str())) {
-                continue;
-            }
-            list.push(serde_json::json!({"Name": name, "Value": value}));
-            let shown = match value.as_str() {
-                Some(text) => text.to_string(),
-                None => format!("!Ref {}", value["Ref"].as_str().unwrap_or_default()),
-            };
-            kept.push(format!("{name}={shown}"));
-        }
-        if list.is_empty() {
-            container.remove("Environment");
+        // What the manifest sets wins.
+        let set_here: BTreeSet<String> =
+            container.get("Environment").and_then(Value::as_array).into_iter().flatten().filter_map(name_of).collect();
+        let added: Vec<(String, Value)> = set
+            .into_iter()
+            .filter(|(n, v)| CONVOX_VARIABLES.contains(&n.as_str()) && keepable(v) && !set_here.contains(n))
+            .collect();
+        if added.is_empty() {
             continue;
         }
-        if kept.is_empty() {
+        let Some(list) = container.entry("Environment").or_insert_with(|| Value::Array(Vec::new())).as_array_mut()
+        else {
             continue;
-        }
-        // The compiled environment is sorted by name; so is what is added to it.
-        list.sort_by(|a, b| a.get("Name").and_then(Value::as_str).cmp(&b.get("Name").and_then(Value::as_str)));
+        };
+        let mut kept: Vec<String> = added
+            .iter()
+            .map(|(name, value)| match value.as_str() {
+                Some(text) => format!("{name}={text}"),
+                None => format!("{name}=!Ref {}", value["Ref"].as_str().unwrap_or_default()),
+            })
+            .collect();
         kept.sort();
+        list.extend(added.into_iter().map(|(name, value)| serde_json::json!({"Name": name, "Value": value})));
+        // The compiled environment is sorted by name; so is what is added to it.
+        list.sort_by_key(name_of);
         found.push(Decision {
             section: "environment",
             name: task.to_string(),

@@ -64,9 +64,7 @@ pub(super) fn check_fixed_host_ports(fixed: &[FixedBinding], diags: &mut Diagnos
     for ((port, transport), users) in bound.into_iter().filter(|(_, users)| users.len() > 1) {
         let ids: Vec<usize> = users.iter().map(|(name, _)| id(name)).collect();
         let entry = shared.entry((transport, ids, users[0].1.span, users[1].1.span));
-        let (names, ports) = entry.or_insert_with(|| (users.iter().map(|(name, _)| *name).collect(), Vec::new()));
-        debug_assert_eq!(names.len(), users.len());
-        ports.push(port);
+        entry.or_insert_with(|| (users.iter().map(|(name, _)| *name).collect(), Vec::new())).1.push(port);
     }
     for ((transport, _, first_span, second_span), (users, ports)) in shared {
         let (first, second) = (users[0], users[1]);

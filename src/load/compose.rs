@@ -186,17 +186,10 @@ pub fn read_project(root: Node, diags: &mut Vec<Diagnostic>) -> Project {
         // Compose v1: services at the top level, as the Convox documentation wrote them.
         false => root,
     };
-    let span = services_node.span;
-    let services = match services_node.value {
-        Value::Map(services) => services,
-        Value::Null => return project,
-        value => {
-            diags.push(
-                Node { value, span, tag: None }.wrong_type("`services`", "a mapping of service names to services"),
-            );
-            return project;
-        }
-    };
+    if !matches!(services_node.value, Value::Map(_) | Value::Null) {
+        diags.push(services_node.wrong_type("`services`", "a mapping of service names to services"));
+    }
+    let Value::Map(services) = services_node.value else { return project };
     // Sized once: a `Service` is large, and growing a vector of ten thousand of them copies
     // it several times over memory that no longer fits in the cache.
     project.services.reserve_exact(services.len());

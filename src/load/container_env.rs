@@ -1,6 +1,7 @@
 //! A service's `environment:` (mapping or `KEY=VALUE` list). Values are kept as segments: a
 //! `${VAR}` in one, or a bare `KEY`, becomes a deploy-time parameter, never a compile-time value.
 
+use super::compose::Keyed;
 use super::interpolate::{self, Op, Segment, VarRef};
 use super::node::{Node, Text, Value};
 use crate::diagnostic::{Code, Diagnostic};
@@ -46,8 +47,8 @@ pub(super) fn inherited(name: &str) -> Vec<Segment> {
 }
 
 /// Reads `environment:`.
-pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> super::compose::Keyed<EnvVar> {
-    let mut vars = super::compose::Keyed::default();
+pub fn read_environment(node: &Node, diags: &mut Vec<Diagnostic>) -> Keyed<EnvVar> {
+    let mut vars = Keyed::default();
     let mut add = |name: &str, value: Option<Vec<Segment>>, span: Span, diags: &mut Vec<Diagnostic>| {
         if !valid_name(name) {
             diags.push(
