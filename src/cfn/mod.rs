@@ -312,22 +312,22 @@ impl Builder {
     }
 
     /// Declares a parameter.
-    pub fn parameter(&mut self, name: impl Into<String>, parameter: Parameter) {
-        let name = self.declare(&name.into(), Sections::PARAMETER, "parameter");
+    pub fn parameter(&mut self, name: impl AsRef<str>, parameter: Parameter) {
+        let name = self.declare(name.as_ref(), Sections::PARAMETER, "parameter");
         self.template.parameters.insert(name, parameter);
     }
 
     /// Declares a condition.
-    pub fn condition(&mut self, name: impl Into<String>, condition: Expr) {
-        let name = self.declare(&name.into(), Sections::CONDITION, "condition");
+    pub fn condition(&mut self, name: impl AsRef<str>, condition: Expr) {
+        let name = self.declare(name.as_ref(), Sections::CONDITION, "condition");
         self.template.conditions.insert(name, condition);
     }
 
     /// Declares a resource that is created after those it `depends_on`, and returns it for
     /// references that need no lookup.
-    pub fn resource(&mut self, name: impl Into<String>, depends_on: &[&str], properties: Properties) -> Declared {
+    pub fn resource(&mut self, name: impl AsRef<str>, depends_on: &[&str], properties: Properties) -> Declared {
         let depends_on = depends_on.iter().map(|d| self.refer(d, Use::Resource)).collect();
-        let name = self.declare(&name.into(), Sections::RESOURCE, "resource");
+        let name = self.declare(name.as_ref(), Sections::RESOURCE, "resource");
         self.template.resources.insert(name.clone(), Resource { depends_on, properties });
         Declared(name)
     }
@@ -346,8 +346,8 @@ impl Builder {
     }
 
     /// Declares an output.
-    pub fn output(&mut self, name: impl Into<String>, description: Option<String>, value: Expr) {
-        let name = self.declare(&name.into(), Sections::OUTPUT, "output");
+    pub fn output(&mut self, name: impl AsRef<str>, description: Option<String>, value: Expr) {
+        let name = self.declare(name.as_ref(), Sections::OUTPUT, "output");
         self.template.outputs.insert(name, Output { description, value });
     }
 

@@ -199,7 +199,7 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
         if let Image::Parameter { parameter, .. } = &w.image {
             let description = format!("Image of service {}, built and pushed by the deploy stage", w.service);
             b.parameter(
-                parameter.clone(),
+                parameter,
                 Parameter { min_length: Some(1), ..Parameter::new(ParameterType::String, description) },
             );
         }
@@ -261,7 +261,7 @@ fn parameters(b: &mut Builder, plan: &Plan, instance_ports: bool) {
                     l.balancer_port
                 );
                 b.parameter(
-                    cert.parameter.clone(),
+                    &cert.parameter,
                     Parameter {
                         default: cert.arn.clone(),
                         allowed_pattern: Some(CERTIFICATE_ARN_PATTERN),
@@ -543,7 +543,7 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<(Expr, S
     let document = |statement| PolicyDocument { version: "2012-10-17", statement };
     let trust = trust("ecs-tasks.amazonaws.com");
     b.resource(
-        role.clone(),
+        &role,
         &[],
         Properties::Role(Role {
             description: format!(
@@ -586,7 +586,7 @@ fn execution_role(b: &mut Builder, plan: &Plan, w: &Workload) -> Option<(Expr, S
     let role_name = b.reference(&role);
     let policy = names::role_policy(&role);
     b.resource(
-        policy.clone(),
+        &policy,
         &[],
         Properties::RolePolicy(RolePolicy {
             // Not the `read-secrets` of the `AWS::IAM::Policy` this replaces on stacks deployed
@@ -615,7 +615,7 @@ pub(super) fn ecs_resources(
     let (execution_role_arn, execution_policy) = execution_role(b, plan, w).unzip();
     let task_definition = names::task_definition(&w.service);
     b.resource(
-        task_definition.clone(),
+        &task_definition,
         &[],
         Properties::TaskDefinition(TaskDefinition {
             network_mode: "bridge",

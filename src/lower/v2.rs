@@ -97,7 +97,7 @@ fn load_balancer(b: &mut Builder, plan: &Plan, balancer: &Balancer, group: &Grou
         load_balancer_attributes,
         tags: tags(&plan.app, &balancer.service),
     };
-    b.resource(group.id.clone(), &[], Properties::LoadBalancerV2(properties));
+    b.resource(&group.id, &[], Properties::LoadBalancerV2(properties));
 }
 
 /// The listener of `l`, and its target group unless it redirects; returns the listener's ID.
@@ -118,7 +118,7 @@ fn listener(
         None => {
             let tg = names::target_group(service, l.balancer_port);
             let properties = target_group(b, plan, balancer, l);
-            b.resource(tg.clone(), &[], Properties::TargetGroup(properties));
+            b.resource(&tg, &[], Properties::TargetGroup(properties));
             vec![Action::Forward { target_group_arn: b.reference(&tg) }]
         }
     };
@@ -139,7 +139,7 @@ fn listener(
     };
     let properties =
         ListenerV2 { load_balancer_arn: b.reference(&group.id), port: l.balancer_port, front, default_actions };
-    b.resource(id.clone(), &[], Properties::ListenerV2(properties));
+    b.resource(&id, &[], Properties::ListenerV2(properties));
     Ok(id)
 }
 
