@@ -46,6 +46,15 @@ pub fn read_file_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     read_capped(file, cap)
 }
 
+/// The path that means standard input, as in Compose's `-f -`.
+pub const STDIN: &str = "-";
+
+/// [`read_file_capped`] of `path`, or [`read_capped`] of standard input when `path` is
+/// [`STDIN`].
+pub fn read_path_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
+    if path.as_os_str() == STDIN { read_capped(io::stdin().lock(), cap) } else { read_file_capped(path, cap) }
+}
+
 /// Why a write failed.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {

@@ -32,14 +32,9 @@ impl ConvoxEnvArgs {
                 "`-o -` would print the app's secrets: give the env file's path, e.g. `-o convox.env`",
             );
         }
-        let stdin = self.input.as_os_str() == load::STDIN;
-        let shown = if stdin { load::STDIN_SHOWN.to_string() } else { self.input.display().to_string() };
+        let shown = load::shown_path(&self.input);
         // An env file's cap: `convox env` prints a few kilobytes, and `/dev/zero` never ends.
-        let bytes = match stdin {
-            true => files::read_capped(std::io::stdin().lock(), dotenv::MAX_DOTENV_BYTES),
-            false => files::read_file_capped(&self.input, dotenv::MAX_DOTENV_BYTES),
-        };
-        let bytes = match bytes {
+        let bytes = match files::read_path_capped(&self.input, dotenv::MAX_DOTENV_BYTES) {
             Ok(bytes) => bytes,
             Err(files::ReadError::TooLarge { .. }) => {
                 return report::usage_error(&format!(

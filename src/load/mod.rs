@@ -188,10 +188,15 @@ pub enum ReadError {
 }
 
 /// The path that means standard input, as in Compose's `-f -`.
-pub const STDIN: &str = "-";
+pub const STDIN: &str = crate::files::STDIN;
 
 /// How diagnostics name standard input.
 pub const STDIN_SHOWN: &str = "<stdin>";
+
+/// How diagnostics name the file at `path`: as given, or [`STDIN_SHOWN`] for [`STDIN`].
+pub fn shown_path(path: &Path) -> String {
+    if path.as_os_str() == STDIN { STDIN_SHOWN.to_string() } else { path.display().to_string() }
+}
 
 /// Reads the given files, refusing any larger than [`MAX_FILE_BYTES`] before reading it; `-`
 /// reads standard input (once: a second `-` would read nothing).
@@ -203,16 +208,10 @@ pub fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, ReadError> {
     paths
         .iter()
         .map(|path| {
-            let stdin = path.as_os_str() == STDIN;
-            let shown = if stdin { STDIN_SHOWN.to_string() } else { path.display().to_string() };
+            let shown = shown_path(path);
             // Refused by its size before reading, or one byte past the limit for a file that
             // has no size (a device, a pipe) or grew meanwhile.
-            let bytes = if stdin {
-                crate::files::read_capped(std::io::stdin().lock(), MAX_FILE_BYTES)
-            } else {
-                crate::files::read_file_capped(path, MAX_FILE_BYTES)
-            };
-            let bytes = bytes.map_err(|e| match e {
+            let bytes = crate::files::read_path_capped(path, MAX_FILE_BYTES).map_err(|e| match e {
                 crate::files::ReadError::Io(source) => ReadError::Io { path: shown.clone(), source },
                 crate::files::ReadError::TooLarge { len, .. } => ReadError::TooLarge { path: shown.clone(), len },
             })?;
