@@ -6,7 +6,7 @@
 
 use crate::escape;
 use crate::source::{Sources, Span};
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 
 /// How bad a diagnostic is: any error means no template is produced.
@@ -42,6 +42,17 @@ pub struct Related {
     pub label: String,
 }
 
+/// A file a finding is about that is not among the [`Sources`] and whose text is never
+/// quoted: a certificate bundle or a private key. Reports name the file, and show a line only
+/// as the marker written there (`-----BEGIN CERTIFICATE-----`), never as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilePlace {
+    /// The file, as the user named it.
+    pub path: String,
+    /// The line the finding is about (1-based), with the marker shown for it.
+    pub line: Option<(usize, &'static str)>,
+}
+
 /// One finding about the input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
@@ -57,6 +68,10 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// Other places that matter.
     pub related: Vec<Related>,
+    /// The file it is about when that file's text is not shown (no `span` then).
+    pub file: Option<FilePlace>,
+    /// Facts that back the message, such as fingerprints.
+    pub notes: Vec<String>,
     /// How to fix it, where known.
     pub help: Option<String>,
 }
@@ -78,7 +93,37 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, code: Code, span: Option<Span>, message: String) -> Self {
-        Diagnostic { severity, code, message, span, label: None, related: Vec::new(), help: None }
+        Diagnostic {
+            severity,
+            code,
+            message,
+            span,
+            label: None,
+            related: Vec::new(),
+            file: None,
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Says which file it is about, for a file whose text is never shown.
+    pub fn in_file(mut self, path: impl Into<String>) -> Self {
+        self.file = Some(FilePlace { path: path.into(), line: None });
+        self
+    }
+
+    /// Says which line of that file ([`Diagnostic::in_file`]) it is about, shown as `marker`.
+    pub fn at_line(mut self, line: usize, marker: &'static str) -> Self {
+        if let Some(file) = &mut self.file {
+            file.line = Some((line, marker));
+        }
+        self
+    }
+
+    /// Adds a fact that backs the message.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
     }
 
     /// Sets the text shown under the caret.
@@ -304,6 +349,22 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 group = group.element(snippet);
             }
         }
+        let path = d.file.as_ref().map(|f| escape::terminal(&f.path, false));
+        if let (Some(file), Some(path)) = (d.file.as_ref().filter(|_| d.span.is_none()), &path) {
+            group = match file.line {
+                Some((line, marker)) => group.element(
+                    Snippet::source(marker)
+                        .line_start(line)
+                        .path(path.as_str())
+                        .annotation(AnnotationKind::Primary.span(0..marker.len())),
+                ),
+                None => group.element(Origin::path(path.as_str())),
+            };
+        }
+        let notes: Vec<String> = d.notes.iter().map(|n| escape::terminal(n, true)).collect();
+        for note in &notes {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
         let help = d.help.as_deref().map(|h| escape::terminal(h, true));
         if let Some(help) = &help {
             group = group.element(Level::HELP.message(help.as_str()));
@@ -373,6 +434,9 @@ pub struct JsonDiagnostic<'a> {
     /// Other places that matter.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<JsonRelated<'a>>,
+    /// Facts that back the message.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub notes: &'a [String],
 }
 
 /// A secondary location in JSON form.
@@ -394,13 +458,16 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
         let source = sources.get(span.source);
         (source.path.as_str(), source.line_col(span.start), source.line_col(span.end))
     });
+    // A file whose text is not shown has no columns: its line is where a certificate starts.
+    let file = d.file.as_ref().filter(|_| place.is_none());
+    let line = file.and_then(|f| f.line).map(|(line, _)| line);
     JsonDiagnostic {
         severity: d.severity,
         code: d.code.as_str(),
         message: &d.message,
-        file: place.map(|p| p.0),
-        line: place.map(|p| p.1.line),
-        column: place.map(|p| p.1.column),
+        file: place.map(|p| p.0).or(file.map(|f| f.path.as_str())),
+        line: place.map(|p| p.1.line).or(line),
+        column: place.map(|p| p.1.column).or(line.map(|_| 1)),
         end_line: place.map(|p| p.2.line),
         end_column: place.map(|p| p.2.column),
         label: d.label.as_deref(),
@@ -414,6 +481,7 @@ pub fn to_json<'a>(d: &'a Diagnostic, sources: &'a Sources) -> JsonDiagnostic<'a
                 JsonRelated { file: &source.path, line: at.line, column: at.column, label: &r.label }
             })
             .collect(),
+        notes: &d.notes,
     }
 }
 
@@ -442,10 +510,10 @@ pub fn render_github_in(
             }
             _ => None,
         };
-        let message = match j.help {
-            Some(help) => format!("{}\nhelp: {help}", j.message),
-            None => j.message.to_string(),
-        };
+        // Notes and help go into the message, after it, as a pull request shows nothing else.
+        let notes = j.notes.iter().map(|n| format!("note: {n}"));
+        let help = j.help.iter().map(|h| format!("help: {h}"));
+        let message = std::iter::once(j.message.to_string()).chain(notes).chain(help).collect::<Vec<_>>().join("\n");
         out.push_str(&github_command(level, place, &format!("compose-cfn {}", j.code), &message));
     }
     out
@@ -526,6 +594,49 @@ mod tests {
             "::warning title=compose-cfn no-services::nothing\n\
              ::error file=a%2Cb%3Ac.yml,line=2,col=3,endLine=2,endColumn=6,title=compose-cfn wrong-type::\
              100%25 wrong%0A::error::forged%0Ahelp: write a mapping\n"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_never_quoted_is_named_with_its_marker_line_notes_and_help_in_every_format() {
+        let sources = Sources::new();
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::warning(Code::CertChain, None, "out of order")
+                .in_file("ca-bundle.crt")
+                .at_line(18, "-----BEGIN CERTIFICATE-----")
+                .with_note("read in this order: a, b")
+                .with_help("reorder it"),
+        );
+        diags.push(Diagnostic::error(Code::CertFormat, None, "not PEM").in_file("site.key"));
+        let human = render_human(&diags, &sources, false);
+        assert!(human.contains("--> ca-bundle.crt:18:1\n"), "{human}");
+        assert!(human.contains("18 | -----BEGIN CERTIFICATE-----\n"), "{human}");
+        let note = human.find("= note: read in this order: a, b").expect(&human);
+        assert!(note < human.find("= help: reorder it").expect(&human), "notes before help:\n{human}");
+        assert!(human.contains("error[cert-format]: not PEM\n--> site.key\n"), "{human}");
+        assert!(!human.contains("site.key:"), "no line of a file without one:\n{human}");
+
+        let json: Vec<serde_json::Value> =
+            render_json(&diags, &sources).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(
+            json[0],
+            serde_json::json!({
+                "severity": "warning", "code": "cert-chain", "message": "out of order",
+                "file": "ca-bundle.crt", "line": 18, "column": 1, "help": "reorder it",
+                "notes": ["read in this order: a, b"],
+            })
+        );
+        assert_eq!(
+            json[1],
+            serde_json::json!({"severity": "error", "code": "cert-format", "message": "not PEM", "file": "site.key"})
+        );
+
+        assert_eq!(
+            render_github(&diags, &sources),
+            "::warning file=ca-bundle.crt,line=18,col=1,title=compose-cfn cert-chain::\
+             out of order%0Anote: read in this order: a, b%0Ahelp: reorder it\n\
+             ::error title=compose-cfn cert-format::not PEM\n"
         );
     }
 

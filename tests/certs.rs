@@ -29,7 +29,7 @@ fn has_error(report: &certs::Inspection, needle: &str) -> bool {
     report.diagnostics.iter().any(|d| d.severity == Severity::Error && d.message.contains(needle))
 }
 
-fn warnings(report: &certs::Inspection) -> Vec<&certs::Diagnostic> {
+fn warnings(report: &certs::Inspection) -> Vec<&compose_cfn::diagnostic::Diagnostic> {
     report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).collect()
 }
 
@@ -521,7 +521,8 @@ fn a_chain_in_the_wrong_order_is_a_warning_at_the_certificate_out_of_place() {
         "the chain is out of order: Example Test Root CA comes after shop.example.test, whose issuer is \
          Example Test Intermediate CA"
     );
-    assert_eq!((warning.file.as_deref(), warning.line), (Some("chain.pem"), Some(1)));
+    let place = warning.file.as_ref().map(|f| (f.path.as_str(), f.line));
+    assert_eq!(place, Some(("chain.pem", Some((1, "-----BEGIN CERTIFICATE-----")))));
     assert_eq!(
         warning.notes,
         [
@@ -551,7 +552,7 @@ fn a_bundle_that_does_not_start_with_the_leaf_is_located_at_its_first_certificat
         warning.message,
         "bundle.pem starts with Example Test Intermediate CA, not with the site's certificate shop.example.test"
     );
-    assert_eq!(warning.line, Some(1));
+    assert_eq!(warning.file.as_ref().and_then(|f| f.line).map(|(line, _)| line), Some(1));
     // The leaf's own line is found past the blank line: the second certificate's BEGIN line.
     assert_eq!(report.chain[0].line, Some(mid.split(|b| *b == b'\n').count() + 1));
 }

@@ -48,11 +48,13 @@ fn inspect_exits_1_on_a_failed_check_with_a_rustc_style_message() {
     assert_eq!(code(&out), 1);
     let stderr = text(&out.stderr);
     assert!(stderr.starts_with(&format!("error[cert-format]: {der} is binary DER, not PEM text")), "{stderr}");
-    assert!(stderr.contains(&format!("\n  --> {der}\n")), "{stderr}");
+    // Rendered as every command's diagnostics are, file named but not quoted, with the summary line.
+    assert!(stderr.contains(&format!("\n--> {der}\n")), "{stderr}");
     assert!(
-        stderr.contains(&format!("  = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`")),
+        stderr.contains(&format!(" = help: convert it with `openssl x509 -inform der -in {der} -out {der}.pem`")),
         "{stderr}"
     );
+    assert!(stderr.ends_with("\nerror: could not inspect the certificate due to 1 error\n"), "{stderr}");
 }
 
 #[test]

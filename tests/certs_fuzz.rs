@@ -44,7 +44,8 @@ fn read_everything(bytes: &[u8]) {
     let input = Input { file: "fuzz", bytes };
     let report = certs::inspect(input, Some(input), Some(input), now());
     let _ = certs::render::inspection(&report, now());
-    let _ = certs::render::diagnostics(&report.diagnostics);
+    let diagnostics = report.diagnostics.iter().cloned().collect();
+    let _ = compose_cfn::diagnostic::render_human(&diagnostics, &compose_cfn::source::Sources::new(), false);
     assert_eq!(report.ok, report.diagnostics.iter().all(|d| d.severity != certs::Severity::Error));
 }
 

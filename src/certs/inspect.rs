@@ -26,52 +26,32 @@ pub struct Input<'a> {
 /// of every diagnostic.
 pub use crate::diagnostic::Severity;
 
-/// One finding, rendered as `error[code]: ...` / `  --> FILE` / `  = help: ...`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Diagnostic {
-    /// Error or warning.
-    pub severity: Severity,
-    /// Its code in the diagnostic registry (`compose-cfn explain CODE`).
-    pub code: Code,
-    /// What is wrong.
-    pub message: String,
-    /// The file it is about.
-    pub file: Option<String>,
-    /// The line of that file it is about (1-based), when it is about one certificate of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// Facts that back the message, such as fingerprints.
-    pub notes: Vec<String>,
-    /// How to fix it.
-    pub help: Option<String>,
-}
+// The one diagnostic type of every command. Findings here are located by file (and, for a
+// certificate, by the line where it starts): certificate and key files are never quoted.
+use crate::diagnostic::Diagnostic;
 
-impl From<&CertError> for Diagnostic {
-    fn from(e: &CertError) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Error,
-            code: e.code(),
-            message: e.to_string(),
-            file: e.file().map(str::to_string),
-            line: None,
-            notes: e.notes(),
-            help: Some(e.help()),
-        }
+/// The marker shown at a certificate's line: the only line of these files a report shows.
+const CERTIFICATE_MARKER: &str = "-----BEGIN CERTIFICATE-----";
+
+/// The diagnostic of an error that stopped a check.
+pub fn error_diagnostic(e: &CertError) -> Diagnostic {
+    let d = Diagnostic::error(e.code(), None, e.to_string()).with_help(e.help());
+    let d = e.notes().into_iter().fold(d, Diagnostic::with_note);
+    match e.file() {
+        Some(file) => d.in_file(file),
+        None => d,
     }
 }
 
-impl Diagnostic {
-    fn warning(code: Code, message: String, file: &str, help: String) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            code,
-            message,
-            file: Some(file.into()),
-            line: None,
-            notes: Vec::new(),
-            help: Some(help),
-        }
-    }
+fn warning(code: Code, message: String, file: &str, help: String) -> Diagnostic {
+    Diagnostic::warning(code, None, message).in_file(file).with_help(help)
+}
+
+/// The report's diagnostics in their JSON form, the form `--format json` gives every
+/// command's diagnostics.
+fn diagnostics_json<S: serde::Serializer>(list: &[Diagnostic], s: S) -> Result<S::Ok, S::Error> {
+    let sources = crate::source::Sources::new();
+    s.collect_seq(list.iter().map(|d| crate::diagnostic::to_json(d, &sources)))
 }
 
 /// Everything `certs inspect` found out.
@@ -99,6 +79,7 @@ pub struct Inspection {
     /// `links[i]`: how `chain[i]`'s signature by `chain[i + 1]` was checked.
     pub links: Vec<SignatureCheck>,
     /// Errors and warnings, in the order the checks ran.
+    #[serde(serialize_with = "diagnostics_json")]
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -115,7 +96,7 @@ impl Inspection {
             names.extend(leaf.common_name.as_deref());
         }
         for domain in domains.iter().filter(|d| !names.iter().any(|n| covers(n, d))) {
-            self.diagnostics.push(Diagnostic::warning(
+            self.diagnostics.push(warning(
                 Code::CertDomain,
                 format!("{} does not cover {domain}: its names are {}", leaf.name(), names.join(", ")),
                 &leaf.file,
@@ -128,17 +109,8 @@ impl Inspection {
     /// The report with `-D`/`--deny`/`--allow` applied to its warnings: a denied warning fails
     /// the inspection like an error.
     pub fn with_levels(mut self, levels: &crate::diagnostic::Levels) -> Self {
-        use crate::diagnostic::Severity as Level;
-        self.diagnostics.retain_mut(|d| {
-            if d.severity == Severity::Warning {
-                match levels.warning(d.code) {
-                    None => return false,
-                    Some(Level::Error) => d.severity = Severity::Error,
-                    Some(Level::Warning) => {}
-                }
-            }
-            true
-        });
+        let found = std::mem::take(&mut self.diagnostics).into_iter().collect();
+        self.diagnostics = levels.apply(found).into_iter().collect();
         self.ok = !self.diagnostics.iter().any(|d| d.severity == Severity::Error);
         self
     }
@@ -177,14 +149,14 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     let mut certs = read_certificates(cert.file, cert.bytes).unwrap_or_else(|e| {
-        diagnostics.push(Diagnostic::from(&e));
+        diagnostics.push(error_diagnostic(&e));
         Vec::new()
     });
     let from_cert_file = certs.len();
     if let Some(chain) = chain {
         match read_certificates(chain.file, chain.bytes) {
             Ok(more) => certs.extend(more),
-            Err(e) => diagnostics.push(Diagnostic::from(&e)),
+            Err(e) => diagnostics.push(error_diagnostic(&e)),
         }
     }
 
@@ -194,7 +166,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
         match build_chain(certs.clone()) {
             Ok(c) => (Some(c), true),
             Err(e) => {
-                diagnostics.push(Diagnostic::from(&e));
+                diagnostics.push(error_diagnostic(&e));
                 (None, false)
             }
         }
@@ -223,7 +195,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
     let key = key.and_then(|k| match read_private_key(k.file, k.bytes) {
         Ok(key) => Some(key),
         Err(e) => {
-            diagnostics.push(Diagnostic::from(&e));
+            diagnostics.push(error_diagnostic(&e));
             None
         }
     });
@@ -263,7 +235,7 @@ pub fn inspect(cert: Input<'_>, chain: Option<Input<'_>>, key: Option<Input<'_>>
 
 fn push(diagnostics: &mut Vec<Diagnostic>, result: Result<(), CertError>) {
     if let Err(e) = result {
-        diagnostics.push(Diagnostic::from(&e));
+        diagnostics.push(error_diagnostic(&e));
     }
 }
 
@@ -291,7 +263,7 @@ pub fn check_key_type(file: &str, key_type: &KeyType) -> Result<(), CertError> {
 
 fn weak_key_warning(file: &str, key_type: &KeyType) -> Option<Diagnostic> {
     (*key_type == KeyType::Rsa { bits: 1024 }).then(|| {
-        Diagnostic::warning(
+        warning(
             Code::CertKeyType,
             format!("{file} has an RSA 1024 key, which ACM imports but browsers distrust"),
             file,
@@ -307,7 +279,7 @@ fn leaf_warnings(leaf: &Certificate, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     let left = leaf.not_after - now;
     if left >= time::Duration::ZERO && left < time::Duration::days(EXPIRY_WARNING_DAYS) {
-        warnings.push(Diagnostic::warning(
+        warnings.push(warning(
             Code::CertValidity,
             format!("{} expires {} ({})", leaf.name(), when::relative(now, leaf.not_after), when::utc(leaf.not_after)),
             &leaf.file,
@@ -317,7 +289,7 @@ fn leaf_warnings(leaf: &Certificate, now: OffsetDateTime) -> Vec<Diagnostic> {
     // `openssl req -x509` marks its self-signed certificates as CAs: only an issued CA
     // certificate (an intermediate) in the site's place is the swapped-files mistake.
     if leaf.is_ca && !leaf.self_signed {
-        warnings.push(Diagnostic::warning(
+        warnings.push(warning(
             Code::CertChain,
             format!("{} is a CA certificate, used here as the site's certificate", leaf.name()),
             &leaf.file,
@@ -371,7 +343,7 @@ fn order_warning(read: &[Certificate], chain: &Chain, cert_file: &str) -> Option
         )
     };
     let names = |certs: &mut dyn Iterator<Item = &Certificate>| certs.map(|c| c.name()).collect::<Vec<_>>().join(", ");
-    let mut warning = Diagnostic::warning(
+    let warning = warning(
         Code::CertChain,
         message,
         &misplaced.file,
@@ -380,19 +352,22 @@ fn order_warning(read: &[Certificate], chain: &Chain, cert_file: &str) -> Option
          (`compose-cfn certs create` uploads them in order already)"
             .into(),
     );
-    warning.line = misplaced.line;
-    warning.notes = vec![
-        format!("read in this order: {}", names(&mut read.iter().copied())),
-        format!("in order: {}", names(&mut chain.certs.iter())),
-    ];
-    Some(warning)
+    let warning = match misplaced.line {
+        Some(line) => warning.at_line(line, CERTIFICATE_MARKER),
+        None => warning,
+    };
+    Some(
+        warning
+            .with_note(format!("read in this order: {}", names(&mut read.iter().copied())))
+            .with_note(format!("in order: {}", names(&mut chain.certs.iter()))),
+    )
 }
 
 fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
     let leaf = chain.leaf();
     if leaf.file != cert_file {
-        warnings.push(Diagnostic::warning(
+        warnings.push(warning(
             Code::CertChain,
             format!("the leaf certificate {} is in {}, not in {cert_file}", leaf.name(), leaf.file),
             &leaf.file,
@@ -400,7 +375,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
         ));
     }
     for dup in &chain.duplicates {
-        warnings.push(Diagnostic::warning(
+        warnings.push(warning(
             Code::CertChain,
             format!("{} appears more than once; the copy in {} is ignored", dup.name(), dup.file),
             &dup.file,
@@ -409,7 +384,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
     }
     for cert in chain.intermediates() {
         if check_validity(cert, now).is_err() {
-            warnings.push(Diagnostic::warning(
+            warnings.push(warning(
                 Code::CertValidity,
                 format!(
                     "the chain certificate {} is outside its validity ({} to {})",
@@ -433,7 +408,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
             ""
         };
         warnings.push(if chain.certs.len() == 1 {
-            Diagnostic::warning(
+            warning(
                 Code::CertChain,
                 format!("no chain: {} is issued by {missing}, and no intermediate is given", leaf.name()),
                 &leaf.file,
@@ -444,7 +419,7 @@ fn chain_warnings(chain: &Chain, cert_file: &str, now: OffsetDateTime) -> Vec<Di
                 ),
             )
         } else {
-            Diagnostic::warning(
+            warning(
                 Code::CertChain,
                 format!("the chain ends at {}, whose issuer {missing} is not included", last.name()),
                 &last.file,

@@ -23,6 +23,6 @@ pub use certificate::{Certificate, SignatureCheck, parse_certificate, read_certi
 pub use chain::{Chain, build_chain};
 pub use error::{ACCEPTED_KEYS, CertError, DerContent, Expected};
 pub use generate::{KeyChoice, SecretPem, SelfSigned, SelfSignedRequest, self_signed, validate_domain};
-pub use inspect::{Diagnostic, Input, Inspection, Severity, check_key_type, check_validity, inspect};
+pub use inspect::{Input, Inspection, Severity, check_key_type, check_validity, error_diagnostic, inspect};
 pub use key::{Curve, KeyFormat, KeyType, PrivateKey, PublicKey, check_key_matches, read_private_key};
 pub use when::{from_now, relative, rfc3339, utc};

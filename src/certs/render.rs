@@ -1,8 +1,9 @@
-//! Human-readable output: certificate summaries as aligned fields, and rustc-style diagnostics.
+//! Human-readable output: certificate summaries as aligned fields. Diagnostics are rendered
+//! as every command's are (`crate::diagnostic`).
 
 use super::certificate::{Certificate, SignatureCheck};
 use super::generate::SelfSigned;
-use super::inspect::{Diagnostic, Inspection};
+use super::inspect::Inspection;
 use super::when;
 use std::fmt::Write;
 use time::OffsetDateTime;
@@ -87,60 +88,11 @@ pub fn inspection(report: &Inspection, now: OffsetDateTime) -> String {
     out
 }
 
-/// Every diagnostic, each as `error[code]: ...` / `  --> FILE` / `  = help: ...`, separated by
-/// blank lines.
-pub fn diagnostics(list: &[Diagnostic]) -> String {
-    list.iter().map(diagnostic).collect::<Vec<_>>().join("\n")
-}
-
-/// One diagnostic in rustc's layout.
-pub fn diagnostic(d: &Diagnostic) -> String {
-    let mut out = format!("{}[{}]: {}\n", d.severity.name(), d.code.as_str(), d.message);
-    match (&d.file, d.line) {
-        // Only certificates are located by line, so the line shown is always this one and
-        // never a line of a key.
-        (Some(file), Some(line)) => {
-            let begin = "-----BEGIN CERTIFICATE-----";
-            let width = line.to_string().len();
-            let _ = writeln!(out, "{:width$}--> {file}:{line}:1", "");
-            let _ = writeln!(out, "{:width$} |\n{line} | {begin}\n{:width$} | {}", "", "", "^".repeat(begin.len()));
-        }
-        (Some(file), None) => {
-            let _ = writeln!(out, "  --> {file}");
-        }
-        (None, _) => {}
-    }
-    for note in &d.notes {
-        let _ = writeln!(out, "  = note: {note}");
-    }
-    if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
-    }
-    out
-}
-
 /// What `certs self-signed` prints after writing its two files.
 pub fn self_signed(generated: &SelfSigned, cert_out: &str, key_out: &str, now: OffsetDateTime) -> String {
     let mut out = String::new();
     field(&mut out, "Wrote", &format!("{cert_out} (certificate)"));
     field(&mut out, "Wrote", &format!("{key_out} (private key, mode 0600; keep it private)"));
     certificate_fields(&mut out, &generated.certificate, now);
-    out
-}
-
-/// Every diagnostic as a GitHub workflow annotation (`::warning file=…,line=…,col=…::`), the
-/// way `compile --format github` writes them; notes and help go into the message, after it. A
-/// finding without a line names its file in the message only, as an annotation's place needs one.
-pub fn github(list: &[Diagnostic]) -> String {
-    use crate::diagnostic::{GithubPlace, github_command};
-    let mut out = String::new();
-    for d in list {
-        let level = d.severity.name();
-        let place = d.file.as_deref().zip(d.line).map(|(file, line)| GithubPlace { file, line, column: 1, end: None });
-        let notes = d.notes.iter().map(|n| format!("note: {n}"));
-        let help = d.help.iter().map(|h| format!("help: {h}"));
-        let message = std::iter::once(d.message.clone()).chain(notes).chain(help).collect::<Vec<_>>().join("\n");
-        out.push_str(&github_command(level, place, &format!("compose-cfn {}", d.code.as_str()), &message));
-    }
     out
 }

@@ -10,7 +10,8 @@ use compose_cfn::aws::deploy::Failed;
 use compose_cfn::aws::ssl as workflow;
 use compose_cfn::certs::{self, CertError, Input, from_now};
 use compose_cfn::deploy::certs::{acm_id, upload_name};
-use compose_cfn::diagnostic::{Code, Diagnostic};
+use compose_cfn::diagnostic::{self, Code, Diagnostic, Diagnostics};
+use compose_cfn::source::Sources;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zeroize::Zeroizing;
@@ -113,7 +114,7 @@ impl CreateArgs {
             (Ok(c), Ok(k), Ok(ch)) => (c, k, ch),
             (c, k, ch) => {
                 let errors: Vec<CertError> = [c.err(), k.err(), ch.err()].into_iter().flatten().collect();
-                return super::certs::fail(super::Format::Human, &errors);
+                return super::certs::fail(super::Format::Human, &errors, "upload the certificate");
             }
         };
         let (cert_name, key_name) = (self.cert.display().to_string(), self.key.display().to_string());
@@ -124,7 +125,8 @@ impl CreateArgs {
             Some(Input { file: &key_name, bytes: &key }),
             now,
         );
-        stderr(&certs::render::diagnostics(&report.diagnostics));
+        let diagnostics: Diagnostics = report.diagnostics.iter().cloned().collect();
+        stderr(&diagnostic::render_human(&diagnostics, &Sources::new(), true));
         if !report.ok || report.chain.is_empty() {
             stderr(
                 "error: the certificate was not uploaded: fix the errors above (`compose-cfn certs inspect` shows more)\n",

@@ -4,11 +4,14 @@
 //! A little past 400 lines: one argument type and one run per offline subcommand, the
 //! subcommands sharing their output and failure paths.
 
-use super::output::{stderr, stdout, write_stdout};
+use super::output::{stdout, write_stdout};
+use super::report;
 use super::{Format, INSPECT_FORMATS, REPORT_FORMATS};
 use clap::{Args, Subcommand};
-use compose_cfn::certs::{self, CertError, Diagnostic, Input, KeyChoice, SelfSignedRequest};
+use compose_cfn::certs::{self, CertError, Input, KeyChoice, SelfSignedRequest};
+use compose_cfn::diagnostic::{self, Code, Diagnostic, Diagnostics};
 use compose_cfn::files;
+use compose_cfn::source::Sources;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -160,34 +163,33 @@ fn named<'a>(file: &'a Option<String>, bytes: &'a Option<Zeroizing<Vec<u8>>>) ->
 }
 
 /// Prints errors that stopped a command before it had a report, and returns its exit code.
-pub(super) fn fail(format: Format, errors: &[CertError]) -> ExitCode {
-    let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
+/// `what`: what could not be done, for the human report's last line.
+pub(super) fn fail(format: Format, errors: &[CertError], what: &str) -> ExitCode {
+    let diagnostics: Diagnostics = errors.iter().map(certs::error_diagnostic).collect();
     let code = ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
     match format {
         Format::Human | Format::Github | Format::Markdown => {
-            stderr(&certs::render::diagnostics(&diagnostics));
+            report::diagnostics(&diagnostics, &Sources::new(), format, what);
             code
         }
-        Format::Json => {
-            let json = serde_json::json!({ "ok": false, "diagnostics": diagnostics });
-            write_stdout(&json_text(&json)).map_or_else(|failed| failed, |()| code)
-        }
+        Format::Json => write_stdout(&json_text(&failure_json(&diagnostics))).map_or_else(|failed| failed, |()| code),
     }
+}
+
+/// The JSON object of a command that stopped: `ok` false and its diagnostics, in the JSON
+/// form every command gives them.
+fn failure_json(diagnostics: &Diagnostics) -> serde_json::Value {
+    let sources = Sources::new();
+    let list: Vec<_> = diagnostics.iter().map(|d| diagnostic::to_json(d, &sources)).collect();
+    serde_json::json!({ "ok": false, "diagnostics": list })
 }
 
 /// A command line `certs inspect --format json` or `certs self-signed --format json` could
 /// not be parsed: said in the JSON object those commands print, exit 2.
 pub(super) fn usage_error(message: &str) -> ExitCode {
-    let diagnostic = Diagnostic {
-        severity: certs::Severity::Error,
-        code: compose_cfn::diagnostic::Code::Usage,
-        message: message.to_string(),
-        file: None,
-        line: None,
-        notes: Vec::new(),
-        help: Some("`compose-cfn certs --help` lists the subcommands, and each one's --help its options".into()),
-    };
-    let json = serde_json::json!({ "ok": false, "diagnostics": [diagnostic] });
+    let diagnostic = Diagnostic::error(Code::Usage, None, message)
+        .with_help("`compose-cfn certs --help` lists the subcommands, and each one's --help its options");
+    let json = failure_json(&Diagnostics::from_iter([diagnostic]));
     write_stdout(&json_text(&json)).map_or_else(|failed| failed, |()| ExitCode::from(2))
 }
 
@@ -232,19 +234,9 @@ impl InspectArgs {
                 let requested = self.write_leaf.is_some() || self.write_chain.is_some();
                 text.push_str(&render_written(&written, requested));
                 let printed = write_stdout(&text);
-                // `-q`: errors only, as every command prints them.
-                let quiet = super::global::settings().quiet;
-                let shown: Vec<Diagnostic> = report
-                    .diagnostics
-                    .iter()
-                    .filter(|d| !quiet || d.severity == certs::Severity::Error)
-                    .cloned()
-                    .collect();
-                stderr(&if self.format == Format::Github {
-                    certs::render::github(&in_checkout(shown))
-                } else {
-                    certs::render::diagnostics(&shown)
-                });
+                // As every command prints them: `-q` keeps errors only, `--format github` places them.
+                let diagnostics: Diagnostics = report.diagnostics.iter().cloned().collect();
+                report::diagnostics(&diagnostics, &Sources::new(), self.format, "inspect the certificate");
                 printed
             }
             Format::Json => {
@@ -258,12 +250,7 @@ impl InspectArgs {
 
     /// Prints errors that stopped the command, in its format.
     fn fail(&self, errors: &[CertError]) -> ExitCode {
-        if self.format == Format::Github {
-            let diagnostics: Vec<Diagnostic> = errors.iter().map(Diagnostic::from).collect();
-            stderr(&certs::render::github(&in_checkout(diagnostics)));
-            return ExitCode::from(errors.iter().map(CertError::exit_code).max().unwrap_or(1));
-        }
-        fail(self.format, errors)
+        fail(self.format, errors, "inspect the certificate")
     }
 
     /// Refuses, before anything is read, outputs that would land on each other, on an input
@@ -357,7 +344,7 @@ impl SelfSignedArgs {
     fn run(self, now: OffsetDateTime) -> ExitCode {
         match self.generate(now) {
             Ok(code) => code,
-            Err(e) => fail(self.format, &[e]),
+            Err(e) => fail(self.format, &[e], "make the certificate"),
         }
     }
 
@@ -399,13 +386,4 @@ impl SelfSignedArgs {
             }))),
         })
     }
-}
-
-/// The findings with their files named as GitHub annotations need them (see
-/// [`super::report::github_path`]).
-fn in_checkout(mut list: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    for d in &mut list {
-        d.file = d.file.as_deref().map(super::report::github_path);
-    }
-    list
 }

@@ -1,7 +1,9 @@
 //! Shared helpers for the certificate tests: rcgen-made PKIs, committed fixtures, snapshot filters.
 #![allow(dead_code)] // each test crate uses a different part
 
-use compose_cfn::certs::{self, Diagnostic, Input, Inspection};
+use compose_cfn::certs::{self, Input, Inspection};
+use compose_cfn::diagnostic::{self, Diagnostic};
+use compose_cfn::source::Sources;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
@@ -116,7 +118,7 @@ pub fn human(report: &Inspection) -> String {
     format!(
         "{}--- stderr ---\n{}",
         certs::render::inspection(report, now()),
-        certs::render::diagnostics(&report.diagnostics)
+        diagnostic::render_human(&report.diagnostics.iter().cloned().collect(), &Sources::new(), false)
     )
 }
 
