@@ -166,6 +166,33 @@ fn a_certificate_the_rack_bound_stays_bound() {
 }
 
 #[test]
+fn a_parameters_file_is_never_quoted_in_a_refusal_that_points_into_it() {
+    // The certificate is dropped (no tls label), a refusal placed at its ARN in the values
+    // file. Written on one line, as `describe-stacks --output json | jq -c` makes it, that line
+    // holds every other value: the KMS key among them.
+    let dir = tempfile::tempdir().unwrap();
+    // A password just before the certificate's value, which the snippet's window would show.
+    let mut values: Value = read("balancer_labels.parameters.json");
+    let parameters = values["Stacks"][0]["Parameters"].as_array_mut().unwrap();
+    let at = parameters.iter().position(|p| p["ParameterKey"] == "MainPort443Certificate").unwrap();
+    // The value written before the key puts the password right beside the ARN.
+    let arn = parameters.remove(at)["ParameterValue"].clone();
+    parameters.insert(at, serde_json::json!({"ParameterValue": arn, "ParameterKey": "MainPort443Certificate"}));
+    parameters.insert(at, serde_json::json!({"ParameterKey": "DbPassword", "ParameterValue": "SECRETX"}));
+    let one_line = values.to_string();
+    std::fs::write(dir.path().join("balancer_labels.parameters.json"), one_line).unwrap();
+    std::fs::copy(stacks().join("balancer_labels.json"), dir.path().join("balancer_labels.json")).unwrap();
+    let manifest = std::fs::read_to_string(stacks().join("balancer_labels.yml")).unwrap();
+    let plain = manifest.replace("    - convox.port.443.protocol=tls\n", "");
+    std::fs::write(dir.path().join("balancer_labels.yml"), plain).unwrap();
+    let run = run_in(dir.path(), &adopt_args("balancer_labels", &[]), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("adopting would drop the certificate"), "{}", run.stderr);
+    assert!(run.stderr.contains("balancer_labels.parameters.json:1:"), "placed in the values file: {}", run.stderr);
+    assert!(!run.stderr.contains("SECRET"), "a value was shown:\n{}", run.stderr);
+}
+
+#[test]
 fn convox_resources_are_kept_unless_removal_is_allowed() {
     let (kept, t) = adopted("web_redis", &[]);
     assert_eq!(t["Resources"]["Settings"]["Type"], "AWS::S3::Bucket", "carried over as it is");

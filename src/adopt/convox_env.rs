@@ -73,6 +73,11 @@ pub fn convert(text: &str, source: SourceId) -> Result<Converted, Diagnostics> {
 }
 
 /// The variables of `convox env` output, in order, and what is wrong with its lines.
+///
+/// A value that spans lines (`convox env set KEY="$(cat key.pem)"`) was printed raw, one line
+/// after the other: the lines of a PEM block (a private key, a certificate) are joined back
+/// into the value that opened it. Messages name no variable: what reads as a name may be a
+/// line of such a value.
 fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut vars: Vec<(String, String)> = Vec::new();
@@ -82,12 +87,23 @@ fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
     if text.starts_with('\u{feff}') {
         start = bom;
     }
+    // The variable whose value is an open PEM block, and where it started.
+    let mut open: Option<(usize, Span)> = None;
     for raw_line in text[start..].split_inclusive('\n') {
         let at = start;
         start += raw_line.len();
         // As Go's line scanner, which Convox read with: one `\r` before the `\n` ends the line.
         let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
         let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some((index, _)) = open {
+            let value = &mut vars[index].1;
+            value.push('\n');
+            value.push_str(line);
+            if line.contains(PEM_END) {
+                open = None;
+            }
+            continue;
+        }
         if line.trim().is_empty() {
             continue;
         }
@@ -95,7 +111,10 @@ fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
             diags.push(
                 Diagnostic::error(Code::ConvoxEnv, Span::new(source, at, line.len()), "not a `KEY=VALUE` line")
                     .with_label("no `=` on this line")
-                    .with_help("give the output of `convox env -a APP` unchanged: one `KEY=VALUE` line per variable"),
+                    .with_help(
+                        "give the output of `convox env -a APP` unchanged: one `KEY=VALUE` line per variable; \
+                         a value that spanned lines reads back only when it is a PEM block",
+                    ),
             );
             continue;
         };
@@ -104,8 +123,8 @@ fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
         let span = Span::new(source, name_at, name.len().max(1));
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') || name.is_empty() {
             let message = match name {
-                "" => "a line with no variable name".to_string(),
-                _ => format!("`{name}` is not a name an env file can set"),
+                "" => "a line with no variable name",
+                _ => "this is not a name an env file can set",
             };
             diags.push(
                 Diagnostic::error(Code::ConvoxEnv, span, message)
@@ -116,7 +135,7 @@ fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
         }
         if let Some(&earlier) = first.get(name) {
             diags.push(
-                Diagnostic::error(Code::ConvoxEnv, span, format!("`{name}` is set twice"))
+                Diagnostic::error(Code::ConvoxEnv, span, "a variable set twice")
                     .with_label("set again here")
                     .with_related(earlier, "first set here")
                     .with_help("`convox env` prints each variable once: keep the line whose value the app runs with"),
@@ -124,10 +143,26 @@ fn read(text: &str, source: SourceId) -> (Vec<(String, String)>, Diagnostics) {
             continue;
         }
         first.insert(name.to_string(), span);
+        if value.find(PEM_BEGIN).is_some_and(|begin| !value[begin..].contains(PEM_END)) {
+            open = Some((vars.len(), span));
+        }
         vars.push((name.to_string(), value.to_string()));
+    }
+    if let Some((_, span)) = open {
+        diags.push(
+            Diagnostic::error(Code::ConvoxEnv, span, "a value that opens a PEM block (`-----BEGIN …`) never closes it")
+                .with_label("its block starts here")
+                .with_help(
+                    "give the whole output of `convox env -a APP`: the block's lines up to its `-----END …` line",
+                ),
+        );
     }
     (vars, diags)
 }
+
+/// How a PEM block starts and ends (RFC 7468): a value holding a key or a certificate.
+const PEM_BEGIN: &str = "-----BEGIN ";
+const PEM_END: &str = "-----END ";
 
 /// Writes `value` quoted so that Compose's dotenv reader gives it back as it is: in single
 /// quotes (nothing inside is expanded or unescaped) unless it holds a `'` or ends with a `\`
@@ -215,13 +250,48 @@ G=it's\nH=back\\\nI=\nJ=a=b\nK= lead\nL=${HOME}\nM=\\$x\"y'\\\r\n";
             found,
             [
                 (2, "not a `KEY=VALUE` line".to_string()),
-                (3, "`bad-name` is not a name an env file can set".to_string()),
-                (4, "`GOOD` is set twice".to_string()),
+                (3, "this is not a name an env file can set".to_string()),
+                (4, "a variable set twice".to_string()),
                 (5, "a line with no variable name".to_string()),
             ]
         );
         let shown = crate::diagnostic::render_human(&diags, &sources, false);
         assert!(!shown.contains("secret"), "{shown}");
+    }
+
+    #[test]
+    fn a_pem_block_printed_over_several_lines_is_one_value_again() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN+Bgkq/hkiG9w0==\nQEFAASC=\n-----END PRIVATE KEY-----";
+        let printed =
+            format!("A=1\nTLS_KEY={key}\r\nB=2\nCERT=x -----BEGIN CERTIFICATE----- y -----END CERTIFICATE-----\n");
+        let converted = convert(&printed, id()).unwrap();
+        let expected = [
+            ("A", "1"),
+            ("TLS_KEY", key),
+            ("B", "2"),
+            ("CERT", "x -----BEGIN CERTIFICATE----- y -----END CERTIFICATE-----"),
+        ];
+        let expected: Vec<(String, String)> = expected.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        assert_eq!(values(&converted), expected);
+        // Without its end, the block would swallow every later variable: an error at its name.
+        let mut sources = Sources::new();
+        let cut = "A=1\nTLS_KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN+Bgkq/hkiG9w0==\nB=2\n";
+        let source = sources.add("convox.txt", dotenv::masked(cut));
+        let diags = convert(cut, source).unwrap_err();
+        let [d] = &diags.iter().collect::<Vec<_>>()[..] else { panic!("{diags:?}") };
+        assert_eq!(sources.get(source).line_col(d.span.unwrap().start).line, 2);
+        assert!(d.message.contains("never closes"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_line_of_a_value_that_reads_as_a_name_is_never_quoted() {
+        // A multi-line value that is no PEM block: its lines are lines of their own.
+        let printed = "NOTE=first line\nMIIEvQ+SECRET/part=x\nSECRETPART=1\nSECRETPART=2\n";
+        let diags = convert(printed, id()).unwrap_err();
+        assert_eq!(diags.iter().count(), 2);
+        for d in diags.iter() {
+            assert!(!d.message.contains("SECRET") && !d.message.contains("MIIE"), "{}", d.message);
+        }
     }
 
     #[test]

@@ -357,14 +357,17 @@ pub fn parameter_list(v: &Value) -> Result<BTreeMap<String, String>, AdoptError>
             )
         })?;
     list.iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let key = p.get("ParameterKey").and_then(Value::as_str);
             let value = p.get("ResolvedValue").or_else(|| p.get("ParameterValue")).and_then(Value::as_str);
+            // The entry is named by its place and key, never shown: its other fields are values.
             match (key, value) {
                 (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
-                _ => {
-                    Err(AdoptError::Shape(format!("parameters: an entry without ParameterKey and ParameterValue: {p}")))
+                (Some(k), None) => {
+                    Err(AdoptError::Shape(format!("parameters: entry {} (`{k}`) has no text ParameterValue", i + 1)))
                 }
+                (None, _) => Err(AdoptError::Shape(format!("parameters: entry {} has no text ParameterKey", i + 1))),
             }
         })
         .collect()

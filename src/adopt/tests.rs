@@ -423,3 +423,19 @@ fn the_variables_convox_set_in_every_container_are_kept_unless_the_manifest_sets
     let d = a.decisions.iter().find(|d| d.section == "environment" && d.name == "WebTaskDefinition").unwrap();
     assert!(!d.line().contains("PROCESS="), "{}", d.line());
 }
+
+#[test]
+fn a_malformed_parameters_entry_is_named_by_place_and_key_never_shown() {
+    let entries = json!([
+        {"ParameterKey": "Cluster", "ParameterValue": "c1"},
+        {"ParameterKey": "DbPassword", "ParameterValue": 42, "Note": "SECRET-NOTE"},
+        {"ParameterValue": "SECRET-VALUE"},
+    ]);
+    let message = parameter_list(&entries).unwrap_err().to_string();
+    assert_eq!(message, "parameters: entry 2 (`DbPassword`) has no text ParameterValue");
+    let keyless = parameter_list(&json!([{"ParameterValue": "SECRET-VALUE"}])).unwrap_err().to_string();
+    assert!(
+        keyless.ends_with("parameters: entry 1 has no text ParameterKey") && !keyless.contains("SECRET"),
+        "{keyless}"
+    );
+}

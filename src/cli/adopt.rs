@@ -158,7 +158,10 @@ fn read_json(path: &Path, sources: &mut Sources, format: Format, values: bool) -
     let name = path.display().to_string();
     match files::json::read(path, compose_cfn::load::MAX_FILE_BYTES) {
         Ok(json) => {
-            let id = sources.add(name, json.text.clone());
+            // A values file is shown masked, as `.env` is: a snippet at one of its values
+            // shows the line, and a one-line file holds every other value on that line.
+            let shown = if values { compose_cfn::load::dotenv::masked(&json.text) } else { json.text.clone() };
+            let id = sources.add(name, shown);
             Ok((path.to_path_buf(), Read { id, text: json.text, json: json.value }))
         }
         Err(files::json::JsonError::Syntax { text, at, message, .. }) => {

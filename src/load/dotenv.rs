@@ -184,18 +184,20 @@ impl Parser<'_> {
                 return true;
             }
             other => {
-                // Never a character of the line: it may be the start of a value.
+                // Never a character of the line, nor what was read as its name: a line of a
+                // multi-line value left unquoted (a private key) reads as a name.
                 let at = self.pos;
                 let message = match (key.is_empty(), other) {
-                    (true, _) => "`.env` line: expected a variable name".to_string(),
-                    (false, None) => format!("`.env` line: expected `=` after `{key}`, found the end of the file"),
-                    (false, Some(_)) => format!("`.env` line: expected `=` after `{key}`"),
+                    (true, _) => "`.env` line: expected a variable name",
+                    (false, None) => "`.env` line: expected `=` after the name, found the end of the file",
+                    (false, Some(_)) => "`.env` line: expected `=` after the name",
                 };
                 self.error(
                     at,
                     other.map_or(0, char::len_utf8),
-                    message,
-                    "names are letters, digits, `_` and `.`; write `NAME=value`, one per line",
+                    message.to_string(),
+                    "names are letters, digits, `_` and `.`; write `NAME=value`, one per line, and \
+                     quote a value that spans lines",
                 );
                 self.skip_line();
                 return true;
@@ -225,7 +227,7 @@ impl Parser<'_> {
             .map_or(line.len(), |(i, _)| i);
         let value = line[..end].trim_end().to_string();
         self.pos += line.len();
-        self.expand(&value, start, lookup)
+        self.expand(&value, start, true, lookup)
     }
 
     fn quoted(&mut self, quote: char, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
@@ -284,11 +286,22 @@ impl Parser<'_> {
                 (c, false) => unescaped.push(c),
             }
         }
-        self.expand(&unescaped, open, lookup)
+        self.expand(&unescaped, open, false, lookup)
     }
 
     /// `${VAR}` expansion of a value: the process environment, then the file's earlier values.
-    fn expand(&mut self, value: &str, at: usize, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    /// `at`: where the value starts; `as_written`: the value is the file's text from there (not
+    /// unescaped), so an offset in it is one in the file.
+    ///
+    /// Messages quote none of the value, not even a variable name or a `:?` message in it:
+    /// a password with `${` in it reads as a broken reference, and its text would be shown.
+    fn expand(
+        &mut self,
+        value: &str,
+        at: usize,
+        as_written: bool,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
         if !value.contains('$') {
             return Some(value.to_string());
         }
@@ -296,21 +309,20 @@ impl Parser<'_> {
         let find = |name: &str| lookup(name).or_else(|| vars.get(name).cloned());
         match interpolate::interpolate(value, &find) {
             Ok(result) => Some(result.text),
-            Err(InterpolationError::Syntax { message, .. }) => {
+            Err(InterpolationError::Syntax { offset, .. }) => {
                 self.error(
-                    at,
+                    if as_written { at + offset } else { at },
                     1,
-                    format!("`.env`: invalid interpolation: {message}"),
+                    "`.env`: a `$` in this value is not a valid variable reference".into(),
                     "write `$$` for a literal `$`, or single-quote the value",
                 );
                 None
             }
-            Err(InterpolationError::Required { name, message }) => {
-                let why = if message.is_empty() { String::new() } else { format!(": {message}") };
+            Err(InterpolationError::Required { .. }) => {
                 self.error(
                     at,
                     1,
-                    format!("`.env`: required variable `{name}` is not set{why}"),
+                    "`.env`: this value requires a variable (`${NAME:?…}`) that is not set".into(),
                     "set it before this line, or in the environment",
                 );
                 None
@@ -392,6 +404,25 @@ mod tests {
         assert_eq!(errors("A=\"v\" trailing\n").len(), 1);
         assert_eq!(errors("A=${B:?needed}\n").len(), 1);
         assert_eq!(errors("ü=1\n").len(), 1);
+    }
+
+    #[test]
+    fn messages_quote_no_part_of_a_value() {
+        // A private key left unquoted: its second line reads as a name without `=`.
+        let pem = "TLS_KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANSECRETKEY+MATERIAL/x\n-----END PRIVATE KEY-----\n";
+        // Passwords that read as broken or required references.
+        let text = format!("{pem}DB_PASSWORD=Zq${{Secr3tPart!x}}\nTOKEN=\"p${{Hid:?den}}\"\n");
+        let e = errors(&text);
+        assert_eq!(e.len(), 4, "{e:#?}");
+        for d in &e {
+            for part in ["MIIE", "SECRET", "Secr3t", "Hid", "den", "END"] {
+                assert!(!d.message.contains(part), "`{part}` in `{}`", d.message);
+            }
+        }
+        let at = |needle: &str| text.find(needle).unwrap();
+        let starts: Vec<usize> = e.iter().filter_map(|d| d.span.map(|s| s.start)).collect();
+        // The unquoted password is placed at its `$`; the double-quoted one at its quote.
+        assert_eq!(&starts[2..], [at("${Secr3t"), at("\"p$")]);
     }
 
     #[test]
