@@ -42,6 +42,22 @@ fn output_file_is_written_on_success_and_left_alone_on_error() {
 }
 
 #[test]
+fn o_never_writes_the_template_over_a_file_the_compilation_reads() {
+    let dir =
+        dir_with(&[("docker-compose.yml", SEED), ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n")]);
+    for argv in [
+        &["compile", "-o", "./docker-compose.yml"][..],
+        &["compile", "docker-compose.yml", "-o", "docker-compose.yml"],
+        &["compile", "-o", "docker-compose.override.yml"],
+    ] {
+        let run = run_in(dir.path(), &args(argv), &[]);
+        assert_eq!(run.code, 2, "{argv:?}: {}", run.stderr);
+        assert!(run.stderr.contains("which this command reads; give -o another file"), "{}", run.stderr);
+        assert_eq!(std::fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap(), SEED, "{argv:?}");
+    }
+}
+
+#[test]
 fn without_a_file_argument_the_default_file_and_its_override_are_read() {
     let dir =
         dir_with(&[("docker-compose.yml", SEED), ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n")]);
