@@ -7,6 +7,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 pub mod json;
+mod same;
+
+pub use same::same_file;
 
 /// Why a capped read failed.
 #[derive(Debug, thiserror::Error)]

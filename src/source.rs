@@ -115,6 +115,11 @@ impl Sources {
     pub fn get(&self, id: SourceId) -> &Source {
         &self.files[id.0 as usize]
     }
+
+    /// Every file, in the order read.
+    pub fn iter(&self) -> impl Iterator<Item = &Source> {
+        self.files.iter()
+    }
 }
 
 #[cfg(test)]

@@ -166,6 +166,48 @@ fn self_signed_usage_errors_exit_2() {
     assert!(!dir.path().join("site.key").exists());
 }
 
+/// `compose-cfn ARGS` run in `dir`, so that relative paths are relative to it.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_compose-cfn")).args(args).current_dir(dir).output().expect("run compose-cfn")
+}
+
+#[test]
+fn two_outputs_that_are_one_file_are_refused_however_they_are_spelled() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let absolute = dir.path().join("c.pem").display().to_string();
+    // Neither file exists yet: text comparison and `canonicalize` both missed these, and the
+    // key was written over the certificate.
+    for (cert, key) in [("c.pem", "./c.pem"), ("sub/../c.pem", "c.pem"), ("c.pem", absolute.as_str())] {
+        let out = run_in(dir.path(), &["certs", "self-signed", "a.example", "--cert-out", cert, "--key-out", key]);
+        assert_eq!(code(&out), 2, "{cert} {key}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(&format!("--cert-out and --key-out are both {cert}")),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!dir.path().join("c.pem").exists(), "{cert} {key}: nothing is written");
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("sub"), dir.path().join("link")).unwrap();
+        let out = run_in(
+            dir.path(),
+            &["certs", "self-signed", "a.example", "--cert-out", "sub/c.pem", "--key-out", "link/c.pem"],
+        );
+        assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+        assert!(!dir.path().join("sub/c.pem").exists());
+    }
+
+    let leaf = fx("chain-leaf.pem");
+    let chain = root_first_chain(dir.path());
+    let argv = ["certs", "inspect", &leaf, "--chain", &chain, "--write-leaf", "out.pem", "--write-chain", "./out.pem"];
+    let out = run_in(dir.path(), &argv);
+    assert_eq!(code(&out), 2, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--write-leaf and --write-chain are both ./out.pem"), "{}", text(&out.stderr));
+    assert!(!dir.path().join("out.pem").exists());
+}
+
 #[test]
 fn self_signed_json_reports_the_certificate() {
     let dir = tempfile::tempdir().unwrap();

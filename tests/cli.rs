@@ -42,6 +42,42 @@ fn output_file_is_written_on_success_and_left_alone_on_error() {
 }
 
 #[test]
+fn o_never_writes_the_template_over_a_file_the_compilation_reads() {
+    let dir =
+        dir_with(&[("docker-compose.yml", SEED), ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n")]);
+    for argv in [
+        &["compile", "-o", "./docker-compose.yml"][..],
+        &["compile", "docker-compose.yml", "-o", "docker-compose.yml"],
+        &["compile", "-o", "docker-compose.override.yml"],
+    ] {
+        let run = run_in(dir.path(), &args(argv), &[]);
+        assert_eq!(run.code, 2, "{argv:?}: {}", run.stderr);
+        assert!(run.stderr.contains("which this command reads; give -o another file"), "{}", run.stderr);
+        assert_eq!(std::fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap(), SEED, "{argv:?}");
+    }
+}
+
+#[test]
+fn help_and_version_go_to_stdout_with_exit_0_and_a_missing_subcommand_to_stderr_with_exit_2() {
+    let dir = ProjectDir::new();
+    let version = run_in(dir.path(), &args(&["--version"]), &[]);
+    assert_eq!((version.code, version.stderr.as_str()), (0, ""));
+    assert_eq!(version.stdout, format!("compose-cfn {}\n", env!("CARGO_PKG_VERSION")));
+    for argv in [&["--help"][..], &["help", "plan"], &["plan", "--help"]] {
+        let help = run_in(dir.path(), &args(argv), &[]);
+        assert_eq!((help.code, help.stderr.as_str()), (0, ""), "{argv:?}");
+        assert!(
+            help.stdout.contains("Usage: compose-cfn") && !help.stdout.contains('\x1b'),
+            "{argv:?}: {}",
+            help.stdout
+        );
+    }
+    let bare = run_in(dir.path(), &args(&[]), &[]);
+    assert_eq!((bare.code, bare.stdout.as_str()), (2, ""));
+    assert!(bare.stderr.contains("Usage: compose-cfn"), "{}", bare.stderr);
+}
+
+#[test]
 fn without_a_file_argument_the_default_file_and_its_override_are_read() {
     let dir =
         dir_with(&[("docker-compose.yml", SEED), ("docker-compose.override.yml", "web:\n  ports:\n    - 8080:3000\n")]);

@@ -62,6 +62,11 @@ const PRINTING: &[&[&str]] = &[
     &["schema"],
     &["completions", "bash"],
     &["man"],
+    // Help and version are printed by clap, whose own `exit` ignored a failed write.
+    &["--help"],
+    &["--version"],
+    &["help", "plan"],
+    &["plan", "--help"],
     &["certs", "inspect", "c.pem", "--key", "k.pem"],
     &["certs", "inspect", "c.pem", "--format", "json"],
     &["certs", "self-signed", "example.org", "--cert-out", "c.pem", "--key-out", "k.pem", "--force"],

@@ -265,6 +265,27 @@ fn diff_without_changes_exits_0_and_errors_exit_2() {
     }
 }
 
+#[test]
+fn diff_refuses_a_template_that_is_not_utf8_at_its_first_bad_byte_as_a_compose_file() {
+    let dir = variants();
+    let template = run(dir.path(), &["compile", "seed.yml"]).stdout;
+    // One byte of the description's `App` replaced by one that is not UTF-8 on line 3.
+    let line = template.lines().position(|l| l.contains("\"Description\"")).unwrap() + 1;
+    let column = template.lines().nth(line - 1).unwrap().find("App").unwrap() + 2;
+    let mut bytes = template.clone().into_bytes();
+    let at = template.find("App").unwrap() + 1;
+    bytes[at] = 0xff;
+    std::fs::write(dir.path().join("seed.json"), template).unwrap();
+    std::fs::write(dir.path().join("bad.json"), bytes).unwrap();
+    for argv in [["diff", "seed.json", "bad.json"], ["diff", "bad.json", "seed.yml"]] {
+        let r = run(dir.path(), &argv);
+        assert_eq!(r.code, 2, "{argv:?}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.is_empty(), "no change is shown: {}", r.stdout);
+        assert!(r.stderr.starts_with("error[invalid-utf8]: the file is not valid UTF-8"), "{}", r.stderr);
+        assert!(r.stderr.contains(&format!(" --> bad.json:{line}:{column}\n")), "{}", r.stderr);
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args(["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])

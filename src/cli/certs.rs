@@ -269,7 +269,7 @@ impl InspectArgs {
             }
             let earlier = outputs[..i].iter().filter_map(|(f, p)| p.as_ref().map(|p| (*f, p)));
             let inputs = inputs.iter().filter_map(|(f, p)| p.map(|p| (*f, p)));
-            if let Some((other, _)) = inputs.chain(earlier).find(|(_, other)| same_file(path, other)) {
+            if let Some((other, _)) = inputs.chain(earlier).find(|(_, other)| files::same_file(path, other)) {
                 return Err(CertError::SameOutput { file: name(path), first: other, second: flag });
             }
         }
@@ -325,11 +325,6 @@ fn render_written(written: &[Written<'_>], requested: bool) -> String {
         .collect()
 }
 
-/// Whether two paths name one file: the same text, or the same file once resolved.
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
 /// A failed write as the error `certs` reports.
 fn write_error(path: &Path, e: files::WriteError) -> CertError {
     let file = name(path);
@@ -350,7 +345,8 @@ impl SelfSignedArgs {
 
     fn generate(&self, now: OffsetDateTime) -> Result<ExitCode, CertError> {
         let (cert_out, key_out) = (name(&self.cert_out), name(&self.key_out));
-        if self.cert_out == self.key_out {
+        // Compared as files, not as text: `c.pem` and `./c.pem` put the key over the certificate.
+        if files::same_file(&self.cert_out, &self.key_out) {
             return Err(CertError::SameOutput { file: cert_out, first: "--cert-out", second: "--key-out" });
         }
         if !self.force {

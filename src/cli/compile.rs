@@ -197,6 +197,9 @@ impl CompileArgs {
         let Some(template) = &result.template else {
             return ExitCode::from(1);
         };
+        if let Some(refused) = output_over_input(self.output.as_deref(), &self.adopt, &result.sources) {
+            return refused;
+        }
         let code = if self.adopt.adopt.is_some() {
             // Adoption rewrites the template as JSON text; only this path holds it whole.
             match self.adopt.apply(&template.to_text(), result.plan.as_ref(), self.format) {
@@ -232,6 +235,29 @@ impl CompileArgs {
         std::mem::forget(result);
         code
     }
+}
+
+/// Refuses an `-o` that names a file the compilation read (a compose file, an `extends:` or
+/// `env_file:` file, `.env`) or an `--adopt` file: the template would replace it.
+fn output_over_input(
+    output: Option<&Path>,
+    adopt: &super::adopt::AdoptArgs,
+    sources: &compose_cfn::source::Sources,
+) -> Option<ExitCode> {
+    let out = output.filter(|o| o.as_os_str() != load::STDIN)?;
+    let input = sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .filter(|p| *p != load::STDIN_SHOWN && !p.starts_with("git:"))
+        .map(Path::new)
+        .chain(adopt.adopt.as_deref())
+        .chain(adopt.adopt_parameters.as_deref())
+        .find(|input| files::same_file(out, input))?;
+    Some(report::usage_error(&format!(
+        "cannot write `{}`: it is `{}`, which this command reads; give -o another file",
+        out.display(),
+        input.display()
+    )))
 }
 
 /// Writes the template `content` writes to stdout, or to `output` (`-o`) through a temporary file.

@@ -12,6 +12,7 @@ use compose_cfn::files;
 use compose_cfn::load::{self, Environment, Input};
 use compose_cfn::review::diff::Place;
 use compose_cfn::review::{self, StackView, template};
+use compose_cfn::source::Sources;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -122,14 +123,23 @@ impl DiffArgs {
     /// of its services, for compose files read from the working tree (none for a template, a
     /// file from git or standard input: nothing in the checkout to point at).
     fn view(&self, side: Side, values: Option<&BTreeMap<String, String>>) -> Result<View, ExitCode> {
-        if let [only] = side.inputs.as_slice()
-            && let Some(parsed) = template::parse(&String::from_utf8_lossy(&only.bytes))
-        {
-            let label = side.label;
-            return parsed
-                .and_then(|t| template::to_view(&bound(t, values)))
-                .map(|v| (label.clone(), v, BTreeMap::new()))
-                .map_err(|e| report::usage_error(&format!("`{label}`: {e}")));
+        if let [only] = side.inputs.as_slice() {
+            let Ok(text) = std::str::from_utf8(&only.bytes) else {
+                // Refused as a compose file is, at its first bad byte, whatever the file holds:
+                // read with replacement characters, a template's damage looked like a change.
+                let mut sources = Sources::new();
+                let (_, bad) = load::source_text(&mut sources, only.path.clone(), only.bytes.clone());
+                let what = format!("read `{}`", side.label);
+                report::diagnostics(&bad.into_iter().collect(), &sources, self.format.diagnostics(), &what);
+                return Err(ExitCode::from(2));
+            };
+            if let Some(parsed) = template::parse(text) {
+                let label = side.label;
+                return parsed
+                    .and_then(|t| template::to_view(&bound(t, values)))
+                    .map(|v| (label.clone(), v, BTreeMap::new()))
+                    .map_err(|e| report::usage_error(&format!("`{label}`: {e}")));
+            }
         }
         // A compose file from git is interpolated with the current environment only: its
         // `.env` would be the working tree's, not the revision's.

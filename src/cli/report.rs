@@ -77,13 +77,13 @@ pub fn note(message: &str) {
 /// A command line clap refused (an unknown option, a missing argument, a bad value), in the
 /// format the command line asked for: a script that passed `--format json` gets JSON for
 /// "no such option" too. Help and version requests, and every error without a machine
-/// format, are clap's own (coloured, exit 2).
+/// format, are clap's own text (see [`clap_text`]).
 pub fn parse_error(e: clap::Error, args: &[String]) -> ExitCode {
     use clap::error::ErrorKind;
     let format = asked_format(args);
     let quiet_kinds =
         [ErrorKind::DisplayHelp, ErrorKind::DisplayVersion, ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand];
-    let Some(format) = format.filter(|_| !quiet_kinds.contains(&e.kind())) else { e.exit() };
+    let Some(format) = format.filter(|_| !quiet_kinds.contains(&e.kind())) else { return clap_text(&e, args) };
     let text = e.render().to_string();
     // clap's first paragraph is the message; the rest (usage, "for more information") is
     // what `--help` says better.
@@ -98,13 +98,42 @@ pub fn parse_error(e: clap::Error, args: &[String]) -> ExitCode {
     usage_error(&message)
 }
 
-/// The `--format` value of a command line, when it names a machine format.
-fn asked_format(args: &[String]) -> Option<Format> {
-    let value = args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix("--format") {
+/// Prints what clap made of `e` (help, version, or an error with its usage) on the stream clap
+/// would, and returns clap's exit code: 0 for help and version, 2 otherwise. Written through
+/// [`super::output`] rather than by clap's `exit`, which ignores a failed write: `--help`
+/// into a full disk or a closed pipe then says so and exits 2, as every command does.
+/// Coloured as clap colours it: on a terminal, unless `NO_COLOR` (or `--color`) says otherwise.
+fn clap_text(e: &clap::Error, args: &[String]) -> ExitCode {
+    // The options were never installed (parsing stopped), so `--color` is read here.
+    let choice = match option_value(args, "--color") {
+        Some("always") => Some(anstream::ColorChoice::Always),
+        Some("never") => Some(anstream::ColorChoice::Never),
+        _ => None,
+    };
+    if let Some(choice) = choice {
+        choice.write_global();
+    }
+    let text = e.render().ansi().to_string();
+    let code = ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    if e.use_stderr() {
+        stderr(&text);
+        return code;
+    }
+    super::output::write_stdout(&text).map_or_else(|failed| failed, |()| code)
+}
+
+/// The value of `option` on a command line (`--option VALUE` or `--option=VALUE`).
+fn option_value<'a>(args: &'a [String], option: &str) -> Option<&'a str> {
+    args.iter().enumerate().find_map(|(i, a)| match a.strip_prefix(option) {
         Some("") => args.get(i + 1).map(String::as_str),
         Some(rest) => rest.strip_prefix('='),
         None => None,
-    })?;
+    })
+}
+
+/// The `--format` value of a command line, when it names a machine format.
+fn asked_format(args: &[String]) -> Option<Format> {
+    let value = option_value(args, "--format")?;
     match value {
         "json" => Some(Format::Json),
         "github" => Some(Format::Github),

@@ -276,26 +276,37 @@ fn inside(dir: &Path, path: &Path) -> Option<PathBuf> {
     path.strip_prefix(dir).ok().map(Path::to_path_buf)
 }
 
-fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
-    let (text, bad_utf8) = match String::from_utf8(input.bytes) {
+/// Adds the file `path` with its `bytes` to `sources`, as text, and returns its id. Bytes
+/// that are not UTF-8 come with an `invalid-utf8` error at the first bad byte (so shown at its
+/// line and column); the file is then added as its lossy text so that the error can point
+/// into it. Every file the user gives (a compose file, a template for `diff`) is refused
+/// alike rather than read with replacement characters.
+pub fn source_text(sources: &mut Sources, path: String, bytes: Vec<u8>) -> (SourceId, Option<Diagnostic>) {
+    let (text, bad_utf8) = match String::from_utf8(bytes) {
         Ok(text) => (text, None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    let id: SourceId = sources.add(input.path, text);
-    if let Some(at) = bad_utf8 {
-        // The lossy text keeps everything before the bad byte, so `at` still points at it.
-        diags.push(
-            Diagnostic::error(
-                Code::InvalidUtf8,
-                Span::new(id, at, 1),
-                format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
-            )
-            .with_label("not UTF-8")
-            .with_help("save the file as UTF-8"),
-        );
+    let id: SourceId = sources.add(path, text);
+    // The lossy text keeps everything before the bad byte, so `at` still points at it.
+    let bad = bad_utf8.map(|at| {
+        Diagnostic::error(
+            Code::InvalidUtf8,
+            Span::new(id, at, 1),
+            format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
+        )
+        .with_label("not UTF-8")
+        .with_help("save the file as UTF-8")
+    });
+    (id, bad)
+}
+
+fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let (id, bad) = source_text(sources, input.path, input.bytes);
+    if let Some(bad) = bad {
+        diags.push(bad);
         return None;
     }
     match node::parse(sources.get(id), id, ParseLimits::default()) {
