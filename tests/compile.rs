@@ -102,6 +102,24 @@ fn any_error_means_no_template_and_all_errors_are_reported() {
 }
 
 #[test]
+fn a_udp_health_port_and_a_udp_port_label_are_said_for_what_they_are() {
+    // A label on a UDP port does nothing, as in Convox: a warning, and the template is made.
+    let c = compile_text(
+        "services:\n  web:\n    labels: [convox.port.6060.protocol=tcp]\n    ports: [\"443:3000\", \"6060:6060/udp\"]\n",
+    );
+    assert!(c.template.is_some(), "{:?}", c.diagnostics);
+    let said: Vec<(&str, bool)> = c.diagnostics.iter().map(|d| (d.code.as_str(), d.is_error())).collect();
+    assert_eq!(said, [("udp-port-label", false)]);
+    // A UDP container port is one: the health check cannot use it because it is UDP.
+    let c = compile_text(
+        "services:\n  web:\n    labels: [convox.health.port=5000]\n    ports: [\"443:3000\", \"8000:10000\", \"5000/udp\"]\n",
+    );
+    let [d] = &c.diagnostics.iter().collect::<Vec<_>>()[..] else { panic!("{:?}", c.diagnostics) };
+    assert_eq!(d.message, "`convox.health.port` is 5000, a UDP port of `web`: a balancer checks a TCP port");
+    assert_eq!(d.help.as_deref(), Some("the service's TCP container ports are 3000, 10000"));
+}
+
+#[test]
 fn no_certificate_or_key_material_reaches_the_template() {
     let pem = "-----BEGIN PRIVATE KEY-----";
     let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));

@@ -58,7 +58,6 @@ fn expectation(case: &str) -> Expect {
             Pass("relates a label or port to the service's other ports")
         }
         "error-health-port" => Pass("443 is a valid port; that it is no container port of the service is semantic"),
-        "error-label-udp-protocol" => Pass("the label is valid; that its port is UDP is semantic"),
         "error-interval-not-above-timeout" => Pass("compares two labels' values"),
         "error-interpolation-syntax" | "error-required-variable" | "error-unset-host-port" => {
             Pass("only interpolation shows the problem")

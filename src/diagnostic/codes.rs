@@ -196,7 +196,7 @@ codes! {
     }
     InternalBalancer = "internal-balancer" {
         summary: "An internal port makes the whole Classic ELB internal.",
-        details: "A Classic ELB is internet-facing or internal, and ECS attaches one per service: one internal port makes all of the service's ports internal.",
+        details: "A Classic ELB is internet-facing or internal, and ECS attaches one per service: one internal port makes all of the service's ports internal. Move the internal port to a separate service, publish it, or compile with `--balancer v2`: a service then gets an internet-facing and an internal load balancer, as its ports need.",
         example: Some("services:\n  web:\n    ports: [\"80:3000\", \"3001\"]\n"),
     }
     UnknownProtocol = "unknown-protocol" {
@@ -216,7 +216,7 @@ codes! {
     }
     UdpPortLabel = "udp-port-label" {
         summary: "A `convox.port.N.*` label names a UDP port, which gets no listener.",
-        details: "UDP ports get no listener, so their port labels do nothing.",
+        details: "UDP ports get no listener, so their port labels do nothing. A warning, not an error: Convox ignored such labels, and a manifest that deployed with it compiles the same.",
         example: Some("services:\n  dns:\n    labels:\n      - convox.port.53.protocol=tls\n    ports: [\"53:53/udp\"]\n"),
     }
     UnknownLabel = "unknown-label" {

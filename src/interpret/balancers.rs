@@ -155,6 +155,12 @@ pub(super) fn port_runs(ports: &[u16]) -> String {
     text.join(", ")
 }
 
+/// The container ports of `tcp`, each once, in order, for a help line.
+fn containers_list(tcp: &[&PortMapping]) -> String {
+    let containers: BTreeSet<u16> = tcp.iter().map(|m| m.target).collect();
+    containers.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+}
+
 pub(super) fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnostics) -> Scheme {
     let Some(first_internal) = tcp.iter().find(|m| m.is_internal()) else {
         return Scheme::Public;
@@ -177,7 +183,8 @@ pub(super) fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnos
             .with_label("internal port (no host port)")
             .with_help(format!(
                 "a Classic ELB is either internet-facing or internal, and ECS attaches one to a service: \
-                 move the internal port to a separate service, or publish it (e.g. `{port}:{port}`)",
+                 move the internal port to a separate service, publish it (e.g. `{port}:{port}`), or \
+                 compile with `--balancer v2`, whose load balancers serve both",
                 port = first_internal.target
             )),
         );
@@ -251,26 +258,37 @@ pub(super) fn health_check(
             Some(m) => checked = m,
             None if !service.ports_complete => {}
             None => {
-                let containers: BTreeSet<String> = tcp.iter().map(|m| m.target.to_string()).collect();
                 let keyed_by_balancer = tcp.iter().find(|m| u32::from(m.balancer_port()) == port);
                 let help = match keyed_by_balancer {
                     Some(m) => format!(
                         "`convox.health.port` takes a container port: balancer port {port} forwards to container port {}",
                         m.target
                     ),
-                    None => format!(
-                        "the service's container ports are {}",
-                        containers.into_iter().collect::<Vec<_>>().join(", ")
+                    None => format!("the service's container ports are {}", containers_list(&tcp)),
+                };
+                // A UDP container port is one, but no balancer checks it: say that, not "no such port".
+                let udp = service.ports.iter().any(|m| m.transport == Transport::Udp && u32::from(m.target) == port);
+                let (message, label_text) = match udp {
+                    true => (
+                        format!(
+                            "`convox.health.port` is {port}, a UDP port of `{}`: a balancer checks a TCP port",
+                            service.name.value
+                        ),
+                        "a UDP port",
+                    ),
+                    false => (
+                        format!("`convox.health.port` is {port}, not a container port of `{}`", service.name.value),
+                        "no such container port",
                     ),
                 };
+                let help = match udp {
+                    true => format!("the service's TCP container ports are {}", containers_list(&tcp)),
+                    false => help,
+                };
                 diags.push(
-                    Diagnostic::error(
-                        Code::UnmappedPort,
-                        label.value_span,
-                        format!("`convox.health.port` is {port}, not a container port of `{}`", service.name.value),
-                    )
-                    .with_label("no such container port")
-                    .with_help(help),
+                    Diagnostic::error(Code::UnmappedPort, label.value_span, message)
+                        .with_label(label_text)
+                        .with_help(help),
                 );
             }
         }

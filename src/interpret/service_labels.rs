@@ -259,14 +259,12 @@ pub(super) fn read_port_label<'a>(
         return;
     }
     if let Some(udp) = ports.udp.get(&port) {
-        let message = format!("`{key}` names UDP port {port}, which gets no listener (a Classic ELB cannot carry UDP)");
-        let d = if name == "protocol" {
-            Diagnostic::error(Code::UdpPortLabel, label.key_span, message)
-        } else {
-            Diagnostic::warning(Code::UdpPortLabel, label.key_span, message)
-        };
+        // A warning, as the Compose grammar has it: Convox ignored the label, and a manifest
+        // that deployed with it must compile the same.
+        let message = format!("`{key}` names UDP port {port}, which gets no listener: the label does nothing");
         diags.push(
-            d.with_related(udp.span, "mapped as UDP here")
+            Diagnostic::warning(Code::UdpPortLabel, label.key_span, message)
+                .with_related(udp.span, "mapped as UDP here")
                 .with_help("remove the label, or map the port as TCP if it should have a listener"),
         );
         return;
