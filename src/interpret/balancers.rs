@@ -264,7 +264,7 @@ pub(super) fn health_check(
                         "`convox.health.port` takes a container port: balancer port {port} forwards to container port {}",
                         m.target
                     ),
-                    None => format!("the service's container ports are {}", containers_list(&tcp)),
+                    None => format!("the service's container ports are {}", containers_list(tcp)),
                 };
                 // A UDP container port is one, but no balancer checks it: say that, not "no such port".
                 let udp = service.ports.iter().any(|m| m.transport == Transport::Udp && u32::from(m.target) == port);
@@ -282,7 +282,7 @@ pub(super) fn health_check(
                     ),
                 };
                 let help = match udp {
-                    true => format!("the service's TCP container ports are {}", containers_list(&tcp)),
+                    true => format!("the service's TCP container ports are {}", containers_list(tcp)),
                     false => help,
                 };
                 diags.push(
