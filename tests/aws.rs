@@ -523,6 +523,23 @@ fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
         let lines: Vec<&str> = err.lines().filter(|l| l.contains("standard output")).collect();
         assert_eq!(lines, ["error: cannot write to standard output: the reader closed the pipe"], "{args:?}");
     }
+    // A deploy whose change list cannot be shown makes no change: the image is still to change.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(["deploy", "--stack", "seed", "--image", "web=nginx:1.28"])
+        .current_dir(dir.path().join("seed"))
+        .env_clear()
+        .envs(moto.env())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains("Updating stack"), "the update was sent: {err}");
+    let preview = run(&moto, dir.path(), &["deploy", "--stack", "seed", "--image", "web=nginx:1.28", "--preview"]);
+    assert_eq!(preview.code, 1, "the change is still to make:\n{}{}", preview.stdout, preview.stderr);
+    assert!(preview.stdout.contains("nginx:1.28"), "{}", preview.stdout);
 }
 
 /// The seed on Application Load Balancers (`--balancer v2`, issue 12): moto models ALBs and

@@ -4,6 +4,7 @@
 use super::{AwsError, from_sdk, to_time};
 use crate::deploy::certs::{CertInfo, CertSource, acm_id, self_signed_prefix};
 use crate::diagnostic::Code;
+use aws_config::retry::RetryConfig;
 use aws_sdk_acm::types::ValidationMethod;
 use std::time::Duration;
 
@@ -121,6 +122,10 @@ pub async fn upload(
         .certificate_body(body)
         .private_key(key)
         .set_certificate_chain(chain.map(String::from))
+        // Not retried: a retry of an upload that reached IAM fails on its own name, and the
+        // first answer is the one to report.
+        .customize()
+        .config_override(aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()))
         .send()
         .await
         .map_err(from_sdk)?;

@@ -98,10 +98,20 @@ pub struct Change<'a> {
     pub app: &'a str,
 }
 
+/// A token for one stack change, sent with each attempt of it: the SDK retries a request
+/// whose answer was lost, and CloudFormation tells a retry by its token from a second change
+/// ("Specify this token if you plan to retry requests", CreateStack/UpdateStack). The stack's
+/// events carry it too. Letters, digits and `-`, starting with a letter, as AWS requires.
+pub(super) fn request_token() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("compose-cfn-{nanos:x}-{:x}", std::process::id())
+}
+
 /// Creates the stack. The template has an IAM role, hence CAPABILITY_IAM.
 pub async fn create(cfn: &Client, c: &Change<'_>) -> Result<(), AwsError> {
     cfn.create_stack()
         .stack_name(c.name)
+        .client_request_token(request_token())
         .set_template_body(c.template.map(String::from))
         .set_parameters(Some(parameters(c.values, c.self_signed)))
         .capabilities(Capability::CapabilityIam)
@@ -117,6 +127,7 @@ pub async fn update(cfn: &Client, c: &Change<'_>) -> Result<bool, AwsError> {
     let result = cfn
         .update_stack()
         .stack_name(c.name)
+        .client_request_token(request_token())
         .set_template_body(c.template.map(String::from))
         .set_use_previous_template(c.template.is_none().then_some(true))
         .set_parameters(Some(parameters(c.values, c.self_signed)))

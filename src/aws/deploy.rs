@@ -39,7 +39,24 @@ impl Failed {
         let exit = if matches!(e.code, Code::AwsEndpoint | Code::AwsCredentials) { 2 } else { 1 };
         Failed::one(e.diagnostic(doing), exit)
     }
+
+    /// [`Failed::aws`] for a call that changes something (creating or updating a stack,
+    /// uploading or deleting a certificate): when the request went out and no answer came,
+    /// AWS may have acted on it, so the help says to look before running the command again.
+    pub fn aws_change(e: AwsError, doing: &str, look: &str) -> Self {
+        let unanswered = e.unanswered;
+        let mut failed = Failed::aws(e, doing);
+        if unanswered && let Some(d) = failed.diagnostics.first_mut() {
+            d.help = Some(format!(
+                "the request went out but no answer came: it may have been made. {look} before running the command again"
+            ));
+        }
+        failed
+    }
 }
+
+/// What to look at after a stack change that got no answer.
+pub const LOOK_AT_STACK: &str = "look at the stack's status and events (`aws cloudformation describe-stack-events`)";
 
 /// Where progress goes: the CLI prints it (a spinner on a terminal, lines when piped).
 pub trait Progress {
@@ -59,8 +76,10 @@ pub trait Progress {
     fn event(&mut self, event: &Event);
     /// The stack's status while waiting.
     fn status(&mut self, status: &str);
-    /// What a deploy is about to change, shown before the write call.
-    fn changes(&mut self, diff: &Diff);
+    /// What a deploy is about to change, shown before the write call. An `Err` (the list could
+    /// not be shown, e.g. stdout is a full disk or a closed pipe) stops the deploy before it
+    /// changes anything: a change nobody was shown is not made.
+    fn changes(&mut self, diff: &Diff) -> Result<(), Failed>;
 }
 
 /// What `deploy` was asked.
@@ -207,11 +226,13 @@ pub async fn deploy(
         &plan.shown(&live_values, self_signed.as_deref()),
         req.stack,
     )
-    .map_err(|e| Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the live template: {e}")), 1))?;
+    .map_err(|e| Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("the live template: {e}")), 1))?
+    .with_secrets_passed_again(&plan.secret_names());
     if req.preview {
         return Ok(Outcome::Preview(diff));
     }
-    if action == StackAction::Update && diff.is_empty() && !plan.has_secrets() {
+    // With a secret among the values the diff is never empty: CloudFormation compares them.
+    if action == StackAction::Update && diff.is_empty() {
         return Ok(Outcome::NoChange(diff));
     }
     let change = Change {
@@ -222,15 +243,20 @@ pub async fn deploy(
         app: &metadata.app,
     };
     let seen = seen_events(clients, req.stack, action).await;
-    progress.changes(&diff);
+    progress.changes(&diff)?;
     match action {
         StackAction::Create => {
             progress.note(&format!("Creating stack {}", req.stack));
-            cfn::create(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "create the stack"))?
+            cfn::create(&clients.cfn, &change)
+                .await
+                .map_err(|e| Failed::aws_change(e, "create the stack", LOOK_AT_STACK))?
         }
         StackAction::Update => {
             progress.note(&format!("Updating stack {}", req.stack));
-            if !cfn::update(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "update the stack"))? {
+            if !cfn::update(&clients.cfn, &change)
+                .await
+                .map_err(|e| Failed::aws_change(e, "update the stack", LOOK_AT_STACK))?
+            {
                 return Ok(Outcome::NoChange(Diff { changes: Vec::new(), ..diff }));
             }
         }
@@ -333,13 +359,21 @@ async fn self_signed_certificate(
         Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("generate the self-signed certificate: {e}")), 1)
     })?;
     progress.note(&format!("Uploading self-signed certificate {name}"));
-    let arn = aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None)
-        .await
-        .map_err(|e| Failed::aws(e, "upload the self-signed certificate"))?;
-    aws_certs::wait_served(&clients.iam, &name, Instant::now() + req.timeout)
+    let arn =
+        aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None).await.map_err(
+            |e| Failed::aws_change(e, "upload the self-signed certificate", "look for it with `compose-cfn certs`"),
+        )?;
+    aws_certs::wait_served(&clients.iam, &name, deadline_after(req.timeout))
         .await
         .map_err(|e| Failed::aws(e, "wait for the self-signed certificate"))?;
     Ok(Some(arn))
+}
+
+/// The instant `timeout` from now; a timeout past the clock's range waits as long as it can
+/// (the CLI takes at most a week, but the library takes any `Duration`).
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).or_else(|| now.checked_add(Duration::from_secs(7 * 24 * 3600))).unwrap_or(now)
 }
 
 /// The IDs of the events already there, so that only new ones are shown.
@@ -359,7 +393,7 @@ pub(super) async fn wait(
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> Result<LiveStack, Failed> {
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline_after(timeout);
     let mut follow = Follow::after(seen);
     for attempt in 0.. {
         let page = cfn::events(&clients.cfn, name).await.map_err(|e| Failed::aws(e, "read the stack events"))?;
@@ -385,7 +419,7 @@ pub(super) async fn wait(
             }
             StackProgress::InProgress => {}
         }
-        if Instant::now() + stack::poll_delay(attempt) > deadline {
+        if Instant::now().checked_add(stack::poll_delay(attempt)).is_none_or(|next| next > deadline) {
             return Err(Failed::one(
                 Diagnostic::error(
                     Code::AwsTimeout,

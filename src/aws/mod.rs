@@ -47,6 +47,10 @@ pub struct AwsError {
     pub aws_code: Option<String>,
     /// What went wrong.
     pub message: String,
+    /// The request went out and no usable answer came back (a timeout, a garbled answer): AWS
+    /// may have acted on it. For a call that changes something, "nothing was changed" would
+    /// then be a guess.
+    pub unanswered: bool,
 }
 
 impl fmt::Display for AwsError {
@@ -61,7 +65,7 @@ impl fmt::Display for AwsError {
 impl AwsError {
     /// An error of this tool's own, with a registry code.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        AwsError { code, aws_code: None, message: message.into() }
+        AwsError { code, aws_code: None, message: message.into(), unanswered: false }
     }
 
     /// The diagnostic to print, with help where the code has one.
@@ -135,13 +139,16 @@ where
                     code: code_for(c),
                     aws_code: Some(c.to_string()),
                     message: err.message().unwrap_or("(no message)").to_string(),
+                    unanswered: false,
                 },
                 None => {
                     AwsError::new(Code::AwsRequest, "AWS answered with an error without a code (an HTTP error page)")
                 }
             }
         }
-        SdkError::TimeoutError(_) => AwsError::new(Code::AwsEndpoint, "the AWS endpoint did not answer in time"),
+        SdkError::TimeoutError(_) => {
+            AwsError { unanswered: true, ..AwsError::new(Code::AwsEndpoint, "the AWS endpoint did not answer in time") }
+        }
         SdkError::DispatchFailure(d) => {
             let cause = root_cause(&e);
             if cause.to_ascii_lowercase().contains("credential") {
@@ -156,7 +163,7 @@ where
             let cause = root_cause(&e);
             let code =
                 if cause.to_ascii_lowercase().contains("credential") { Code::AwsCredentials } else { Code::AwsRequest };
-            AwsError::new(code, cause)
+            AwsError { unanswered: matches!(e, SdkError::ResponseError(_)), ..AwsError::new(code, cause) }
         }
     }
 }
@@ -164,6 +171,7 @@ where
 /// Loads the configuration as the AWS CLI would and makes the clients. Must run inside the
 /// runtime the AWS commands start.
 pub async fn connect(settings: &Settings) -> Result<Clients, AwsError> {
+    check_settings(settings)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -188,6 +196,31 @@ pub async fn connect(settings: &Settings) -> Result<Clients, AwsError> {
     })
 }
 
+/// Refuses a region or endpoint the SDK cannot use before it is given them: an empty endpoint
+/// URL makes the SDK panic, and a malformed region fails as if AWS had refused a request.
+fn check_settings(settings: &Settings) -> Result<(), AwsError> {
+    if let Some(region) = &settings.region
+        && (region.is_empty() || !region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+    {
+        return Err(AwsError::new(
+            Code::AwsEndpoint,
+            format!("`{}` is not an AWS region name, such as `us-east-1`", crate::escape::terminal(region, false)),
+        ));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        let scheme_and_host = url.split_once("://").filter(|(scheme, host)| {
+            matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") && !host.is_empty()
+        });
+        if scheme_and_host.is_none() {
+            return Err(AwsError::new(
+                Code::AwsEndpoint,
+                format!("`{}` is not an http:// or https:// URL", crate::escape::terminal(url, false)),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Seconds since the epoch of an SDK time, as a `time` value.
 pub fn to_time(t: &aws_sdk_cloudformation::primitives::DateTime) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()
@@ -196,6 +229,38 @@ pub fn to_time(t: &aws_sdk_cloudformation::primitives::DateTime) -> Option<time:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_that_got_no_answer_is_not_said_to_have_changed_nothing() {
+        let timeout = AwsError { unanswered: true, ..AwsError::new(Code::AwsEndpoint, "no answer") };
+        let help = |f: deploy::Failed| f.diagnostics[0].help.clone().unwrap_or_default();
+        assert!(help(deploy::Failed::aws(timeout.clone(), "read the stack")).contains("nothing was changed"));
+        let change = help(deploy::Failed::aws_change(timeout, "update the stack", "look at the stack"));
+        assert!(change.contains("it may have been made") && !change.contains("nothing was changed"), "{change}");
+        // A request that never went out changed nothing, whatever it asked.
+        let refused = AwsError::new(Code::AwsEndpoint, "cannot reach the AWS endpoint: connection refused");
+        assert!(help(deploy::Failed::aws_change(refused, "update the stack", "look")).contains("nothing was changed"));
+        // A stack change's token is one AWS takes: a letter, then letters, digits and `-`.
+        let token = cfn::request_token();
+        assert!(token.len() <= 128 && token.starts_with(|c: char| c.is_ascii_alphabetic()), "{token}");
+        assert!(token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{token}");
+    }
+
+    #[test]
+    fn a_malformed_region_or_endpoint_is_refused_before_the_sdk_sees_it() {
+        let settings = |region: Option<&str>, url: Option<&str>| Settings {
+            region: region.map(String::from),
+            endpoint_url: url.map(String::from),
+        };
+        assert!(check_settings(&settings(Some("eu-west-1"), Some("http://127.0.0.1:5000"))).is_ok());
+        assert!(check_settings(&settings(None, Some("HTTPS://s3.example"))).is_ok());
+        for (region, url) in
+            [(Some("us east 1"), None), (Some(""), None), (None, Some("")), (None, Some("localhost:5000"))]
+        {
+            let e = check_settings(&settings(region, url)).unwrap_err();
+            assert_eq!(e.code, Code::AwsEndpoint, "{region:?} {url:?}: exit 2, as for an unreachable endpoint");
+        }
+    }
 
     #[test]
     fn aws_error_codes_map_into_the_registry() {
@@ -207,7 +272,12 @@ mod tests {
 
     #[test]
     fn not_found_is_recognised_in_every_service_dialect() {
-        let e = |c: &str, m: &str| AwsError { code: Code::AwsRequest, aws_code: Some(c.into()), message: m.into() };
+        let e = |c: &str, m: &str| AwsError {
+            code: Code::AwsRequest,
+            aws_code: Some(c.into()),
+            message: m.into(),
+            unanswered: false,
+        };
         assert!(e("NoSuchEntity", "x").is_not_found());
         assert!(e("ResourceNotFoundException", "x").is_not_found());
         assert!(e("ValidationError", "Stack with id s does not exist").is_not_found());
@@ -216,8 +286,13 @@ mod tests {
 
     #[test]
     fn diagnostics_carry_the_aws_code_and_help() {
-        let d = AwsError { code: Code::AwsAccessDenied, aws_code: Some("AccessDenied".into()), message: "no".into() }
-            .diagnostic("list certificates");
+        let d = AwsError {
+            code: Code::AwsAccessDenied,
+            aws_code: Some("AccessDenied".into()),
+            message: "no".into(),
+            unanswered: false,
+        }
+        .diagnostic("list certificates");
         assert_eq!(d.message, "list certificates: AccessDenied: no");
         assert!(d.help.unwrap().contains("IAM policy"));
     }

@@ -141,7 +141,10 @@ pub async fn ssl_update(
     let change = Change { name, template: None, values: &values, self_signed: None, app: &app };
     let seen = seen_events(clients, name, StackAction::Update).await;
     progress.note(&format!("Updating certificate of {target} to {}", cert.id));
-    if !cfn::update(&clients.cfn, &change).await.map_err(|e| Failed::aws(e, "update the stack"))? {
+    if !cfn::update(&clients.cfn, &change)
+        .await
+        .map_err(|e| Failed::aws_change(e, "update the stack", super::deploy::LOOK_AT_STACK))?
+    {
         return Ok(warnings);
     }
     if let Some(timeout) = wait_for {
@@ -179,6 +182,8 @@ pub async fn delete_certificate(clients: &Clients, id: &str, force: bool) -> Res
             ));
         }
     }
-    aws_certs::delete(clients, &cert).await.map_err(|e| Failed::aws(e, "delete the certificate"))?;
+    aws_certs::delete(clients, &cert)
+        .await
+        .map_err(|e| Failed::aws_change(e, "delete the certificate", "look for it with `compose-cfn certs`"))?;
     Ok(cert)
 }

@@ -65,10 +65,11 @@ pub fn fail(failed: Failed, format: Format, what: &str) -> ExitCode {
 pub fn step(label: &str, result: Result<String, Failed>, what: &str) -> ExitCode {
     match result {
         Ok(tail) => super::output::stdout(&format!("{label}... {tail}")),
-        Err(failed) => match super::output::write_stdout(&format!("{label}... failed\n")) {
-            Ok(()) => fail(failed, Format::Human, what),
-            Err(code) => code,
-        },
+        // The failure is said on stderr whether or not stdout takes the step's line.
+        Err(failed) => {
+            let _ = super::output::write_stdout(&format!("{label}... failed\n"));
+            fail(failed, Format::Human, what)
+        }
     }
 }
 
@@ -94,8 +95,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if !number.is_empty() || total == 0 {
         return Err(format!("`{s}`: use a number and s, m or h, e.g. 30m"));
     }
+    // Longer than any stack operation runs, and short enough that a deadline computed from
+    // it cannot pass the clock's range.
+    if total > MAX_WAIT.as_secs() {
+        return Err(format!("`{s}`: at most {}h", MAX_WAIT.as_secs() / 3600));
+    }
     Ok(Duration::from_secs(total))
 }
+
+/// The longest wait a duration option takes: a week.
+const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Progress on stderr: a spinner with the stack status on a terminal, plain lines otherwise.
 pub struct Printer {
@@ -188,14 +197,15 @@ impl Progress for Printer {
         }
     }
 
-    fn changes(&mut self, diff: &Diff) {
-        if let Some(format) = self.changes {
-            let text = format.report().diff(&diff.clone().locate(&self.places));
-            match &self.spinner {
-                Some(bar) => bar.suspend(|| super::output::stdout(&text)),
-                None => super::output::stdout(&text),
-            };
-        }
+    fn changes(&mut self, diff: &Diff) -> Result<(), Failed> {
+        let Some(format) = self.changes else { return Ok(()) };
+        let text = format.report().diff(&diff.clone().locate(&self.places));
+        let written = match &self.spinner {
+            Some(bar) => bar.suspend(|| super::output::write_stdout(&text)),
+            None => super::output::write_stdout(&text),
+        };
+        // The write failure is said already; the deploy stops with its exit code, unmade.
+        written.map_err(|_| Failed { diagnostics: Vec::new(), exit: 2 })
     }
 }
 
@@ -240,7 +250,8 @@ mod tests {
         assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        for bad in ["", "30", "m", "0s", "3x", "1.5h"] {
+        assert_eq!(parse_duration("168h"), Ok(Duration::from_secs(168 * 3600)));
+        for bad in ["", "30", "m", "0s", "3x", "1.5h", "169h", "18446744073709551615s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -161,7 +161,7 @@ impl CreateArgs {
                 (!intermediates.is_empty()).then_some(&intermediates),
             )
             .await
-            .map_err(|e| Failed::aws(e, "upload the certificate"))
+            .map_err(|e| Failed::aws_change(e, "upload the certificate", "look for it with `compose-cfn certs`"))
         });
         aws::step("Uploading certificate", result.map(|_| format!("OK, {name}\n")), "upload the certificate")
     }

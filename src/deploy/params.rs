@@ -73,9 +73,10 @@ impl ParamPlan {
         self.values.values().any(|v| *v == ParamValue::SelfSigned)
     }
 
-    /// True when a value cannot be compared with the live one (environment values are NoEcho).
-    pub fn has_secrets(&self) -> bool {
-        self.values.values().any(|v| matches!(v, ParamValue::Secret(_)))
+    /// The parameters whose values are secrets (environment values are NoEcho), in name
+    /// order: they cannot be compared with the live ones, and are always passed.
+    pub fn secret_names(&self) -> Vec<&str> {
+        self.values.iter().filter(|(_, v)| matches!(v, ParamValue::Secret(_))).map(|(k, _)| k.as_str()).collect()
     }
 
     /// The values as a preview may show them: secrets masked, previous values looked up in `live`,
@@ -345,7 +346,7 @@ mod tests {
         assert_eq!(v["EnvMode"], ParamValue::Secret("prod".into()), "the ${{MODE:-prod}} default");
         assert_eq!(v["WebPort443Certificate"], ParamValue::SelfSigned);
         assert!(!v.contains_key("WebPort443Host"), "a default is left to the template");
-        assert!(plan.needs_self_signed() && plan.has_secrets());
+        assert!(plan.needs_self_signed() && !plan.secret_names().is_empty());
         assert!(!format!("{plan:?}").contains("hunter2"), "Debug never shows secrets");
         let shown = plan.shown(&BTreeMap::new(), None);
         assert_eq!(shown["EnvDbPassword"], MASK);

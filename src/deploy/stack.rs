@@ -375,6 +375,24 @@ mod tests {
         assert_eq!((d.changes[0].old.as_deref(), d.changes[0].new.as_deref()), (Some("arn:old"), Some("arn:new")));
     }
 
+    #[test]
+    fn a_secret_passed_again_is_a_change_a_preview_shows_without_its_value() {
+        // AWS shows the live NoEcho value as `****`, and the new one is shown so: equal.
+        let mut t = template(None);
+        t["Parameters"]["EnvApiToken"] = serde_json::json!({"Type": "String", "NoEcho": true});
+        let live: BTreeMap<String, String> = [("EnvApiToken".into(), "****".into())].into();
+        let d = deploy_diff(&t, &live, &t, &live, "s").unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        let d = d.with_secrets_passed_again(&["EnvApiToken"]);
+        assert_eq!(d.changes.len(), 1, "{d:?}");
+        let c = &d.changes[0];
+        assert!(matches!(&c.subject, crate::review::diff::Subject::Parameter { name } if name == "EnvApiToken"));
+        assert_eq!((c.old.as_deref(), c.new.as_deref()), (Some("(hidden: NoEcho)"), Some("(hidden: NoEcho)")));
+        assert!(c.note.as_deref().is_some_and(|n| n.contains("cannot be shown")), "{c:?}");
+        // Listed once, also when the template change lists it already.
+        assert_eq!(d.clone().with_secrets_passed_again(&["EnvApiToken"]).changes.len(), 1);
+    }
+
     fn event(id: &str, status: &str, reason: Option<&str>) -> StackEvent {
         StackEvent {
             id: id.into(),

@@ -198,6 +198,9 @@ impl Change {
     }
 }
 
+/// How a diff shows a value it may not show: a NoEcho parameter's.
+const HIDDEN: &str = "(hidden: NoEcho)";
+
 /// Every change between two templates.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Diff {
@@ -218,6 +221,41 @@ impl Diff {
     /// True when the templates mean the same.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// The diff of a deploy that passes `secrets` (parameters whose values are secrets) again:
+    /// each is a change unless one is listed already. AWS shows a NoEcho parameter's live value
+    /// as `****`, as this tool shows the new one, so comparing them would always find them
+    /// equal, and a preview would say "no changes" before a deploy that changes a password.
+    pub fn with_secrets_passed_again(mut self, secrets: &[&str]) -> Self {
+        const NOTE: &str = "a secret, passed again: AWS hides the live value, so whether it changes cannot be \
+                            shown (CloudFormation changes nothing if it is the same)";
+        let mut listed = BTreeSet::new();
+        for c in &mut self.changes {
+            if let Subject::Parameter { name } = &c.subject
+                && secrets.contains(&name.as_str())
+            {
+                listed.insert(name.clone());
+                c.note.get_or_insert_with(|| NOTE.into());
+            }
+        }
+        let passed: Vec<Change> = secrets
+            .iter()
+            .filter(|name| !listed.contains(**name))
+            .map(|name| {
+                Change::new(Subject::Parameter { name: name.to_string() }, Action::Changed)
+                    .field("value", Some(HIDDEN.into()), Some(HIDDEN.into()))
+                    .note(NOTE)
+            })
+            .collect();
+        // Parameters come after resources and before outputs.
+        let at = self
+            .changes
+            .iter()
+            .position(|c| matches!(c.subject, Subject::Output { .. } | Subject::Template { .. }))
+            .unwrap_or(self.changes.len());
+        self.changes.splice(at..at, passed);
+        self
     }
 
     /// Gives each change of a service (its listeners, balancer and task) the place of that
@@ -287,7 +325,7 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
                 // A NoEcho parameter's default is a secret: say that it changed, never what to.
                 let hidden = |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v) == "true");
                 let default = |p: &serde_json::Value| {
-                    p.get("Default").map(|d| if hidden(a) || hidden(b) { "(hidden: NoEcho)".into() } else { scalar(d) })
+                    p.get("Default").map(|d| if hidden(a) || hidden(b) { HIDDEN.into() } else { scalar(d) })
                 };
                 let c = Change::new(subject(), Action::Changed);
                 changes.push(if default(a) != default(b) { c.field("default", default(a), default(b)) } else { c });
