@@ -500,23 +500,28 @@ fn a_service_with_env_files_and_secrets_deploys_with_their_values_never_printed(
     assert!(env.contains(&"RAILS_ENV=production") && env.contains(&"API_TOKEN=Zq7Later-3"), "{env:?}");
 }
 
+/// Runs the binary in the app's `seed` directory with stdout a pipe whose read end is closed
+/// before the command starts, so that its first write fails (EPIPE).
+fn run_with_closed_stdout(moto: &Moto, dir: &Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
+        .args(args)
+        .current_dir(dir.join("seed"))
+        .env_clear()
+        .envs(moto.env())
+        .stdout(writer)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
     let moto = Moto::start();
     let dir = app(SEED);
     ok(&first_deploy(&moto, dir.path()), "first deploy");
     for args in [vec!["certs"], vec!["ssl", "--stack", "seed"], vec!["deploy", "--stack", "seed"]] {
-        // The read end is closed before the command starts, so its first write fails (EPIPE).
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
-            .args(&args)
-            .current_dir(dir.path().join("seed"))
-            .env_clear()
-            .envs(moto.env())
-            .stdout(writer)
-            .output()
-            .unwrap();
+        let out = run_with_closed_stdout(&moto, dir.path(), &args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
@@ -524,16 +529,7 @@ fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
         assert_eq!(lines, ["error: cannot write to standard output: the reader closed the pipe"], "{args:?}");
     }
     // A deploy whose change list cannot be shown makes no change: the image is still to change.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_compose-cfn"))
-        .args(["deploy", "--stack", "seed", "--image", "web=nginx:1.28"])
-        .current_dir(dir.path().join("seed"))
-        .env_clear()
-        .envs(moto.env())
-        .stdout(writer)
-        .output()
-        .unwrap();
+    let out = run_with_closed_stdout(&moto, dir.path(), &["deploy", "--stack", "seed", "--image", "web=nginx:1.28"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(!err.contains("Updating stack"), "the update was sent: {err}");
