@@ -264,3 +264,34 @@ fn link_variables_follow_the_linked_services_link_environment_without_its_secret
     assert!(url.starts_with("{\"Fn::Join\":[\"\",[\"postgres://\",{\"Fn::Sub\":\"app:${EnvPgpass}\"},\"@\""), "{url}");
     assert!(url.ends_with("\":5432\",\"/shop\"]]}"), "{url}");
 }
+
+#[test]
+fn two_secrets_or_volumes_at_one_target_are_errors_at_the_second() {
+    // Both used to compile, the template keeping the first of each silently.
+    let c = compile_text(
+        "secrets:\n  db: {external: true}\n  old: {external: true}\nservices:\n  web:\n    image: x\n    secrets:\n      - db\n      - source: old\n        target: db\n    volumes:\n      - data:/var/data\n      - ./here:/var/data/\n      - /var/data\n",
+    );
+    let mut errors: Vec<(&str, &str, usize)> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.code.as_str(), d.message.as_str(), d.related.len()))
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("duplicate-mount", "two volumes are mounted at `/var/data/`", 1),
+            ("duplicate-mount", "two volumes are mounted at `/var/data`", 1),
+            ("secret", "two secrets set the variable `db`", 1),
+        ]
+    );
+    // The same secret twice is the same variable twice.
+    let c = compile_text("secrets:\n  db: {external: true}\nservices:\n  web:\n    image: x\n    secrets: [db, db]\n");
+    assert_eq!(c.diagnostics.iter().filter(|d| d.is_error()).count(), 1);
+    // Distinct targets still compile.
+    let c = compile_text(
+        "secrets:\n  db: {external: true}\nservices:\n  web:\n    image: x\n    secrets: [db]\n    volumes: [\"a:/a\", \"b:/b\"]\n",
+    );
+    assert!(!c.diagnostics.has_errors(), "{:?}", c.diagnostics.iter().next());
+}

@@ -120,8 +120,8 @@ codes! {
         example: Some("services:\n  web:\n    image: example/web\n    env_file: missing.env\n"),
     }
     Secret = "secret" {
-        summary: "A Compose secret ECS cannot hand to the container: undefined, or from a `file:` or `environment:`.",
-        details: "A service's `secrets:` become ECS container `Secrets`: environment variables ECS fills at task start from an SSM parameter or a Secrets Manager secret, whose ARN the deploy passes as a template parameter, so no secret passes through the template. The secret must be defined at the top level with `external: true` (or `name:`); a `file:` or `environment:` secret would have to be copied into the template or onto the instances, so it is refused.",
+        summary: "A Compose secret ECS cannot hand to the container: undefined, from a `file:` or `environment:`, or filling the same variable as another.",
+        details: "A service's `secrets:` become ECS container `Secrets`: environment variables ECS fills at task start from an SSM parameter or a Secrets Manager secret, whose ARN the deploy passes as a template parameter, so no secret passes through the template. The secret must be defined at the top level with `external: true` (or `name:`); a `file:` or `environment:` secret would have to be copied into the template or onto the instances, so it is refused. Each secret of a service sets its own variable (`target:`, else the secret's name): two with one target are refused, as Compose refuses two secrets mounted at one path.",
         example: Some("secrets:\n  db_password:\n    file: ./db_password.txt\nservices:\n  web:\n    image: example/web\n    secrets: [db_password]\n"),
     }
     ServiceNameCollision = "service-name-collision" {
@@ -293,6 +293,11 @@ codes! {
         summary: "`links:` names a service that does not exist, or one without a balancer to point at.",
         details: "`links:` must name another service, one with a balancer for the link to point at.",
         example: Some("services:\n  web:\n    image: example/web\n    links: [db]\n"),
+    }
+    DuplicateMount = "duplicate-mount" {
+        summary: "Two `volumes:` entries of a service are mounted at one container path.",
+        details: "A container has one mount at each path: Docker refuses two (\"duplicate mount point\"), whether they are named volumes, bind mounts or anonymous volumes, so Compose cannot run the file either. Mount each volume at its own path, or remove the repeated entry.",
+        example: Some("services:\n  db:\n    image: postgres\n    volumes: [\"data:/var/data\", \"other:/var/data\"]\n"),
     }
     UntranslatedKey = "untranslated-key" {
         summary: "A Compose key this tool does not translate to ECS; it is ignored.",

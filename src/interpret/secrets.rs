@@ -7,12 +7,20 @@ use super::names;
 use super::plan::ContainerSecret;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::secrets::{SecretDef, SecretSource, SecretUse};
+use foldhash::{HashMap, HashMapExt};
 
 /// The container secrets of one service's `secrets:` entries.
 pub(super) fn read(uses: &[SecretUse], defs: &[SecretDef], diags: &mut Diagnostics) -> Vec<ContainerSecret> {
+    // Definitions and variables looked up by name, not by a scan per use: a service using
+    // 40,000 secrets took 10.6 s. The first definition of a name is the one used, as before.
+    let mut by_name: HashMap<&str, &SecretDef> = HashMap::new();
+    for def in defs {
+        by_name.entry(def.name.value.as_str()).or_insert(def);
+    }
+    let mut first_use: HashMap<&str, &SecretUse> = HashMap::new();
     let mut out: Vec<ContainerSecret> = Vec::new();
     for u in uses {
-        let Some(def) = defs.iter().find(|d| d.name.value == u.source) else {
+        let Some(def) = by_name.get(u.source.as_str()) else {
             diags.push(
                 Diagnostic::error(Code::Secret, u.span, format!("secret `{}` is not defined", u.source))
                     .with_label("no top-level definition")
@@ -48,9 +56,18 @@ pub(super) fn read(uses: &[SecretUse], defs: &[SecretDef], diags: &mut Diagnosti
             );
             continue;
         }
-        if out.iter().any(|s| s.name == u.target) {
+        // Two secrets cannot fill one variable: keeping the first dropped the second silently.
+        // Compose refuses the file too, as both would be mounted at `/run/secrets/<target>`.
+        if let Some(first) = first_use.get(u.target.as_str()) {
+            diags.push(
+                Diagnostic::error(Code::Secret, u.target_span, format!("two secrets set the variable `{}`", u.target))
+                    .with_label(format!("`{}` set again here", u.target))
+                    .with_related(first.target_span, format!("first set here, from secret `{}`", first.source))
+                    .with_help("give each secret its own `target:` (Compose refuses the file too: both would be mounted at one path under `/run/secrets/`)"),
+            );
             continue;
         }
+        first_use.insert(&u.target, u);
         out.push(ContainerSecret {
             name: u.target.clone(),
             secret: u.source.clone(),
@@ -64,7 +81,7 @@ pub(super) fn read(uses: &[SecretUse], defs: &[SecretDef], diags: &mut Diagnosti
 /// Two secrets whose names give one parameter (`db-pass`, `db_pass`) would read one store:
 /// an error at the second.
 pub(super) fn check_names(defs: &[SecretDef], diags: &mut Diagnostics) {
-    let mut seen: std::collections::HashMap<String, &SecretDef> = std::collections::HashMap::new();
+    let mut seen: HashMap<String, &SecretDef> = HashMap::new();
     for def in defs {
         let parameter = names::secret_parameter(&def.name.value);
         if let Some(first) = seen.get(&parameter) {

@@ -442,18 +442,23 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
     if later.balancer.is_some() {
         earlier.balancer = later.balancer;
     }
-    // A later file's definition of a secret replaces the earlier one.
-    earlier.secrets.retain(|s| !later.secrets.iter().any(|l| l.name.value == s.name.value));
+    // A later file's definition of a secret replaces the earlier one. By a set, not a scan per
+    // secret: two files of 40,000 secrets took 6 s.
+    let redefined: HashSet<&str> = later.secrets.iter().map(|s| s.name.value.as_str()).collect();
+    earlier.secrets.retain(|s| !redefined.contains(s.name.value.as_str()));
     earlier.secrets.extend(later.secrets);
     // Looked up by name once per service, not by a scan: overrides of large apps stay linear.
     let mut index: HashMap<String, usize> =
         earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
+    // Services a `!reset` removes are marked and dropped in one pass at the end: removing each
+    // at once shifted the others and meant rebuilding the index (20,000 resets took 36 s).
+    let mut reset = vec![false; earlier.services.len()];
     for service in later.services {
         match (index.get(&service.name.value).copied(), service.node.tag) {
             (Some(i), Some(MergeTag::Reset)) => {
-                // Rare: rebuilding the index here keeps the common path a lookup.
-                earlier.services.remove(i);
-                index = earlier.services.iter().enumerate().map(|(i, s)| (s.name.value.clone(), i)).collect();
+                reset[i] = true;
+                // A service of that name defined again after the reset is a new one, at the end.
+                index.remove(&service.name.value);
             }
             (None, Some(MergeTag::Reset)) => {}
             (Some(i), Some(MergeTag::Override)) => earlier.services[i] = service,
@@ -464,6 +469,9 @@ pub fn merge_projects(earlier: &mut Project, later: Project) {
             (Some(i), None) => merge_service(&mut earlier.services[i], service),
         }
     }
+    reset.resize(earlier.services.len(), false);
+    let mut marks = reset.into_iter();
+    earlier.services.retain(|_| !marks.next().unwrap_or(false));
 }
 
 /// Merges one service of a later file into the same service of the files before.
