@@ -294,6 +294,8 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
         let label = d.label.as_deref().map(|l| escape::terminal(l, false));
         let related: Vec<String> = d.related.iter().map(|r| escape::terminal(&r.label, false)).collect();
         let mut places: Vec<(Span, Option<&str>, bool)> = Vec::new();
+        // `path:line:column` as the renderer will count it in a long line's window, and as it is.
+        let mut columns: Vec<(String, String)> = Vec::new();
         if let Some(span) = d.span {
             places.push((span, label.as_deref(), true));
         }
@@ -336,15 +338,50 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
             for cluster in clusters {
                 let from = cluster.iter().map(|r| r.0.start).min().unwrap_or(0);
                 let to = cluster.iter().map(|r| r.0.end).max().unwrap_or(0);
-                let first = source.text[..from].rfind('\n').map_or(0, |i| i + 1);
-                let last = source.text[to..].find('\n').map_or(source.text.len(), |i| to + i);
-                let mut snippet = Snippet::source(&source.text[first..last])
+                let (first, last) = (source.line_bounds(from).start, source.line_bounds(to).end);
+                // On one long line (a minified JSON file, a generated flow mapping) only a window
+                // around the place is shown: the renderer scans all the text it is given, so
+                // handing it the whole line made N findings on one line cost N times its length.
+                let window = (last - first > LONG_LINE && !source.text[from..to].contains('\n')).then(|| {
+                    let mut lo = from.saturating_sub(LINE_CONTEXT).max(first);
+                    while !source.text.is_char_boundary(lo) {
+                        lo += 1;
+                    }
+                    let mut hi = (to + LINE_CONTEXT).min(last);
+                    while !source.text.is_char_boundary(hi) {
+                        hi -= 1;
+                    }
+                    (lo, hi)
+                });
+                let (shown, start, shift) = match window {
+                    Some((lo, hi)) => {
+                        let cut = |yes: bool| if yes { ELLIPSIS } else { "" };
+                        let text = format!("{}{}{}", cut(lo > first), &source.text[lo..hi], cut(hi < last));
+                        (std::borrow::Cow::Owned(text), lo, cut(lo > first).len())
+                    }
+                    None => (std::borrow::Cow::Borrowed(&source.text[first..last]), first, 0),
+                };
+                // An annotation's place in `shown`: its offset from where `shown` starts in the
+                // file, after the leading ellipsis if any.
+                let place = |offset: usize| offset - start + shift;
+                if window.is_some() {
+                    // The renderer counts the `-->` column from the window's start: say the
+                    // file's. The place it names is the primary one, else the first.
+                    let named = cluster.iter().find(|r| r.2).unwrap_or(&cluster[0]).0.start;
+                    let at = source.line_col(named);
+                    let counted = shown[..place(named)].chars().count() + 1;
+                    columns.push((
+                        format!("{}:{}:{counted}", source.path, at.line),
+                        format!("{}:{}:{}", source.path, at.line, at.column),
+                    ));
+                }
+                let mut snippet = Snippet::source(shown)
                     .line_start(source.line_col(first).line)
                     .path(source.path.as_str())
                     .fold(true);
                 for (range, label, primary) in cluster {
                     let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-                    snippet = snippet.annotation(kind.span(range.start - first..range.end - first).label(label));
+                    snippet = snippet.annotation(kind.span(place(range.start)..place(range.end)).label(label));
                 }
                 group = group.element(snippet);
             }
@@ -372,7 +409,10 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
         // The renderer shows C0 controls and DEL in source lines as visible symbols, but passes
         // C1 controls (`\u{9b}` is a terminal's CSI) through: they become U+FFFD, one column
         // wide like the character they replace, so carets stay aligned.
-        let rendered = renderer.render(&[group]);
+        let mut rendered = renderer.render(&[group]);
+        for (counted, actual) in &columns {
+            rendered = rendered.replacen(counted.as_str(), actual, 1);
+        }
         out.extend(rendered.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '\u{fffd}' } else { c }));
         out.push_str("\n\n");
     }
@@ -384,6 +424,15 @@ type Annotated<'a> = (std::ops::Range<usize>, Option<&'a str>, bool);
 
 /// Annotations within this many lines of each other share one snippet.
 const NEAR_LINES: usize = 8;
+
+/// A line longer than this many bytes is shown as a window around the place.
+const LONG_LINE: usize = 4096;
+
+/// How many bytes of a long line are shown on each side of the place.
+const LINE_CONTEXT: usize = 120;
+
+/// What stands for the part of a long line left out.
+const ELLIPSIS: &str = "…";
 
 /// A span widened to at least one character so the caret is visible, kept on char boundaries.
 fn display_range(text: &str, span: Span) -> std::ops::Range<usize> {
@@ -638,6 +687,25 @@ mod tests {
              out of order%0Anote: read in this order: a, b%0Ahelp: reorder it\n\
              ::error title=compose-cfn cert-format::not PEM\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_place_with_the_files_column() {
+        let mut sources = Sources::new();
+        let text = format!("{{\"services\": {{{}\"web\": {{\"bad\": 1}}}}}}\n", "\"pad\": 0, ".repeat(2000));
+        let id = sources.add("c.json", text.as_str());
+        let at = text.find("\"bad\"").unwrap();
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning(Code::UnknownKey, Span::new(id, at, 5), "bad key").with_label("here"));
+        let out = render_human(&diags, &sources, false);
+        let column = text[..at].chars().count() + 1;
+        assert!(out.contains(&format!("--> c.json:1:{column}\n")), "the file's column:\n{out}");
+        assert!(out.len() < 1000, "a window, not the {}-byte line:\n{out}", text.len());
+        let line = out.lines().find(|l| l.starts_with("1 |")).expect(&out);
+        let caret = out.lines().find(|l| l.contains("^^^^^ here")).expect(&out);
+        // Compared by characters: the `…` that starts the window is one column, three bytes.
+        let under: String = line.chars().skip(caret.chars().position(|c| c == '^').unwrap()).take(5).collect();
+        assert_eq!(under, "\"bad\"", "the caret under the place:\n{out}");
     }
 
     #[test]

@@ -73,6 +73,15 @@ impl Source {
         LineCol { line: line + 1, column }
     }
 
+    /// The byte range of the line holding `offset` (clamped to the text), without its `\n`:
+    /// found through the line index, not by scanning the line, which can be megabytes long.
+    pub fn line_bounds(&self, offset: usize) -> std::ops::Range<usize> {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |next| next - 1);
+        self.line_starts[line]..end
+    }
+
     /// The byte offset of a 1-based line and character column (clamped to the text).
     pub fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
