@@ -37,7 +37,7 @@ async fn iam_info(iam: &aws_sdk_iam::Client, name: &str, arn: &str) -> Result<Ce
 /// Every IAM server certificate, read in full.
 pub async fn list_iam(iam: &aws_sdk_iam::Client) -> Result<Vec<CertInfo>, AwsError> {
     let mut names = Vec::new();
-    let mut marker = None;
+    let (mut marker, mut pages) = (None, super::Pages::default());
     loop {
         let out = iam.list_server_certificates().set_marker(marker).send().await.map_err(from_sdk)?;
         names.extend(
@@ -45,7 +45,7 @@ pub async fn list_iam(iam: &aws_sdk_iam::Client) -> Result<Vec<CertInfo>, AwsErr
                 .iter()
                 .map(|m| (m.server_certificate_name().to_string(), m.arn().to_string())),
         );
-        marker = out.marker().filter(|_| out.is_truncated()).map(String::from);
+        marker = pages.next(out.marker().filter(|_| out.is_truncated()), "list the IAM certificates")?;
         if marker.is_none() {
             break;
         }
@@ -76,11 +76,11 @@ async fn acm_info(acm: &aws_sdk_acm::Client, arn: &str) -> Result<CertInfo, AwsE
 /// Every ACM certificate, described.
 pub async fn list_acm(acm: &aws_sdk_acm::Client) -> Result<Vec<CertInfo>, AwsError> {
     let mut arns = Vec::new();
-    let mut token = None;
+    let (mut token, mut pages) = (None, super::Pages::default());
     loop {
         let out = acm.list_certificates().set_next_token(token).send().await.map_err(from_sdk)?;
         arns.extend(out.certificate_summary_list().iter().filter_map(|s| s.certificate_arn().map(String::from)));
-        token = out.next_token().map(String::from);
+        token = pages.next(out.next_token(), "list the ACM certificates")?;
         if token.is_none() {
             break;
         }

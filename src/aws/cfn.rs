@@ -54,11 +54,11 @@ pub async fn template(cfn: &Client, name: &str) -> Result<Value, AwsError> {
 /// Every stack this tool made (tagged with the app), with its template.
 pub async fn our_stacks(cfn: &Client) -> Result<Vec<LiveStack>, AwsError> {
     let mut stacks = Vec::new();
-    let mut token = None;
+    let (mut token, mut pages) = (None, super::Pages::default());
     loop {
         let out = cfn.describe_stacks().set_next_token(token).send().await.map_err(from_sdk)?;
         stacks.extend(out.stacks().iter().map(live_of).filter(|s| s.tags.contains_key(APP_TAG)));
-        token = out.next_token().map(String::from);
+        token = pages.next(out.next_token(), "list the stacks")?;
         if token.is_none() {
             break;
         }

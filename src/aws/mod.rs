@@ -221,6 +221,34 @@ fn check_settings(settings: &Settings) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Follows a listing's pages: each answer's token asks for the next page. An endpoint that
+/// hands back a token it gave before, or pages without end, would keep a listing asking
+/// forever; it is stopped with an error instead (no account has a thousand pages of stacks or
+/// certificates: the quotas are a few thousand of each, 100 or more per page).
+#[derive(Debug, Default)]
+pub struct Pages {
+    seen: std::collections::HashSet<String>,
+}
+
+/// The most pages a listing reads.
+const MAX_PAGES: usize = 1000;
+
+impl Pages {
+    /// The token for the next page (`None`: that was the last), or an error for a loop.
+    pub fn next(&mut self, token: Option<&str>, listing: &str) -> Result<Option<String>, AwsError> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else { return Ok(None) };
+        if self.seen.len() >= MAX_PAGES || !self.seen.insert(token.to_string()) {
+            return Err(AwsError::new(
+                Code::AwsRequest,
+                format!(
+                    "{listing}: the endpoint answered page after page (a page token came back, or over {MAX_PAGES} pages); stopped"
+                ),
+            ));
+        }
+        Ok(Some(token.to_string()))
+    }
+}
+
 /// Seconds since the epoch of an SDK time, as a `time` value.
 pub fn to_time(t: &aws_sdk_cloudformation::primitives::DateTime) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp(t.secs()).ok()
@@ -244,6 +272,20 @@ mod tests {
         let token = cfn::request_token();
         assert!(token.len() <= 128 && token.starts_with(|c: char| c.is_ascii_alphabetic()), "{token}");
         assert!(token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{token}");
+    }
+
+    #[test]
+    fn a_listing_stops_when_a_token_comes_back_or_pages_never_end() {
+        let mut pages = Pages::default();
+        assert_eq!(pages.next(Some("a"), "list").unwrap().as_deref(), Some("a"));
+        assert_eq!(pages.next(Some("b"), "list").unwrap().as_deref(), Some("b"));
+        assert_eq!(pages.next(None, "list").unwrap(), None);
+        assert_eq!(pages.next(Some(""), "list").unwrap(), None, "an empty token ends the listing too");
+        let again = pages.next(Some("a"), "list certificates").unwrap_err();
+        assert!(again.message.starts_with("list certificates: the endpoint answered page after page"), "{again}");
+        let mut endless = Pages::default();
+        let stopped = (0..=MAX_PAGES).map(|i| endless.next(Some(&i.to_string()), "l")).position(|r| r.is_err());
+        assert_eq!(stopped, Some(MAX_PAGES));
     }
 
     #[test]
