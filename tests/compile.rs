@@ -120,6 +120,31 @@ fn a_udp_health_port_and_a_udp_port_label_are_said_for_what_they_are() {
 }
 
 #[test]
+fn a_later_file_adds_to_the_lists_of_an_earlier_one_as_compose_merges_them() {
+    // Compose appends sequences (volumes unique by container path), but replaces commands.
+    let base = "services:\n  web:\n    image: nginx\n    command: [a]\n    volumes: [\"data:/var/data\", \"cache:/var/cache\"]\n    extra_hosts: [\"a.example:10.0.0.1\"]\nvolumes: {data: {}, cache: {}, logs: {}}\n";
+    let over = "services:\n  web:\n    command: [b]\n    volumes: [\"logs:/var/log/app\", {type: volume, source: logs, target: /var/cache/}]\n    extra_hosts: [\"b.example:10.0.0.2\"]\n";
+    let inputs = [("docker-compose.yml", base), ("docker-compose.override.yml", over)]
+        .map(|(path, text)| Input { path: path.into(), bytes: text.as_bytes().to_vec() })
+        .to_vec();
+    let c =
+        compile(inputs, &Environment::default(), &CompileOptions { fallback_app: "demo".into(), ..Default::default() });
+    let t: Value = serde_json::from_str(&c.template_text().unwrap_or_else(|| panic!("{:?}", c.diagnostics))).unwrap();
+    let container = &t["Resources"]["WebTaskDefinition"]["Properties"]["ContainerDefinitions"][0];
+    let mounts: Vec<(&str, &str)> = container["MountPoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["SourceVolume"].as_str().unwrap(), m["ContainerPath"].as_str().unwrap()))
+        .collect();
+    assert_eq!(mounts, [("data", "/var/data"), ("logs", "/var/log/app"), ("logs", "/var/cache/")]);
+    let hosts: Vec<&str> =
+        container["ExtraHosts"].as_array().unwrap().iter().map(|h| h["Hostname"].as_str().unwrap()).collect();
+    assert_eq!(hosts, ["a.example", "b.example"]);
+    assert_eq!(container["Command"], serde_json::json!(["b"]));
+}
+
+#[test]
 fn no_certificate_or_key_material_reaches_the_template() {
     let pem = "-----BEGIN PRIVATE KEY-----";
     let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));

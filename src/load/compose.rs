@@ -507,7 +507,56 @@ pub(super) fn merge_service(existing: &mut Service, service: Service) {
         None if service.profiles.is_some() => existing.profiles = service.profiles,
         None => {}
     }
-    merge_nodes(&mut existing.node, service.node);
+    let mut later = service.node;
+    append_sequences(&existing.node, &mut later);
+    merge_nodes(&mut existing.node, later);
+}
+
+/// Keys whose later list replaces the earlier one (Compose's merge rules: shell commands), or
+/// that are merged from their typed fields above.
+const REPLACED_LISTS: [&str; 6] = ["command", "entrypoint", "ports", "labels", "environment", "profiles"];
+
+/// Makes each list of the later service (`volumes`, `extra_hosts`, `links`, `env_file`, …) the
+/// earlier list followed by the later items, as Compose merges sequences, so that
+/// [`merge_nodes`], which replaces a list, keeps both: an override file adding a volume must
+/// not drop the base file's. A `volumes` item replaces the earlier one at its container path,
+/// a `secrets` (or `configs`) item the earlier one of its target, as in Compose's "unique
+/// resources". `!override` and `!reset` on the later list keep their meaning.
+fn append_sequences(earlier: &Node, later: &mut Node) {
+    let Value::Map(entries) = &mut later.value else { return };
+    for (key, value) in entries.iter_mut() {
+        if value.tag.is_some() || REPLACED_LISTS.contains(&key.name.as_str()) {
+            continue;
+        }
+        let (Some(Value::Seq(before)), Value::Seq(after)) = (earlier.get(&key.name).map(|n| &n.value), &value.value)
+        else {
+            continue;
+        };
+        let replaced: HashSet<String> = after.iter().filter_map(|item| unique_key(&key.name, item)).collect();
+        let kept = before.iter().filter(|item| unique_key(&key.name, item).is_none_or(|k| !replaced.contains(&k)));
+        let merged: Vec<Node> = kept.cloned().chain(after.iter().cloned()).collect();
+        value.value = Value::Seq(merged);
+    }
+}
+
+/// What makes a list item unique in Compose's merge (`volumes` by container path, `secrets`
+/// and `configs` by target, else source); `None` for lists whose items are all kept.
+fn unique_key(list: &str, item: &Node) -> Option<String> {
+    let field = |names: &[&str]| names.iter().find_map(|n| item.get(n)).and_then(Node::scalar_text);
+    let key = match (list, &item.value) {
+        ("volumes", Value::Map(_)) => field(&["target"])?,
+        // `SOURCE:TARGET[:MODE]`, or a bare `TARGET` (an anonymous volume).
+        ("volumes", _) => {
+            let text = item.scalar_text()?;
+            let mut parts = text.split(':');
+            let first = parts.next().unwrap_or_default();
+            parts.next().unwrap_or(first).to_string()
+        }
+        ("secrets" | "configs", Value::Map(_)) => field(&["target", "source"])?,
+        ("secrets" | "configs", _) => item.scalar_text()?,
+        _ => return None,
+    };
+    Some(key.trim_end_matches('/').to_string())
 }
 
 /// What makes two mappings the same: published port, container port, transport and host IP.
