@@ -533,6 +533,11 @@ fn a_closed_pipe_on_stdout_is_one_line_and_exit_2_for_the_aws_commands() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(!err.contains("Updating stack"), "the update was sent: {err}");
+    // A one-step command that fails says why on stderr even when its step line cannot be written.
+    let out = run_with_closed_stdout(&moto, dir.path(), &["certs", "delete", "cert-nosuch"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the command's own failure: {err}");
+    assert!(err.contains("error[") && err.contains("cert-nosuch"), "{err}");
     let preview = run(&moto, dir.path(), &["deploy", "--stack", "seed", "--image", "web=nginx:1.28", "--preview"]);
     assert_eq!(preview.code, 1, "the change is still to make:\n{}{}", preview.stdout, preview.stderr);
     assert!(preview.stdout.contains("nginx:1.28"), "{}", preview.stdout);
