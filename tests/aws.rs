@@ -806,4 +806,13 @@ fn certs_create_uploads_the_chain_without_its_self_signed_root() {
     ok(&r, "certs create without the root");
     assert!(!r.stderr.contains("note: the self-signed root"), "{}", r.stderr);
     assert_eq!(uploaded(&id_after_ok(&r.stdout)).trim(), intermediate_pem.trim());
+
+    // A key file with a byte that is not text outside its block is refused before any upload.
+    let mut garbled = leaf.key.clone().into_bytes();
+    garbled.extend_from_slice(b"\n\xff\xfe\n");
+    std::fs::write(d.join("garbled.key"), garbled).unwrap();
+    let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "garbled.key", "--chain", "intermediate.pem"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("error[cert-format]: garbled.key is damaged PEM: byte"), "{}", r.stderr);
+    assert!(!r.stdout.contains("OK, cert-"), "nothing uploaded: {}", r.stdout);
 }

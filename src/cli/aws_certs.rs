@@ -150,7 +150,16 @@ impl CreateArgs {
         }
         let body = report.chain[0].to_pem();
         let intermediates: String = issuers.iter().map(|c| c.to_pem()).collect();
-        let key_text = Zeroizing::new(String::from_utf8_lossy(&key).into_owned());
+        // Sent as it was read: PEM is ASCII, and a byte that is not UTF-8 (outside the key's
+        // block, or `inspect` would have refused it) would reach IAM as a replacement character.
+        let key_text = match std::str::from_utf8(&key) {
+            Ok(text) => Zeroizing::new(text.to_string()),
+            Err(e) => {
+                let detail = format!("byte {} is not UTF-8 text, and PEM files are ASCII", e.valid_up_to());
+                let error = CertError::BadPem { file: key_name.clone(), detail };
+                return super::certs::fail(super::Format::Human, &[error], "upload the certificate");
+            }
+        };
         let name = upload_name(now);
         let result = aws::run(&self.aws, async |clients| {
             aws_certs::upload(
