@@ -145,6 +145,22 @@ fn a_later_file_adds_to_the_lists_of_an_earlier_one_as_compose_merges_them() {
 }
 
 #[test]
+fn a_later_files_profiles_add_to_the_earlier_ones() {
+    let base = "services:\n  web:\n    image: nginx\n    profiles: [debug]\n    ports: [\"80:80\"]\n";
+    let over = "services:\n  web:\n    profiles: [test]\n";
+    for selected in ["debug", "test"] {
+        let inputs = [("docker-compose.yml", base), ("docker-compose.override.yml", over)]
+            .map(|(path, text)| Input { path: path.into(), bytes: text.as_bytes().to_vec() })
+            .to_vec();
+        let options =
+            CompileOptions { fallback_app: "demo".into(), profiles: vec![selected.into()], ..Default::default() };
+        let c = compile(inputs, &Environment::default(), &options);
+        let plan = c.plan.as_ref().expect("a plan");
+        assert_eq!(plan.services.len(), 1, "`{selected}` enables web: {:?}", c.diagnostics);
+    }
+}
+
+#[test]
 fn no_certificate_or_key_material_reaches_the_template() {
     let pem = "-----BEGIN PRIVATE KEY-----";
     let c = compile_text(&format!("services:\n  web:\n    labels:\n      note: \"{pem}\"\n    ports: [\"80:3000\"]\n"));

@@ -502,10 +502,19 @@ pub(super) fn merge_service(existing: &mut Service, service: Service) {
         Some(_) => existing.environment = service.environment,
         None => existing.environment.extend(service.environment),
     }
-    match tag("profiles") {
-        Some(_) => existing.profiles = service.profiles,
-        None if service.profiles.is_some() => existing.profiles = service.profiles,
-        None => {}
+    match (tag("profiles"), service.profiles) {
+        (Some(_), profiles) => existing.profiles = profiles,
+        // A later list adds to the earlier one, as Compose merges sequences: a service in
+        // `debug` that an override also puts in `test` is in both.
+        (None, Some(later)) => {
+            let profiles = existing.profiles.get_or_insert_with(Vec::new);
+            for p in later {
+                if !profiles.contains(&p) {
+                    profiles.push(p);
+                }
+            }
+        }
+        (None, None) => {}
     }
     let mut later = service.node;
     append_sequences(&existing.node, &mut later);
