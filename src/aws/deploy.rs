@@ -58,6 +58,13 @@ impl Failed {
 /// What to look at after a stack change that got no answer.
 pub const LOOK_AT_STACK: &str = "look at the stack's status and events (`aws cloudformation describe-stack-events`)";
 
+/// What to look at after a certificate upload or delete that got no answer.
+pub const LOOK_FOR_CERTIFICATE: &str = "look for it with `compose-cfn certs`";
+
+/// The longest wait for a stack or a certificate: a week, longer than any stack operation
+/// runs, and short enough that a deadline computed from it stays in the clock's range.
+pub const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Where progress goes: the CLI prints it (a spinner on a terminal, lines when piped).
 pub trait Progress {
     /// A step, e.g. "Uploading the self-signed certificate".
@@ -359,10 +366,9 @@ async fn self_signed_certificate(
         Failed::one(Diagnostic::error(Code::AwsRequest, None, format!("generate the self-signed certificate: {e}")), 1)
     })?;
     progress.note(&format!("Uploading self-signed certificate {name}"));
-    let arn =
-        aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None).await.map_err(
-            |e| Failed::aws_change(e, "upload the self-signed certificate", "look for it with `compose-cfn certs`"),
-        )?;
+    let arn = aws_certs::upload(&clients.iam, &name, &generated.cert_pem, generated.key_pem.expose(), None)
+        .await
+        .map_err(|e| Failed::aws_change(e, "upload the self-signed certificate", LOOK_FOR_CERTIFICATE))?;
     aws_certs::wait_served(&clients.iam, &name, deadline_after(req.timeout))
         .await
         .map_err(|e| Failed::aws(e, "wait for the self-signed certificate"))?;
@@ -373,7 +379,7 @@ async fn self_signed_certificate(
 /// (the CLI takes at most a week, but the library takes any `Duration`).
 fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
-    now.checked_add(timeout).or_else(|| now.checked_add(Duration::from_secs(7 * 24 * 3600))).unwrap_or(now)
+    now.checked_add(timeout).or_else(|| now.checked_add(MAX_WAIT)).unwrap_or(now)
 }
 
 /// The IDs of the events already there, so that only new ones are shown.

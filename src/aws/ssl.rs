@@ -184,6 +184,6 @@ pub async fn delete_certificate(clients: &Clients, id: &str, force: bool) -> Res
     }
     aws_certs::delete(clients, &cert)
         .await
-        .map_err(|e| Failed::aws_change(e, "delete the certificate", "look for it with `compose-cfn certs`"))?;
+        .map_err(|e| Failed::aws_change(e, "delete the certificate", super::deploy::LOOK_FOR_CERTIFICATE))?;
     Ok(cert)
 }

@@ -4,7 +4,7 @@
 use super::{Format, report};
 use clap::Args;
 use compose_cfn::aws::cfn::Event;
-use compose_cfn::aws::deploy::{Failed, Progress};
+use compose_cfn::aws::deploy::{Failed, MAX_WAIT, Progress};
 use compose_cfn::aws::{self, Clients, Settings};
 use compose_cfn::diagnostic::{Diagnostic, Diagnostics};
 use compose_cfn::review::Diff;
@@ -95,16 +95,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if !number.is_empty() || total == 0 {
         return Err(format!("`{s}`: use a number and s, m or h, e.g. 30m"));
     }
-    // Longer than any stack operation runs, and short enough that a deadline computed from
-    // it cannot pass the clock's range.
     if total > MAX_WAIT.as_secs() {
         return Err(format!("`{s}`: at most {}h", MAX_WAIT.as_secs() / 3600));
     }
     Ok(Duration::from_secs(total))
 }
-
-/// The longest wait a duration option takes: a week.
-const MAX_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Progress on stderr: a spinner with the stack status on a terminal, plain lines otherwise.
 pub struct Printer {

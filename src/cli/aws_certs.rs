@@ -170,7 +170,9 @@ impl CreateArgs {
                 (!intermediates.is_empty()).then_some(&intermediates),
             )
             .await
-            .map_err(|e| Failed::aws_change(e, "upload the certificate", "look for it with `compose-cfn certs`"))
+            .map_err(|e| {
+                Failed::aws_change(e, "upload the certificate", compose_cfn::aws::deploy::LOOK_FOR_CERTIFICATE)
+            })
         });
         aws::step("Uploading certificate", result.map(|_| format!("OK, {name}\n")), "upload the certificate")
     }
