@@ -553,14 +553,9 @@ fn append_sequences(earlier: &Node, later: &mut Node) {
 fn unique_key(list: &str, item: &Node) -> Option<String> {
     let field = |names: &[&str]| names.iter().find_map(|n| item.get(n)).and_then(Node::scalar_text);
     let key = match (list, &item.value) {
-        ("volumes", Value::Map(_)) => field(&["target"])?,
-        // `SOURCE:TARGET[:MODE]`, or a bare `TARGET` (an anonymous volume).
-        ("volumes", _) => {
-            let text = item.scalar_text()?;
-            let mut parts = text.split(':');
-            let first = parts.next().unwrap_or_default();
-            parts.next().unwrap_or(first).to_string()
-        }
+        // Read as the container keys read it; a malformed entry has no key here, and is
+        // reported when the merged service is read.
+        ("volumes", _) => super::container_lists::volume(item, &mut Vec::new())?.1,
         ("secrets" | "configs", Value::Map(_)) => field(&["target", "source"])?,
         ("secrets" | "configs", _) => item.scalar_text()?,
         _ => return None,

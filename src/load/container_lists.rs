@@ -93,7 +93,7 @@ pub(super) fn volumes(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<VolumeEnt
 }
 
 /// `(source, target, read_only)` of one entry; `None` (with an error) when it is malformed.
-fn volume(item: &Node, diags: &mut Vec<Diagnostic>) -> Option<(String, String, bool)> {
+pub(super) fn volume(item: &Node, diags: &mut Vec<Diagnostic>) -> Option<(String, String, bool)> {
     let bad = |diags: &mut Vec<Diagnostic>, why: &str| {
         diags.push(
             Diagnostic::error(Code::ContainerValue, item.span, format!("a volume {why}"))
