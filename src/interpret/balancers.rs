@@ -258,32 +258,30 @@ pub(super) fn health_check(
             Some(m) => checked = m,
             None if !service.ports_complete => {}
             None => {
+                let service_name = &service.name.value;
+                let ports = containers_list(tcp);
                 let keyed_by_balancer = tcp.iter().find(|m| u32::from(m.balancer_port()) == port);
-                let help = match keyed_by_balancer {
-                    Some(m) => format!(
-                        "`convox.health.port` takes a container port: balancer port {port} forwards to container port {}",
-                        m.target
-                    ),
-                    None => format!("the service's container ports are {}", containers_list(tcp)),
-                };
                 // A UDP container port is one, but no balancer checks it: say that, not "no such port".
                 let udp = service.ports.iter().any(|m| m.transport == Transport::Udp && u32::from(m.target) == port);
                 let (message, label_text) = match udp {
                     true => (
                         format!(
-                            "`convox.health.port` is {port}, a UDP port of `{}`: a balancer checks a TCP port",
-                            service.name.value
+                            "`convox.health.port` is {port}, a UDP port of `{service_name}`: a balancer checks a TCP port"
                         ),
                         "a UDP port",
                     ),
                     false => (
-                        format!("`convox.health.port` is {port}, not a container port of `{}`", service.name.value),
+                        format!("`convox.health.port` is {port}, not a container port of `{service_name}`"),
                         "no such container port",
                     ),
                 };
-                let help = match udp {
-                    true => format!("the service's TCP container ports are {}", containers_list(tcp)),
-                    false => help,
+                let help = match (udp, keyed_by_balancer) {
+                    (true, _) => format!("the service's TCP container ports are {ports}"),
+                    (false, Some(m)) => format!(
+                        "`convox.health.port` takes a container port: balancer port {port} forwards to container port {}",
+                        m.target
+                    ),
+                    (false, None) => format!("the service's container ports are {ports}"),
                 };
                 diags.push(
                     Diagnostic::error(Code::UnmappedPort, label.value_span, message)
