@@ -256,7 +256,7 @@ codes! {
     }
     WrongTarget = "wrong-target" {
         summary: "A label or TLS policy of the other balancer target (`--balancer classic|v2`).",
-        details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. Choose the target the label is for, or drop the label.",
+        details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. `convox.port.N.secure=true` on a tcp port works only on Classic ELBs (TCP → SSL): a Network Load Balancer's TCP listener forwards only to a TCP target group, so on v2 add `convox.port.N.protocol=tls` (TLS ended at the balancer, then re-encrypted) or drop `secure` (the client's TLS passed through). Choose the target the label is for, or drop the label.",
         example: Some("services:\n  web:\n    labels:\n      - convox.port.443.protocol=https\n      - convox.port.80.redirect=443\n    ports: [\"80:3000\", \"443:3000\"]\n"),
     }
     TooManyTargetGroups = "too-many-target-groups" {

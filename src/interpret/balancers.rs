@@ -38,7 +38,7 @@ pub(super) fn balancer_for(
         Target::V2 if tcp.iter().any(|m| m.is_internal()) => Scheme::Internal,
         Target::V2 => Scheme::Public,
     };
-    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, diags)).collect();
+    let mut listeners: Vec<Listener> = tcp.iter().map(|m| listener(name, m, labels, target, diags)).collect();
     listeners.sort_by_key(|l| l.balancer_port);
     let health_check = health_check(service, tcp, &listeners, labels, diags);
     super::targets::check_target_labels(name, tcp, &listeners, labels, target, diags);
@@ -192,7 +192,13 @@ pub(super) fn scheme_of(service: &str, tcp: &[&PortMapping], diags: &mut Diagnos
     Scheme::Internal
 }
 
-pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, diags: &mut Diagnostics) -> Listener {
+pub(super) fn listener(
+    service: &str,
+    m: &PortMapping,
+    labels: &ServiceLabels,
+    target: Target,
+    diags: &mut Diagnostics,
+) -> Listener {
     let port = m.balancer_port();
     let get = |key: &'static str| labels.port.get(&(port, key));
     let protocol = match get("protocol") {
@@ -208,7 +214,8 @@ pub(super) fn listener(service: &str, m: &PortMapping, labels: &ServiceLabels, d
                 .with_help("http and https listeners already pass the client address in X-Forwarded-For; proxy protocol is for tcp and tls"),
         );
     }
-    if secure && get("protocol").is_none() {
+    // On v2 a TCP listener cannot re-encrypt at all: `targets` reports that as an error instead.
+    if secure && get("protocol").is_none() && target == Target::Classic {
         let (_, label) = get("secure").expect("secure is set");
         diags.push(
             Diagnostic::warning(

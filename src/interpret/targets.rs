@@ -72,6 +72,29 @@ pub(super) fn check_target_labels(
             }
             continue;
         }
+        // A Network Load Balancer's TCP listener forwards only to a TCP (or TCP_UDP) target
+        // group; re-encrypting to a TLS target group needs a TLS listener, which ends the
+        // client's TLS with a certificate. AWS, "Create a target group for your Network Load
+        // Balancer": https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-target-group.html
+        if l.secure
+            && l.protocol == Protocol::Tcp
+            && let Some(label) = at("secure")
+        {
+            let port = l.balancer_port;
+            diags.push(
+                Diagnostic::error(
+                    Code::WrongTarget,
+                    label.key_span,
+                    format!(
+                        "`convox.port.{port}.secure=true` on tcp port {port} exists only on `--balancer classic`: a Network Load Balancer's TCP listener cannot open TLS to the container"
+                    ),
+                )
+                .with_label("TLS to the container behind a TCP listener")
+                .with_help(format!(
+                    "add `convox.port.{port}.protocol=tls` to end TLS at the balancer and re-encrypt to the container, remove `secure` to pass the client's TLS through, or compile with `--balancer classic`"
+                )),
+            );
+        }
         let (Some(to), Some(label)) = (l.redirect, at("redirect")) else { continue };
         let https = listeners.iter().any(|o| o.balancer_port == to && o.protocol == Protocol::Https);
         let problem = if l.protocol != Protocol::Http {
