@@ -336,3 +336,41 @@ fn two_secrets_or_volumes_at_one_target_are_errors_at_the_second() {
     );
     assert!(!c.diagnostics.has_errors(), "{:?}", c.diagnostics.iter().next());
 }
+
+/// On v2 the health path is asked of the container port `convox.health.port` names (default:
+/// the first TCP port's), as the Classic ELB's single check was: ECS replaces a task that fails
+/// any of its target groups' checks, so an HTTP request to a database's port would stop every
+/// task. Other target groups keep the default check: TCP on an NLB, `/` with any answer on an ALB.
+#[test]
+fn v2_asks_the_health_path_only_of_the_health_checked_container_port() {
+    let checks = |labels: &str| -> Vec<String> {
+        let t: Value = serde_json::from_str(&template(&format!(
+            "x-compose-cfn: {{balancer: v2}}\nservices:\n  web:\n    image: example/web\n    labels: [convox.port.443.protocol=https, convox.health.path=/health{labels}]\n    ports: [\"443:3000\", \"80:3000\", \"5432:5432\"]\n"
+        )))
+        .unwrap();
+        let mut out: Vec<String> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup")
+            .map(|(id, r)| {
+                let p = &r["Properties"];
+                format!(
+                    "{id} {} {}",
+                    p["HealthCheckProtocol"].as_str().unwrap(),
+                    p["HealthCheckPath"].as_str().unwrap_or("-")
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        checks(""),
+        ["WebPort443TargetGroup HTTP /health", "WebPort5432TargetGroup TCP -", "WebPort80TargetGroup HTTP /health"]
+    );
+    assert_eq!(
+        checks(", convox.health.port=5432"),
+        ["WebPort443TargetGroup HTTP /", "WebPort5432TargetGroup HTTP /health", "WebPort80TargetGroup TCP -"]
+    );
+}

@@ -153,9 +153,16 @@ fn target_group(b: &mut Builder, plan: &Plan, balancer: &Balancer, l: &Listener)
         (false, false) => ProtocolV2::Tcp,
         (false, true) => ProtocolV2::Tls,
     };
+    // The path is asked of the container port `convox.health.port` names (by default the first
+    // TCP port's), as the Classic ELB's one check did: ECS replaces a task that fails any target
+    // group's check, so requesting it of a port that does not speak HTTP (a database's, a raw
+    // TCP port's) would stop every task. AWS, "Amazon ECS services":
+    // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html
+    let checked = balancer.listeners.iter().find(|c| c.balancer_port == h.listener_port);
+    let path = h.path.as_ref().filter(|_| checked.is_some_and(|c| c.container_port == l.container_port));
     // ALB checks are HTTP requests; without a path label any answer counts, as a Classic TCP
     // check counted a connection. NLB checks connect over TCP, or request the path.
-    let (health_check_protocol, health_check_path, matcher) = match (&h.path, l.protocol.is_http()) {
+    let (health_check_protocol, health_check_path, matcher) = match (path, l.protocol.is_http()) {
         (Some(path), _) => {
             let protocol = if l.secure { ProtocolV2::Https } else { ProtocolV2::Http };
             (protocol, Some(text_value(b, path)), Some(Matcher { http_code: "200-399" }))

@@ -47,7 +47,10 @@ fn row_v2(b: &Balancer, l: &Listener, first: bool) -> Row {
         _ => certificate,
     };
     let h = &b.health_check;
-    let probe = match (&h.path, l.protocol.is_http()) {
+    // As `lower::v2` does: the path is asked only of the health-checked container port.
+    let checked = b.listeners.iter().find(|c| c.balancer_port == h.listener_port);
+    let path = h.path.as_ref().filter(|_| checked.is_some_and(|c| c.container_port == l.container_port));
+    let probe = match (path, l.protocol.is_http()) {
         (Some(path), _) => format!("{} {}", if l.secure { "HTTPS" } else { "HTTP" }, path.display()),
         (None, true) => format!("{} / (any answer)", if l.secure { "HTTPS" } else { "HTTP" }),
         (None, false) => "TCP".into(),
