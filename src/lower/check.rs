@@ -5,10 +5,13 @@
 //! Past 400 lines because of its tests: they build typed templates by hand, one per rule, and
 //! belong next to the rules they break.
 
-use crate::cfn::resources::{ClassicLoadBalancer, ClassicPolicy, HealthTarget, Properties, Transport};
+use crate::cfn::resources::{
+    Action, BalancerKind, ClassicLoadBalancer, ClassicPolicy, FrontV2, HealthTarget, Properties, ProtocolV2, Transport,
+};
 use crate::cfn::{Expr, Template};
 use crate::interpret::is_certificate_arn;
-use crate::interpret::labels::TLS_POLICIES;
+use crate::interpret::labels::{TLS_POLICIES, fits_target};
+use crate::interpret::plan::Target;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Every problem found, each naming the resource and what is wrong; empty when the template is sound.
@@ -41,7 +44,156 @@ pub fn check(template: &Template) -> Vec<String> {
         }
     }
     check_task_ports(template, &mut problems);
+    check_v2(template, &mut problems);
     problems
+}
+
+/// The ELBv2 rules cfn-lint does not make, each across resources: a listener's protocol fits
+/// its balancer's type and its target group's protocol, a target group's health check fits
+/// its protocol, attributes fit the balancer's type, and every target group an ECS service
+/// names is attached to a balancer through a listener the service waits for. From AWS:
+/// listeners <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html>,
+/// target groups <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-target-group.html>,
+/// health checks <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html>,
+/// attributes <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-target-groups.html#target-group-attributes>,
+/// ECS <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html>.
+fn check_v2(template: &Template, problems: &mut Vec<String>) {
+    let resources = template.resources();
+    let kind_of = |arn: &Expr| match arn.ref_name().and_then(|n| resources.get(n)).map(|r| &r.properties) {
+        Some(Properties::LoadBalancerV2(lb)) => Some(lb.kind),
+        _ => None,
+    };
+    let group_of = |arn: &Expr| match arn.ref_name().and_then(|n| resources.get(n)).map(|r| &r.properties) {
+        Some(Properties::TargetGroup(g)) => Some(g),
+        _ => None,
+    };
+    // Target group → the listeners forwarding to it; (balancer, port) of each HTTPS listener.
+    let mut forwarded_by: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut https_ports: HashSet<(&Expr, u16)> = HashSet::new();
+    for (_, resource) in resources {
+        if let Properties::ListenerV2(l) = &resource.properties
+            && matches!(l.front, FrontV2::Https(_))
+        {
+            https_ports.insert((&l.load_balancer_arn, l.port));
+        }
+    }
+    for (id, resource) in resources {
+        let mut problem = |p: String| problems.push(format!("{}: {p}", id.as_str()));
+        match &resource.properties {
+            Properties::LoadBalancerV2(lb) => {
+                for a in &lb.load_balancer_attributes {
+                    let alb_only = a.key.starts_with("idle_timeout.") || a.key.starts_with("routing.http.");
+                    if alb_only && lb.kind != BalancerKind::Application {
+                        problem(format!("attribute {} exists only on an Application Load Balancer", a.key));
+                    }
+                    if a.key == "idle_timeout.timeout_seconds"
+                        && !a.value.parse().is_ok_and(|n: u32| (1..=4000).contains(&n))
+                    {
+                        problem(format!("attribute {} is {}, outside 1–4000", a.key, a.value));
+                    }
+                }
+            }
+            Properties::ListenerV2(l) => {
+                let Some(kind) = kind_of(&l.load_balancer_arn) else {
+                    problem("LoadBalancerArn names no ELBv2 load balancer".into());
+                    continue;
+                };
+                let (name, fits) = match &l.front {
+                    FrontV2::Http => ("HTTP", kind == BalancerKind::Application),
+                    FrontV2::Https(_) => ("HTTPS", kind == BalancerKind::Application),
+                    FrontV2::Tcp => ("TCP", kind == BalancerKind::Network),
+                    FrontV2::Tls(_) => ("TLS", kind == BalancerKind::Network),
+                };
+                if !fits {
+                    problem(format!("listener {}: protocol {name} is not one of a {kind:?} load balancer", l.port));
+                }
+                if let FrontV2::Https(tls) | FrontV2::Tls(tls) = &l.front
+                    && !fits_target(&tls.ssl_policy, Target::V2)
+                {
+                    problem(format!("listener {}: SslPolicy `{}` is not an ELBv2 policy", l.port, tls.ssl_policy));
+                }
+                for action in &l.default_actions {
+                    match action {
+                        Action::Forward { target_group_arn } => {
+                            let Some(group) = group_of(target_group_arn) else {
+                                problem(format!("listener {}: forwards to no target group", l.port));
+                                continue;
+                            };
+                            forwarded_by
+                                .entry(target_group_arn.ref_name().unwrap_or(""))
+                                .or_default()
+                                .push(id.as_str());
+                            let allowed: &[ProtocolV2] = match &l.front {
+                                FrontV2::Http | FrontV2::Https(_) => &[ProtocolV2::Http, ProtocolV2::Https],
+                                FrontV2::Tcp => &[ProtocolV2::Tcp],
+                                FrontV2::Tls(_) => &[ProtocolV2::Tcp, ProtocolV2::Tls],
+                            };
+                            if !allowed.contains(&group.protocol) {
+                                problem(format!(
+                                    "listener {}: a {name} listener cannot forward to a {:?} target group",
+                                    l.port, group.protocol
+                                ));
+                            }
+                        }
+                        Action::Redirect { redirect_config } => {
+                            if !matches!(l.front, FrontV2::Http) {
+                                problem(format!("listener {}: only an HTTP listener redirects here", l.port));
+                            }
+                            if !https_ports.contains(&(&l.load_balancer_arn, redirect_config.port)) {
+                                problem(format!(
+                                    "listener {}: redirects to port {}, which is no HTTPS listener of its balancer",
+                                    l.port, redirect_config.port
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Properties::TargetGroup(g) => {
+                let http_group = matches!(g.protocol, ProtocolV2::Http | ProtocolV2::Https);
+                let http_check = matches!(g.health_check_protocol, ProtocolV2::Http | ProtocolV2::Https);
+                match g.health_check_protocol {
+                    ProtocolV2::Tls => problem("HealthCheckProtocol TLS is not a health check protocol".into()),
+                    ProtocolV2::Tcp if http_group => {
+                        problem(format!("a {:?} target group cannot have a TCP health check", g.protocol))
+                    }
+                    _ => {}
+                }
+                if !http_check && (g.health_check_path.is_some() || g.matcher.is_some()) {
+                    problem("HealthCheckPath and Matcher belong to HTTP and HTTPS health checks only".into());
+                }
+                // Success codes: 200–499 for HTTP(S) target groups, 200–599 for TCP and TLS ones.
+                let top = if http_group { 499 } else { 599 };
+                if let Some(m) = &g.matcher {
+                    let codes = m.http_code.split([',', '-']).map(str::parse::<u16>);
+                    if !codes.into_iter().all(|c| c.is_ok_and(|c| (200..=top).contains(&c))) {
+                        problem(format!("Matcher {} is outside 200–{top}", m.http_code));
+                    }
+                }
+                for a in &g.target_group_attributes {
+                    if a.key.starts_with("proxy_protocol_v2.") && http_group {
+                        problem(format!("attribute {} exists only on TCP and TLS target groups", a.key));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (id, resource) in resources {
+        let Properties::EcsService(service) = &resource.properties else { continue };
+        for group in service.load_balancers.iter().filter_map(|lb| lb.target_group_arn.as_ref()) {
+            let name = group.ref_name().unwrap_or("");
+            let listeners = forwarded_by.get(name).map_or(&[][..], Vec::as_slice);
+            // ECS refuses a target group no balancer uses, and CloudFormation creates the service
+            // as soon as the group exists unless the service waits for a listener.
+            if !listeners.iter().any(|l| resource.depends_on.iter().any(|d| d.as_str() == *l)) {
+                problems.push(format!(
+                    "{}: target group {name} is not forwarded to by a listener the service DependsOn",
+                    id.as_str()
+                ));
+            }
+        }
+    }
 }
 
 /// The numbers of a health check, as both balancer kinds have them.
@@ -318,6 +470,27 @@ mod tests {
         assert!(found.iter().any(|p| p.contains(expected)), "expected `{expected}` in {found:?}");
     }
 
+    /// An HTTP target group of instances as v2 lowers an http port without a path label: it asks
+    /// for `/` every `interval` seconds, waiting `timeout`, and accepts any answer 200–499.
+    fn http_group(timeout: u32, interval: u32) -> TargetGroup {
+        TargetGroup {
+            port: 3000,
+            protocol: ProtocolV2::Http,
+            vpc_id: Expr::from("vpc"),
+            target_type: "instance",
+            health_check_enabled: true,
+            health_check_protocol: ProtocolV2::Http,
+            health_check_path: Some(Expr::from("/")),
+            health_check_interval_seconds: interval,
+            health_check_timeout_seconds: timeout,
+            healthy_threshold_count: 2,
+            unhealthy_threshold_count: 2,
+            matcher: Some(Matcher { http_code: "200-499" }),
+            target_group_attributes: vec![],
+            tags: vec![],
+        }
+    }
+
     /// A v2 template: one balancer, a target group checked every `interval` seconds with
     /// `timeout`, and one listener forwarding to it per port of `ports`.
     fn v2_template(ports: &[u16], timeout: u32, interval: u32) -> Template {
@@ -331,22 +504,7 @@ mod tests {
             tags: vec![],
         };
         b.resource("Lb", &[], Properties::LoadBalancerV2(lb));
-        let group = TargetGroup {
-            port: 3000,
-            protocol: ProtocolV2::Http,
-            vpc_id: Expr::from("vpc"),
-            target_type: "instance",
-            health_check_enabled: true,
-            health_check_protocol: ProtocolV2::Http,
-            health_check_path: Some(Expr::from("/")),
-            health_check_interval_seconds: interval,
-            health_check_timeout_seconds: timeout,
-            healthy_threshold_count: 2,
-            unhealthy_threshold_count: 2,
-            matcher: None,
-            target_group_attributes: vec![],
-            tags: vec![],
-        };
+        let group = http_group(timeout, interval);
         b.resource("Group", &[], Properties::TargetGroup(group));
         for (i, &port) in ports.iter().enumerate() {
             let listener = ListenerV2 {
@@ -371,6 +529,135 @@ mod tests {
         // A target group's timeout may reach 120 seconds, a Classic one's only 60.
         assert_eq!(check(&v2_template(&[80], 90, 120)), Vec::<String>::new());
         assert_eq!(check(&v2_template(&[80], 1, 30)), ["Group: health check Timeout 1 is outside 2–120"]);
+    }
+
+    /// A v2 app: balancer `Lb`, target group `Group`, listener `Listener` forwarding to it (an
+    /// internal ALB, HTTP → HTTP, as v2 lowers an http port), and an ECS service registering
+    /// the group that waits for the listener when `waits`; `edit` changes any of the three.
+    fn v2_app(waits: bool, edit: impl FnOnce(&mut LoadBalancerV2, &mut ListenerV2, &mut TargetGroup)) -> Template {
+        let mut b = Builder::new("d".into(), Metadata::default());
+        let mut lb = LoadBalancerV2 {
+            kind: BalancerKind::Application,
+            scheme: ElbScheme::Internal,
+            subnets: Expr::from("s"),
+            security_groups: vec![],
+            load_balancer_attributes: vec![Attribute { key: "idle_timeout.timeout_seconds", value: "60".into() }],
+            tags: vec![],
+        };
+        let mut group = http_group(3, 5);
+        let mut listener = ListenerV2 {
+            load_balancer_arn: b.reference("Lb"),
+            port: 80,
+            front: FrontV2::Http,
+            default_actions: vec![Action::Forward { target_group_arn: b.reference("Group") }],
+        };
+        edit(&mut lb, &mut listener, &mut group);
+        b.resource("Lb", &[], Properties::LoadBalancerV2(lb));
+        b.resource("Group", &[], Properties::TargetGroup(group));
+        b.resource("Listener", &[], Properties::ListenerV2(listener));
+        let service = EcsService {
+            cluster: Expr::from("c"),
+            launch_type: "EC2",
+            task_definition: Expr::from("t"),
+            scheduling_strategy: None,
+            desired_count: Some(1),
+            deployment_configuration: DeploymentConfiguration { minimum_healthy_percent: 100, maximum_percent: 200 },
+            load_balancers: vec![EcsLoadBalancer {
+                container_name: "web".into(),
+                container_port: 3000,
+                load_balancer_name: None,
+                target_group_arn: Some(b.reference("Group")),
+            }],
+            role: None,
+            tags: vec![],
+        };
+        let depends: &[&str] = if waits { &["Listener"] } else { &[] };
+        b.resource("Service", depends, Properties::EcsService(service));
+        b.finish().expect("the test template's references resolve")
+    }
+
+    fn tls(policy: &str) -> TlsV2 {
+        TlsV2 { ssl_policy: policy.into(), certificates: vec![CertificateV2 { certificate_arn: Expr::from("arn") }] }
+    }
+
+    /// An NLB whose listener is `front` and whose target group speaks `protocol`, checked over TCP.
+    fn nlb(front: FrontV2, protocol: ProtocolV2) -> Template {
+        v2_app(true, |lb, l, g| {
+            lb.kind = BalancerKind::Network;
+            lb.load_balancer_attributes.clear();
+            l.front = front;
+            (g.protocol, g.health_check_protocol, g.health_check_path, g.matcher) =
+                (protocol, ProtocolV2::Tcp, None, None);
+        })
+    }
+
+    #[test]
+    fn v2_listeners_target_groups_and_health_checks_fit_each_other() {
+        assert_eq!(check(&v2_app(true, |_, _, _| {})), Vec::<String>::new());
+        assert_eq!(check(&nlb(FrontV2::Tcp, ProtocolV2::Tcp)), Vec::<String>::new());
+        assert_eq!(
+            check(&nlb(FrontV2::Tls(tls("ELBSecurityPolicy-TLS13-1-2-2021-06")), ProtocolV2::Tls)),
+            Vec::<String>::new()
+        );
+        // An NLB's TCP listener forwards only to a TCP target group: `secure=true` on a tcp port.
+        assert_eq!(
+            check(&nlb(FrontV2::Tcp, ProtocolV2::Tls)),
+            ["Listener: listener 80: a TCP listener cannot forward to a Tls target group"]
+        );
+        assert_eq!(
+            check(&v2_app(true, |lb, _, _| lb.kind = BalancerKind::Network)),
+            [
+                "Lb: attribute idle_timeout.timeout_seconds exists only on an Application Load Balancer",
+                "Listener: listener 80: protocol HTTP is not one of a Network load balancer",
+            ]
+        );
+        assert_eq!(
+            check(&v2_app(true, |_, l, _| l.front = FrontV2::Https(tls("ELBSecurityPolicy-2015-03")))),
+            ["Listener: listener 80: SslPolicy `ELBSecurityPolicy-2015-03` is not an ELBv2 policy"]
+        );
+        assert_eq!(
+            check(&v2_app(true, |_, _, g| (g.health_check_path, g.matcher) = (None, None))),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(&v2_app(true, |_, _, g| g.health_check_protocol = ProtocolV2::Tcp)),
+            [
+                "Group: a Http target group cannot have a TCP health check",
+                "Group: HealthCheckPath and Matcher belong to HTTP and HTTPS health checks only",
+            ]
+        );
+        assert_eq!(
+            check(&v2_app(true, |_, _, g| g.matcher = Some(Matcher { http_code: "200-599" }))),
+            ["Group: Matcher 200-599 is outside 200–499"]
+        );
+        assert_eq!(
+            check(&v2_app(true, |_, _, g| g.target_group_attributes =
+                vec![Attribute { key: "proxy_protocol_v2.enabled", value: "true".into() }])),
+            ["Group: attribute proxy_protocol_v2.enabled exists only on TCP and TLS target groups"]
+        );
+    }
+
+    #[test]
+    fn v2_redirects_go_to_an_https_listener_and_services_wait_for_their_listeners() {
+        let redirect = |port| {
+            v2_app(true, |_, l, _| {
+                l.default_actions = vec![Action::Redirect {
+                    redirect_config: RedirectConfig { protocol: ProtocolV2::Https, port, status_code: "HTTP_301" },
+                }]
+            })
+        };
+        // The listener no longer forwards to the group, so the service's group is unattached too.
+        assert_eq!(
+            check(&redirect(443)),
+            [
+                "Listener: listener 80: redirects to port 443, which is no HTTPS listener of its balancer",
+                "Service: target group Group is not forwarded to by a listener the service DependsOn",
+            ]
+        );
+        assert_eq!(
+            check(&v2_app(false, |_, _, _| {})),
+            ["Service: target group Group is not forwarded to by a listener the service DependsOn"]
+        );
     }
 
     #[test]
