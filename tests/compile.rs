@@ -374,3 +374,42 @@ fn v2_asks_the_health_path_only_of_the_health_checked_container_port() {
         ["WebPort443TargetGroup HTTP /", "WebPort5432TargetGroup HTTP /health", "WebPort80TargetGroup TCP -"]
     );
 }
+
+/// On v2 `convox.idle.timeout` reaches an NLB's TCP listeners (`tcp.idle_timeout.seconds`,
+/// 60–6000 s) as well as the ALB; a shorter one with tcp ports is an error at the label, and
+/// beside tls ports, whose idle timeout AWS fixes at 350 s, a warning.
+#[test]
+fn v2_idle_timeout_reaches_nlb_tcp_listeners_or_says_why_not() {
+    // Port 5432 is tcp, 6432 tls.
+    let text = |seconds: u32| {
+        format!(
+            "x-compose-cfn: {{balancer: v2}}\nservices:\n  db:\n    image: example/db\n    labels: [convox.idle.timeout={seconds}, convox.port.6432.protocol=tls]\n    ports: [\"5432:5432\", \"6432:5432\"]\n"
+        )
+    };
+    let t: Value = serde_json::from_str(&template(&text(120))).unwrap();
+    assert_eq!(
+        t["Resources"]["DbPort5432Listener"]["Properties"]["ListenerAttributes"],
+        serde_json::json!([{"Key": "tcp.idle_timeout.seconds", "Value": "120"}])
+    );
+    let short_text = text(30);
+    let short = compile_text(&short_text);
+    assert!(short.template.is_none());
+    // The error points at the label (in list form, the whole item).
+    let at = |d: &compose_cfn::diagnostic::Diagnostic| d.span.map(|s| &short_text[s.start..s.end]);
+    assert!(
+        short.diagnostics.iter().any(|d| d.code.as_str() == "nlb-idle-timeout"
+            && d.message.contains("shorter than a Network Load Balancer's TCP listeners take")
+            && at(d) == Some("convox.idle.timeout=30")),
+        "{:?}",
+        short.diagnostics
+    );
+    let tls = compile_text(&text(120));
+    assert!(tls.template.is_some());
+    assert!(
+        tls.diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "nlb-idle-timeout" && d.message.contains("keep a fixed 350 s")),
+        "{:?}",
+        tls.diagnostics
+    );
+}

@@ -844,6 +844,9 @@ pub struct ListenerV2 {
     pub front: FrontV2,
     /// `DefaultActions`.
     pub default_actions: Vec<Action>,
+    /// `ListenerAttributes` (an NLB TCP listener's `tcp.idle_timeout.seconds`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub listener_attributes: Vec<Attribute>,
 }
 
 /// A listener's protocol; an HTTPS or TLS one cannot be written without its certificate and

@@ -264,6 +264,11 @@ codes! {
         details: "An ECS service can be registered with at most five target groups, and v2 gives each listener port its own. Move some ports to another service, or stay on `--balancer classic`.",
         example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  web:\n    ports: [\"81:1\", \"82:2\", \"83:3\", \"84:4\", \"85:5\", \"86:6\"]\n"),
     }
+    NlbIdleTimeout = "nlb-idle-timeout" {
+        summary: "On `--balancer v2`, a `convox.idle.timeout` a Network Load Balancer listener cannot take: below 60 s with tcp ports, or beside tls ports (fixed at 350 s).",
+        details: "On v2 the idle timeout is the ALB's attribute (1–4000 s) and each NLB TCP listener's `tcp.idle_timeout.seconds`, which AWS accepts from 60 to 6000 s: a shorter one with tcp ports is an error. An NLB's TLS listeners keep AWS's fixed 350 s whatever the label says: a warning. Raise the timeout to 60, or move the tcp or tls ports to a service of their own.",
+        example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  db:\n    labels:\n      - convox.idle.timeout=30\n    ports: [\"5432:5432\"]\n"),
+    }
     BalancerTarget = "balancer-target" {
         summary: "The `x-compose-cfn` extension names no known balancer target.",
         details: "`x-compose-cfn: {balancer: classic}` or `{balancer: v2}` chooses the target; `--balancer` on the command line overrides it.",

@@ -5,7 +5,7 @@ use super::labels::{self, LabelValue};
 use super::plan::{Listener, Protocol, Target};
 use super::service_labels::ServiceLabels;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::load::PortMapping;
+use crate::load::{Label, PortMapping};
 
 /// The most target groups ECS attaches to one service; v2 gives each listener port one.
 const MAX_TARGET_GROUPS: usize = 5;
@@ -120,6 +120,11 @@ pub(super) fn check_target_labels(
             );
         }
     }
+    if target == Target::V2
+        && let Some((seconds, label)) = labels.number_at("convox.idle.timeout")
+    {
+        idle_timeout_on_nlb(service, listeners, seconds, label, diags);
+    }
     if target == Target::V2 {
         // A redirecting listener forwards nowhere, so it has no target group.
         let groups: Vec<&Listener> = listeners.iter().filter(|l| l.redirect.is_none()).collect();
@@ -139,5 +144,44 @@ pub(super) fn check_target_labels(
                 .with_help("move some ports to another service, or compile with `--balancer classic`"),
             );
         }
+    }
+}
+
+/// `convox.idle.timeout` as an NLB takes it: each TCP listener's `tcp.idle_timeout.seconds`
+/// is 60–6000 s, and a TLS listener's idle timeout is fixed at 350 s. AWS, "Update the TCP
+/// idle timeout for your Network Load Balancer listener":
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html>
+fn idle_timeout_on_nlb(service: &str, listeners: &[Listener], seconds: u32, label: &Label, diags: &mut Diagnostics) {
+    let ports = |protocol: Protocol| -> Vec<String> {
+        listeners.iter().filter(|l| l.protocol == protocol).map(|l| l.balancer_port.to_string()).collect()
+    };
+    let (tcp, tls) = (ports(Protocol::Tcp), ports(Protocol::Tls));
+    if seconds < 60 && !tcp.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                Code::NlbIdleTimeout,
+                label.value_span,
+                format!(
+                    "idle timeout {seconds}s is shorter than a Network Load Balancer's TCP listeners take (60–6000 s), and `{service}` has tcp port(s) {}",
+                    tcp.join(", ")
+                ),
+            )
+            .with_label("below 60 seconds")
+            .with_help("set `convox.idle.timeout` to 60 or more, or move the tcp ports to a service of their own"),
+        );
+    }
+    if !tls.is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                Code::NlbIdleTimeout,
+                label.value_span,
+                format!(
+                    "idle timeout {seconds}s does not reach tls port(s) {} of `{service}`: a Network Load Balancer's TLS listeners keep a fixed 350 s",
+                    tls.join(", ")
+                ),
+            )
+            .with_label("not for the tls ports")
+            .with_help("end TLS in the container behind a tcp port to choose its idle timeout, or accept 350 s for the tls ports"),
+        );
     }
 }

@@ -107,6 +107,19 @@ fn check_v2(template: &Template, problems: &mut Vec<String>) {
                 if !fits {
                     problem(format!("listener {}: protocol {name} is not one of a {kind:?} load balancer", l.port));
                 }
+                for a in &l.listener_attributes {
+                    if a.key != "tcp.idle_timeout.seconds" {
+                        continue;
+                    }
+                    // Only an NLB's TCP listeners take it (TLS ones are fixed at 350 s), 60–6000 s:
+                    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html
+                    if !matches!(l.front, FrontV2::Tcp) {
+                        problem(format!("listener {}: attribute {} exists only on TCP listeners", l.port, a.key));
+                    }
+                    if !a.value.parse().is_ok_and(|n: u32| (60..=6000).contains(&n)) {
+                        problem(format!("listener {}: attribute {} is {}, outside 60–6000", l.port, a.key, a.value));
+                    }
+                }
                 if let FrontV2::Https(tls) | FrontV2::Tls(tls) = &l.front
                     && !fits_target(&tls.ssl_policy, Target::V2)
                 {
@@ -512,6 +525,7 @@ mod tests {
                 port,
                 front: FrontV2::Http,
                 default_actions: vec![Action::Forward { target_group_arn: b.reference("Group") }],
+                listener_attributes: vec![],
             };
             b.resource(format!("Listener{i}"), &[], Properties::ListenerV2(listener));
         }
@@ -550,6 +564,7 @@ mod tests {
             port: 80,
             front: FrontV2::Http,
             default_actions: vec![Action::Forward { target_group_arn: b.reference("Group") }],
+            listener_attributes: vec![],
         };
         edit(&mut lb, &mut listener, &mut group);
         b.resource("Lb", &[], Properties::LoadBalancerV2(lb));
@@ -582,10 +597,16 @@ mod tests {
 
     /// An NLB whose listener is `front` and whose target group speaks `protocol`, checked over TCP.
     fn nlb(front: FrontV2, protocol: ProtocolV2) -> Template {
+        nlb_with(front, protocol, |_| {})
+    }
+
+    /// [`nlb`], its listener then changed by `edit`.
+    fn nlb_with(front: FrontV2, protocol: ProtocolV2, edit: impl FnOnce(&mut ListenerV2)) -> Template {
         v2_app(true, |lb, l, g| {
             lb.kind = BalancerKind::Network;
             lb.load_balancer_attributes.clear();
             l.front = front;
+            edit(l);
             (g.protocol, g.health_check_protocol, g.health_check_path, g.matcher) =
                 (protocol, ProtocolV2::Tcp, None, None);
         })
@@ -634,6 +655,24 @@ mod tests {
             check(&v2_app(true, |_, _, g| g.target_group_attributes =
                 vec![Attribute { key: "proxy_protocol_v2.enabled", value: "true".into() }])),
             ["Group: attribute proxy_protocol_v2.enabled exists only on TCP and TLS target groups"]
+        );
+    }
+
+    #[test]
+    fn v2_tcp_idle_timeout_is_an_nlb_tcp_listeners_from_60_to_6000_seconds() {
+        let idle = |front: FrontV2, seconds: &str| {
+            check(&nlb_with(front, ProtocolV2::Tcp, |l| {
+                l.listener_attributes = vec![Attribute { key: "tcp.idle_timeout.seconds", value: seconds.into() }]
+            }))
+        };
+        assert_eq!(idle(FrontV2::Tcp, "3600"), Vec::<String>::new());
+        assert_eq!(
+            idle(FrontV2::Tcp, "30"),
+            ["Listener: listener 80: attribute tcp.idle_timeout.seconds is 30, outside 60–6000"]
+        );
+        assert_eq!(
+            idle(FrontV2::Tls(tls("ELBSecurityPolicy-TLS13-1-2-2021-06")), "120"),
+            ["Listener: listener 80: attribute tcp.idle_timeout.seconds exists only on TCP listeners"]
         );
     }
 

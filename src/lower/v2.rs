@@ -137,8 +137,20 @@ fn listener(
         Protocol::Https => FrontV2::Https(tls()?),
         Protocol::Tls => FrontV2::Tls(tls()?),
     };
-    let properties =
-        ListenerV2 { load_balancer_arn: b.reference(&group.id), port: l.balancer_port, front, default_actions };
+    // `convox.idle.timeout` reaches an NLB's TCP listeners as their own attribute (an ALB has it
+    // on the balancer; an NLB's TLS listeners keep AWS's fixed 350 s, which `interpret` warns of):
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html
+    let listener_attributes = match front {
+        FrontV2::Tcp => vec![Attribute { key: "tcp.idle_timeout.seconds", value: balancer.idle_timeout.to_string() }],
+        _ => vec![],
+    };
+    let properties = ListenerV2 {
+        load_balancer_arn: b.reference(&group.id),
+        port: l.balancer_port,
+        front,
+        default_actions,
+        listener_attributes,
+    };
     b.resource(&id, &[], Properties::ListenerV2(properties));
     Ok(id)
 }

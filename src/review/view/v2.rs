@@ -125,9 +125,15 @@ impl StackView {
                 format!("{} on each target group's port{path}", field("HealthCheckProtocol"))
             },
         );
+        // The ALB's, else (a service with NLBs only) its TCP listeners' own.
         let idle_timeout = balancers
             .iter()
             .find_map(|(_, r)| attribute(&r.properties, "LoadBalancerAttributes", "idle_timeout.timeout_seconds"))
+            .or_else(|| {
+                service_listeners
+                    .iter()
+                    .find_map(|(_, l, _)| attribute(&l.properties, "ListenerAttributes", "tcp.idle_timeout.seconds"))
+            })
             .unwrap_or_else(|| "-".into());
         BalancerView {
             service,
