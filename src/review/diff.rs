@@ -323,7 +323,9 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
             (Some(_), None) => changes.push(Change::new(subject(), Action::Removed)),
             (Some(a), Some(b)) if a != b => {
                 // A NoEcho parameter's default is a secret: say that it changed, never what to.
-                let hidden = |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v) == "true");
+                // CloudFormation reads `"True"` and `"TRUE"` as true too: so must this test.
+                let hidden =
+                    |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v).eq_ignore_ascii_case("true"));
                 let default = |p: &serde_json::Value| {
                     p.get("Default").map(|d| if hidden(a) || hidden(b) { HIDDEN.into() } else { scalar(d) })
                 };
@@ -430,6 +432,19 @@ mod tests {
         assert_eq!(d.changes.len(), 1);
         let shown = format!("{:?}", d.changes);
         assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+
+    #[test]
+    fn a_no_echo_written_in_capitals_hides_the_default_too() {
+        for no_echo in [json!("True"), json!("TRUE"), json!(true)] {
+            let side = |value: &str| {
+                let p = json!({"Type": "String", "NoEcho": no_echo.clone(), "Default": value});
+                StackView::from_value(&json!({"Parameters": {"DbPassword": p}})).unwrap()
+            };
+            let d = diff(&side("old-secret"), &side("new-secret"), "a", "b");
+            let shown = format!("{:?}", d.changes);
+            assert!(!shown.contains("-secret"), "NoEcho {no_echo}: {shown}");
+        }
     }
 
     #[test]
