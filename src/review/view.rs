@@ -8,7 +8,7 @@
 mod service;
 mod v2;
 
-pub use service::{ContainerView, ECS_SERVICE, ServiceView, TASK_DEFINITION, shown};
+pub use service::{ContainerView, ECS_SERVICE, EnvValue, ServiceView, TASK_DEFINITION, shown};
 pub use v2::{LOAD_BALANCER_V2, Technology};
 
 use serde_json::{Map, Value};
