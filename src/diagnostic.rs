@@ -583,7 +583,10 @@ pub struct GithubPlace<'a> {
 
 /// One GitHub workflow command (`::warning file=…,line=…,title=…::message`), escaped so that no
 /// text can end it or start a command of its own: `%`, CR and LF everywhere, and `:` and `,`
-/// in properties. `diff --format github` writes its warnings through it too.
+/// in properties. `diff --format github` writes its warnings through it too, with titles that
+/// name a template's resources: the title loses control characters and shows invisible ones
+/// by code point, as the message does ([`escape::terminal`]); the file is named as it is, so
+/// that the annotation finds it.
 pub fn github_command(level: &str, place: Option<GithubPlace>, title: &str, message: &str) -> String {
     let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
@@ -595,7 +598,7 @@ pub fn github_command(level: &str, place: Option<GithubPlace>, title: &str, mess
             props.push(format!("endLine={end_line},endColumn={end_col}"));
         }
     }
-    props.push(format!("title={}", property(title)));
+    props.push(format!("title={}", property(&escape::terminal(title, false))));
     let message = escape::terminal(message, true);
     format!("::{level} {}::{}\n", props.join(","), data(&message))
 }
@@ -644,6 +647,13 @@ mod tests {
              ::error file=a%2Cb%3Ac.yml,line=2,col=3,endLine=2,endColumn=6,title=compose-cfn wrong-type::\
              100%25 wrong%0A::error::forged%0Ahelp: write a mapping\n"
         );
+    }
+
+    #[test]
+    fn a_github_annotation_title_shows_no_control_or_invisible_character() {
+        // `diff --format github` titles name a template's logical IDs, which anyone can write.
+        let out = github_command("warning", None, "resources A\u{1b}[2J\u{202e}B", "m\u{2066}");
+        assert_eq!(out, "::warning title=resources A[2J<U+202E>B::m<U+2066>\n");
     }
 
     #[test]

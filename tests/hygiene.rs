@@ -186,3 +186,66 @@ fn a_certificate_for_no_listener_points_at_the_service() {
     assert_eq!(d["code"], "certificate");
     assert_eq!(d["related"][0]["line"], 2, "the service `web` is on line 2: {d}");
 }
+
+/// Names a pull request can choose: a team to notify, an issue to link, a link, and a name
+/// that reads `web` but holds a right-to-left override and a zero-width space (Trojan Source).
+fn noisy(env: &str, health_path: &str) -> String {
+    format!(
+        "services:\n  web:\n    image: nginx\n    ports: [\"80:3000\"]\n    environment:\n{env}    labels:\n      convox.health.path: '{health_path}'\n"
+    )
+}
+
+#[test]
+fn markdown_reports_notify_no_one_link_nothing_and_show_hidden_characters() {
+    let env = "      \"@org/team\": a\n      \"#12\": b\n      \"https://evil.example/x\": c\n      \"DEBUG\\u202e\\u200bGOL\": d\n";
+    let (_tmp, dir) =
+        project(&[("old.yml", &compose("/health")), ("new.yml", &noisy(env, "/@org/team/#3/www.evil.example"))]);
+    let diff = run(&dir, &["diff", "old.yml", "new.yml", "--format", "markdown"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    let plan = run(&dir, &["plan", "new.yml", "--format", "markdown"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let human = run(&dir, &["diff", "old.yml", "new.yml"]);
+    // (A health path is printable ASCII: the variable names carry the hidden characters.)
+    for (what, out, shown) in
+        [("diff", &diff.stdout, "&lt;U+202E&gt;&lt;U+200B&gt;"), ("human diff", &human.stdout, "<U+202E><U+200B>")]
+    {
+        assert!(!out.contains(['\u{202e}', '\u{200b}']), "{what}: a hidden character as it is:\n{out}");
+        assert!(out.contains(&format!("DEBUG{shown}GOL")), "{what}: shown by code point:\n{out}");
+    }
+    for (what, out) in [("diff", &diff.stdout), ("plan", &plan.stdout)] {
+        // The text GitHub would see once Markdown is rendered, outside code spans, where it
+        // looks for mentions, issue references and links.
+        let text: String = Parser::new_ext(out, Options::ENABLE_TABLES)
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.to_string()),
+                _ => None,
+            })
+            .collect();
+        for live in ["@org", "#12", "#3", "https://", "www.evil"] {
+            assert!(!text.contains(live), "{what}: `{live}` would be a mention, reference or link:\n{out}");
+        }
+        assert!(text.contains("@\u{200b}org/team"), "{what}: the name is still shown:\n{out}");
+    }
+}
+
+#[test]
+fn a_diff_or_plan_of_a_thousand_services_fits_in_a_comment_and_says_what_it_left_out() {
+    let services = |image: &str| -> String {
+        let list: String =
+            (0..1000).map(|i| format!("  s{i}:\n    image: {image}\n    ports: [\"{}:3000\"]\n", 1000 + i)).collect();
+        format!("services:\n{list}")
+    };
+    let (_tmp, dir) = project(&[("old.yml", &services("nginx")), ("new.yml", &services("nginx:2"))]);
+    let diff = run(&dir, &["diff", "old.yml", "new.yml", "--format", "markdown"]);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
+    let plan = run(&dir, &["plan", "new.yml", "--format", "markdown"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    for (what, out) in [("diff", &diff.stdout), ("plan", &plan.stdout)] {
+        // GitHub's limit is 65,536 characters; bytes are never fewer.
+        assert!(out.len() <= 65_536, "{what}: {} bytes", out.len());
+        assert!(out.contains("GitHub takes at most 65,536 characters in a comment"), "{what}:\n{out}");
+        assert!(out.contains("more, not shown\n"), "{what}:\n{out}");
+        assert!(table_rows(out).len() > 100, "{what}: the rows that fit are shown");
+    }
+    assert!(diff.stdout.contains("of the 2000 changes"), "{}", diff.stdout);
+}

@@ -430,10 +430,13 @@ fn the_example_workflow_is_yaml_and_runs_real_commands() {
     // A prebuilt binary before any build: the cache, then the release asset, then cargo install.
     let install = text.find("actions/cache").zip(text.find("gh release download")).zip(text.find("cargo install"));
     assert!(install.is_some_and(|((cache, asset), build)| cache < asset && asset < build), "install order");
-    // The diagnostics are posted when the manifest is wrong, and the comment is found by its marker.
+    // The diagnostics are posted when the manifest is wrong, and the comment is found by its
+    // marker among the workflow's own comments: anyone can write the marker.
     assert!(text.contains("cat diagnostics.txt") && text.contains("if: always() && hashFiles('comment.md')"));
     assert!(
-        text.contains("select(.body | startswith(\"<!-- compose-cfn diff -->\"))") && text.contains("--method PATCH")
+        text.contains(
+            "select(.user.login == \"github-actions[bot]\" and (.body | startswith(\"<!-- compose-cfn diff -->\")))"
+        ) && text.contains("--method PATCH")
     );
 
     // The diff step as it runs: a pull request that changes the override file.

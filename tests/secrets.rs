@@ -76,6 +76,20 @@ fn free_text_from_the_environment_reaches_no_output() {
     }
 }
 
+/// `$${…}` in Compose is a literal `${…}`: a secret written so under a secret-looking name is
+/// a value, however much it reads like the reference to a parameter that diffs show.
+#[test]
+fn a_literal_that_reads_like_a_reference_is_hidden_under_a_secret_looking_name() {
+    let compose = format!(
+        "services:\n  web:\n    image: example/web\n    ports: [\"80:3000\"]\n    environment:\n      API_TOKEN: \"$${{{SECRET}}}\"\n"
+    );
+    let dir = project(&[("docker-compose.yml", &compose)]);
+    for (name, _, out) in every_output(dir.path(), &[]).into_iter().filter(|(name, ..)| name.starts_with("diff")) {
+        assert!(!out.contains(SECRET), "{name} printed the secret:\n{out}");
+        assert!(out.contains("(hidden)"), "{name}:\n{out}");
+    }
+}
+
 #[test]
 fn env_file_values_reach_no_output_and_do_not_change_the_template() {
     let compose = "services:\n  web:\n    image: example/web\n    env_file: [web.env]\n    ports: [\"80:3000\"]\n";

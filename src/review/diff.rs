@@ -323,7 +323,9 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
             (Some(_), None) => changes.push(Change::new(subject(), Action::Removed)),
             (Some(a), Some(b)) if a != b => {
                 // A NoEcho parameter's default is a secret: say that it changed, never what to.
-                let hidden = |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v) == "true");
+                // CloudFormation reads `"True"` and `"TRUE"` as true too: so must this test.
+                let hidden =
+                    |p: &serde_json::Value| p.get("NoEcho").is_some_and(|v| scalar(v).eq_ignore_ascii_case("true"));
                 let default = |p: &serde_json::Value| {
                     p.get("Default").map(|d| if hidden(a) || hidden(b) { HIDDEN.into() } else { scalar(d) })
                 };
@@ -376,29 +378,33 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
                     .warn(Risk::TypeChanged, "a new type replaces the resource"),
             ),
             (Some(a), Some(b)) => {
-                let changed: Vec<String> = union(a.properties.keys(), b.properties.keys())
-                    .into_iter()
-                    .filter(|k| a.properties.get(k) != b.properties.get(k))
-                    .collect();
-                if changed.is_empty() {
+                let differing = |x: &serde_json::Map<String, serde_json::Value>,
+                                 y: &serde_json::Map<String, serde_json::Value>| {
+                    union(x.keys(), y.keys()).into_iter().filter(|k| x.get(k) != y.get(k)).collect::<Vec<_>>()
+                };
+                let properties = differing(&a.properties, &b.properties);
+                // `Condition`, `DeletionPolicy`, `DependsOn`, …: no change of the resource, but
+                // of the stack, and a new `Condition` can delete it; a diff that left them out
+                // said "no changes" of such a template.
+                let attributes = differing(&a.attributes, &b.attributes);
+                if properties.is_empty() && attributes.is_empty() {
                     continue;
                 }
+                let changed: Vec<String> = properties.iter().chain(&attributes).cloned().collect();
                 let replacing = REPLACING_PROPERTIES.iter().find(|(t, _)| *t == b.kind).map_or(&[][..], |(_, p)| *p);
-                let forcing: Vec<String> = changed
+                let forcing: Vec<String> = properties
                     .iter()
                     .filter(|k| replacing.contains(&"*") || replacing.contains(&k.as_str()))
                     .cloned()
                     .collect();
                 let names = |v: &[String]| v.join(", ");
-                if b.kind == TASK_DEFINITION {
+                let mut c = if b.kind == TASK_DEFINITION && !properties.is_empty() {
                     // Not a replacement to fear: the service rolls its tasks onto the new revision.
-                    out.push(
-                        Change::new(subject(b), Action::Revised)
-                            .field("properties", None, Some(names(&changed)))
-                            .note("ECS starts tasks of the new revision, then stops the old ones"),
-                    );
+                    Change::new(subject(b), Action::Revised)
+                        .field("properties", None, Some(names(&changed)))
+                        .note("ECS starts tasks of the new revision, then stops the old ones")
                 } else if forcing.is_empty() {
-                    out.push(Change::new(subject(b), Action::Changed).field("properties", None, Some(names(&changed))));
+                    Change::new(subject(b), Action::Changed).field("properties", None, Some(names(&changed)))
                 } else {
                     let mut c =
                         Change::new(subject(b), Action::Replaced).field("properties", None, Some(names(&changed)));
@@ -406,8 +412,15 @@ fn resource_changes(old: &StackView, new: &StackView, out: &mut Vec<Change>) {
                     if b.kind == LOAD_BALANCER {
                         c = c.warn(Risk::BalancerReplaced, "the balancer is replaced: it gets a new DNS name, so CNAMEs and clients of the old name break");
                     }
-                    out.push(c);
+                    c
+                };
+                if attributes.iter().any(|k| k == "Condition") {
+                    const CONDITION: &str =
+                        "its Condition decides whether it exists: where that is false, CloudFormation deletes it";
+                    let note = c.note.take().map_or_else(|| CONDITION.to_string(), |n| format!("{n}; {CONDITION}"));
+                    c = c.note(note);
                 }
+                out.push(c);
             }
             (None, None) => {}
         }
@@ -430,6 +443,37 @@ mod tests {
         assert_eq!(d.changes.len(), 1);
         let shown = format!("{:?}", d.changes);
         assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+
+    #[test]
+    fn a_resource_attribute_change_is_a_change() {
+        let side = |attributes: serde_json::Value| {
+            let mut r =
+                json!({"Type": "AWS::ElasticLoadBalancing::LoadBalancer", "Properties": {"Scheme": "internal"}});
+            r.as_object_mut().unwrap().extend(attributes.as_object().unwrap().clone());
+            StackView::from_value(&json!({"Resources": {"Balancer": r}})).unwrap()
+        };
+        let before = side(json!({}));
+        let after = side(json!({"Condition": "Never", "DeletionPolicy": "Delete"}));
+        let d = diff(&before, &after, "a", "b");
+        assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
+        let c = &d.changes[0];
+        assert_eq!((c.action, c.new.as_deref()), (Action::Changed, Some("Condition, DeletionPolicy")));
+        assert!(c.note.as_deref().is_some_and(|n| n.contains("CloudFormation deletes it")), "{c:?}");
+        assert!(diff(&after, &after, "a", "b").is_empty());
+    }
+
+    #[test]
+    fn a_no_echo_written_in_capitals_hides_the_default_too() {
+        for no_echo in [json!("True"), json!("TRUE"), json!(true)] {
+            let side = |value: &str| {
+                let p = json!({"Type": "String", "NoEcho": no_echo.clone(), "Default": value});
+                StackView::from_value(&json!({"Parameters": {"DbPassword": p}})).unwrap()
+            };
+            let d = diff(&side("old-secret"), &side("new-secret"), "a", "b");
+            let shown = format!("{:?}", d.changes);
+            assert!(!shown.contains("-secret"), "NoEcho {no_echo}: {shown}");
+        }
     }
 
     #[test]

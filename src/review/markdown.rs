@@ -1,7 +1,11 @@
 //! The Markdown reports (the pull-request comment of `plan` and `diff`) as minijinja templates:
 //! text is the product here, so its layout lives in `templates/review/`, and the environment
 //! owns the escaping — every value is written as Markdown text unless a template says `code`
-//! (a code span) or `safe` (a marker of our own).
+//! (a code span) or `safe` (a marker of our own). A report is kept within GitHub's comment
+//! limit ([`COMMENT_LIMIT`]): the rows that fit are shown, and the report says what it left out.
+//!
+//! Past 400 lines with its tests: the contexts the templates read, the budget that cuts them
+//! and the escaping are one contract, and the tests check them together on whole reports.
 
 use super::diff::{Change, Diff, Subject};
 use super::report::{MARKDOWN_MARKER, mark, summary, what};
@@ -45,20 +49,97 @@ fn render(name: &str, ctx: &impl Serialize) -> String {
         .unwrap_or_else(|e| panic!("templates/review/{name} does not render: {e:#}"))
 }
 
-/// The plan as a Markdown table, then the services and ports no balancer carries.
+/// The plan as a Markdown table, then the services and ports no balancer carries; cut to
+/// [`COMMENT_LIMIT`] with a notice when a manifest has more listeners than a comment holds.
 pub fn plan(plan: &Plan) -> String {
-    let rows: Vec<Vec<String>> = table::rows(plan).into_iter().map(|Row(cells)| cells.to_vec()).collect();
+    let mut rows: Vec<Vec<String>> =
+        table::rows(plan).into_iter().map(|Row(cells)| cells.into_iter().map(shorten).collect()).collect();
+    let mut unbalanced: Vec<String> = table::unbalanced(plan).into_iter().map(shorten).collect();
     let headings: Vec<String> = table::HEADINGS.iter().map(|h| h.to_lowercase()).collect();
-    render(PLAN, &PlanContext { app: &plan.app, headings, rows, unbalanced: table::unbalanced(plan) })
+    let app = shorten(plan.app.clone());
+    let row_cost = |r: &Vec<String>| r.iter().map(|c| text_len(c) + 3).sum::<usize>() + 2;
+    let line_cost = |u: &String| text_len(u) + 4;
+    let mut hidden = 0;
+    let room = COMMENT_LIMIT - FRAME - code_len(&app);
+    if rows.iter().map(row_cost).sum::<usize>() + unbalanced.iter().map(line_cost).sum::<usize>() > room {
+        let mut budget = Budget::new(room);
+        hidden = budget.fit(&mut rows, row_cost) + budget.fit(&mut unbalanced, line_cost);
+    }
+    let ctx = PlanContext { app, headings, rows, unbalanced, hidden };
+    render(PLAN, &ctx)
 }
 
 /// What `plan.md.j2` reads.
 #[derive(Serialize)]
-struct PlanContext<'a> {
-    app: &'a str,
+struct PlanContext {
+    app: String,
     headings: Vec<String>,
     rows: Vec<Vec<String>>,
     unbalanced: Vec<String>,
+    /// Rows and lines left out to keep within [`COMMENT_LIMIT`].
+    hidden: usize,
+}
+
+/// GitHub refuses a comment longer than 65,536 characters (the API answers 422 and the job
+/// posts nothing). Reports are kept to as many bytes, which are never fewer than characters
+/// (nor UTF-16 units), however many changes there are.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// Room kept for everything but the rows: headings, table heads, `<details>`, the notices of
+/// a cut report. Generous, as the rows' sizes are counted exactly.
+const FRAME: usize = 4_096;
+
+/// A value shows at most this many characters (then `…`): one long image, command or
+/// variable name cannot take the whole comment.
+const CELL_CHARS: usize = 300;
+
+/// `text` cut to [`CELL_CHARS`] characters, the cut marked with `…`.
+fn shorten(text: String) -> String {
+    match text.char_indices().nth(CELL_CHARS) {
+        None => text,
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
+}
+
+/// The bytes a value takes as Markdown text (an upper bound of what the template writes).
+fn text_len(text: &str) -> usize {
+    escape::markdown_text(text).len()
+}
+
+/// The bytes a value takes as a code span.
+fn code_len(text: &str) -> usize {
+    escape::markdown_code(text).len()
+}
+
+/// What is left of the comment's room as lists are filled in order: once an item does not
+/// fit, it and everything after it (in this list and the later ones) is left out, so a cut
+/// report shows a prefix of the changes.
+struct Budget {
+    left: usize,
+    full: bool,
+}
+
+impl Budget {
+    fn new(left: usize) -> Self {
+        Budget { left, full: false }
+    }
+
+    /// Keeps the items of `items` that fit, in order; returns how many were left out.
+    fn fit<T>(&mut self, items: &mut Vec<T>, cost: impl Fn(&T) -> usize) -> usize {
+        let mut kept = 0;
+        for item in items.iter() {
+            let c = cost(item);
+            if self.full || c > self.left {
+                self.full = true;
+                break;
+            }
+            self.left -= c;
+            kept += 1;
+        }
+        let hidden = items.len() - kept;
+        items.truncate(kept);
+        hidden
+    }
 }
 
 /// Tables longer than this fold into `<details>`: the summary and warnings stay in view.
@@ -66,10 +147,10 @@ const LONG: usize = 10;
 
 /// What `diff.md.j2` reads.
 #[derive(Serialize)]
-struct DiffContext<'a> {
+struct DiffContext {
     marker: &'static str,
-    old: &'a str,
-    new: &'a str,
+    old: String,
+    new: String,
     summary: String,
     kinds: String,
     warnings: Vec<Warning>,
@@ -80,6 +161,13 @@ struct DiffContext<'a> {
     other_summary: String,
     other_notes: bool,
     long: usize,
+    /// Warnings and rows left out to keep within [`COMMENT_LIMIT`]: each list says how many
+    /// it lost, and the top of the report how many changes it shows.
+    hidden_warnings: usize,
+    hidden_services: usize,
+    hidden_other: usize,
+    shown: usize,
+    total: usize,
 }
 
 /// A warning above the tables; the same warning of several subjects is given once.
@@ -116,9 +204,11 @@ fn icon(c: &Change) -> &'static str {
     if c.warning.is_some() { "⚠️" } else { mark(c) }
 }
 
-/// The warnings, each text once with every subject it applies to.
+/// The warnings, each text once with every subject it applies to (found by index, not by a
+/// search of the list: a diff of a thousand services stays linear).
 fn warnings(diff: &Diff) -> Vec<Warning> {
-    let mut out: Vec<Warning> = Vec::new();
+    let mut found: std::collections::HashMap<(String, String), Vec<String>> = std::collections::HashMap::new();
+    let mut order: Vec<(String, String)> = Vec::new();
     for c in &diff.changes {
         let Some(text) = c.warning.clone() else { continue };
         let subject = match &c.subject {
@@ -128,12 +218,36 @@ fn warnings(diff: &Diff) -> Vec<Warning> {
             other => super::report::name(other),
         };
         let field = c.field.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
-        match out.iter_mut().find(|w| w.text == text && w.field == field) {
-            Some(w) => w.subjects = format!("{}, {subject}", w.subjects),
-            None => out.push(Warning { subjects: subject, field, text }),
-        }
+        let subjects = found.entry((text.clone(), field.clone())).or_insert_with(|| {
+            order.push((text, field));
+            Vec::new()
+        });
+        subjects.push(subject);
     }
-    out
+    order
+        .into_iter()
+        .map(|key| {
+            let subjects = found.remove(&key).unwrap_or_default();
+            let (text, field) = key;
+            Warning { subjects: listed(&subjects), field: shorten(field), text: shorten(text) }
+        })
+        .collect()
+}
+
+/// `a, b, c`, or as many as fit in a cell and `and 12 more`: a warning of a thousand services
+/// names the first ones and counts the rest.
+fn listed(subjects: &[String]) -> String {
+    let mut out = String::new();
+    for (i, s) in subjects.iter().enumerate() {
+        if out.len() + s.len() > CELL_CHARS && i > 0 {
+            return format!("{out} and {} more", subjects.len() - i);
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(s);
+    }
+    shorten(out)
 }
 
 /// `2 listener, 3 resource` changes in words: what the diff touches, at a glance.
@@ -166,6 +280,7 @@ fn once(notes: impl Iterator<Item = String>) -> Vec<String> {
 /// The diff as a pull-request comment.
 pub fn diff(diff: &Diff) -> String {
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let (old, new) = (shorten(diff.old.clone()), shorten(diff.new.clone()));
     let mut services = Vec::new();
     let mut other = Vec::new();
     let mut last_service = String::new();
@@ -183,11 +298,11 @@ pub fn diff(diff: &Diff) -> String {
                 last_service = service.clone();
                 services.push(ServiceRow {
                     icon: icon(c),
-                    service: shown_service,
-                    field: field.trim().to_string(),
-                    old: text(&c.old),
-                    new: text(&c.new),
-                    note: text(&c.note),
+                    service: shorten(shown_service),
+                    field: shorten(field.trim().to_string()),
+                    old: shorten(text(&c.old)),
+                    new: shorten(text(&c.new)),
+                    note: String::new(),
                 });
             }
             subject => {
@@ -202,30 +317,67 @@ pub fn diff(diff: &Diff) -> String {
                         unreachable!("matched above")
                     }
                 };
-                other.push(Other { icon: icon(c), kind, name, resource_type, what: what(c), note: text(&c.note) });
+                other.push(Other {
+                    icon: icon(c),
+                    kind,
+                    name: shorten(name),
+                    resource_type: shorten(resource_type),
+                    what: shorten(what(c)),
+                    note: String::new(),
+                });
             }
         }
     }
     for (row, note) in services.iter_mut().zip(once(diff_notes(&diff.changes, true))) {
-        row.note = note;
+        row.note = shorten(note);
     }
     for (row, note) in other.iter_mut().zip(once(diff_notes(&diff.changes, false))) {
-        row.note = note;
+        row.note = shorten(note);
+    }
+    let mut warnings = warnings(diff);
+    let services_summary = super::report::plural(services.len(), "change");
+    let other_summary = super::report::plural(other.len(), "change");
+    // The bytes of a line as the template writes it: the values, and the punctuation around them.
+    let warning_cost = |w: &Warning| text_len(&w.subjects) + text_len(&w.field) + text_len(&w.text) + 10;
+    let service_cost = |r: &ServiceRow| {
+        let values = text_len(&r.service) + text_len(&r.field) + code_len(&r.old) + code_len(&r.new);
+        r.icon.len() + values + text_len(&r.note) + 20
+    };
+    let other_cost = |r: &Other| {
+        let values = code_len(&r.name) + text_len(&r.resource_type) + text_len(&r.what) + text_len(&r.note);
+        r.icon.len() + values + r.kind.len() + 20
+    };
+    let room = COMMENT_LIMIT - FRAME - code_len(&old) - code_len(&new);
+    let whole = warnings.iter().map(warning_cost).sum::<usize>()
+        + services.iter().map(service_cost).sum::<usize>()
+        + other.iter().map(other_cost).sum::<usize>();
+    let (mut hidden_warnings, mut hidden_services, mut hidden_other) = (0, 0, 0);
+    if whole > room {
+        // The warnings first, then the services: the resource table is the one to lose.
+        let mut budget = Budget::new(room);
+        hidden_warnings = budget.fit(&mut warnings, warning_cost);
+        hidden_services = budget.fit(&mut services, service_cost);
+        hidden_other = budget.fit(&mut other, other_cost);
     }
     let ctx = DiffContext {
         marker: MARKDOWN_MARKER,
-        old: &diff.old,
-        new: &diff.new,
+        old,
+        new,
         summary: summary(diff),
         kinds: kinds(diff),
-        warnings: warnings(diff),
+        warnings,
         service_notes: services.iter().any(|r| !r.note.is_empty()),
-        services_summary: super::report::plural(services.len(), "change"),
-        other_summary: super::report::plural(other.len(), "change"),
+        services_summary,
+        other_summary,
+        shown: services.len() + other.len(),
+        total: diff.changes.len(),
         services,
         other_notes: other.iter().any(|r| !r.note.is_empty()),
         other,
         long: LONG,
+        hidden_warnings,
+        hidden_services,
+        hidden_other,
     };
     render(DIFF, &ctx)
 }
@@ -251,6 +403,78 @@ mod tests {
         env.add_template("t", "{{ a }} {{ a | code }} {{ b | safe }}").unwrap();
         let out = env.get_template("t").unwrap().render(minijinja::context! { a => "<b>|*", b => "~" }).unwrap();
         assert_eq!(out, r"&lt;b&gt;\|\* `<b>\|*` ~");
+    }
+
+    /// A service's change of one variable, its values `value`.
+    fn variable(service: &str, name: &str, value: &str, warning: Option<&str>) -> Change {
+        Change {
+            subject: Subject::Service { service: service.into() },
+            action: super::super::diff::Action::Revised,
+            field: Some(format!("environment {name}")),
+            old: Some(value.into()),
+            new: Some(format!("{value}2")),
+            warning: warning.map(String::from),
+            risks: Vec::new(),
+            note: None,
+            place: None,
+        }
+    }
+
+    #[test]
+    fn a_diff_longer_than_a_comment_is_cut_to_what_github_takes_and_says_so() {
+        let resource = |i: usize| Change {
+            subject: Subject::Resource { logical_id: format!("R{i}"), resource_type: "AWS::X::Y".into() },
+            ..variable("x", "X", "x", None)
+        };
+        let changes: Vec<Change> = (0..3000)
+            .map(|i| variable(&format!("svc{i}"), "LOG_LEVEL", &"v".repeat(i % 50), None))
+            .chain(
+                (0..3000)
+                    .map(|i| variable(&format!("gone{i}"), "A", "a", Some(&format!("the service gone{i} is deleted")))),
+            )
+            .chain((0..3000).map(resource))
+            .collect();
+        let out = diff(&Diff { old: "a.yml".into(), new: "b.yml".into(), changes });
+        assert!(out.len() <= COMMENT_LIMIT, "{} bytes", out.len());
+        assert!(out.len() > COMMENT_LIMIT * 3 / 4, "the room is used: {} bytes", out.len());
+        assert!(out.contains("> This comment shows "), "{out}");
+        assert!(out.contains("of the 9000 changes: GitHub takes at most 65,536 characters"), "{out}");
+        assert!(out.contains("> - … and "), "the warnings cut say so:\n{out}");
+        assert!(out.contains("\n… and 6000 more, not shown\n"), "the services table cut says so:\n{out}");
+        assert!(out.contains("\n… and 3000 more, not shown\n"), "the resources cut say so:\n{out}");
+        assert_eq!(out.matches("<details>").count(), out.matches("</details>").count(), "{out}");
+
+        let long = "x".repeat(100_000);
+        let one = diff(&Diff {
+            old: long.clone(),
+            new: "b".into(),
+            changes: vec![variable(&long, &long, &long, Some(&long))],
+        });
+        assert!(one.len() < 8 * CELL_CHARS * 4, "every value is cut: {} bytes", one.len());
+        assert!(one.contains(&format!("{}…", "x".repeat(CELL_CHARS))), "{one}");
+        assert!(!one.contains("This comment shows"), "nothing is left out, so nothing is said:\n{one}");
+    }
+
+    #[test]
+    fn a_warning_of_many_services_names_the_first_and_counts_the_rest() {
+        let changes = (0..1000).map(|i| variable(&format!("s{i}"), "A", "a", Some("the same"))).collect();
+        let out = diff(&Diff { old: "a".into(), new: "b".into(), changes });
+        let line = out.lines().find(|l| l.starts_with("> - **s0, s1,")).unwrap_or_else(|| panic!("{out}"));
+        assert!(line.len() < 2 * CELL_CHARS && line.contains(" more** environment A: the same"), "{line}");
+    }
+
+    #[test]
+    fn a_plan_longer_than_a_comment_is_cut_and_says_so() {
+        let services: String =
+            (0..1000).map(|i| format!("  s{i}:\n    image: x\n    ports: ['{}:80']\n", 1000 + i)).collect();
+        let text = format!("services:\n{services}");
+        let input = crate::load::Input { path: "docker-compose.yml".into(), bytes: text.into_bytes() };
+        let options = crate::compile::CompileOptions { app: Some("app".into()), ..Default::default() };
+        let result = crate::compile::compile(vec![input], &crate::load::Environment::from_pairs([]), &options);
+        let out = plan(result.plan.as_ref().expect("a plan"));
+        assert!(out.len() <= COMMENT_LIMIT, "{} bytes", out.len());
+        assert!(out.contains("> The last ") && out.contains(" lines of the plan are not shown"), "{out}");
+        assert!(out.trim_end().ends_with("more, not shown"), "{out}");
     }
 
     fn changes(n: usize) -> Diff {

@@ -8,7 +8,7 @@
 mod service;
 mod v2;
 
-pub use service::{ContainerView, ECS_SERVICE, ServiceView, TASK_DEFINITION, shown};
+pub use service::{ContainerView, ECS_SERVICE, EnvValue, ServiceView, TASK_DEFINITION, shown};
 pub use v2::{LOAD_BALANCER_V2, Technology};
 
 use serde_json::{Map, Value};
@@ -35,6 +35,9 @@ pub struct Resource {
     pub kind: String,
     /// `Properties` (an empty object when absent).
     pub properties: Map<String, Value>,
+    /// Its other keys: `Condition`, `DependsOn`, `DeletionPolicy`, `UpdateReplacePolicy`,
+    /// `Metadata`, … — a change of one is a change of the stack, though not of the resource.
+    pub attributes: Map<String, Value>,
 }
 
 /// Who can reach a listener.
@@ -192,7 +195,14 @@ impl StackView {
                 .ok_or_else(|| ViewError::Shape(format!("resource `{id}` has no `Type`")))?
                 .to_string();
             let properties = r.get("Properties").and_then(Value::as_object).cloned().unwrap_or_default();
-            view.resources.insert(id, Resource { kind, properties });
+            let attributes = r
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !matches!(k.as_str(), "Type" | "Properties"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            view.resources.insert(id, Resource { kind, properties, attributes });
         }
         let balancers: Vec<BalancerView> = view
             .resources

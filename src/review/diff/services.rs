@@ -1,6 +1,7 @@
 //! What changes inside a service: image, command, environment, memory and CPU, health check
 //! and desired count — read from its task definition, shown as the new revision it makes.
 
+use super::super::view::EnvValue;
 use super::{Action, Change, ContainerView, Risk, ServiceView, Subject};
 use std::collections::BTreeSet;
 
@@ -15,14 +16,14 @@ pub fn looks_secret(name: &str) -> bool {
 }
 
 /// A value as a report may show it: references (`${Param}`) by name, literals of secret-looking
-/// variables hidden.
-fn environment_value(name: &str, value: &str) -> String {
-    if looks_secret(name) && !value.is_empty() && !is_reference(value) { "(hidden)".into() } else { value.to_string() }
-}
-
-/// True when the whole value is one `${…}` reference: it names a parameter, never a value.
-fn is_reference(value: &str) -> bool {
-    value.starts_with("${") && value.ends_with('}') && value.matches("${").count() == 1
+/// variables hidden — a literal that only reads like a reference (`$${hunter2}` in Compose)
+/// included.
+fn environment_value(name: &str, value: &EnvValue) -> String {
+    if looks_secret(name) && !value.text.is_empty() && !value.reference {
+        "(hidden)".into()
+    } else {
+        value.text.clone()
+    }
 }
 
 /// The changes of one service's ECS side: added or removed as a whole (a removal warned
@@ -103,7 +104,7 @@ fn container_changes(
     for name in names {
         let (old, new) = (a.environment.get(name), b.environment.get(name));
         if old != new {
-            let show = |v: Option<&String>| v.map(|v| environment_value(name, v));
+            let show = |v: Option<&EnvValue>| v.map(|v| environment_value(name, v));
             let mut c = Change::new(subject(), Action::Revised).field(
                 &field(&format!("environment {name}")),
                 show(old),
@@ -122,13 +123,19 @@ fn container_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn secret_looking_literals_are_hidden_and_references_shown_by_name() {
-        assert_eq!(environment_value("DB_PASSWORD", "hunter2"), "(hidden)");
-        assert_eq!(environment_value("api_token", "abc"), "(hidden)");
-        assert_eq!(environment_value("DB_PASSWORD", "${EnvDbPassword}"), "${EnvDbPassword}");
-        assert_eq!(environment_value("LOG_LEVEL", "debug"), "debug");
-        assert_eq!(environment_value("SECRET_KEY_BASE", "x${A}y${B}"), "(hidden)");
+        let shown = |name: &str, v: serde_json::Value| environment_value(name, &EnvValue::of(&v));
+        assert_eq!(shown("DB_PASSWORD", json!("hunter2")), "(hidden)");
+        assert_eq!(shown("api_token", json!("abc")), "(hidden)");
+        assert_eq!(shown("DB_PASSWORD", json!({"Ref": "EnvDbPassword"})), "${EnvDbPassword}");
+        assert_eq!(shown("DB_PASSWORD", json!({"Fn::Sub": "${EnvDbPassword}"})), "${EnvDbPassword}");
+        assert_eq!(shown("LOG_LEVEL", json!("debug")), "debug");
+        assert_eq!(shown("SECRET_KEY_BASE", json!({"Fn::Sub": "x${A}y${B}"})), "(hidden)");
+        // `$${hunter2}` in Compose: a literal that reads like a reference is still a value.
+        assert_eq!(shown("API_TOKEN", json!("${hunter2}")), "(hidden)");
+        assert_eq!(shown("API_TOKEN", json!({"Fn::Sub": "${!hunter2}"})), "(hidden)");
     }
 }

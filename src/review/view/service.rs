@@ -18,8 +18,8 @@ pub struct ContainerView {
     pub image: String,
     /// `Command`, its words joined by spaces (`-` when absent).
     pub command: String,
-    /// `Environment` by name: the value as [`shown`] writes it.
-    pub environment: BTreeMap<String, String>,
+    /// `Environment` by name.
+    pub environment: BTreeMap<String, EnvValue>,
     /// `Memory` (the hard limit, MiB).
     pub memory: String,
     /// `MemoryReservation` (the soft limit, MiB).
@@ -28,6 +28,35 @@ pub struct ContainerView {
     pub cpu: String,
     /// `HealthCheck` in one line.
     pub health_check: String,
+}
+
+/// A variable's value in a container definition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvValue {
+    /// The value as [`shown`] writes it.
+    pub text: String,
+    /// True when the whole value is one reference (`Ref`, `Fn::GetAtt`, or `Fn::Sub` of a
+    /// lone `${Name}`): it names what the deploy supplies, never a value. Told from the
+    /// template's structure, not from the text: a literal `${hunter2}` is a value.
+    pub reference: bool,
+}
+
+impl EnvValue {
+    /// The value of a variable as the template gives it.
+    pub fn of(v: &Value) -> EnvValue {
+        let lone = |body: &str| {
+            body.strip_prefix("${")
+                .and_then(|rest| rest.strip_suffix('}'))
+                .is_some_and(|name| !name.is_empty() && !name.starts_with('!') && !name.contains(['$', '{', '}']))
+        };
+        let entry = v.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next());
+        let reference = match entry.map(|(k, v)| (k.as_str(), v)) {
+            Some(("Ref" | "Fn::GetAtt", _)) => true,
+            Some(("Fn::Sub", Value::String(body))) => lone(body),
+            _ => false,
+        };
+        EnvValue { text: shown(v), reference }
+    }
 }
 
 /// One ECS service, read from the template.
@@ -86,7 +115,10 @@ fn container(c: &Map<String, Value>) -> ContainerView {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|e| Some((e.get("Name").map(scalar)?, e.get("Value").map_or_else(String::new, shown))))
+        .filter_map(|e| {
+            let value = e.get("Value").map_or(EnvValue { text: String::new(), reference: false }, EnvValue::of);
+            Some((e.get("Name").map(scalar)?, value))
+        })
         .collect();
     let health_check = match c.get("HealthCheck") {
         None => "-".into(),
@@ -161,5 +193,16 @@ mod tests {
         );
         assert_eq!(shown(&json!({"Fn::Join": [":", ["a", {"Ref": "B"}]]})), "a:${B}");
         assert_eq!(shown(&json!(512)), "512");
+    }
+
+    #[test]
+    fn a_value_is_a_reference_by_its_structure_not_its_text() {
+        let reference = |v: serde_json::Value| EnvValue::of(&v).reference;
+        assert!(reference(json!({"Ref": "EnvDbPassword"})));
+        assert!(reference(json!({"Fn::Sub": "${EnvDbPassword}"})));
+        assert!(!reference(json!("${EnvDbPassword}")), "a literal that reads like a reference");
+        assert!(!reference(json!({"Fn::Sub": "${!hunter2}"})), "`${{!…}}` is a literal `${{…}}`");
+        assert!(!reference(json!({"Fn::Sub": "${A}${B}"})));
+        assert!(!reference(json!({"Fn::Sub": ["${A}", {"A": "hunter2"}]})), "its own variables are literals");
     }
 }
