@@ -96,6 +96,10 @@ fn usage_and_environment_errors_exit_2() {
         (vec!["compile"], "no compose file given"),
         (vec!["compile", "good.yml", "--certificate", "web:443=not-an-arn"], "is not a certificate ARN"),
         (
+            vec!["compile", "good.yml", "--certificate", "web:http=arn:aws:acm:us-east-1:123456789012:certificate/x"],
+            "not a port number",
+        ),
+        (
             vec!["compile", "good.yml", "--certificate", "web=arn:aws:acm:us-east-1:123456789012:certificate/x"],
             "SERVICE:PORT",
         ),
@@ -104,6 +108,19 @@ fn usage_and_environment_errors_exit_2() {
         let run = run_in(dir.path(), &args(&argv), &[]);
         assert_eq!(run.code, 2, "{argv:?}: {}", run.stderr);
         assert!(run.stderr.contains(expected), "{argv:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_refused_certificate_option_quotes_nothing_of_its_value() {
+    let dir = dir_with(&[("good.yml", SEED)]);
+    // A private key pasted where the ARN goes, and a token where the port goes.
+    for value in ["web:443=-----BEGIN PRIVATE KEY-----MIIEvSECRETKEY", "web:SECRETTOKEN=arn:aws:acm:x", "SECRETTOKEN"] {
+        let run = run_in(dir.path(), &args(&["compile", "good.yml", "--certificate", value]), &[]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("--certificate"), "{}", run.stderr);
+        assert!(!run.stderr.contains("SECRET"), "the value reached stderr: {}", run.stderr);
         assert!(run.stdout.is_empty());
     }
 }

@@ -35,7 +35,7 @@ pub struct CompileFlags {
     #[arg(long, value_parser = app_name)]
     app: Option<String>,
     /// Bind a certificate ARN to an https/tls listener, e.g. web:443=arn:aws:acm:…
-    #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN")]
+    #[arg(long = "certificate", value_name = "SERVICE:PORT=ARN", value_parser = CertificateParser)]
     certificates: Vec<CertificateBinding>,
     /// Enable services of this profile (may be repeated; also read from COMPOSE_PROFILES)
     #[arg(long = "profile", value_name = "NAME")]
@@ -44,6 +44,30 @@ pub struct CompileFlags {
     /// Load Balancers) [default: the manifest's `x-compose-cfn: {balancer: …}`, else classic]
     #[arg(long, value_name = "TARGET", value_parser = balancer_target)]
     balancer: Option<Target>,
+}
+
+/// `--certificate` as clap reads it. clap's own message for a refused value quotes it
+/// ("invalid value '…'"); this one does not, as a secret pasted where the ARN goes must not
+/// reach the log (the binding's own errors quote nothing of it either).
+#[derive(Clone)]
+struct CertificateParser;
+
+impl clap::builder::TypedValueParser for CertificateParser {
+    type Value = CertificateBinding;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<CertificateBinding, clap::Error> {
+        let refuse = |why: &str| {
+            let message = format!("invalid value for '--certificate <SERVICE:PORT=ARN>' (not shown): {why}\n");
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| refuse("it is not UTF-8 text"))?;
+        text.parse().map_err(|why: String| refuse(&why))
+    }
 }
 
 /// `--balancer` as clap reads it.

@@ -17,18 +17,23 @@ pub struct CertificateBinding {
     pub arn: String,
 }
 
+/// The errors never quote the value: a private key or a token pasted where the ARN goes would
+/// otherwise reach the job's log.
 impl std::str::FromStr for CertificateBinding {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
         let (target, arn) = s.split_once('=').ok_or("expected SERVICE:PORT=ARN, e.g. web:443=arn:aws:acm:…")?;
         let (service, port) = target.rsplit_once(':').ok_or("endpoint must be SERVICE:PORT, e.g. web:443")?;
-        let port =
-            port.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("`{port}` is not a port number"))?;
+        let port = port
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or("the part after `:` is not a port number from 1 to 65535, e.g. web:443")?;
         if !is_certificate_arn(arn) {
-            return Err(format!(
-                "`{arn}` is not a certificate ARN: expected arn:aws:acm:REGION:ACCOUNT:certificate/ID or arn:aws:iam::ACCOUNT:server-certificate/NAME"
-            ));
+            return Err(
+                "the part after `=` is not a certificate ARN: expected arn:aws:acm:REGION:ACCOUNT:certificate/ID or arn:aws:iam::ACCOUNT:server-certificate/NAME".into()
+            );
         }
         Ok(CertificateBinding { service: service.to_string(), port, arn: arn.to_string() })
     }
