@@ -222,6 +222,62 @@ fn an_unreachable_endpoint_is_a_clear_error_and_nothing_is_done() {
     assert!(moto.python("print(boto3.client('cloudformation', **kw).describe_stacks()['Stacks'])").trim() == "[]");
 }
 
+/// A fake endpoint on loopback that answers every request with `status` and an HTML page, as
+/// a proxy or an overloaded front end does; its URL.
+fn html_endpoint(status: &'static str, page: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = reader.get_mut().write_all(answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn an_html_error_page_is_reported_with_its_http_status_and_never_its_text() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let page = "<html><body>Service Unavailable: proxy-page-text-never-printed</body></html>";
+    let url = html_endpoint("503 Service Unavailable", page);
+    // One attempt: the SDK retries a 503, and the answer would be the same.
+    let quick = [("AWS_MAX_ATTEMPTS", "1")];
+    for args in [
+        vec!["certs", "--endpoint-url", &url],
+        vec!["ssl", "--stack", "seed", "--endpoint-url", &url],
+        vec!["certs", "generate", "example.org", "--endpoint-url", &url],
+    ] {
+        let r = run_env(&moto, dir.path(), &args, &quick);
+        not_printed(&r, &["proxy-page-text-never-printed"]);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(
+            r.stderr.contains(&format!("HTTP 503 with a {}-byte page", page.len())),
+            "{args:?}: the status and the page's length\n{}",
+            r.stderr
+        );
+    }
+}
+
 #[test]
 fn a_stack_that_cannot_be_updated_is_refused_before_any_change() {
     let moto = Moto::start();
