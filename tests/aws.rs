@@ -852,16 +852,21 @@ fn certs_create_uploads_the_chain_without_its_self_signed_root() {
         "{}",
         r.stderr
     );
+    let first = r.stdout.clone();
     let chain = uploaded(&id_after_ok(&r.stdout));
     assert_eq!(begins(&chain), 1, "the intermediate only:\n{chain}");
     assert_eq!(chain.trim(), intermediate_pem.trim());
 
-    // A chain without its root is uploaded as it is, without a note.
-    std::thread::sleep(std::time::Duration::from_millis(1100)); // upload names are per second
+    // A chain without its root is the same upload, without a note: it is found, not sent again.
     let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key", "--chain", "intermediate.pem"]);
     ok(&r, "certs create without the root");
     assert!(!r.stderr.contains("note: the self-signed root"), "{}", r.stderr);
+    assert!(r.stdout.contains("(uploaded before: the same certificate and chain)"), "{}", r.stdout);
     assert_eq!(uploaded(&id_after_ok(&r.stdout)).trim(), intermediate_pem.trim());
+    // The leaf alone is another upload, under a name of its own.
+    let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key"]);
+    ok(&r, "certs create without a chain");
+    assert!(id_after_ok(&r.stdout) != id_after_ok(&first), "{}", r.stdout);
 
     // A key file with a byte that is not text outside its block is refused before any upload.
     let mut garbled = leaf.key.clone().into_bytes();
@@ -871,4 +876,41 @@ fn certs_create_uploads_the_chain_without_its_self_signed_root() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("error[cert-format]: garbled.key is damaged PEM: byte"), "{}", r.stderr);
     assert!(!r.stdout.contains("OK, cert-"), "nothing uploaded: {}", r.stdout);
+}
+
+/// Upload names come from the certificate, not the clock: two certificates uploaded in one
+/// second get names of their own, and the same certificate uploaded again is found under its
+/// name and said to be there, not uploaded twice.
+#[test]
+fn certs_create_names_differ_by_certificate_and_the_same_one_is_uploaded_once() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let mut ids = Vec::new();
+    for domain in ["a.example.org", "b.example.org"] {
+        let (cert, key) = (format!("{domain}.pub"), format!("{domain}.key"));
+        let r = run(&moto, dir.path(), &["certs", "self-signed", domain, "--cert-out", &cert, "--key-out", &key]);
+        ok(&r, "certs self-signed");
+        let r = run(&moto, dir.path(), &["certs", "create", &cert, &key]);
+        ok(&r, "certs create");
+        ids.push(id_after_ok(&r.stdout));
+    }
+    assert_ne!(ids[0], ids[1], "two certificates, two names");
+    let fingerprint = run(&moto, dir.path(), &["certs", "inspect", "a.example.org.pub"]).stdout;
+    let hex: String = ids[0].trim_start_matches("cert-").chars().collect();
+    assert!(
+        fingerprint.to_ascii_lowercase().replace(':', "").contains(&hex),
+        "the name is the start of the fingerprint `certs inspect` shows: {hex}\n{fingerprint}"
+    );
+
+    let r = run(&moto, dir.path(), &["certs", "create", "a.example.org.pub", "a.example.org.key"]);
+    ok(&r, "the same certificate again");
+    assert_eq!(
+        r.stdout,
+        format!("Uploading certificate... OK, {} (uploaded before: the same certificate and chain)\n", ids[0])
+    );
+    let names = moto.python(
+        "print(sorted(m['ServerCertificateName'] for m in boto3.client('iam', **kw).list_server_certificates()['ServerCertificateMetadataList']))",
+    );
+    ids.sort();
+    assert_eq!(names.trim(), format!("{ids:?}").replace('"', "'"), "one copy of each");
 }
