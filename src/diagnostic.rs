@@ -5,7 +5,7 @@
 //! must say the same things and are kept side by side, with their tests.
 
 use crate::escape;
-use crate::source::{Sources, Span};
+use crate::source::{LineCol, Sources, Span};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use serde::Serialize;
 
@@ -294,8 +294,9 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
         let label = d.label.as_deref().map(|l| escape::terminal(l, false));
         let related: Vec<String> = d.related.iter().map(|r| escape::terminal(&r.label, false)).collect();
         let mut places: Vec<(Span, Option<&str>, bool)> = Vec::new();
-        // `path:line:column` as the renderer will count it in a long line's window, and as it is.
-        let mut columns: Vec<(String, String)> = Vec::new();
+        // Where each snippet's `-->` / `:::` line points, in the order the snippets are added:
+        // the renderer counts columns from a long line's window, not from the line's start.
+        let mut origins: Vec<(&str, LineCol)> = Vec::new();
         if let Some(span) = d.span {
             places.push((span, label.as_deref(), true));
         }
@@ -321,12 +322,17 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 .map(|(span, label, primary)| (display_range(&source.text, *span), *label, *primary))
                 .collect();
             ranges.sort_by_key(|r| r.0.start);
+            // On a long line, places further apart than two windows' context are clusters of
+            // their own too: one window spanning both would be as long as the text between.
             let mut clusters: Vec<Vec<Annotated>> = Vec::new();
             for r in ranges {
                 match clusters.last_mut() {
                     Some(c)
                         if source.line_col(r.0.start).line
-                            <= source.line_col(c[c.len() - 1].0.end).line + NEAR_LINES =>
+                            <= source.line_col(c[c.len() - 1].0.end).line + NEAR_LINES
+                            && (r.0.start.saturating_sub(c[c.len() - 1].0.end) <= 2 * LINE_CONTEXT
+                                || source.line_bounds(r.0.end).end - source.line_bounds(c[0].0.start).start
+                                    <= LONG_LINE) =>
                     {
                         c.push(r)
                     }
@@ -339,10 +345,12 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 let from = cluster.iter().map(|r| r.0.start).min().unwrap_or(0);
                 let to = cluster.iter().map(|r| r.0.end).max().unwrap_or(0);
                 let (first, last) = (source.line_bounds(from).start, source.line_bounds(to).end);
-                // On one long line (a minified JSON file, a generated flow mapping) only a window
-                // around the place is shown: the renderer scans all the text it is given, so
+                // On a long line (a minified JSON file, a generated flow mapping) only a window
+                // around the places is shown: the renderer scans all the text it is given, so
                 // handing it the whole line made N findings on one line cost N times its length.
-                let window = (last - first > LONG_LINE && !source.text[from..to].contains('\n')).then(|| {
+                // A cluster's places are at most two contexts apart on long lines, so the window
+                // holds no long line whole, even when it spans a line break.
+                let window = (last - first > LONG_LINE).then(|| {
                     let mut lo = from.saturating_sub(LINE_CONTEXT).max(first);
                     while !source.text.is_char_boundary(lo) {
                         lo += 1;
@@ -364,17 +372,9 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
                 // An annotation's place in `shown`: its offset from where `shown` starts in the
                 // file, after the leading ellipsis if any.
                 let place = |offset: usize| offset - start + shift;
-                if window.is_some() {
-                    // The renderer counts the `-->` column from the window's start: say the
-                    // file's. The place it names is the primary one, else the first.
-                    let named = cluster.iter().find(|r| r.2).unwrap_or(&cluster[0]).0.start;
-                    let at = source.line_col(named);
-                    let counted = shown[..place(named)].chars().count() + 1;
-                    columns.push((
-                        format!("{}:{}:{counted}", source.path, at.line),
-                        format!("{}:{}:{}", source.path, at.line, at.column),
-                    ));
-                }
+                // The snippet's `-->` or `:::` line names the primary place, else the first.
+                let named = cluster.iter().find(|r| r.2).unwrap_or(&cluster[0]).0.start;
+                origins.push((source.path.as_str(), source.line_col(named)));
                 let mut snippet = Snippet::source(shown)
                     .line_start(source.line_col(first).line)
                     .path(source.path.as_str())
@@ -409,12 +409,47 @@ pub fn render_human(diagnostics: &Diagnostics, sources: &Sources, color: bool) -
         // The renderer shows C0 controls and DEL in source lines as visible symbols, but passes
         // C1 controls (`\u{9b}` is a terminal's CSI) through: they become U+FFFD, one column
         // wide like the character they replace, so carets stay aligned.
-        let mut rendered = renderer.render(&[group]);
-        for (counted, actual) in &columns {
-            rendered = rendered.replacen(counted.as_str(), actual, 1);
-        }
+        let rendered = with_origins(&renderer.render(&[group]), &origins);
         out.extend(rendered.chars().map(|c| if ('\u{80}'..='\u{9f}').contains(&c) { '\u{fffd}' } else { c }));
         out.push_str("\n\n");
+    }
+    out
+}
+
+/// `rendered` with its first `origins.len()` origin lines (`--> path:line:column`, `:::` for
+/// the snippets after the first) saying the file's line and column. The renderer counts a
+/// column from the start of the text it is given, which on a long line is a window, and for
+/// a snippet after the first it may name another of its places than the first: every origin
+/// is written from the file instead. Only origin lines are touched, never a quoted line that
+/// happens to hold the same text.
+fn with_origins(rendered: &str, origins: &[(&str, LineCol)]) -> String {
+    let mut pending = origins.iter();
+    let mut out = String::with_capacity(rendered.len());
+    for line in rendered.split_inclusive('\n') {
+        let plain = without_styles(line);
+        let is_origin = ["--> ", "::: "].iter().any(|arrow| plain.trim_start().starts_with(arrow));
+        let rewritten = is_origin.then(|| pending.next()).flatten().and_then(|(path, at)| {
+            let arrow = line.find("--> ").or_else(|| line.find("::: "))?;
+            let after = arrow + 4 + line[arrow + 4..].find(&format!("{path}:"))? + path.len() + 1;
+            let digits =
+                line[after..].find(|c: char| !c.is_ascii_digit() && c != ':').map_or(line.len(), |n| after + n);
+            Some(format!("{}{}:{}{}", &line[..after], at.line, at.column, &line[digits..]))
+        });
+        out.push_str(rewritten.as_deref().unwrap_or(line));
+    }
+    out
+}
+
+/// `line` without the renderer's colour sequences (`ESC [ … letter`).
+fn without_styles(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(char::is_ascii_alphabetic);
+        } else {
+            out.push(c);
+        }
     }
     out
 }
@@ -716,6 +751,50 @@ mod tests {
         // Compared by characters: the `…` that starts the window is one column, three bytes.
         let under: String = line.chars().skip(caret.chars().position(|c| c == '^').unwrap()).take(5).collect();
         assert_eq!(under, "\"bad\"", "the caret under the place:\n{out}");
+    }
+
+    #[test]
+    fn places_far_apart_on_one_long_line_get_windows_of_their_own_each_with_its_column() {
+        let mut sources = Sources::new();
+        // Minified JSON: a key given twice 10 kB apart, and a third place further on, all on
+        // line 2; `é` before them makes byte and character columns differ.
+        let pad = "\"pad\": 0, ".repeat(1000);
+        let text = format!("{{\n\"é\": 0, \"a\": 1, {pad}\"a\": 2, {pad}\"b\": 3}}\n");
+        let id = sources.add("c.json", text.as_str());
+        let (first, again) = (text.find("\"a\"").unwrap(), text.rfind("\"a\"").unwrap());
+        let third = text.find("\"b\"").unwrap();
+        let column = |at: usize| {
+            text[..at].chars().count() - text[..at].rfind('\n').map_or(0, |n| text[..=n].chars().count()) + 1
+        };
+        let mut diags = Diagnostics::new();
+        diags.push(
+            Diagnostic::error(Code::DuplicateKey, Span::new(id, again, 3), "duplicate key `a`")
+                .with_label("given again here")
+                .with_related(Span::new(id, first, 3), "first given here")
+                .with_related(Span::new(id, third, 3), "and this"),
+        );
+        for color in [false, true] {
+            let out = render_human(&diags, &sources, color);
+            let plain = without_styles(&out);
+            assert!(out.len() < 3000, "three windows, not the {}-byte line:\n{out}", text.len());
+            assert!(plain.contains(&format!("--> c.json:2:{}\n", column(again))), "{plain}");
+            // The other places follow in the file's order, each at its own column.
+            let origins: Vec<&str> = plain.lines().filter(|l| l.trim_start().starts_with(":::")).collect();
+            assert_eq!(
+                origins,
+                [format!(" ::: c.json:2:{}", column(first)), format!(" ::: c.json:2:{}", column(third))],
+                "{plain}"
+            );
+            for label in ["^^^ given again here", "--- first given here", "--- and this"] {
+                assert!(plain.contains(label), "{label} is shown:\n{plain}");
+            }
+        }
+        // A quoted line holding the text of an origin is left alone.
+        let quoted = "services: {web: {labels: {x: \"c.json:2:1\"}}}\n";
+        let q = sources.add("c.json", quoted);
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::warning(Code::UnknownKey, Span::new(q, quoted.find("x:").unwrap(), 1), "x"));
+        assert!(render_human(&diags, &sources, false).contains("\"c.json:2:1\""));
     }
 
     #[test]

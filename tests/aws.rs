@@ -222,6 +222,62 @@ fn an_unreachable_endpoint_is_a_clear_error_and_nothing_is_done() {
     assert!(moto.python("print(boto3.client('cloudformation', **kw).describe_stacks()['Stacks'])").trim() == "[]");
 }
 
+/// A fake endpoint on loopback that answers every request with `status` and an HTML page, as
+/// a proxy or an overloaded front end does; its URL.
+fn html_endpoint(status: &'static str, page: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = reader.get_mut().write_all(answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn an_html_error_page_is_reported_with_its_http_status_and_never_its_text() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let page = "<html><body>Service Unavailable: proxy-page-text-never-printed</body></html>";
+    let url = html_endpoint("503 Service Unavailable", page);
+    // One attempt: the SDK retries a 503, and the answer would be the same.
+    let quick = [("AWS_MAX_ATTEMPTS", "1")];
+    for args in [
+        vec!["certs", "--endpoint-url", &url],
+        vec!["ssl", "--stack", "seed", "--endpoint-url", &url],
+        vec!["certs", "generate", "example.org", "--endpoint-url", &url],
+    ] {
+        let r = run_env(&moto, dir.path(), &args, &quick);
+        not_printed(&r, &["proxy-page-text-never-printed"]);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(
+            r.stderr.contains(&format!("HTTP 503 with a {}-byte page", page.len())),
+            "{args:?}: the status and the page's length\n{}",
+            r.stderr
+        );
+    }
+}
+
 #[test]
 fn a_stack_that_cannot_be_updated_is_refused_before_any_change() {
     let moto = Moto::start();
@@ -796,16 +852,21 @@ fn certs_create_uploads_the_chain_without_its_self_signed_root() {
         "{}",
         r.stderr
     );
+    let first = r.stdout.clone();
     let chain = uploaded(&id_after_ok(&r.stdout));
     assert_eq!(begins(&chain), 1, "the intermediate only:\n{chain}");
     assert_eq!(chain.trim(), intermediate_pem.trim());
 
-    // A chain without its root is uploaded as it is, without a note.
-    std::thread::sleep(std::time::Duration::from_millis(1100)); // upload names are per second
+    // A chain without its root is the same upload, without a note: it is found, not sent again.
     let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key", "--chain", "intermediate.pem"]);
     ok(&r, "certs create without the root");
     assert!(!r.stderr.contains("note: the self-signed root"), "{}", r.stderr);
+    assert!(r.stdout.contains("(uploaded before: the same certificate and chain)"), "{}", r.stdout);
     assert_eq!(uploaded(&id_after_ok(&r.stdout)).trim(), intermediate_pem.trim());
+    // The leaf alone is another upload, under a name of its own.
+    let r = run(&moto, dir.path(), &["certs", "create", "leaf.pem", "leaf.key"]);
+    ok(&r, "certs create without a chain");
+    assert!(id_after_ok(&r.stdout) != id_after_ok(&first), "{}", r.stdout);
 
     // A key file with a byte that is not text outside its block is refused before any upload.
     let mut garbled = leaf.key.clone().into_bytes();
@@ -815,4 +876,41 @@ fn certs_create_uploads_the_chain_without_its_self_signed_root() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("error[cert-format]: garbled.key is damaged PEM: byte"), "{}", r.stderr);
     assert!(!r.stdout.contains("OK, cert-"), "nothing uploaded: {}", r.stdout);
+}
+
+/// Upload names come from the certificate, not the clock: two certificates uploaded in one
+/// second get names of their own, and the same certificate uploaded again is found under its
+/// name and said to be there, not uploaded twice.
+#[test]
+fn certs_create_names_differ_by_certificate_and_the_same_one_is_uploaded_once() {
+    let moto = Moto::start();
+    let dir = app(SEED);
+    let mut ids = Vec::new();
+    for domain in ["a.example.org", "b.example.org"] {
+        let (cert, key) = (format!("{domain}.pub"), format!("{domain}.key"));
+        let r = run(&moto, dir.path(), &["certs", "self-signed", domain, "--cert-out", &cert, "--key-out", &key]);
+        ok(&r, "certs self-signed");
+        let r = run(&moto, dir.path(), &["certs", "create", &cert, &key]);
+        ok(&r, "certs create");
+        ids.push(id_after_ok(&r.stdout));
+    }
+    assert_ne!(ids[0], ids[1], "two certificates, two names");
+    let fingerprint = run(&moto, dir.path(), &["certs", "inspect", "a.example.org.pub"]).stdout;
+    let hex: String = ids[0].trim_start_matches("cert-").chars().collect();
+    assert!(
+        fingerprint.to_ascii_lowercase().replace(':', "").contains(&hex),
+        "the name is the start of the fingerprint `certs inspect` shows: {hex}\n{fingerprint}"
+    );
+
+    let r = run(&moto, dir.path(), &["certs", "create", "a.example.org.pub", "a.example.org.key"]);
+    ok(&r, "the same certificate again");
+    assert_eq!(
+        r.stdout,
+        format!("Uploading certificate... OK, {} (uploaded before: the same certificate and chain)\n", ids[0])
+    );
+    let names = moto.python(
+        "print(sorted(m['ServerCertificateName'] for m in boto3.client('iam', **kw).list_server_certificates()['ServerCertificateMetadataList']))",
+    );
+    ids.sort();
+    assert_eq!(names.trim(), format!("{ids:?}").replace('"', "'"), "one copy of each");
 }

@@ -456,7 +456,7 @@ fn convox_env_writes_a_private_env_file_and_shows_no_value() {
     std::fs::write(dir.path().join("latin1.txt"), b"A=caf\xe9\n").unwrap();
     let latin1 = run_in(dir.path(), &args(&["convox-env", "latin1.txt", "-o", "latin1.env"]), &[]);
     assert_eq!(latin1.code, 2, "{}", latin1.stderr);
-    assert!(latin1.stderr.contains("is not UTF-8 text (first bad byte at offset 5)"), "{}", latin1.stderr);
+    assert!(latin1.stderr.contains("--> latin1.txt:1:6\n") && !latin1.stderr.contains("caf"), "{}", latin1.stderr);
     assert!(!dir.path().join("huge.env").exists() && !dir.path().join("latin1.env").exists());
     // Never standard output.
     let dash = run_with_stdin(dir.path(), &["convox-env", "-o", "-"], printed);
@@ -487,4 +487,74 @@ fn github_annotations_name_files_by_their_path_in_the_checkout() {
     assert!(run.stderr.starts_with("::error file=deploy/docker-compose.yml,"), "{}", run.stderr);
     let human = run_in(&deploy, &args(&["compile"]), &workspace);
     assert!(human.stderr.contains(" --> docker-compose.yml:3:"), "{}", human.stderr);
+}
+
+/// Every file read as text places its first bad byte as a YAML compose file's errors are
+/// placed: `--> file:line:column`, the line (masked where it may hold secrets) and a caret;
+/// never a byte offset, never a value.
+#[test]
+fn every_file_read_as_text_places_a_bad_byte_by_line_and_column_with_a_caret() {
+    // The bad byte is on line 2, after `TOKEN=s3cret` or JSON text.
+    let bad = |before: &str, after: &str| [before.as_bytes(), b"\xff", after.as_bytes()].concat();
+    let compose = "services:\n  web:\n    image: nginx\n";
+    let json = "{\"services\":\n {\"web\": {\"image\": \"s3cret";
+    let env = "A=1\nTOKEN=s3cret";
+    let params = "[{\"ParameterKey\": \"A\",\n \"ParameterValue\": \"s3cret";
+    let template = "{\"Resources\":\n {\"A\": \"s3cret";
+    let cases: Vec<(&str, Vec<u8>, &str, Vec<&str>)> = vec![
+        ("docker-compose.yml", bad(json, "\"}}}"), json, vec!["compile"]),
+        (".env", bad(env, "\n"), env, vec!["compile"]),
+        ("web.env", bad(env, "\n"), env, vec!["compile", "with-env-file.yml"]),
+        (
+            "live.json",
+            bad(template, "\"}}"),
+            template,
+            vec!["compile", "--app", "a", "plain.yml", "--adopt", "live.json"],
+        ),
+        (
+            "values.json",
+            bad(params, "\"}]"),
+            params,
+            vec!["compile", "--app", "a", "plain.yml", "--adopt", "ok.json", "--adopt-parameters", "values.json"],
+        ),
+        (
+            "values.json",
+            bad(params, "\"}]"),
+            params,
+            vec!["diff", "--old-parameters", "values.json", "plain.yml", "plain.yml"],
+        ),
+        ("old.json", bad(template, "\"}}"), template, vec!["diff", "old.json", "plain.yml"]),
+        ("in.txt", bad(env, "\n"), env, vec!["convox-env", "in.txt", "-o", "out.env"]),
+    ];
+    #[cfg(feature = "aws")]
+    let cases = {
+        let mut cases = cases;
+        cases.push(("t.json", bad(template, "\"}}"), template, vec!["deploy", "--template", "t.json", "--stack", "s"]));
+        // The template's env_file, read again at deploy time (`t.json` is compiled below).
+        cases.push(("web.env", bad(env, "\n"), env, vec!["deploy", "--template", "compiled.json", "--stack", "s"]));
+        cases
+    };
+    for (file, bytes, before, argv) in cases {
+        let dir = dir_with(&[
+            ("docker-compose.yml", compose),
+            ("plain.yml", compose),
+            ("with-env-file.yml", "services:\n  web:\n    image: nginx\n    env_file: web.env\n"),
+            ("ok.json", "{}"),
+        ]);
+        std::fs::write(dir.path().join("web.env"), "TOKEN=1\n").unwrap();
+        let compiled = run_in(dir.path(), &args(&["compile", "with-env-file.yml", "-o", "compiled.json"]), &[]);
+        assert_eq!(compiled.code, 0, "{}", compiled.stderr);
+        std::fs::write(dir.path().join(file), &bytes).unwrap();
+        let r = run_in(dir.path(), &args(&argv), &[]);
+        let column = before.rsplit('\n').next().unwrap().chars().count() + 1;
+        let context = format!("{argv:?} reading {file}:\n{}", r.stderr);
+        assert_ne!(r.code, 0, "{context}");
+        assert!(r.stderr.contains("error[invalid-utf8]"), "{context}");
+        assert!(r.stderr.contains(&format!("--> {file}:2:{column}\n")), "{context}");
+        assert!(r.stderr.contains("^ not UTF-8"), "a caret: {context}");
+        assert!(!r.stderr.contains("offset"), "{context}");
+        if !["docker-compose.yml", "old.json", "live.json", "t.json"].contains(&file) {
+            assert!(!r.stderr.contains("s3cret"), "masked: {context}");
+        }
+    }
 }

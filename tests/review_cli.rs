@@ -281,7 +281,7 @@ fn diff_refuses_a_template_that_is_not_utf8_at_its_first_bad_byte_as_a_compose_f
         let r = run(dir.path(), &argv);
         assert_eq!(r.code, 2, "{argv:?}: {}{}", r.stdout, r.stderr);
         assert!(r.stdout.is_empty(), "no change is shown: {}", r.stdout);
-        assert!(r.stderr.starts_with("error[invalid-utf8]: the file is not valid UTF-8"), "{}", r.stderr);
+        assert!(r.stderr.starts_with("error[invalid-utf8]: `bad.json` is not valid UTF-8"), "{}", r.stderr);
         assert!(r.stderr.contains(&format!(" --> bad.json:{line}:{column}\n")), "{}", r.stderr);
     }
 }

@@ -2,7 +2,8 @@
 //! delete, and wait until IAM serves a new upload.
 
 use super::{AwsError, from_sdk, to_time};
-use crate::deploy::certs::{CertInfo, CertSource, acm_id, self_signed_prefix};
+use crate::certs::Certificate;
+use crate::deploy::certs::{CertInfo, CertSource, acm_id, self_signed_prefix, upload_name};
 use crate::diagnostic::Code;
 use aws_config::retry::RetryConfig;
 use aws_sdk_acm::types::ValidationMethod;
@@ -130,6 +131,69 @@ pub async fn upload(
         .await
         .map_err(from_sdk)?;
     Ok(out.server_certificate_metadata().map(|m| m.arn().to_string()).unwrap_or_default())
+}
+
+/// What [`upload_once`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Uploaded {
+    /// The certificate was uploaded now.
+    Now,
+    /// IAM held it under its name already, with the same chain: nothing was sent.
+    Before,
+}
+
+/// Uploads `leaf` with its `chain` (intermediates, leaf-first) under `name`, which
+/// [`upload_name`] derives from them, unless IAM holds them there already. IAM names are
+/// unique and AWS refuses a second upload under one, so the same certificate uploaded twice
+/// is found and said ([`Uploaded::Before`]), not failed; a name holding something else (made
+/// by hand, or a fingerprint prefix shared by chance) is refused with what to do.
+pub async fn upload_once(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    leaf: &Certificate,
+    chain: &[Certificate],
+    key: &str,
+) -> Result<Uploaded, AwsError> {
+    if held_as(iam, name).await?.is_some() {
+        return same_or_refused(iam, name).await;
+    }
+    let intermediates: String = chain.iter().map(Certificate::to_pem).collect();
+    match upload(iam, name, &leaf.to_pem(), key, (!chain.is_empty()).then_some(&intermediates)).await {
+        Ok(_) => Ok(Uploaded::Now),
+        // Another run uploaded it between the look and the upload.
+        Err(e) if e.aws_code.as_deref() == Some("EntityAlreadyExists") => same_or_refused(iam, name).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// The name [`upload_name`] gives what IAM holds under `name`, or `None` when it holds nothing.
+async fn held_as(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<String>, AwsError> {
+    let out = match iam.get_server_certificate().server_certificate_name(name).send().await.map_err(from_sdk) {
+        Ok(out) => out,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let held = out.server_certificate();
+    let read = |text: &str| crate::certs::read_certificates(name, text.as_bytes()).unwrap_or_default();
+    let leaf = held.map(|c| read(c.certificate_body())).unwrap_or_default();
+    let chain = held.and_then(|c| c.certificate_chain()).map(read).unwrap_or_default();
+    // Something unreadable is held: a name no upload of this tool gives it.
+    Ok(Some(leaf.first().map_or_else(String::new, |leaf| upload_name(leaf, &chain))))
+}
+
+/// [`Uploaded::Before`] when IAM holds under `name` what that name is derived from.
+async fn same_or_refused(iam: &aws_sdk_iam::Client, name: &str) -> Result<Uploaded, AwsError> {
+    match held_as(iam, name).await? {
+        Some(held) if held == name => Ok(Uploaded::Before),
+        _ => Err(AwsError {
+            code: Code::AwsRequest,
+            aws_code: Some("EntityAlreadyExists".into()),
+            message: format!(
+                "IAM holds another certificate under the name {name}: delete it (`compose-cfn certs delete {name}`) if it is not in use, then upload again"
+            ),
+            unanswered: false,
+        }),
+    }
 }
 
 /// Waits until IAM has served the certificate three reads in a row: a new upload is not

@@ -11,6 +11,7 @@ pub mod ssl;
 
 use crate::diagnostic::{Code, Diagnostic};
 use aws_config::BehaviorVersion;
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use std::fmt;
 use std::time::Duration;
@@ -125,11 +126,22 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     e.to_string()
 }
 
-/// Converts any SDK error, keeping only what is safe to print.
-pub fn from_sdk<E, R>(e: SdkError<E, R>) -> AwsError
+/// What an answer that is not an AWS error was: its HTTP status and its length, never its
+/// text (a proxy's page can quote the request, and so a credential).
+fn page(raw: &HttpResponse) -> String {
+    let status = raw.status().as_u16();
+    match raw.body().bytes() {
+        Some(body) => format!("HTTP {status} with a {}-byte page", body.len()),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// Converts any SDK error, keeping only what is safe to print. Every SDK client answers with
+/// the same raw response type, whose status tells a throttled request (429, 503) from a proxy
+/// that blocked it (403, 407) when the answer carries no AWS error code.
+pub fn from_sdk<E>(e: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug + 'static,
 {
     match &e {
         SdkError::ServiceError(s) => {
@@ -141,9 +153,10 @@ where
                     message: err.message().unwrap_or("(no message)").to_string(),
                     unanswered: false,
                 },
-                None => {
-                    AwsError::new(Code::AwsRequest, "AWS answered with an error without a code (an HTTP error page)")
-                }
+                None => AwsError::new(
+                    Code::AwsRequest,
+                    format!("AWS (or a proxy on the way) answered {}, not an AWS answer", page(s.raw())),
+                ),
             }
         }
         SdkError::TimeoutError(_) => {

@@ -153,7 +153,8 @@ pub fn print_decisions(adoption: &Adoption, source: &Path, format: Format) {
 /// Reads a JSON file with the size cap of compose files. A syntax error is a located `adopt`
 /// diagnostic (exit 1), shown with its line for the template; a parameters file (`values`)
 /// is only named by line and column, as its values may be secrets. A file that cannot be
-/// read is a usage error (exit 2).
+/// read is a usage error, and one that is not UTF-8 an `invalid-utf8` error at its line and
+/// column (masked for a parameters file) (exit 2).
 fn read_json(path: &Path, sources: &mut Sources, format: Format, values: bool) -> Result<(PathBuf, Read), ExitCode> {
     let name = path.display().to_string();
     match files::json::read(path, compose_cfn::load::MAX_FILE_BYTES) {
@@ -177,6 +178,13 @@ fn read_json(path: &Path, sources: &mut Sources, format: Format, values: bool) -
             diags.push(diagnostic.with_help(help));
             report::diagnostics(&diags, sources, format, "adopt the stack");
             Err(ExitCode::from(1))
+        }
+        Err(files::json::JsonError::NotUtf8 { file, bytes }) => {
+            // Placed as a compose file's bad byte is; a values file is shown masked.
+            if let Err(bad) = compose_cfn::load::utf8_text(sources, &file, bytes, values) {
+                report::diagnostics(&[*bad].into_iter().collect(), sources, format, "adopt the stack");
+            }
+            Err(ExitCode::from(2))
         }
         Err(e) => Err(report::usage_error(&e.to_string())),
     }

@@ -148,8 +148,6 @@ impl CreateArgs {
                 compose_cfn::escape::terminal(root.name(), false)
             ));
         }
-        let body = report.chain[0].to_pem();
-        let intermediates: String = issuers.iter().map(|c| c.to_pem()).collect();
         // Sent as it was read: PEM is ASCII, and a byte that is not UTF-8 (outside the key's
         // block, or `inspect` would have refused it) would reach IAM as a replacement character.
         let key_text = match std::str::from_utf8(&key) {
@@ -160,21 +158,18 @@ impl CreateArgs {
                 return super::certs::fail(super::Format::Human, &[error], "upload the certificate");
             }
         };
-        let name = upload_name(now);
+        let leaf = &report.chain[0];
+        let name = upload_name(leaf, issuers);
         let result = aws::run(&self.aws, async |clients| {
-            aws_certs::upload(
-                &clients.iam,
-                &name,
-                &body,
-                &key_text,
-                (!intermediates.is_empty()).then_some(&intermediates),
-            )
-            .await
-            .map_err(|e| {
+            aws_certs::upload_once(&clients.iam, &name, leaf, issuers, &key_text).await.map_err(|e| {
                 Failed::aws_change(e, "upload the certificate", compose_cfn::aws::deploy::LOOK_FOR_CERTIFICATE)
             })
         });
-        aws::step("Uploading certificate", result.map(|_| format!("OK, {name}\n")), "upload the certificate")
+        let said = result.map(|uploaded| match uploaded {
+            aws_certs::Uploaded::Now => format!("OK, {name}\n"),
+            aws_certs::Uploaded::Before => format!("OK, {name} (uploaded before: the same certificate and chain)\n"),
+        });
+        aws::step("Uploading certificate", said, "upload the certificate")
     }
 }
 

@@ -59,6 +59,9 @@ pub enum CertsCommand {
     /// to --key-out, with mode 0600, and never printed.
     SelfSigned(SelfSignedArgs),
     /// Upload a certificate and its key to IAM, after checking them as `inspect` does.
+    ///
+    /// It is named `cert-` and the start of its SHA-256 fingerprint (and of its chain's): the
+    /// same certificate and chain uploaded again is found under that name and not sent twice.
     #[cfg(feature = "aws")]
     Create(super::aws_certs::CreateArgs),
     /// Request a certificate from ACM (free, renewed by AWS); prints DNS records with --validation dns.

@@ -44,14 +44,15 @@ impl ConvoxEnvArgs {
             }
             Err(e) => return report::usage_error(&format!("cannot read `{shown}`: {e}")),
         };
-        let text = match String::from_utf8(bytes) {
+        let mut sources = Sources::new();
+        // Placed by line and column under a masked line, as `.env` is: the input is secrets.
+        let text = match load::utf8_text(&mut sources, &shown, bytes, true) {
             Ok(text) => text,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                return report::usage_error(&format!("`{shown}` is not UTF-8 text (first bad byte at offset {at})"));
+            Err(bad) => {
+                report::diagnostics(&[*bad].into_iter().collect(), &sources, Format::Human, "convert the variables");
+                return ExitCode::from(2);
             }
         };
-        let mut sources = Sources::new();
         // Shown masked: a diagnostic points at a line, never at a value.
         let source = sources.add(shown, dotenv::masked(&text));
         let converted = match convox_env::convert(&text, source) {

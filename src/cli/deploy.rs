@@ -10,6 +10,7 @@ use compose_cfn::aws::deploy::{self as workflow, DeployRequest, Outcome};
 use compose_cfn::deploy::Metadata;
 use compose_cfn::deploy::params::{env_file_values, parse_pair};
 use compose_cfn::load;
+use compose_cfn::source::Sources;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,9 +68,9 @@ impl DeployArgs {
         // Where the compiled services are named, so that `--format github` annotations of the
         // changes point at them (none for a template given as it is).
         let (template, plan, places, overrides, sources) = match &self.template {
-            Some(path) => match read_template(path) {
+            Some(path) => match read_template(path, format) {
                 Ok(t) => (t, None, BTreeMap::new(), Vec::new(), None),
-                Err(message) => return report::usage_error(&message),
+                Err(code) => return code,
             },
             None => {
                 let result = match self.manifest.compile() {
@@ -90,9 +91,15 @@ impl DeployArgs {
         // here, never written anywhere); every other variable from the environment.
         let metadata = serde_json::from_str(&template).ok().and_then(|t| Metadata::of(&t)).unwrap_or_default();
         let read = |path: &str| load::dotenv::read_in(&project_dir, path);
-        let (from_files, problems) = env_file_values(&metadata, &read, &process_env);
-        if let Some(problem) = problems.first() {
-            return report::usage_error(&format!("cannot read the env_file values: {problem}"));
+        let (from_files, problems, env_sources) = env_file_values(&metadata, &read, &process_env);
+        if !problems.is_empty() {
+            report::diagnostics(
+                &problems.into_iter().collect(),
+                &env_sources,
+                format.diagnostics(),
+                "read the env_file values",
+            );
+            return ExitCode::from(2);
         }
         let env = |name: &str| from_files.get(name).cloned().or_else(|| process_env(name));
         let request = DeployRequest {
@@ -143,16 +150,21 @@ impl DeployArgs {
     }
 }
 
-/// Reads a compiled template (with the size cap compose files have) and checks it is one.
-fn read_template(path: &Path) -> Result<String, String> {
-    let name = path.display();
-    let bytes = compose_cfn::files::read_file_capped(path, compose_cfn::load::MAX_FILE_BYTES)
-        .map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("`{name}` is not UTF-8 text"))?;
+/// Reads a compiled template (with the size cap compose files have) and checks it is one;
+/// bytes that are not UTF-8 are placed as a compose file's are. Each refusal is exit 2.
+fn read_template(path: &Path, format: Format) -> Result<String, ExitCode> {
+    let name = path.display().to_string();
+    let bytes = compose_cfn::files::read_file_capped(path, load::MAX_FILE_BYTES)
+        .map_err(|e| report::usage_error(&format!("cannot read `{name}`: {e}")))?;
+    let mut sources = Sources::new();
+    let text = load::utf8_text(&mut sources, &name, bytes, false).map_err(|bad| {
+        report::diagnostics(&[*bad].into_iter().collect(), &sources, format.diagnostics(), "read the template");
+        ExitCode::from(2)
+    })?;
     if !compose_cfn::review::view::is_template(&text) {
-        return Err(format!(
+        return Err(report::usage_error(&format!(
             "`{name}` is not a CloudFormation template in JSON (compile one with `compose-cfn compile -o`)"
-        ));
+        )));
     }
     Ok(text)
 }

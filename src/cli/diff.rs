@@ -66,9 +66,9 @@ impl DiffArgs {
     /// Prints the changes; exit 0 when there are none, 1 when there are, 2 on error — like `diff`.
     pub fn run(self) -> ExitCode {
         report::set_format(self.format.diagnostics());
-        let old_values = match self.old_parameters.as_deref().map(read_parameters).transpose() {
+        let old_values = match self.old_parameters.as_deref().map(|p| read_parameters(p, self.format)).transpose() {
             Ok(v) => v,
-            Err(message) => return report::usage_error(&message),
+            Err(code) => return code,
         };
         let sides = match (&self.old, &self.new, &self.against) {
             (Some(old), Some(new), _) => read_spec(old).and_then(|o| Ok((o, read_spec(new)?))),
@@ -177,10 +177,27 @@ fn bound(template: serde_json::Value, values: Option<&BTreeMap<String, String>>)
 
 /// `--old-parameters FILE`: describe-stacks JSON or a bare list, read up to the compose file
 /// cap. A JSON error names the line and column but does not show the line: a hand-written
-/// list holds parameter values, which may be secrets.
-fn read_parameters(path: &Path) -> Result<BTreeMap<String, String>, String> {
-    let json = files::json::read(path, load::MAX_FILE_BYTES).map_err(|e| e.to_string())?;
-    compose_cfn::adopt::parameter_list(&json.value).map_err(|e| format!("`{}`: {e}", path.display()))
+/// list holds parameter values, which may be secrets. Bytes that are not UTF-8 are placed by
+/// line and column with a caret under a masked line, as `.env` is shown.
+fn read_parameters(path: &Path, format: Format) -> Result<BTreeMap<String, String>, ExitCode> {
+    let json = match files::json::read(path, load::MAX_FILE_BYTES) {
+        Ok(json) => json,
+        Err(files::json::JsonError::NotUtf8 { file, bytes }) => {
+            let mut sources = Sources::new();
+            if let Err(bad) = load::utf8_text(&mut sources, &file, bytes, true) {
+                report::diagnostics(
+                    &[*bad].into_iter().collect(),
+                    &sources,
+                    format.diagnostics(),
+                    "read the parameters",
+                );
+            }
+            return Err(ExitCode::from(2));
+        }
+        Err(e) => return Err(report::usage_error(&e.to_string())),
+    };
+    compose_cfn::adopt::parameter_list(&json.value)
+        .map_err(|e| report::usage_error(&format!("`{}`: {e}", path.display())))
 }
 
 /// Reads one side given as OLD or NEW: a file, `-`, or `git:REV:PATH`.

@@ -141,7 +141,11 @@ pub const EXTRAS: &[Extra] = &[
     Extra {
         path: "certs create",
         examples: &["compose-cfn certs create example.org.pub example.org.key --chain chain.pem"],
-        exit: &[(0, "uploaded"), (1, "a check of the files failed, or AWS refused the upload"), AWS_USAGE],
+        exit: &[
+            (0, "uploaded, or uploaded before (the same certificate and chain are there)"),
+            (1, "a check of the files failed, or AWS refused the upload"),
+            AWS_USAGE,
+        ],
         compose: false,
     },
     Extra {
@@ -155,7 +159,10 @@ pub const EXTRAS: &[Extra] = &[
     },
     Extra {
         path: "certs delete",
-        examples: &["compose-cfn certs delete cert-1234567890", "compose-cfn certs delete acm-01234567890 --force"],
+        examples: &[
+            "compose-cfn certs delete cert-16c561ce18fad69b",
+            "compose-cfn certs delete acm-01234567890 --force",
+        ],
         exit: &[(0, "deleted"), (1, "in use by a stack's listener, or AWS refused"), AWS_USAGE],
         compose: false,
     },
@@ -184,7 +191,7 @@ pub const EXTRAS: &[Extra] = &[
     },
     Extra {
         path: "ssl update",
-        examples: &["compose-cfn ssl update --stack shop web:443 cert-1234567890"],
+        examples: &["compose-cfn ssl update --stack shop web:443 cert-16c561ce18fad69b"],
         exit: &[(0, "applied"), (1, "the target or certificate does not fit, or the stack change failed"), AWS_USAGE],
         compose: false,
     },

@@ -49,9 +49,23 @@ pub fn acm_id(arn: &str) -> String {
     format!("acm-{}", arn.rsplit(['-', '/']).next().unwrap_or(arn))
 }
 
-/// The name of an uploaded certificate: `cert-` and the upload time in seconds, as Convox did.
-pub fn upload_name(now: OffsetDateTime) -> String {
-    format!("cert-{}", now.unix_timestamp())
+/// The name of an uploaded certificate: `cert-` and the first 16 hex digits of its SHA-256
+/// fingerprint (as `certs inspect` prints it), then, when intermediates go with it, `-` and 8
+/// of the SHA-256 of their DER, in order. Convox named uploads by the second, so two uploads
+/// in one second collided; this name differs for different certificates or chains and is the
+/// same for the same upload, so uploading it again finds it instead of making a copy.
+/// At most 38 characters of `[0-9a-z-]`, inside IAM's name rules (128 of `[\w+=,.@-]`).
+pub fn upload_name(leaf: &crate::certs::Certificate, chain: &[crate::certs::Certificate]) -> String {
+    let fingerprint: String = leaf.sha256.chars().filter(|c| *c != ':').take(16).collect();
+    let mut name = format!("cert-{}", fingerprint.to_ascii_lowercase());
+    if !chain.is_empty() {
+        let ders: Vec<u8> = chain.iter().flat_map(|c| c.der().iter().copied()).collect();
+        // DER is self-delimiting, so the concatenation names one sequence of certificates.
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &ders);
+        name.push('-');
+        name.extend(digest.as_ref()[..4].iter().map(|b| format!("{b:02x}")));
+    }
+    name
 }
 
 /// The name prefix of an app's self-signed certificates.
@@ -162,8 +176,31 @@ mod tests {
             acm_id("arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-01234567890a"),
             "acm-01234567890a"
         );
-        assert_eq!(upload_name(NOW), format!("cert-{}", NOW.unix_timestamp()));
         assert_eq!(self_signed_name("my app", NOW), "compose-cfn-my-app-self-signed-20260601-120000");
+    }
+
+    #[test]
+    fn upload_names_follow_the_fingerprint_and_the_chain_within_iams_rules() {
+        let generate = |domain: &str| {
+            let request = crate::certs::SelfSignedRequest {
+                domains: vec![domain.into()],
+                days: 30,
+                key: crate::certs::KeyChoice::EcdsaP256,
+            };
+            crate::certs::self_signed(&request, NOW, "c.pem").unwrap().certificate
+        };
+        let (a, b, issuer) = (generate("a.example"), generate("a.example"), generate("ca.example"));
+        let name = upload_name(&a, &[]);
+        assert_eq!(name, upload_name(&a, &[]), "the same certificate, the same name");
+        let fingerprint = a.sha256.replace(':', "").to_ascii_lowercase();
+        assert_eq!(name, format!("cert-{}", &fingerprint[..16]), "the start of the fingerprint");
+        assert_ne!(name, upload_name(&b, &[]), "another certificate for the same name, another name");
+        let chained = upload_name(&a, std::slice::from_ref(&issuer));
+        assert!(chained.starts_with(&format!("{name}-")) && chained.len() == name.len() + 9, "{chained}");
+        assert_ne!(chained, upload_name(&a, &[issuer.clone(), issuer]), "another chain, another name");
+        for n in [name, chained] {
+            assert!(n.len() <= 128 && n.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)), "{n}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! tried in.
 
 use super::metadata::Metadata;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::dotenv::{self, DotenvFile};
 use crate::source::Sources;
 use std::collections::{BTreeMap, BTreeSet};
@@ -218,42 +219,38 @@ pub fn defaults(template: &serde_json::Value) -> BTreeMap<String, Option<String>
 
 /// The values of the variables that the template's `env_file:` parameters name, read from
 /// those files (`read` reads one by its recorded path: inside the project directory, capped,
-/// as `.env`); `${…}` in a value expands from `env`. The problems name a file and a line,
-/// never a value: a file that cannot be read or does not parse.
+/// as `.env`); `${…}` in a value expands from `env`. The problems are diagnostics placed in
+/// the returned sources, which hold the files masked, as `.env` is shown: a line, a column
+/// and a caret, never a value. A file that cannot be read, is not UTF-8 or does not parse.
 pub fn env_file_values(
     metadata: &Metadata,
     read: &dyn Fn(&str) -> DotenvFile,
     env: &dyn Fn(&str) -> Option<String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
+) -> (BTreeMap<String, String>, Vec<Diagnostic>, Sources) {
     let files: BTreeSet<&str> = metadata.environment_parameters.iter().filter_map(|e| e.env_file.as_deref()).collect();
-    let (mut values, mut problems) = (BTreeMap::new(), Vec::new());
+    let (mut values, mut problems, mut sources) = (BTreeMap::new(), Vec::new(), Sources::new());
     for file in files {
         let bytes = match read(file) {
             DotenvFile::Read { bytes, .. } => bytes,
             DotenvFile::Absent => {
-                problems.push(format!("`{file}` (an env_file of the template) does not exist here"));
+                let message = format!("`{file}` (an env_file of the template) does not exist here");
+                problems.push(Diagnostic::error(Code::EnvFile, None, message));
                 continue;
             }
             DotenvFile::Refused { reason, .. } => {
-                problems.push(format!("`{file}` {reason}"));
+                problems.push(Diagnostic::error(Code::EnvFile, None, format!("`{file}` {reason}")));
                 continue;
             }
         };
-        let Ok(text) = String::from_utf8(bytes) else {
-            problems.push(format!("`{file}` is not valid UTF-8"));
+        let Some((text, id)) = crate::load::dotenv_source(&mut sources, file, &bytes, &mut problems) else {
             continue;
         };
-        let mut sources = Sources::new();
-        let id = sources.add(file.to_string(), dotenv::masked(&text));
         let (vars, found) = dotenv::parse(&text, id, env);
-        problems.extend(found.iter().map(|d| {
-            let line = d.span.map(|s| sources.get(id).line_col(s.start).line).unwrap_or_default();
-            format!("`{file}` line {line}: {}", d.message)
-        }));
+        problems.extend(found);
         // Later files win, as in Compose.
         values.extend(vars);
     }
-    (values, problems)
+    (values, problems, sources)
 }
 
 /// Splits `NAME=VALUE` (for `--param`, `--image`).
@@ -438,14 +435,27 @@ mod tests {
             _ => DotenvFile::Absent,
         };
         let env = |name: &str| (name == "HOME_DIR").then(|| "/home/ci".to_string());
-        let (values, problems) = env_file_values(&meta, &read, &env);
+        let (values, problems, _) = env_file_values(&meta, &read, &env);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(values.get("TOKEN").map(String::as_str), Some("s3cret-/home/ci"));
+        let shown = |problems: Vec<Diagnostic>, sources: &Sources| {
+            crate::diagnostic::render_human(&problems.into_iter().collect(), sources, false)
+        };
         let broken = |_: &str| DotenvFile::Read { path: "web.env".into(), bytes: b"TOKEN s3cret\n".to_vec() };
-        let (_, problems) = env_file_values(&meta, &broken, &env);
+        let (_, problems, sources) = env_file_values(&meta, &broken, &env);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].starts_with("`web.env` line 1:") && !problems[0].contains("s3cret"), "{problems:?}");
-        let (_, problems) = env_file_values(&meta, &|_: &str| DotenvFile::Absent, &env);
-        assert_eq!(problems, ["`web.env` (an env_file of the template) does not exist here"]);
+        let out = shown(problems, &sources);
+        assert!(out.contains("--> web.env:1:") && !out.contains("s3cret"), "{out}");
+        let latin1 = |_: &str| DotenvFile::Read { path: "web.env".into(), bytes: b"A=1\nTOKEN=caf\xe9\n".to_vec() };
+        let (_, problems, sources) = env_file_values(&meta, &latin1, &env);
+        let out = shown(problems, &sources);
+        assert!(out.contains("error[invalid-utf8]") && out.contains("--> web.env:2:10\n"), "{out}");
+        assert!(
+            out.contains("2 | *********\u{fffd}") || out.contains("^ not UTF-8"),
+            "a caret under a masked line:\n{out}"
+        );
+        assert!(!out.contains("caf"), "{out}");
+        let (_, problems, _) = env_file_values(&meta, &|_: &str| DotenvFile::Absent, &env);
+        assert_eq!(problems[0].message, "`web.env` (an env_file of the template) does not exist here");
     }
 }

@@ -56,7 +56,7 @@ macro_rules! codes {
 codes! {
     InvalidUtf8 = "invalid-utf8" {
         summary: "A file is not valid UTF-8 text.",
-        details: "Compose files are UTF-8 text; re-save the file as UTF-8.",
+        details: "Every file read as text (a compose file, `.env`, an `env_file:`, a JSON template or parameters file) must be UTF-8; the error points at the first bad byte by line and column, with the line masked when the file holds values. Re-save the file as UTF-8.",
         example: None,
     }
     YamlSyntax = "yaml-syntax" {

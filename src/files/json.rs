@@ -42,13 +42,15 @@ pub enum JsonError {
         /// The path as given.
         file: String,
     },
-    /// The bytes are not UTF-8 (JSON files are).
-    #[error("`{file}` is not UTF-8 text (the first bad byte is at offset {valid_up_to})")]
+    /// The bytes are not UTF-8 (JSON files are). The bytes come along so that the caller can
+    /// place the first bad one by line and column with a caret (`load::utf8_text`), masked if
+    /// the file holds values.
+    #[error("`{file}` is not UTF-8 text")]
     NotUtf8 {
         /// The path as given.
         file: String,
-        /// The length of the valid prefix.
-        valid_up_to: usize,
+        /// The bytes as read.
+        bytes: Vec<u8>,
     },
     /// The text is not JSON.
     #[error("{file}:{}:{}: not JSON: {message}", at.line, at.column)]
@@ -73,8 +75,8 @@ pub fn read(path: &Path, cap: u64) -> Result<JsonFile, JsonError> {
         return Err(JsonError::Directory { file });
     }
     let bytes = read_file_capped(path, cap).map_err(|source| JsonError::Read { file: file.clone(), source })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| JsonError::NotUtf8 { file: file.clone(), valid_up_to: e.utf8_error().valid_up_to() })?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| JsonError::NotUtf8 { file: file.clone(), bytes: e.into_bytes() })?;
     match serde_json::from_str(&text) {
         Ok(value) => Ok(JsonFile { text, value }),
         Err(e) => {
@@ -140,7 +142,7 @@ mod tests {
         let e = read(&big, 4).unwrap_err();
         assert!(e.to_string().ends_with("big.json`: it is larger than the 4 bytes allowed"), "{e}");
         std::fs::write(&big, b"[\"\xff\"]").unwrap();
-        assert!(matches!(read(&big, 10), Err(JsonError::NotUtf8 { valid_up_to: 2, .. })));
+        assert!(matches!(read(&big, 10), Err(JsonError::NotUtf8 { bytes, .. }) if bytes == b"[\"\xff\"]"));
         let missing = read(&dir.path().join("none.json"), 10);
         assert!(
             matches!(&missing, Err(JsonError::Read { source: ReadError::Io(e), .. }) if e.kind() == std::io::ErrorKind::NotFound),

@@ -104,26 +104,46 @@ pub fn with_dotenv(
 /// A dotenv-syntax file (`.env`, an `env_file:`) as a source whose text is masked:
 /// diagnostics show its lines and columns, never its text. `None` (with an error) when it is
 /// not UTF-8.
-fn dotenv_source(
+pub fn dotenv_source(
     sources: &mut Sources,
     path: &str,
     bytes: &[u8],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(String, SourceId)> {
-    let (text, bad_utf8) = match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_string(), None),
-        Err(e) => (String::from_utf8_lossy(bytes).into_owned(), Some(e.valid_up_to())),
-    };
-    let id = sources.add(path.to_string(), dotenv::masked(&text));
-    if let Some(at) = bad_utf8 {
-        diags.push(
-            Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), format!("`{path}` is not valid UTF-8"))
-                .with_label("not UTF-8")
-                .with_help(format!("save `{path}` as UTF-8")),
-        );
-        return None;
+    match utf8_text(sources, path, bytes.to_vec(), true) {
+        Ok(text) => {
+            let id = sources.add(path.to_string(), dotenv::masked(&text));
+            Some((text, id))
+        }
+        Err(bad) => {
+            diags.push(*bad);
+            None
+        }
     }
-    Some((text, id))
+}
+
+/// `bytes` read from `path` as text, or the `invalid-utf8` error at the first bad byte. The
+/// file is then added to `sources` as its lossy text so that the error shows its line, column
+/// and a caret (as a YAML file's errors do); `masked` shows it as `.env` is shown, never its
+/// text, for files whose values may be secrets. Every file read as text goes through here.
+pub fn utf8_text(sources: &mut Sources, path: &str, bytes: Vec<u8>, masked: bool) -> Result<String, Box<Diagnostic>> {
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    // The lossy text keeps everything before the bad byte, and masking keeps each
+    // character's length, so `at` still points at it.
+    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let id = sources.add(path.to_string(), if masked { dotenv::masked(&lossy) } else { lossy });
+    Err(Box::new(invalid_utf8(id, at, path)))
+}
+
+/// The `invalid-utf8` error at byte `at` of the source `id`, read from `path`.
+pub fn invalid_utf8(id: SourceId, at: usize, path: &str) -> Diagnostic {
+    Diagnostic::error(Code::InvalidUtf8, Span::new(id, at, 1), format!("`{path}` is not valid UTF-8"))
+        .with_label("not UTF-8")
+        .with_help(format!("save `{path}` as UTF-8"))
 }
 
 /// The files found by [`discover`].
@@ -282,25 +302,11 @@ fn inside(dir: &Path, path: &Path) -> Option<PathBuf> {
 /// into it. Every file the user gives (a compose file, a template for `diff`) is refused
 /// alike rather than read with replacement characters.
 pub fn source_text(sources: &mut Sources, path: String, bytes: Vec<u8>) -> (SourceId, Option<Diagnostic>) {
-    let (text, bad_utf8) = match String::from_utf8(bytes) {
-        Ok(text) => (text, None),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
-        }
-    };
-    let id: SourceId = sources.add(path, text);
-    // The lossy text keeps everything before the bad byte, so `at` still points at it.
-    let bad = bad_utf8.map(|at| {
-        Diagnostic::error(
-            Code::InvalidUtf8,
-            Span::new(id, at, 1),
-            format!("the file is not valid UTF-8 (first bad byte at offset {at})"),
-        )
-        .with_label("not UTF-8")
-        .with_help("save the file as UTF-8")
-    });
-    (id, bad)
+    match utf8_text(sources, &path, bytes, false) {
+        Ok(text) => (sources.add(path, text), None),
+        // The error is placed in the source `utf8_text` added.
+        Err(bad) => (bad.span.map_or_else(|| sources.add(path, String::new()), |s| s.source), Some(*bad)),
+    }
 }
 
 fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
