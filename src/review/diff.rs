@@ -60,6 +60,8 @@ pub enum Risk {
     ServiceRemoved,
     /// The two sides name different apps: names derived from the app differ on every resource.
     AppNameDiffers,
+    /// A parameter loses `NoEcho`: its value shows in the console and in API answers.
+    SecretShown,
 }
 
 /// What a change is about.
@@ -329,8 +331,17 @@ pub fn diff(old: &StackView, new: &StackView, old_name: &str, new_name: &str) ->
                 let default = |p: &serde_json::Value| {
                     p.get("Default").map(|d| if hidden(a) || hidden(b) { HIDDEN.into() } else { scalar(d) })
                 };
-                let c = Change::new(subject(), Action::Changed);
-                changes.push(if default(a) != default(b) { c.field("default", default(a), default(b)) } else { c });
+                let mut c = Change::new(subject(), Action::Changed);
+                if default(a) != default(b) {
+                    c = c.field("default", default(a), default(b));
+                }
+                if hidden(a) && !hidden(b) {
+                    c = c.warn(
+                        Risk::SecretShown,
+                        "no longer NoEcho: CloudFormation shows its value in the console and to every describe call",
+                    );
+                }
+                changes.push(c);
             }
             _ => {}
         }
@@ -443,6 +454,20 @@ mod tests {
         assert_eq!(d.changes.len(), 1);
         let shown = format!("{:?}", d.changes);
         assert!(!shown.contains("old-secret") && !shown.contains("new-secret"), "{shown}");
+    }
+
+    #[test]
+    fn a_parameter_that_loses_no_echo_is_a_risk() {
+        let side = |p: serde_json::Value| StackView::from_value(&json!({"Parameters": {"DbPassword": p}})).unwrap();
+        let hidden = side(json!({"Type": "String", "NoEcho": true, "Default": "s3cret"}));
+        let shown = side(json!({"Type": "String", "Default": "s3cret"}));
+        let d = diff(&hidden, &shown, "a", "b");
+        assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
+        assert_eq!(d.changes[0].risks, vec![Risk::SecretShown], "{:#?}", d.changes);
+        assert!(!format!("{:?}", d.changes).contains("s3cret"), "{:#?}", d.changes);
+        // Hiding a value is no risk.
+        let d = diff(&shown, &hidden, "a", "b");
+        assert!(d.changes.iter().all(|c| c.risks.is_empty()), "{:#?}", d.changes);
     }
 
     #[test]
