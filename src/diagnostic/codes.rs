@@ -264,6 +264,11 @@ codes! {
         details: "An ECS service can be registered with at most five target groups, and v2 gives each listener port its own. Move some ports to another service, or stay on `--balancer classic`.",
         example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  web:\n    ports: [\"81:1\", \"82:2\", \"83:3\", \"84:4\", \"85:5\", \"86:6\"]\n"),
     }
+    TooManyListeners = "too-many-listeners" {
+        summary: "On `--balancer v2`, a load balancer of a service with more than 50 listeners (ELBv2's quota per load balancer).",
+        details: "An Application or Network Load Balancer takes at most 50 listeners (AWS's default quota; an NLB's cannot be raised), and v2 gives a service's ALB or NLB, public or internal, one listener per port. Five target groups per service already cap the listeners that forward, so only an ALB with many redirect ports (`convox.port.N.redirect`, which need no target group) reaches it. Redirect fewer ports, or move some to another service.",
+        example: None,
+    }
     NlbIdleTimeout = "nlb-idle-timeout" {
         summary: "On `--balancer v2`, a `convox.idle.timeout` a Network Load Balancer listener cannot take: below 60 s with tcp ports, or beside tls ports (fixed at 350 s).",
         details: "On v2 the idle timeout is the ALB's attribute (1–4000 s) and each NLB TCP listener's `tcp.idle_timeout.seconds`, which AWS accepts from 60 to 6000 s: a shorter one with tcp ports is an error. An NLB's TLS listeners keep AWS's fixed 350 s whatever the label says: a warning. Raise the timeout to 60, or move the tcp or tls ports to a service of their own.",

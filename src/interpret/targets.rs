@@ -1,5 +1,6 @@
 //! What depends on the balancer target (`--balancer classic|v2`): TLS policies and labels that
-//! exist on one target only, v2's redirects, and v2's limit of five target groups per service.
+//! exist on one target only, v2's redirects, and v2's limits of five target groups per service
+//! and 50 listeners per load balancer.
 
 use super::labels::{self, LabelValue};
 use super::plan::{Listener, Protocol, Target};
@@ -9,6 +10,14 @@ use crate::load::{Label, PortMapping};
 
 /// The most target groups ECS attaches to one service; v2 gives each listener port one.
 const MAX_TARGET_GROUPS: usize = 5;
+
+/// The most listeners of one Application or Network Load Balancer (AWS's default quota, which
+/// an NLB cannot raise). AWS, "Quotas for your Application Load Balancers":
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>
+/// and "Quotas for your Network Load Balancers":
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-limits.html>.
+/// Only an ALB's redirecting listeners, which need no target group, can reach it.
+const MAX_LISTENERS: usize = 50;
 
 /// Labels and policies that belong to one target only, and the v2 rules on redirects and
 /// target groups: each a located error that says which target the label is for.
@@ -143,7 +152,40 @@ pub(super) fn check_target_labels(
                 .with_label(format!("port {sixth}: the sixth target group"))
                 .with_help("move some ports to another service, or compile with `--balancer classic`"),
             );
+        } else {
+            // With five target groups or fewer, only redirects can pass the listener quota;
+            // with more, that error already asks for fewer ports.
+            too_many_listeners(service, tcp, listeners, diags);
         }
+    }
+}
+
+/// v2 gives a service up to four load balancers (ALB and NLB, public and internal), each with
+/// the listeners of its ports: one past [`MAX_LISTENERS`] is an error at the first port too many.
+fn too_many_listeners(service: &str, tcp: &[&PortMapping], listeners: &[Listener], diags: &mut Diagnostics) {
+    for (internal, http) in [(false, true), (true, true), (false, false), (true, false)] {
+        let on: Vec<&Listener> =
+            listeners.iter().filter(|l| l.internal == internal && l.protocol.is_http() == http).collect();
+        if on.len() <= MAX_LISTENERS {
+            continue;
+        }
+        let first_over = on[MAX_LISTENERS].balancer_port;
+        let span = tcp.iter().find(|m| m.balancer_port() == first_over).map(|m| m.span);
+        let scheme = if internal { "internal" } else { "public" };
+        let kind = if http { "Application" } else { "Network" };
+        let redirects = on.iter().filter(|l| l.redirect.is_some()).count();
+        diags.push(
+            Diagnostic::error(
+                Code::TooManyListeners,
+                span,
+                format!(
+                    "the {scheme} {kind} Load Balancer of `{service}` needs {} listeners ({redirects} of them redirects), and ELBv2 allows at most {MAX_LISTENERS} per load balancer",
+                    on.len()
+                ),
+            )
+            .with_label(format!("port {first_over}: listener {} of this balancer", MAX_LISTENERS + 1))
+            .with_help("redirect fewer ports, or move some ports to another service: each service has balancers of its own"),
+        );
     }
 }
 
