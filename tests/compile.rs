@@ -446,3 +446,71 @@ fn v2_refuses_a_load_balancer_of_more_than_50_listeners() {
     let message = "public Application Load Balancer of `web` needs 51 listeners (50 of them redirects)";
     assert_diagnostic_at(&over_text, &over, "too-many-listeners", message, "\"8000-8049:3000-3049\"");
 }
+
+/// A TLS policy label no listener takes is a warning at the label, never silence: on either
+/// target `convox.tls.policy` without an https/tls port (or without a balancer), on v2 one that
+/// every https/tls port overrides, and on v2 `convox.port.N.ssl_policy` on a port that does not
+/// end TLS. The template is still written, and a policy that applies draws nothing.
+#[test]
+fn tls_policy_labels_that_no_listener_takes_are_warnings_at_the_label() {
+    let classic = "convox.tls.policy=ELBSecurityPolicy-TLS-1-2-2017-01";
+    let v2 = "convox.tls.policy=ELBSecurityPolicy-TLS13-1-2-2021-06";
+    let own = |port: u16| format!("convox.port.{port}.ssl_policy=ELBSecurityPolicy-TLS13-1-2-2021-06");
+    let manifest = |balancer: &str, labels: &[&str], ports: &str| {
+        let labels: String = labels.iter().map(|l| format!("      - {l}\n")).collect();
+        format!(
+            "x-compose-cfn: {{balancer: {balancer}}}\nservices:\n  web:\n    image: example/web\n    labels:\n{labels}    ports: [{ports}]\n"
+        )
+    };
+    let (own_80, own_443, own_5432) = (own(80), own(443), own(5432));
+    // (target, labels, ports, the message, the label it is at)
+    let cases = [
+        (
+            "classic",
+            vec![classic],
+            "\"80:3000\"",
+            "`convox.tls.policy` has no effect: no port of `web` is https or tls",
+            classic,
+        ),
+        ("v2", vec![v2], "\"80:3000\"", "`convox.tls.policy` has no effect: no port of `web` is https or tls", v2),
+        (
+            "classic",
+            vec!["convox.balancer=false", classic],
+            "\"80:3000\"",
+            "`web` has `convox.balancer=false`",
+            classic,
+        ),
+        ("v2", vec![v2], "", "`web` maps no TCP port, so it has no load balancer", v2),
+        (
+            "v2",
+            vec![v2, "convox.port.443.protocol=https", &own_443],
+            "\"443:3000\"",
+            "every https/tls port of `web` sets its own `convox.port.N.ssl_policy`",
+            v2,
+        ),
+        (
+            "v2",
+            vec!["convox.port.80.protocol=http", &own_80],
+            "\"80:3000\"",
+            "`convox.port.80.ssl_policy` has no effect: port 80 is http, and only an https or tls listener negotiates TLS",
+            &own_80,
+        ),
+        (
+            "v2",
+            vec![&own_5432],
+            "\"5432:5432\"",
+            "`convox.port.5432.ssl_policy` has no effect: port 5432 is tcp",
+            &own_5432,
+        ),
+    ];
+    for (target, labels, ports, message, at) in &cases {
+        let text = manifest(target, labels, ports);
+        let c = compile_text(&text);
+        assert!(c.template.is_some(), "{text}: {:?}", c.diagnostics);
+        assert_diagnostic_at(&text, &c, "unused-tls-policy", message, at);
+    }
+    // Policies that apply: the balancer's on port 443, its own on port 8443.
+    let labels = [v2, "convox.port.443.protocol=https", "convox.port.8443.protocol=tls", &own(8443)];
+    let c = compile_text(&manifest("v2", &labels, "\"443:3000\", \"8443:3001\""));
+    assert!(!c.diagnostics.iter().any(|d| d.code.as_str() == "unused-tls-policy"), "{:?}", c.diagnostics);
+}
