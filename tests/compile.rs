@@ -26,6 +26,20 @@ fn instance_ports(template: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Asserts that compiling `text` gave `compilation` a `code` diagnostic whose message contains
+/// `message` and whose span covers exactly `at` of `text`.
+fn assert_diagnostic_at(text: &str, compilation: &compose_cfn::Compilation, code: &str, message: &str, at: &str) {
+    let shown = |d: &compose_cfn::diagnostic::Diagnostic| d.span.map(|s| &text[s.start..s.end]);
+    assert!(
+        compilation
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == code && d.message.contains(message) && shown(d) == Some(at)),
+        "no {code} at `{at}` saying `{message}`: {:?}",
+        compilation.diagnostics
+    );
+}
+
 const APP: &str = "services:
   web:
     labels: [convox.port.443.protocol=https, convox.health.path=/health]
@@ -395,14 +409,8 @@ fn v2_idle_timeout_reaches_nlb_tcp_listeners_or_says_why_not() {
     let short = compile_text(&short_text);
     assert!(short.template.is_none());
     // The error points at the label (in list form, the whole item).
-    let at = |d: &compose_cfn::diagnostic::Diagnostic| d.span.map(|s| &short_text[s.start..s.end]);
-    assert!(
-        short.diagnostics.iter().any(|d| d.code.as_str() == "nlb-idle-timeout"
-            && d.message.contains("shorter than a Network Load Balancer's TCP listeners take")
-            && at(d) == Some("convox.idle.timeout=30")),
-        "{:?}",
-        short.diagnostics
-    );
+    let message = "shorter than a Network Load Balancer's TCP listeners take";
+    assert_diagnostic_at(&short_text, &short, "nlb-idle-timeout", message, "convox.idle.timeout=30");
     let tls = compile_text(&text(120));
     assert!(tls.template.is_some());
     assert!(
@@ -412,4 +420,97 @@ fn v2_idle_timeout_reaches_nlb_tcp_listeners_or_says_why_not() {
         "{:?}",
         tls.diagnostics
     );
+}
+
+/// An ELBv2 load balancer takes at most 50 listeners; only an ALB's redirect ports, which need
+/// no target group, can pass that: an error at the 51st port of that balancer, not a template
+/// AWS refuses on deploy.
+#[test]
+fn v2_refuses_a_load_balancer_of_more_than_50_listeners() {
+    // Port 443 and `n` http ports from 8000 redirecting to it, all on the public ALB.
+    let text = |n: u16| {
+        let labels: String = (8000..8000 + n)
+            .map(|p| format!("      - convox.port.{p}.protocol=http\n      - convox.port.{p}.redirect=443\n"))
+            .collect();
+        format!(
+            "x-compose-cfn: {{balancer: v2}}\nservices:\n  web:\n    image: example/web\n    labels:\n      - convox.port.443.protocol=https\n{labels}    ports: [\"443:3000\", \"8000-{}:3000-{}\"]\n",
+            8000 + n - 1,
+            3000 + n - 1
+        )
+    };
+    let fifty = compile_text(&text(49));
+    assert!(fifty.template.is_some(), "{:?}", fifty.diagnostics);
+    let over_text = text(50);
+    let over = compile_text(&over_text);
+    assert!(over.template.is_none());
+    let message = "public Application Load Balancer of `web` needs 51 listeners (50 of them redirects)";
+    assert_diagnostic_at(&over_text, &over, "too-many-listeners", message, "\"8000-8049:3000-3049\"");
+}
+
+/// A TLS policy label no listener takes is a warning at the label, never silence: on either
+/// target `convox.tls.policy` without an https/tls port (or without a balancer), on v2 one that
+/// every https/tls port overrides, and on v2 `convox.port.N.ssl_policy` on a port that does not
+/// end TLS. The template is still written, and a policy that applies draws nothing.
+#[test]
+fn tls_policy_labels_that_no_listener_takes_are_warnings_at_the_label() {
+    let classic = "convox.tls.policy=ELBSecurityPolicy-TLS-1-2-2017-01";
+    let v2 = "convox.tls.policy=ELBSecurityPolicy-TLS13-1-2-2021-06";
+    let own = |port: u16| format!("convox.port.{port}.ssl_policy=ELBSecurityPolicy-TLS13-1-2-2021-06");
+    let manifest = |balancer: &str, labels: &[&str], ports: &str| {
+        let labels: String = labels.iter().map(|l| format!("      - {l}\n")).collect();
+        format!(
+            "x-compose-cfn: {{balancer: {balancer}}}\nservices:\n  web:\n    image: example/web\n    labels:\n{labels}    ports: [{ports}]\n"
+        )
+    };
+    let (own_80, own_443, own_5432) = (own(80), own(443), own(5432));
+    // (target, labels, ports, the message, the label it is at)
+    let cases = [
+        (
+            "classic",
+            vec![classic],
+            "\"80:3000\"",
+            "`convox.tls.policy` has no effect: no port of `web` is https or tls",
+            classic,
+        ),
+        ("v2", vec![v2], "\"80:3000\"", "`convox.tls.policy` has no effect: no port of `web` is https or tls", v2),
+        (
+            "classic",
+            vec!["convox.balancer=false", classic],
+            "\"80:3000\"",
+            "`web` has `convox.balancer=false`",
+            classic,
+        ),
+        ("v2", vec![v2], "", "`web` maps no TCP port, so it has no load balancer", v2),
+        (
+            "v2",
+            vec![v2, "convox.port.443.protocol=https", &own_443],
+            "\"443:3000\"",
+            "every https/tls port of `web` sets its own `convox.port.N.ssl_policy`",
+            v2,
+        ),
+        (
+            "v2",
+            vec!["convox.port.80.protocol=http", &own_80],
+            "\"80:3000\"",
+            "`convox.port.80.ssl_policy` has no effect: port 80 is http, and only an https or tls listener negotiates TLS",
+            &own_80,
+        ),
+        (
+            "v2",
+            vec![&own_5432],
+            "\"5432:5432\"",
+            "`convox.port.5432.ssl_policy` has no effect: port 5432 is tcp",
+            &own_5432,
+        ),
+    ];
+    for (target, labels, ports, message, at) in &cases {
+        let text = manifest(target, labels, ports);
+        let c = compile_text(&text);
+        assert!(c.template.is_some(), "{text}: {:?}", c.diagnostics);
+        assert_diagnostic_at(&text, &c, "unused-tls-policy", message, at);
+    }
+    // Policies that apply: the balancer's on port 443, its own on port 8443.
+    let labels = [v2, "convox.port.443.protocol=https", "convox.port.8443.protocol=tls", &own(8443)];
+    let c = compile_text(&manifest("v2", &labels, "\"443:3000\", \"8443:3001\""));
+    assert!(!c.diagnostics.iter().any(|d| d.code.as_str() == "unused-tls-policy"), "{:?}", c.diagnostics);
 }

@@ -241,6 +241,30 @@ fn diff_between_classic_and_v2_explains_the_move_and_a_v2_template_reads_back() 
     assert!(back.stdout.contains("(Classic ELB)"), "{}", back.stdout);
 }
 
+/// On v2 each target group checks as its port allows (the health path only on the
+/// health-checked container port), so `diff` lists the checks by port: moving
+/// `convox.health.port` between two ports that are not the first target group is a change.
+#[test]
+fn diff_on_v2_lists_each_target_groups_health_check_by_port() {
+    let dir = ProjectDir::new();
+    let manifest = |checked: u16| {
+        format!(
+            "x-compose-cfn: {{balancer: v2}}\nservices:\n  web:\n    image: example/web\n    labels:\n      - convox.health.path=/health\n      - convox.health.port={checked}\n      - convox.port.80.protocol=http\n      - convox.port.81.protocol=http\n    ports: [\"10:3000\", \"80:3001\", \"81:3002\"]\n"
+        )
+    };
+    std::fs::write(dir.path().join("a.yml"), manifest(3001)).unwrap();
+    std::fs::write(dir.path().join("b.yml"), manifest(3002)).unwrap();
+    let r = run(dir.path(), &["diff", "a.yml", "b.yml", "--app", "web"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "health check: TCP on port 10; HTTP /health on port 80; HTTP / (any answer) on port 81 → TCP on port 10; HTTP / (any answer) on port 80; HTTP /health on port 81"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn diff_without_changes_exits_0_and_errors_exit_2() {
     let dir = variants();

@@ -254,6 +254,11 @@ codes! {
         details: "Without a protocol label the listener is TCP. With `secure=true` compose-cfn has the balancer open its own TLS connection to the container (TCP → SSL), as the label says. Convox left such a listener TCP → TCP, so a client's TLS went through to the container untouched; clients that speak TLS to the container's own certificate break after migrating. Add `convox.port.N.protocol=tls` to end TLS at the balancer, or drop `secure` to pass TLS through as Convox did.",
         example: Some("services:\n  db:\n    labels:\n      - convox.port.5432.secure=true\n    ports: [\"5432:5432\"]\n"),
     }
+    UnusedTlsPolicy = "unused-tls-policy" {
+        summary: "A TLS policy label no listener takes (`convox.tls.policy` without https/tls ports, `convox.port.N.ssl_policy` on a port that does not end TLS); it has no effect.",
+        details: "A TLS policy chooses the protocols and ciphers a listener that ends TLS offers, so it applies only to https and tls ports. `convox.tls.policy` on a service with no such port (or without a load balancer, or on `--balancer v2` where every such port sets its own `convox.port.N.ssl_policy`), and `convox.port.N.ssl_policy` on an http or tcp port, change nothing: a warning, as Convox (which had neither label) ignored them. Label the port `convox.port.N.protocol=https` (or `tls`) if it should end TLS, or remove the label.",
+        example: Some("services:\n  web:\n    labels:\n      - convox.tls.policy=ELBSecurityPolicy-TLS-1-2-2017-01\n    ports: [\"80:3000\"]\n"),
+    }
     WrongTarget = "wrong-target" {
         summary: "A label or TLS policy of the other balancer target (`--balancer classic|v2`).",
         details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. `convox.port.N.secure=true` on a tcp port works only on Classic ELBs (TCP → SSL): a Network Load Balancer's TCP listener forwards only to a TCP target group, so on v2 add `convox.port.N.protocol=tls` (TLS ended at the balancer, then re-encrypted) or drop `secure` (the client's TLS passed through). Choose the target the label is for, or drop the label.",
@@ -263,6 +268,11 @@ codes! {
         summary: "On `--balancer v2`, a service with more than five listener ports (one target group each).",
         details: "An ECS service can be registered with at most five target groups, and v2 gives each listener port its own. Move some ports to another service, or stay on `--balancer classic`.",
         example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  web:\n    ports: [\"81:1\", \"82:2\", \"83:3\", \"84:4\", \"85:5\", \"86:6\"]\n"),
+    }
+    TooManyListeners = "too-many-listeners" {
+        summary: "On `--balancer v2`, a load balancer of a service with more than 50 listeners (ELBv2's quota per load balancer).",
+        details: "An Application or Network Load Balancer takes at most 50 listeners (AWS's default quota; an NLB's cannot be raised), and v2 gives a service's ALB or NLB, public or internal, one listener per port. Five target groups per service already cap the listeners that forward, so only an ALB with many redirect ports (`convox.port.N.redirect`, which need no target group) reaches it. Redirect fewer ports, or move some to another service.",
+        example: None,
     }
     NlbIdleTimeout = "nlb-idle-timeout" {
         summary: "On `--balancer v2`, a `convox.idle.timeout` a Network Load Balancer listener cannot take: below 60 s with tcp ports, or beside tls ports (fixed at 350 s).",

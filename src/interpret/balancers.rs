@@ -11,7 +11,21 @@ use crate::source::Span;
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The balancer of `service`, if it has one; its TLS policy labels are checked either way,
+/// as a service without a balancer has no listener to apply them to.
 pub(super) fn balancer_for(
+    service: &Service,
+    tcp: &[&PortMapping],
+    labels: &ServiceLabels,
+    target: Target,
+    diags: &mut Diagnostics,
+) -> Option<Balancer> {
+    let balancer = build(service, tcp, labels, target, diags);
+    super::targets::unused_tls_policies(&service.name.value, labels, balancer.as_ref(), target, diags);
+    balancer
+}
+
+fn build(
     service: &Service,
     tcp: &[&PortMapping],
     labels: &ServiceLabels,

@@ -1,14 +1,23 @@
 //! What depends on the balancer target (`--balancer classic|v2`): TLS policies and labels that
-//! exist on one target only, v2's redirects, and v2's limit of five target groups per service.
+//! exist on one target only or that no listener takes, v2's redirects, and v2's limits of five
+//! target groups per service and 50 listeners per load balancer.
 
 use super::labels::{self, LabelValue};
-use super::plan::{Listener, Protocol, Target};
+use super::plan::{Balancer, Listener, Protocol, Target};
 use super::service_labels::ServiceLabels;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{Label, PortMapping};
 
 /// The most target groups ECS attaches to one service; v2 gives each listener port one.
 const MAX_TARGET_GROUPS: usize = 5;
+
+/// The most listeners of one Application or Network Load Balancer (AWS's default quota, which
+/// an NLB cannot raise). AWS, "Quotas for your Application Load Balancers":
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>
+/// and "Quotas for your Network Load Balancers":
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-limits.html>.
+/// Only an ALB's redirecting listeners, which need no target group, can reach it.
+const MAX_LISTENERS: usize = 50;
 
 /// Labels and policies that belong to one target only, and the v2 rules on redirects and
 /// target groups: each a located error that says which target the label is for.
@@ -143,7 +152,118 @@ pub(super) fn check_target_labels(
                 .with_label(format!("port {sixth}: the sixth target group"))
                 .with_help("move some ports to another service, or compile with `--balancer classic`"),
             );
+        } else {
+            // With five target groups or fewer, only redirects can pass the listener quota;
+            // with more, that error already asks for fewer ports.
+            too_many_listeners(service, tcp, listeners, diags);
         }
+    }
+}
+
+/// TLS policy labels that no listener takes: `convox.tls.policy` where no https/tls listener
+/// uses the balancer's policy, and on v2 `convox.port.N.ssl_policy` on a port that does not end
+/// TLS. Each a warning at the label; not an error, as a manifest may carry the label for a
+/// protocol it later turns on. Convox had neither label (convox-gen1.md: "no way to choose the
+/// TLS security policy"), so it ignored them as it ignored every label it did not know; on
+/// Classic, `ssl_policy` is already a `wrong-target` error.
+pub(super) fn unused_tls_policies(
+    service: &str,
+    labels: &ServiceLabels,
+    balancer: Option<&Balancer>,
+    target: Target,
+    diags: &mut Diagnostics,
+) {
+    let listeners = balancer.map_or(&[][..], |b| b.listeners.as_slice());
+    if let Some((_, label)) = labels.balancer.get("convox.tls.policy")
+        && let Some((why, help)) = why_no_listener_takes(service, labels, balancer, target)
+    {
+        diags.push(
+            Diagnostic::warning(
+                Code::UnusedTlsPolicy,
+                label.key_span,
+                format!("`convox.tls.policy` has no effect: {why}"),
+            )
+            .with_label("no listener takes this policy")
+            .with_help(help),
+        );
+    }
+    if target == Target::V2 {
+        for l in listeners.iter().filter(|l| !l.protocol.terminates_tls()) {
+            let port = l.balancer_port;
+            let Some((_, label)) = labels.port.get(&(port, "ssl_policy")) else { continue };
+            diags.push(
+                Diagnostic::warning(
+                    Code::UnusedTlsPolicy,
+                    label.key_span,
+                    format!(
+                        "`convox.port.{port}.ssl_policy` has no effect: port {port} is {}, and only an https or tls listener negotiates TLS",
+                        l.protocol.label()
+                    ),
+                )
+                .with_label("not a TLS listener")
+                .with_help(format!(
+                    "add `convox.port.{port}.protocol=https` (or `tls`) to end TLS on port {port}, or remove the label"
+                )),
+            );
+        }
+    }
+}
+
+/// Why no listener of `service` takes `convox.tls.policy`, and the fix; `None` when one does.
+fn why_no_listener_takes(
+    service: &str,
+    labels: &ServiceLabels,
+    balancer: Option<&Balancer>,
+    target: Target,
+) -> Option<(String, &'static str)> {
+    let remove = "remove the label";
+    if labels.balancer_disabled() {
+        return Some((format!("`{service}` has `convox.balancer=false`, so no listener ends TLS"), remove));
+    }
+    let Some(balancer) = balancer else {
+        return Some((format!("`{service}` maps no TCP port, so it has no load balancer"), remove));
+    };
+    let mut tls = balancer.listeners.iter().filter(|l| l.protocol.terminates_tls()).peekable();
+    if tls.peek().is_none() {
+        let help = "label the port that should end TLS `convox.port.N.protocol=https` (or `tls`), or remove the label";
+        return Some((format!("no port of `{service}` is https or tls, so no listener ends TLS"), help));
+    }
+    // On v2 a port's own `ssl_policy` overrides the balancer's.
+    match target == Target::V2 && tls.all(|l| l.ssl_policy.is_some()) {
+        true => Some((
+            format!("every https/tls port of `{service}` sets its own `convox.port.N.ssl_policy`"),
+            "remove the label, or the `ssl_policy` label of a port that should take it",
+        )),
+        false => None,
+    }
+}
+
+/// v2 gives a service up to four load balancers (ALB and NLB, public and internal), each with
+/// the listeners of its ports: one past [`MAX_LISTENERS`] is an error at the first port too many.
+fn too_many_listeners(service: &str, tcp: &[&PortMapping], listeners: &[Listener], diags: &mut Diagnostics) {
+    for (internal, http) in [(false, true), (true, true), (false, false), (true, false)] {
+        let on: Vec<&Listener> =
+            listeners.iter().filter(|l| l.internal == internal && l.protocol.is_http() == http).collect();
+        if on.len() <= MAX_LISTENERS {
+            continue;
+        }
+        let first_over = on[MAX_LISTENERS].balancer_port;
+        let span = tcp.iter().find(|m| m.balancer_port() == first_over).map(|m| m.span);
+        let scheme = if internal { "internal" } else { "public" };
+        let kind = if http { "Application" } else { "Network" };
+        let redirects = on.iter().filter(|l| l.redirect.is_some()).count();
+        diags.push(
+            Diagnostic::error(
+                Code::TooManyListeners,
+                span,
+                format!(
+                    "the {scheme} {kind} Load Balancer of `{service}` needs {} listeners ({redirects} of them redirects), and ELBv2 allows at most {MAX_LISTENERS} per load balancer",
+                    on.len()
+                ),
+            )
+            .with_label(format!("port {first_over}: listener {} of this balancer", MAX_LISTENERS + 1))
+            .with_help("redirect fewer ports, or move some ports to another service: each service has balancers of its own"),
+        );
     }
 }
 

@@ -49,7 +49,7 @@ impl StackView {
                     })
                     .collect();
                 // In the template's order, as they were read before: the first listener gives
-                // the TLS policy and the first target group the health check.
+                // the TLS policy and the first target group the health check timing and draining.
                 listeners.sort_by(|a, b| a.0.cmp(b.0));
                 self.v2_balancer(service, &balancers, &listeners)
             })
@@ -67,6 +67,10 @@ impl StackView {
         let mut listeners = BTreeMap::new();
         let mut groups: Vec<&Map<String, Value>> = Vec::new();
         let mut policy = None;
+        // Each distinct health check and the listener ports whose target groups make it: since
+        // the health path is asked only of the health-checked container port, the groups of
+        // one service may check differently.
+        let mut checks: Vec<(String, Vec<u16>)> = Vec::new();
         for &(_, r, balancer) in service_listeners {
             let p = &r.properties;
             let Some(port) = p.get("Port").and_then(|v| scalar(v).parse::<u16>().ok()) else { continue };
@@ -95,6 +99,13 @@ impl StackView {
             }
             let scheme = balancer.properties.get("Scheme").map_or_else(|| "internet-facing".into(), scalar);
             let proxy = group.and_then(|g| attribute(g, "TargetGroupAttributes", "proxy_protocol_v2.enabled"));
+            if let Some(g) = group {
+                let check = health_check(g);
+                match checks.iter_mut().find(|(c, _)| *c == check) {
+                    Some((_, ports)) => ports.push(port),
+                    None => checks.push((check, vec![port])),
+                }
+            }
             groups.extend(group);
             listeners.insert(
                 port,
@@ -118,13 +129,20 @@ impl StackView {
             .collect();
         let first = groups.first();
         let field = |name: &str| first.and_then(|g| g.get(name)).map_or_else(|| "-".into(), scalar);
-        let health_target = first.map_or_else(
-            || "-".into(),
-            |g| {
-                let path = g.get("HealthCheckPath").map(|p| format!(" {}", scalar(p))).unwrap_or_default();
-                format!("{} on each target group's port{path}", field("HealthCheckProtocol"))
-            },
-        );
+        let health_target = match checks.is_empty() {
+            true => "-".into(),
+            false => {
+                // By port, as the listeners are, for a diff that does not move with the template's order.
+                checks.iter_mut().for_each(|(_, ports)| ports.sort_unstable());
+                checks.sort_by_key(|(_, ports)| ports[0]);
+                let each = checks.iter().map(|(check, ports)| {
+                    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+                    let s = if ports.len() == 1 { "" } else { "s" };
+                    format!("{check} on port{s} {}", ports.join(", "))
+                });
+                each.collect::<Vec<_>>().join("; ")
+            }
+        };
         // The ALB's, else (a service with NLBs only) its TCP listeners' own.
         let idle_timeout = balancers
             .iter()
@@ -155,6 +173,19 @@ impl StackView {
             technology: Technology::ElbV2,
         }
     }
+}
+
+/// A target group's health check in words, e.g. `HTTPS /healthz`, `HTTP / (any answer)`, `TCP`.
+fn health_check(g: &Map<String, Value>) -> String {
+    let protocol = g.get("HealthCheckProtocol").map_or_else(|| "-".into(), scalar);
+    let path = g.get("HealthCheckPath").map(|p| format!(" {}", scalar(p))).unwrap_or_default();
+    // 200-399 is what a path label asks for; the pathless ALB check takes any answer but 5xx.
+    let answers = match g.get("Matcher").and_then(|m| m.get("HttpCode")).map(scalar).as_deref() {
+        None | Some("200-399") => String::new(),
+        Some("200-499") => " (any answer)".into(),
+        Some(codes) => format!(" (answers {codes})"),
+    };
+    format!("{protocol}{path}{answers}")
 }
 
 /// Which balancer technology a view was read from.
