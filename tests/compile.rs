@@ -514,3 +514,48 @@ fn tls_policy_labels_that_no_listener_takes_are_warnings_at_the_label() {
     let c = compile_text(&manifest("v2", &labels, "\"443:3000\", \"8443:3001\""));
     assert!(!c.diagnostics.iter().any(|d| d.code.as_str() == "unused-tls-policy"), "{:?}", c.diagnostics);
 }
+
+/// Balancer labels on a service that gets no balancer (`convox.balancer=false`, only UDP ports,
+/// or no ports) are a warning at each label, never silence, on either target; the template is
+/// still written, and the same labels on a service with a TCP port draw nothing.
+#[test]
+fn balancer_labels_on_a_service_without_a_balancer_are_warnings_at_the_label() {
+    let labels = [
+        "convox.health.path=/health",
+        "convox.health.port=3000",
+        "convox.health.timeout=5",
+        "convox.health.interval=10",
+        "convox.health.threshold.healthy=3",
+        "convox.health.threshold.unhealthy=4",
+        "convox.idle.timeout=120",
+        "convox.draining.timeout=20",
+    ];
+    let manifest = |target: &str, extra: &str, ports: &str| {
+        let labels: String = labels.iter().map(|l| format!("      - {l}\n")).collect();
+        format!(
+            "x-compose-cfn: {{balancer: {target}}}\nservices:\n  web:\n    image: example/web\n    labels:\n{extra}{labels}    ports: [{ports}]\n"
+        )
+    };
+    let disabled = "      - convox.balancer=false\n";
+    // (extra labels, ports, why the labels have no effect)
+    let cases = [
+        (disabled, "\"80:3000\"", "`web` has `convox.balancer=false`, so it has no load balancer"),
+        ("", "\"53:3000/udp\"", "`web` maps no TCP port (UDP ports get no listener), so it has no load balancer"),
+        ("", "", "`web` maps no TCP port, so it has no load balancer"),
+    ];
+    for target in ["classic", "v2"] {
+        for (extra, ports, why) in &cases {
+            let text = manifest(target, extra, ports);
+            let c = compile_text(&text);
+            assert!(c.template.is_some(), "{text}: {:?}", c.diagnostics);
+            for label in labels {
+                let key = label.split('=').next().unwrap();
+                let message = format!("`{key}` has no effect: {why}");
+                assert_diagnostic_at(&text, &c, "unused-balancer-label", &message, label);
+            }
+        }
+        let c = compile_text(&manifest(target, "", "\"80:3000\""));
+        assert!(c.template.is_some(), "{:?}", c.diagnostics);
+        assert!(c.diagnostics.is_empty(), "{target}: {:?}", c.diagnostics);
+    }
+}

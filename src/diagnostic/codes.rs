@@ -259,6 +259,11 @@ codes! {
         details: "A TLS policy chooses the protocols and ciphers a listener that ends TLS offers, so it applies only to https and tls ports. `convox.tls.policy` on a service with no such port (or without a load balancer, or on `--balancer v2` where every such port sets its own `convox.port.N.ssl_policy`), and `convox.port.N.ssl_policy` on an http or tcp port, change nothing: a warning, as Convox (which had neither label) ignored them. Label the port `convox.port.N.protocol=https` (or `tls`) if it should end TLS, or remove the label.",
         example: Some("services:\n  web:\n    labels:\n      - convox.tls.policy=ELBSecurityPolicy-TLS-1-2-2017-01\n    ports: [\"80:3000\"]\n"),
     }
+    UnusedBalancerLabel = "unused-balancer-label" {
+        summary: "A balancer label (`convox.health.*`, `convox.idle.timeout`, `convox.draining.timeout`) on a service that gets no load balancer (`convox.balancer=false`, or no TCP port); it has no effect.",
+        details: "Health checks, the idle timeout and connection draining are settings of the service's load balancer, and a service gets one only when it maps a TCP port and does not set `convox.balancer=false` (UDP ports get no listener). On any other service these labels change nothing: a warning, as Convox ignored them there too. Map a TCP port (or remove `convox.balancer=false`) if the service should have a balancer, or remove the label.",
+        example: Some("services:\n  worker:\n    labels:\n      - convox.health.path=/health\n    ports: [\"53:53/udp\"]\n"),
+    }
     WrongTarget = "wrong-target" {
         summary: "A label or TLS policy of the other balancer target (`--balancer classic|v2`).",
         details: "`convox.port.N.redirect` and `convox.port.N.ssl_policy` exist only on ELBv2 balancers (`--balancer v2`); the Classic ELB policies older than TLS 1.2 exist only on Classic ELBs, and the TLS13 and FS policies only on ELBv2. `convox.port.N.secure=true` on a tcp port works only on Classic ELBs (TCP → SSL): a Network Load Balancer's TCP listener forwards only to a TCP target group, so on v2 add `convox.port.N.protocol=tls` (TLS ended at the balancer, then re-encrypted) or drop `secure` (the client's TLS passed through). Choose the target the label is for, or drop the label.",

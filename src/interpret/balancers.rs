@@ -1,7 +1,7 @@
 //! The balancer of one service: its listeners (one per TCP balancer port), scheme, health check,
 //! timeouts and TLS policy, from its port mappings and labels.
 
-use super::labels::{self, LabelValue};
+use super::labels::{self, LabelValue, Scope};
 use super::names;
 use super::plan::{Balancer, CertificateRef, HealthCheck, Listener, Protocol, Scheme, Target};
 use super::service_labels::ServiceLabels;
@@ -12,7 +12,8 @@ use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The balancer of `service`, if it has one; its TLS policy labels are checked either way,
-/// as a service without a balancer has no listener to apply them to.
+/// as a service without a balancer has no listener to apply them to, and so are its other
+/// balancer labels when it has none.
 pub(super) fn balancer_for(
     service: &Service,
     tcp: &[&PortMapping],
@@ -22,8 +23,55 @@ pub(super) fn balancer_for(
 ) -> Option<Balancer> {
     let balancer = build(service, tcp, labels, target, diags);
     super::targets::unused_tls_policies(&service.name.value, labels, balancer.as_ref(), target, diags);
+    if balancer.is_none() {
+        unused_balancer_labels(service, labels, diags);
+    }
     balancer
 }
+
+/// The balancer labels (`convox.health.*`, `convox.idle.timeout`, `convox.draining.timeout`:
+/// every balancer-scope label of the table) of a service that gets no balancer, each a warning
+/// at the label. Convox read them only into the balancer it made for a service with a TCP port
+/// and without `convox.balancer=false` (convox-gen1.md, "Which services get a balancer"), so it
+/// ignored them elsewhere: a warning, not an error, keeps such a manifest compiling as it
+/// deployed. `convox.tls.policy` has its own warning (`unused-tls-policy`), port labels theirs.
+fn unused_balancer_labels(service: &Service, labels: &ServiceLabels, diags: &mut Diagnostics) {
+    let name = &service.name.value;
+    let (why, help) = if labels.balancer_disabled() {
+        (format!("`{name}` has `convox.balancer=false`"), "remove the label, or the `convox.balancer=false` label")
+    } else if !service.ports_complete {
+        // The mapping that failed to load, already reported, may have been a TCP port.
+        return;
+    } else if service.ports.iter().any(|p| p.transport == Transport::Udp) {
+        (format!("`{name}` maps no TCP port (UDP ports get no listener)"), MAP_A_TCP_PORT)
+    } else {
+        (format!("`{name}` maps no TCP port"), MAP_A_TCP_PORT)
+    };
+    // In file order, and only labels whose value was valid: a bad one is already an error.
+    for (key, label) in &service.labels {
+        let read = match labels::service_label(key) {
+            Some(spec) if spec.key == "convox.health.path" => labels.health_path.is_some(),
+            Some(spec) if spec.scope == Scope::Balancer => labels.balancer.contains_key(spec.key),
+            _ => false,
+        };
+        if !read || key == "convox.balancer" || key == "convox.tls.policy" {
+            continue;
+        }
+        diags.push(
+            Diagnostic::warning(
+                Code::UnusedBalancerLabel,
+                label.key_span,
+                format!("`{}` has no effect: {why}, so it has no load balancer", label.key_written),
+            )
+            .with_label("no balancer to apply it to")
+            .with_help(help),
+        );
+    }
+}
+
+/// The fix for a balancer label on a service that maps no TCP port.
+const MAP_A_TCP_PORT: &str =
+    "map a TCP port (e.g. `ports: [\"80:3000\"]`) to give the service a balancer, or remove the label";
 
 fn build(
     service: &Service,
