@@ -559,3 +559,25 @@ fn balancer_labels_on_a_service_without_a_balancer_are_warnings_at_the_label() {
         assert!(c.diagnostics.is_empty(), "{target}: {:?}", c.diagnostics);
     }
 }
+
+/// A Classic ELB takes at most 100 listeners, and a port range maps a listener per port: an
+/// error at the mapping of the 101st, not a template AWS refuses on deploy.
+#[test]
+fn classic_refuses_a_load_balancer_of_more_than_100_listeners() {
+    let text = |n: u16| {
+        format!(
+            "services:\n  web:\n    image: example/web\n    ports: [\"443:3000\", \"8000-{}:4000-{}\"]\n",
+            8000 + n - 1,
+            4000 + n - 1
+        )
+    };
+    let hundred = compile_text(&text(99));
+    assert!(hundred.template.is_some(), "{:?}", hundred.diagnostics);
+    assert!(!hundred.diagnostics.iter().any(|d| d.code.as_str() == "too-many-listeners"), "{:?}", hundred.diagnostics);
+    let over_text = text(100);
+    let over = compile_text(&over_text);
+    assert!(over.template.is_none(), "{:?}", over.diagnostics);
+    let message =
+        "the Classic ELB of `web` needs 101 listeners (one per TCP port), and a Classic ELB takes at most 100";
+    assert_diagnostic_at(&over_text, &over, "too-many-listeners", message, "\"8000-8099:4000-4099\"");
+}

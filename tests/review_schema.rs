@@ -350,7 +350,7 @@ fn every_code_example_draws_its_code() {
     // These need invalid bytes, a huge file, a `.env` file, a command-line option (`adopt`,
     // `env-precedence`: a live template for --adopt), another command's input (`convox-env`:
     // `convox env` output, tested in tests/cli.rs and src/adopt/convox_env.rs), two files, an app of hundreds of services,
-    // a hundred labels (`too-many-listeners`: 50 redirect ports, tested in tests/compile.rs), or a bug; the
+    // or a bug; the
     // `cert-*` codes are about certificate files, not compose files, and the AWS codes are
     // drawn by tests/aws.rs against a loopback stand-in.
     let compose: Vec<&str> = without
@@ -364,7 +364,6 @@ fn every_code_example_draws_its_code() {
             "invalid-utf8",
             "yaml-limit",
             "dotenv",
-            "too-many-listeners",
             "certificate",
             "usage",
             "unknown-profile",

@@ -275,9 +275,9 @@ codes! {
         example: Some("x-compose-cfn:\n  balancer: v2\nservices:\n  web:\n    ports: [\"81:1\", \"82:2\", \"83:3\", \"84:4\", \"85:5\", \"86:6\"]\n"),
     }
     TooManyListeners = "too-many-listeners" {
-        summary: "On `--balancer v2`, a load balancer of a service with more than 50 listeners (ELBv2's quota per load balancer).",
-        details: "An Application or Network Load Balancer takes at most 50 listeners (AWS's default quota; an NLB's cannot be raised), and v2 gives a service's ALB or NLB, public or internal, one listener per port. Five target groups per service already cap the listeners that forward, so only an ALB with many redirect ports (`convox.port.N.redirect`, which need no target group) reaches it. Redirect fewer ports, or move some to another service.",
-        example: None,
+        summary: "A load balancer of a service with more listeners than AWS's quota per load balancer: 100 on a Classic ELB, 50 on `--balancer v2`.",
+        details: "A service's balancer has one listener per TCP port, and a port range is one port per number in it. A Classic ELB takes at most 100 listeners (AWS's default quota; each listener also adds two outputs to the template, of the 200 CloudFormation allows). An Application or Network Load Balancer takes at most 50 (an NLB's cannot be raised), and v2 gives a service's ALB or NLB, public or internal, one listener per port; five target groups per service already cap the listeners that forward, so there only an ALB with many redirect ports (`convox.port.N.redirect`, which need no target group) reaches it. Map or redirect fewer ports, or move some to another service.",
+        example: Some("services:\n  web:\n    ports: [\"8000-8100:3000-3100\"]\n"),
     }
     NlbIdleTimeout = "nlb-idle-timeout" {
         summary: "On `--balancer v2`, a `convox.idle.timeout` a Network Load Balancer listener cannot take: below 60 s with tcp ports, or beside tls ports (fixed at 350 s).",

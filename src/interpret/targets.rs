@@ -1,6 +1,6 @@
 //! What depends on the balancer target (`--balancer classic|v2`): TLS policies and labels that
-//! exist on one target only or that no listener takes, v2's redirects, and v2's limits of five
-//! target groups per service and 50 listeners per load balancer.
+//! exist on one target only or that no listener takes, v2's redirects, v2's limits of five
+//! target groups per service and 50 listeners per load balancer, and Classic's of 100 listeners.
 
 use super::labels::{self, LabelValue};
 use super::plan::{Balancer, Listener, Protocol, Target};
@@ -18,6 +18,14 @@ const MAX_TARGET_GROUPS: usize = 5;
 /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-limits.html>.
 /// Only an ALB's redirecting listeners, which need no target group, can reach it.
 const MAX_LISTENERS: usize = 50;
+
+/// The most listeners of one Classic ELB: AWS's default quota, "Quotas for your Classic Load
+/// Balancer" (<https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/elb-limits.html>:
+/// "Listeners per Classic Load Balancer: 100", adjustable). An error all the same, not a
+/// warning: each listener also adds two outputs, so a service of 101 listeners passes the 200
+/// outputs CloudFormation allows a stack whatever the account's quota. Without this check a
+/// port range compiled to such a template with only the unlocated `stack-limits` warning.
+const MAX_CLASSIC_LISTENERS: usize = 100;
 
 /// Labels and policies that belong to one target only, and the v2 rules on redirects and
 /// target groups: each a located error that says which target the label is for.
@@ -157,6 +165,23 @@ pub(super) fn check_target_labels(
             // with more, that error already asks for fewer ports.
             too_many_listeners(service, tcp, listeners, diags);
         }
+    }
+    if target == Target::Classic && listeners.len() > MAX_CLASSIC_LISTENERS {
+        // Listeners are sorted by port, as the v2 check counts them.
+        let first_over = listeners[MAX_CLASSIC_LISTENERS].balancer_port;
+        let span = tcp.iter().find(|m| m.balancer_port() == first_over).map(|m| m.span);
+        diags.push(
+            Diagnostic::error(
+                Code::TooManyListeners,
+                span,
+                format!(
+                    "the Classic ELB of `{service}` needs {} listeners (one per TCP port), and a Classic ELB takes at most {MAX_CLASSIC_LISTENERS}",
+                    listeners.len()
+                ),
+            )
+            .with_label(format!("port {first_over}: listener {} of this balancer", MAX_CLASSIC_LISTENERS + 1))
+            .with_help("map fewer ports (a port range maps one listener per port), or move some to another service: each service has a balancer of its own"),
+        );
     }
 }
 
