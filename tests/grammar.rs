@@ -1,0 +1,61 @@
+//! The Compose file grammar as Docker Compose reads it (compose-go, go-connections `nat`):
+//! files Compose accepts load with the same meaning here, and files it refuses are refused
+//! with a placed diagnostic, not silently read.
+
+use compose_cfn::load::{Environment, Input};
+use compose_cfn::{CompileOptions, compile};
+use serde_json::Value;
+
+fn compile_files(files: &[&str], env: &[(&str, &str)]) -> compose_cfn::Compilation {
+    let inputs = files
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Input { path: format!("f{i}.yml"), bytes: text.as_bytes().to_vec() })
+        .collect();
+    let env = Environment::from_pairs(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    compile(inputs, &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() })
+}
+
+fn template(text: &str) -> Value {
+    let c = compile_files(&[text], &[]);
+    let t = c.template_text().unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics));
+    serde_json::from_str(&t).unwrap()
+}
+
+/// The `code` diagnostics of compiling `text`, as (message, the text their span covers).
+fn found(text: &str, code: &str) -> Vec<(String, String)> {
+    let c = compile_files(&[text], &[]);
+    c.diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == code)
+        .map(|d| (d.message.clone(), d.span.map(|s| text[s.start..s.end].to_string()).unwrap_or_default()))
+        .collect()
+}
+
+/// The `DesiredCount` of every ECS service in a template, sorted.
+fn desired_counts(template: &Value) -> Vec<u64> {
+    let mut counts: Vec<u64> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["DesiredCount"].as_u64())
+        .collect();
+    counts.sort();
+    counts
+}
+
+#[test]
+fn scale_is_the_replica_count_and_may_not_contradict_deploy_replicas() {
+    // Compose reads `scale:` as the count `deploy.replicas` gives (compose-go GetScale).
+    let t = template("services:\n  web:\n    image: x\n    scale: 4\n    ports: [\"80:3000\"]\n");
+    assert_eq!(desired_counts(&t), [4]);
+    let same = "services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 2}\n    ports: [\"80:3000\"]\n";
+    assert_eq!(desired_counts(&template(same)), [2]);
+    // Two different counts: Compose refuses ("can't set distinct values on 'scale' and
+    // 'deploy.replicas'"), so no count is chosen silently here either.
+    let both = "services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n    ports: [\"80:3000\"]\n";
+    let errors = found(both, "container-value");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].0.contains("two different replica counts"), "{errors:?}");
+    assert_eq!(errors[0].1, "2");
+}
