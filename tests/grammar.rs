@@ -59,3 +59,23 @@ fn scale_is_the_replica_count_and_may_not_contradict_deploy_replicas() {
     assert!(errors[0].0.contains("two different replica counts"), "{errors:?}");
     assert_eq!(errors[0].1, "2");
 }
+
+#[test]
+fn a_host_ip_is_everything_before_the_last_two_parts_as_compose_splits_it() {
+    // go-connections `splitParts`: `::1:8080:80` is IP `::1`, host 8080, container 80, and
+    // `[127.0.0.1]` is a bracketed IPv4 address; Compose accepts both.
+    for (port, ip) in
+        [("::1:8080:80", "::1"), ("[127.0.0.1]:8080:80", "127.0.0.1"), ("2001:db8::7:8080:80", "2001:db8::7")]
+    {
+        let text = format!("services:\n  web:\n    image: x\n    ports: [\"{port}\"]\n");
+        let c = compile_files(&[&text], &[]);
+        assert!(c.template.is_some(), "{port}: {:?}", c.diagnostics);
+        let warned =
+            c.diagnostics.iter().any(|d| d.code.as_str() == "host-ip" && d.message.contains(&format!("`{ip}`")));
+        assert!(warned, "{port}: {:?}", c.diagnostics);
+    }
+    // `::80` has an empty IP and an empty host port (an ephemeral port in Compose): the
+    // error is the missing host port, not an invalid IP ``.
+    let errors = found("services:\n  web:\n    image: x\n    ports: [\"::80\"]\n", "missing-host-port");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
