@@ -79,3 +79,23 @@ fn a_host_ip_is_everything_before_the_last_two_parts_as_compose_splits_it() {
     let errors = found("services:\n  web:\n    image: x\n    ports: [\"::80\"]\n", "missing-host-port");
     assert_eq!(errors.len(), 1, "{errors:?}");
 }
+
+#[test]
+fn the_documents_of_one_file_merge_as_successive_files() {
+    // compose-go decodes every document of a file and merges each over the ones before.
+    let text = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n  gone:\n    image: y\n---\n\
+                services:\n  web:\n    ports: !override [\"81:3000\"]\n  gone: !reset\n  api:\n    image: z\n";
+    let c = compile_files(&[text], &[]);
+    assert!(c.template.is_some(), "{:?}", c.diagnostics);
+    let json = serde_json::to_string(c.plan.as_ref().expect("a plan")).unwrap();
+    assert!(json.contains("\"web\"") && json.contains("\"api\"") && !json.contains("\"gone\""), "{json}");
+    let t: Value = serde_json::from_str(&c.template_text().unwrap()).unwrap();
+    let ports: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|r| r["Properties"]["Listeners"].as_array().into_iter().flatten())
+        .filter_map(|l| l["LoadBalancerPort"].as_str())
+        .collect();
+    assert_eq!(ports, ["81"]);
+}

@@ -257,8 +257,33 @@ impl Default for ParseLimits {
     }
 }
 
-/// Parses one YAML document into a node tree, or one diagnostic saying why it could not.
+/// Parses one YAML document into a node tree, or one diagnostic saying why it could not (a
+/// file of several documents among them: an `extends:` file is read as one document).
 pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node, Vec<Diagnostic>> {
+    check_not_empty(source, id)?;
+    let raw: Raw = serde_saphyr::from_str_with_options(&source.text, options(limits))
+        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    let mut problems = Vec::new();
+    let node = convert(raw, source, id, &mut problems);
+    if problems.is_empty() { Ok(node) } else { Err(problems) }
+}
+
+/// Parses every YAML document of a compose file, in order. Compose reads the documents of one
+/// file (`---` between them) as successive files, each merged over the ones before; empty
+/// documents are skipped, as Compose's decoder skips them.
+pub fn parse_documents(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    check_not_empty(source, id)?;
+    let raws: Vec<Raw> = serde_saphyr::from_multiple_with_options(&source.text, options(limits))
+        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    if raws.is_empty() {
+        return Err(vec![empty_file(id)]);
+    }
+    let mut problems = Vec::new();
+    let nodes = raws.into_iter().map(|raw| convert(raw, source, id, &mut problems)).collect();
+    if problems.is_empty() { Ok(nodes) } else { Err(problems) }
+}
+
+fn options(limits: ParseLimits) -> serde_saphyr::Options {
     let mut options = serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
@@ -269,17 +294,16 @@ pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node,
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     options.budget = Some(budget);
-    let text = source.text.as_str();
-    if text.trim().is_empty() {
-        return Err(vec![
-            Diagnostic::error(Code::WrongType, Span::new(id, 0, 0), "the file is empty")
-                .with_help("a compose file is a mapping with a `services:` key"),
-        ]);
-    }
-    let raw: Raw = serde_saphyr::from_str_with_options(text, options).map_err(|e| vec![yaml_error(&e, source, id)])?;
-    let mut problems = Vec::new();
-    let node = convert(raw, source, id, &mut problems);
-    if problems.is_empty() { Ok(node) } else { Err(problems) }
+    options
+}
+
+fn check_not_empty(source: &Source, id: SourceId) -> Result<(), Vec<Diagnostic>> {
+    if source.text.trim().is_empty() { Err(vec![empty_file(id)]) } else { Ok(()) }
+}
+
+fn empty_file(id: SourceId) -> Diagnostic {
+    Diagnostic::error(Code::WrongType, Span::new(id, 0, 0), "the file is empty")
+        .with_help("a compose file is a mapping with a `services:` key")
 }
 
 fn yaml_error(e: &serde_saphyr::Error, source: &Source, id: SourceId) -> Diagnostic {
