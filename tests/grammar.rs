@@ -99,3 +99,34 @@ fn the_documents_of_one_file_merge_as_successive_files() {
         .collect();
     assert_eq!(ports, ["81"]);
 }
+
+/// The first container definition of a template.
+fn container(template: &Value) -> Value {
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|r| r["Properties"]["ContainerDefinitions"].get(0).cloned())
+        .expect("a container definition")
+}
+
+#[test]
+fn booleans_written_as_strings_are_read_as_compose_casts_them() {
+    // compose-go casts a string to a boolean field (`"true"`, `${VAR:-false}`, and YAML 1.1's
+    // yes/no/on/off with a warning); we refused them, or read them as false.
+    let text = "services:\n  web:\n    image: x\n    privileged: \"${PRIV:-false}\"\n    healthcheck:\n      \
+                test: [\"CMD\", \"true\"]\n      disable: \"true\"\n    ports: [\"80:3000\"]\n";
+    let c = compile_files(&[text], &[("PRIV", "true")]);
+    let t: Value = serde_json::from_str(&c.template_text().unwrap_or_else(|| panic!("{:?}", c.diagnostics))).unwrap();
+    let web = container(&t);
+    assert_eq!(web["Privileged"], true, "{web}");
+    assert!(web.get("HealthCheck").is_none(), "a disabled health check is kept: {web}");
+    let yes = "services:\n  web:\n    image: x\n    privileged: yes\n    ports: [\"80:3000\"]\n";
+    assert_eq!(found(yes, "wrong-type").len(), 1);
+    assert_eq!(container(&template(yes))["Privileged"], true);
+    let maybe = "services:\n  web:\n    image: x\n    privileged: maybe\n    ports: [\"80:3000\"]\n";
+    assert_eq!(
+        found(maybe, "wrong-type"),
+        [("`privileged` must be true or false, not `maybe`".to_string(), "maybe".to_string())]
+    );
+}

@@ -216,14 +216,7 @@ pub fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> ContainerKeys {
         cpu_shares: cpu_units(node, diags),
         working_dir: text(node, "working_dir", diags),
         user: text(node, "user", diags),
-        privileged: match node.get("privileged") {
-            None => false,
-            Some(Node { value: Value::Bool(b), .. }) => *b,
-            Some(other) => {
-                diags.push(other.wrong_type("`privileged`", "true or false"));
-                false
-            }
-        },
+        privileged: node.get("privileged").and_then(|n| n.boolean("`privileged`", diags)).unwrap_or(false),
         ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
         extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
         health_check: node

@@ -107,14 +107,7 @@ fn entries(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
     for item in items {
         let (path_node, required) = match &item.value {
             Value::Map(_) => {
-                let required = match item.get("required").map(|r| &r.value) {
-                    None => true,
-                    Some(Value::Bool(b)) => *b,
-                    Some(_) => {
-                        diags.push(item.get("required").expect("matched").wrong_type("`required`", "true or false"));
-                        true
-                    }
-                };
+                let required = item.get("required").and_then(|r| r.boolean("`required`", diags)).unwrap_or(true);
                 match item.get("path") {
                     Some(path) => (path, required),
                     None => {

@@ -218,6 +218,53 @@ impl Node {
         self.structural(&mut Vec::new())
     }
 
+    /// A boolean as Compose reads one: `true`/`false`, or a string (often `${…}`) that
+    /// compose-go casts (`true`, `false`, and the YAML 1.1 `y`/`yes`/`on`, `n`/`no`/`off`, in
+    /// any case, which it warns about). `None` (with an error) for anything else.
+    pub fn boolean(&self, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
+        match &self.value {
+            Value::Bool(b) => return Some(*b),
+            Value::Str(_) => {}
+            Value::Invalid => return None,
+            _ => {
+                diags.push(self.wrong_type(what, "true or false"));
+                return None;
+            }
+        }
+        let text = self.structural(diags)?;
+        // Messages quote the file, never a substituted value (it could be a secret).
+        let written = self.scalar_text().unwrap_or_default();
+        let value = match text.to_ascii_lowercase().as_str() {
+            "true" => return Some(true),
+            "false" => return Some(false),
+            "y" | "yes" | "on" => true,
+            "n" | "no" | "off" => false,
+            _ => {
+                let (message, label) = match self.is_interpolated() {
+                    true => (
+                        format!("{what} (`{written}`) is not true or false once its variables are substituted"),
+                        "the variables' values do not fit here".to_string(),
+                    ),
+                    false => {
+                        (format!("{what} must be true or false, not `{written}`"), "expected true or false".to_string())
+                    }
+                };
+                diags.push(Diagnostic::error(Code::WrongType, self.span, message).with_label(label));
+                return None;
+            }
+        };
+        let spelled = match self.is_interpolated() {
+            true => format!("{what} (`{written}`) is a YAML 1.1 spelling of {value} once substituted"),
+            false => format!("{what} is `{written}`, a YAML 1.1 spelling of {value}"),
+        };
+        diags.push(
+            Diagnostic::warning(Code::WrongType, self.span, spelled)
+                .with_label(format!("read as {value}"))
+                .with_help(format!("write `{value}`: YAML 1.2 knows only true and false, and Compose warns too")),
+        );
+        Some(value)
+    }
+
     /// An error saying this node should have been of another kind.
     pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
         Diagnostic::error(Code::WrongType, self.span, format!("{what} must be {expected}, found {}", self.kind()))
