@@ -130,3 +130,31 @@ fn booleans_written_as_strings_are_read_as_compose_casts_them() {
         [("`privileged` must be true or false, not `maybe`".to_string(), "maybe".to_string())]
     );
 }
+
+#[test]
+fn an_env_file_format_that_would_be_misread_is_refused() {
+    // `format: raw` (docker compose) keeps quotes and `$` in values, which the `.env` rules
+    // the deploy stage reads with would change; another format Compose refuses. Both were
+    // silently read with the `.env` rules.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("web.env"), "JSON='{\"key\": \"value\"}'\n").unwrap();
+    for (format, help) in [("raw", "remove `format: raw`"), ("yaml", "Compose knows")] {
+        let text = format!(
+            "services:\n  web:\n    image: x\n    env_file:\n      - path: web.env\n        format: {format}\n    ports: [\"80:3000\"]\n"
+        );
+        let path = dir.path().join("docker-compose.yml");
+        std::fs::write(&path, &text).unwrap();
+        let input = Input { path: path.display().to_string(), bytes: text.as_bytes().to_vec() };
+        let options = CompileOptions {
+            fallback_app: "demo".into(),
+            project_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let c = compile(vec![input], &Environment::default(), &options);
+        let d = c.diagnostics.iter().find(|d| d.code.as_str() == "env-file");
+        let d = d.unwrap_or_else(|| panic!("format {format}: no env-file error: {:?}", c.diagnostics));
+        assert!(d.message.contains(&format!("`format: {format}` is not supported")), "{d:?}");
+        assert!(d.help.as_deref().is_some_and(|h| h.contains(help)), "{d:?}");
+        assert_eq!(d.span.map(|s| &text[s.start..s.end]), Some(format));
+    }
+}
