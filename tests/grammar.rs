@@ -158,3 +158,12 @@ fn an_env_file_format_that_would_be_misread_is_refused() {
         assert_eq!(d.span.map(|s| &text[s.start..s.end]), Some(format));
     }
 }
+
+#[test]
+fn only_dollar_brace_opens_a_reference_in_a_default() {
+    // compose-go closes `${…}` at the first `}` not owed to a nested `${`: `${X:-{}` is `{`.
+    use compose_cfn::load::interpolate::interpolate;
+    let unset = |_: &str| None;
+    assert_eq!(interpolate("${X:-{}", &unset).map(|r| r.text), Ok("{".to_string()));
+    assert_eq!(interpolate("${X:-{a}}b", &unset).map(|r| r.text), Ok("{a}b".to_string()));
+}
