@@ -167,3 +167,20 @@ fn only_dollar_brace_opens_a_reference_in_a_default() {
     assert_eq!(interpolate("${X:-{}", &unset).map(|r| r.text), Ok("{".to_string()));
     assert_eq!(interpolate("${X:-{a}}b", &unset).map(|r| r.text), Ok("{a}b".to_string()));
 }
+
+#[test]
+fn a_reset_entry_of_environment_or_labels_removes_the_earlier_files_key() {
+    // The merge specification's own example: `environment: {FOO: !reset null}` in a later
+    // file removes FOO. We refused it ("a merge tag inside `environment` is not supported").
+    let base = "services:\n  web:\n    image: x\n    ports: [\"80:3000\", \"81:3001\"]\n    environment: {A: \"1\", B: \"2\"}\n    \
+                labels: {convox.port.81.protocol: http}\n";
+    let over = "services:\n  web:\n    environment:\n      A: !reset null\n    labels:\n      convox.port.81.protocol: !reset\n";
+    let c = compile_files(&[base, over], &[]);
+    let t: Value = serde_json::from_str(&c.template_text().unwrap_or_else(|| panic!("{:?}", c.diagnostics))).unwrap();
+    let web = container(&t);
+    let names: Vec<&str> = web["Environment"].as_array().unwrap().iter().filter_map(|e| e["Name"].as_str()).collect();
+    assert_eq!(names, ["B"]);
+    // Port 81 is tcp again once its protocol label is reset.
+    let listeners = t.to_string();
+    assert!(!listeners.contains("\"Protocol\":\"HTTP\""), "{listeners}");
+}
