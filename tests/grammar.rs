@@ -184,3 +184,17 @@ fn a_reset_entry_of_environment_or_labels_removes_the_earlier_files_key() {
     let listeners = t.to_string();
     assert!(!listeners.contains("\"Protocol\":\"HTTP\""), "{listeners}");
 }
+
+#[test]
+fn a_variable_in_a_mapping_key_is_said_to_stay_as_written() {
+    // Compose interpolates values only: `"convox.port.${P}.protocol": https` keeps `${P}` in
+    // its key. We said "`the port` is not a port number"; the fix is the list form.
+    let text = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    labels:\n      \"convox.port.${P}.protocol\": https\n";
+    let c = compile_files(&[text], &[("P", "80")]);
+    let d = c.diagnostics.iter().find(|d| d.code.as_str() == "unknown-label").expect("an unknown-label error");
+    assert!(d.message.contains("a label key in mapping form is not interpolated"), "{d:?}");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("`- convox.port.${P}.protocol=https`")), "{d:?}");
+    // The list form is interpolated, as in Compose.
+    let list = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    labels:\n      - \"convox.port.${P}.protocol=https\"\n";
+    assert!(compile_files(&[list], &[("P", "80")]).template.is_some());
+}
