@@ -215,6 +215,23 @@ pub(super) fn read_port_label<'a>(
 ) {
     let (port_text, name) = port_part.split_once('.').unwrap_or((port_part, ""));
     let Some(port) = labels::digits(port_text).and_then(|d| d.parse::<u16>().ok()).filter(|p| *p > 0) else {
+        // A key of the mapping form is never interpolated (Compose interpolates values only),
+        // so its `${…}` is still there: say so, and where Compose does interpolate a key.
+        if port_text.contains('$') {
+            diags.push(
+                Diagnostic::error(
+                    Code::UnknownLabel,
+                    label.key_span,
+                    format!("`{key}`: a label key in mapping form is not interpolated"),
+                )
+                .with_label("`${…}` stays as written in a key")
+                .with_help(format!(
+                    "write the label in list form, where Compose substitutes the key: `- {key}={}`",
+                    label.value.scalar_text().unwrap_or_default()
+                )),
+            );
+            return;
+        }
         // A port part from `${…}` is not quoted: the key as written says where it came from.
         let port_shown = if key.contains('$') { "the port" } else { port_text };
         diags.push(

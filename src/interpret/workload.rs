@@ -15,7 +15,7 @@ use super::text::{self, Part, Text};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::container::{ExtraHostEntry, UlimitEntry, Written};
 use crate::load::{PortMapping, Service, Transport};
-use crate::source::Span;
+use crate::source::{Span, Spanned};
 use std::collections::HashSet;
 
 /// ECS needs a memory figure per container on EC2; Convox gave each process 256 MiB.
@@ -81,7 +81,7 @@ pub(super) fn read(
         container.memory_reservation_mib = Some(DEFAULT_MEMORY_RESERVATION_MIB);
     }
     let links = super::links::pending(&keys.links, service_names, diags);
-    let daemon = daemon(labels, keys.replicas_span, diags);
+    let daemon = daemon(labels, keys.replicas_span.clone(), diags);
     let workload = Workload {
         service: name.to_string(),
         name_span: Some(service.name.span),
@@ -112,7 +112,7 @@ pub(super) fn read(
 /// `convox.agent=true`: Convox's agent mode, one container per instance, as ECS `DAEMON`
 /// scheduling. A count (`convox.scale`, `deploy.replicas`) or a deployment maximum other than
 /// 100 contradicts it (ECS refuses both for a daemon): an error at each, not a silent choice.
-fn daemon(labels: &ServiceLabels, replicas: Option<Span>, diags: &mut Diagnostics) -> bool {
+fn daemon(labels: &ServiceLabels, replicas: Option<Spanned<&'static str>>, diags: &mut Diagnostics) -> bool {
     let Some((true, agent)) = labels.flag_at("convox.agent") else {
         return false;
     };
@@ -129,8 +129,8 @@ fn daemon(labels: &ServiceLabels, replicas: Option<Span>, diags: &mut Diagnostic
     if let Some((_, label)) = labels.number_at("convox.scale") {
         conflict(label.key_span, "`convox.scale`".into(), count_help);
     }
-    if let Some(span) = replicas {
-        conflict(span, "`deploy.replicas`".into(), count_help);
+    if let Some(replicas) = replicas {
+        conflict(replicas.span, format!("`{}`", replicas.value), count_help);
     }
     if let Some((max, label)) = labels.number_at("convox.deployment.maximum").filter(|(m, _)| *m != 100) {
         conflict(

@@ -59,6 +59,11 @@ pub struct Service {
     pub env_overrides: Vec<EnvOverride>,
     /// The profiles that enable it (`None`: always enabled).
     pub profiles: Option<Vec<String>>,
+    /// Keys of `environment:` (mapping form) tagged `KEY: !reset`: removed from the earlier
+    /// files' environment when this service is merged over them.
+    pub environment_resets: Vec<String>,
+    /// Keys of `labels:` (mapping form) tagged `!reset`, likewise.
+    pub label_resets: Vec<String>,
     /// Its container keys, typed; read once the files are merged.
     pub container: ContainerKeys,
     /// The whole service mapping, for merging later files into it; later stages read the
@@ -269,24 +274,17 @@ fn read_service(key: &Key, node: Node, port_budget: &mut usize, diags: &mut Vec<
             return None;
         }
     };
-    // The keys read into typed fields honour `!reset` and `!override` on the whole value only.
-    let mut typed = |key: &str| {
-        let value = node.get(key).filter(|n| !n.is_reset());
-        if let Some(tagged) = value.and_then(Node::nested_tag) {
-            diags.push(
-                Diagnostic::error(
-                    Code::Unsupported,
-                    tagged.span,
-                    format!("a merge tag inside `{key}` is not supported"),
-                )
-                .with_label("tagged here")
-                .with_help(format!("tag the whole value instead: `{key}: !override …` or `{key}: !reset`")),
-            );
-        }
-        value
-    };
-    let (ports_node, labels_node, environment_node, profiles_node) =
-        (typed("ports"), typed("labels"), typed("environment"), typed("profiles"));
+    // The keys read into typed fields honour `!reset` and `!override` on the whole value, and
+    // `!reset` on an entry of `environment` or `labels` in mapping form (Compose's own
+    // example: `FOO: !reset null`).
+    let (environment_kept, environment_resets) = without_entry_resets(node.get("environment"));
+    let (labels_kept, label_resets) = without_entry_resets(node.get("labels"));
+    let (ports_node, labels_node, environment_node, profiles_node) = (
+        typed("ports", node.get("ports"), diags),
+        typed("labels", labels_kept.as_ref().or(node.get("labels")), diags),
+        typed("environment", environment_kept.as_ref().or(node.get("environment")), diags),
+        typed("profiles", node.get("profiles"), diags),
+    );
     let mut ports_complete = true;
     let ports = match ports_node {
         None | Some(Node { value: Value::Null, .. }) => Vec::new(),
@@ -344,9 +342,36 @@ fn read_service(key: &Key, node: Node, port_budget: &mut usize, diags: &mut Vec<
         environment,
         env_overrides: Vec::new(),
         profiles,
+        environment_resets,
+        label_resets,
         container: ContainerKeys::default(),
         node,
     })
+}
+
+/// The value of a key read into a typed field, `None` when `!reset`; a merge tag inside it
+/// is an error.
+fn typed<'a>(key: &str, value: Option<&'a Node>, diags: &mut Vec<Diagnostic>) -> Option<&'a Node> {
+    let value = value.filter(|n| !n.is_reset());
+    if let Some(tagged) = value.and_then(Node::nested_tag) {
+        diags.push(
+            Diagnostic::error(Code::Unsupported, tagged.span, format!("a merge tag inside `{key}` is not supported"))
+                .with_label("tagged here")
+                .with_help(format!("tag the whole value instead: `{key}: !override …` or `{key}: !reset`")),
+        );
+    }
+    value
+}
+
+/// A mapping without its `!reset` entries (`None` when it has none) and their keys.
+fn without_entry_resets(node: Option<&Node>) -> (Option<Node>, Vec<String>) {
+    let Some(Node { value: Value::Map(entries), span, tag }) = node else { return (None, Vec::new()) };
+    let resets: Vec<String> = entries.iter().filter(|(_, v)| v.is_reset()).map(|(k, _)| k.name.clone()).collect();
+    if resets.is_empty() {
+        return (None, resets);
+    }
+    let kept = entries.iter().filter(|(_, v)| !v.is_reset()).cloned().collect();
+    (Some(Node { value: Value::Map(kept), span: *span, tag: *tag }), resets)
 }
 
 /// Reads `labels:` in mapping form or list (`key=value`) form. A key holding `${…}` (list
@@ -498,9 +523,15 @@ pub(super) fn merge_service(existing: &mut Service, service: Service) {
         Some(_) => existing.labels = service.labels,
         None => existing.labels.extend(service.labels),
     }
+    for key in &service.label_resets {
+        existing.labels.shift_remove(key);
+    }
     match tag("environment") {
         Some(_) => existing.environment = service.environment,
         None => existing.environment.extend(service.environment),
+    }
+    for key in &service.environment_resets {
+        existing.environment.shift_remove(key);
     }
     match (tag("profiles"), service.profiles) {
         (Some(_), profiles) => existing.profiles = profiles,

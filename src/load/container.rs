@@ -42,6 +42,7 @@ const READ: &[&str] = &[
     "labels",
     "profiles",
     "secrets",
+    "scale",
 ];
 
 /// Manifest text as written: literal parts and variable references, which `interpret` turns
@@ -178,10 +179,12 @@ pub struct ContainerKeys {
     pub links: Vec<LinkEntry>,
     /// `secrets:`.
     pub secrets: Vec<super::secrets::SecretUse>,
-    /// `deploy.replicas`, when valid.
+    /// The replica count: `deploy.replicas`, else `scale` (Compose's two spellings of it),
+    /// when valid.
     pub replicas: Option<u32>,
-    /// Where `deploy.replicas` was written, valid or not.
-    pub replicas_span: Option<Span>,
+    /// Where that count was written, valid or not, and under which key (`deploy.replicas`
+    /// or `scale`).
+    pub replicas_span: Option<Spanned<&'static str>>,
     /// The service's other keys (not read by `load`, not `x-*`), in file order.
     pub other_keys: Vec<Spanned<String>>,
     /// Keys of `deploy:` other than `replicas` and `resources`.
@@ -213,14 +216,7 @@ pub fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> ContainerKeys {
         cpu_shares: cpu_units(node, diags),
         working_dir: text(node, "working_dir", diags),
         user: text(node, "user", diags),
-        privileged: match node.get("privileged") {
-            None => false,
-            Some(Node { value: Value::Bool(b), .. }) => *b,
-            Some(other) => {
-                diags.push(other.wrong_type("`privileged`", "true or false"));
-                false
-            }
-        },
+        privileged: node.get("privileged").and_then(|n| n.boolean("`privileged`", diags)).unwrap_or(false),
         ulimits: node.get("ulimits").map(|n| ulimits(n, diags)).unwrap_or_default(),
         extra_hosts: node.get("extra_hosts").map(|n| extra_hosts(n, diags)).unwrap_or_default(),
         health_check: node
@@ -230,11 +226,42 @@ pub fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> ContainerKeys {
         volumes: node.get("volumes").map(|n| volumes(n, diags)).unwrap_or_default(),
         links: node.get("links").map(|n| links(n, diags)).unwrap_or_default(),
         secrets: node.get("secrets").map(|n| super::secrets::read_uses(n, diags)).unwrap_or_default(),
-        replicas: deploy.and_then(|d| d.get("replicas")).and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags)),
-        replicas_span: deploy.and_then(|d| d.get("replicas")).map(|n| n.span),
+        replicas: replicas(node, deploy, diags),
+        replicas_span: deploy
+            .and_then(|d| d.get("replicas"))
+            .map(|n| Spanned::new("deploy.replicas", n.span))
+            .or_else(|| node.get("scale").map(|n| Spanned::new("scale", n.span))),
         other_keys,
         other_deploy_keys,
         other_resource_keys,
+    }
+}
+
+/// The replica count from `deploy.replicas` or `scale`. Compose reads both as the same
+/// count and refuses two different values ("can't set distinct values on 'scale' and
+/// 'deploy.replicas'"), so an unequal pair is an error here too, not a silent choice.
+fn replicas(node: &Node, deploy: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+    let replicas_node = deploy.and_then(|d| d.get("replicas"));
+    let replicas = replicas_node.and_then(|n| whole(n, "deploy.replicas", 0, 1000, diags));
+    let scale_node = node.get("scale").filter(|n| !matches!(n.value, Value::Null));
+    let scale = scale_node.and_then(|n| whole(n, "scale", 0, 1000, diags));
+    match (replicas_node.zip(replicas), scale_node.zip(scale)) {
+        (Some((r_node, r)), Some((s_node, s))) if r != s => {
+            diags.push(
+                Diagnostic::error(
+                    Code::ContainerValue,
+                    s_node.span,
+                    format!("`scale: {s}` and `deploy.replicas: {r}` set two different replica counts"),
+                )
+                .with_label("one count here")
+                .with_related(r_node.span, "another here")
+                .with_help(
+                    "Compose refuses distinct values too: keep one of them (`deploy.replicas` is the usual one)",
+                ),
+            );
+            None
+        }
+        _ => replicas.or(scale),
     }
 }
 

@@ -111,7 +111,7 @@ pub(super) fn volume(item: &Node, diags: &mut Vec<Diagnostic>) -> Option<(String
             let Some(target) = target.filter(|t| t.starts_with('/')) else {
                 return bad(diags, "needs an absolute `target`");
             };
-            let read_only = item.get("read_only").is_some_and(|n| n.value == Value::Bool(true));
+            let read_only = item.get("read_only").and_then(|n| n.boolean("`read_only`", diags)).unwrap_or(false);
             // Only `type: volume` (the default) names a volume; `bind` and others are host paths.
             let source = if kind.is_none_or(|t| t == "volume") { source.unwrap_or_default() } else { "/".into() };
             Some((source, target, read_only))

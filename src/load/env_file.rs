@@ -107,14 +107,10 @@ fn entries(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
     for item in items {
         let (path_node, required) = match &item.value {
             Value::Map(_) => {
-                let required = match item.get("required").map(|r| &r.value) {
-                    None => true,
-                    Some(Value::Bool(b)) => *b,
-                    Some(_) => {
-                        diags.push(item.get("required").expect("matched").wrong_type("`required`", "true or false"));
-                        true
-                    }
-                };
+                let required = item.get("required").and_then(|r| r.boolean("`required`", diags)).unwrap_or(true);
+                if !known_keys_and_format(item, diags) {
+                    continue;
+                }
                 match item.get("path") {
                     Some(path) => (path, required),
                     None => {
@@ -144,6 +140,49 @@ fn entries(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
         }
     }
     out
+}
+
+/// Checks an `{path, required, format}` entry's keys (Compose's schema allows no other) and its
+/// `format`: `.env` (the default) is the only one read here. Docker Compose also reads `raw`
+/// (`docker run --env-file` rules: no quotes, no `$`, no `export`), but the deploy stage reads
+/// every `env_file:` with the `.env` rules, so a raw file would deploy other values than
+/// Compose gives it: refused, not misread. Any other format Compose refuses too
+/// ("unsupported env_file format").
+fn known_keys_and_format(item: &Node, diags: &mut Vec<Diagnostic>) -> bool {
+    let mut ok = true;
+    for (key, _) in item.as_map().unwrap_or_default() {
+        if !["path", "required", "format"].contains(&key.name.as_str()) {
+            ok = false;
+            diags.push(
+                Diagnostic::error(
+                    Code::EnvFile,
+                    key.span,
+                    format!("unknown key `{}` in an `env_file` entry", key.name),
+                )
+                .with_help("an entry takes `path`, `required` and `format`"),
+            );
+        }
+    }
+    let Some(format) = item.get("format").filter(|f| !matches!(f.value, Value::Null)) else { return ok };
+    let Some(name) = format.structural(diags) else { return false };
+    let help = match name.as_str() {
+        ".env" => return ok,
+        "raw" => {
+            "remove `format: raw` if the file reads the same under the `.env` rules (no quotes, `$`, \
+                  `export` or ` #` comments in its values); the deploy stage reads env files only with those"
+        }
+        _ => "Compose knows the default `.env` rules and `raw`; remove `format:`",
+    };
+    diags.push(
+        Diagnostic::error(
+            Code::EnvFile,
+            format.span,
+            format!("`format: {}` is not supported for an `env_file`", format.scalar_text().unwrap_or_default()),
+        )
+        .with_label("unsupported format")
+        .with_help(help),
+    );
+    false
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 
 /// Reads a `healthcheck:` mapping; `None` when it is disabled, `NONE` or has no usable test.
 pub(super) fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<HealthCheckKeys> {
-    if node.get("disable").is_some_and(|d| d.value == Value::Bool(true)) {
+    if node.get("disable").and_then(|d| d.boolean("`healthcheck.disable`", diags)) == Some(true) {
         return None;
     }
     let test = node.get("test")?;

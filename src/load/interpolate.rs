@@ -333,13 +333,16 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
 /// the rescan of every level makes it quadratic first. Real files nest one or two levels.
 pub const MAX_NESTING: usize = 32;
 
-/// Index of the `}` closing the `{` at `open`, allowing nested `${…}` in defaults.
+/// Index of the `}` closing the `${` whose `{` is at `open`, allowing nested `${…}` in
+/// defaults. Only `${` opens a level, as in compose-go: a plain `{` in a default
+/// (`${JSON:-{}`) is text, and the first `}` after it closes the reference.
 fn matching_brace(bytes: &[u8], open: usize) -> Result<usize, &'static str> {
     let mut depth = 0usize;
     for (i, &b) in bytes.iter().enumerate().skip(open) {
+        let opens = b == b'{' && i > 0 && bytes[i - 1] == b'$';
         match b {
-            b'{' if depth == MAX_NESTING => return Err("`${` is nested more than 32 levels deep"),
-            b'{' => depth += 1,
+            b'{' if opens && depth == MAX_NESTING => return Err("`${` is nested more than 32 levels deep"),
+            b'{' if opens => depth += 1,
             b'}' => {
                 depth -= 1;
                 if depth == 0 {
@@ -387,6 +390,10 @@ mod tests {
         assert_eq!(text("${MISSING+on}"), "");
         assert_eq!(text("${MISSING:-${HOST}-x}"), "web-x");
         assert_eq!(text("cost: $$5 ${HOST}"), "cost: $5 web");
+        // Only `${` opens a level: a `{` in a default is text, as compose-go reads it.
+        assert_eq!(text("${MISSING:-{}"), "{");
+        assert_eq!(text("${MISSING:-{\"a\":1}}"), "{\"a\":1}");
+        assert_eq!(text("${MISSING:-{x}}y"), "{x}y");
         assert_eq!(text("no variables"), "no variables");
     }
 

@@ -261,19 +261,19 @@ pub fn load_project_in(
     for input in inputs {
         let mut diags = Vec::new();
         let file = dir.and_then(|d| inside(d, Path::new(&input.path)));
-        let Some(root) = parse_input(sources, input, &mut diags) else {
-            diagnostics.extend(diags);
-            continue;
-        };
-        let root = interpolate_tree(root, env, &mut diags);
-        let mut file_project = compose::read_project(root, &mut diags);
-        let mut reader = extends::Reader { sources, env, dir, file, budget: extends::MAX_EXTENDS_BYTES };
-        extends::resolve(&mut file_project.services, &mut reader, &mut diags);
-        diagnostics.extend(diags);
-        match &mut project {
-            None => project = Some(file_project),
-            Some(p) => compose::merge_projects(p, file_project),
+        // Each document of a file is merged over the ones before, as Compose merges files.
+        for root in parse_documents(sources, input, &mut diags) {
+            let root = interpolate_tree(root, env, &mut diags);
+            let mut file_project = compose::read_project(root, &mut diags);
+            let mut reader =
+                extends::Reader { sources, env, dir, file: file.clone(), budget: extends::MAX_EXTENDS_BYTES };
+            extends::resolve(&mut file_project.services, &mut reader, &mut diags);
+            match &mut project {
+                None => project = Some(file_project),
+                Some(p) => compose::merge_projects(p, file_project),
+            }
         }
+        diagnostics.extend(diags);
     }
     let mut project = project.unwrap_or_default();
     // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
@@ -309,18 +309,30 @@ pub fn source_text(sources: &mut Sources, path: String, bytes: Vec<u8>) -> (Sour
     }
 }
 
+/// The documents of a compose file (none when it cannot be read, with the reasons in `diags`).
+fn parse_documents(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Vec<Node> {
+    let Some(id) = text_source(sources, input, diags) else { return Vec::new() };
+    node::parse_documents(sources.get(id), id, ParseLimits::default()).unwrap_or_else(|problems| {
+        diags.extend(problems);
+        Vec::new()
+    })
+}
+
+/// A file read as one document (an `extends:` file).
 fn parse_input(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<Node> {
+    let id = text_source(sources, input, diags)?;
+    node::parse(sources.get(id), id, ParseLimits::default()).map_err(|problems| diags.extend(problems)).ok()
+}
+
+/// The input added to `sources` as text; `None` (with the error) when it is not UTF-8.
+fn text_source(sources: &mut Sources, input: Input, diags: &mut Vec<Diagnostic>) -> Option<SourceId> {
     let (id, bad) = source_text(sources, input.path, input.bytes);
-    if let Some(bad) = bad {
-        diags.push(bad);
-        return None;
-    }
-    match node::parse(sources.get(id), id, ParseLimits::default()) {
-        Ok(root) => Some(root),
-        Err(problems) => {
-            diags.extend(problems);
+    match bad {
+        Some(bad) => {
+            diags.push(bad);
             None
         }
+        None => Some(id),
     }
 }
 

@@ -218,6 +218,53 @@ impl Node {
         self.structural(&mut Vec::new())
     }
 
+    /// A boolean as Compose reads one: `true`/`false`, or a string (often `${…}`) that
+    /// compose-go casts (`true`, `false`, and the YAML 1.1 `y`/`yes`/`on`, `n`/`no`/`off`, in
+    /// any case, which it warns about). `None` (with an error) for anything else.
+    pub fn boolean(&self, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
+        match &self.value {
+            Value::Bool(b) => return Some(*b),
+            Value::Str(_) => {}
+            Value::Invalid => return None,
+            _ => {
+                diags.push(self.wrong_type(what, "true or false"));
+                return None;
+            }
+        }
+        let text = self.structural(diags)?;
+        // Messages quote the file, never a substituted value (it could be a secret).
+        let written = self.scalar_text().unwrap_or_default();
+        let value = match text.to_ascii_lowercase().as_str() {
+            "true" => return Some(true),
+            "false" => return Some(false),
+            "y" | "yes" | "on" => true,
+            "n" | "no" | "off" => false,
+            _ => {
+                let (message, label) = match self.is_interpolated() {
+                    true => (
+                        format!("{what} (`{written}`) is not true or false once its variables are substituted"),
+                        "the variables' values do not fit here".to_string(),
+                    ),
+                    false => {
+                        (format!("{what} must be true or false, not `{written}`"), "expected true or false".to_string())
+                    }
+                };
+                diags.push(Diagnostic::error(Code::WrongType, self.span, message).with_label(label));
+                return None;
+            }
+        };
+        let spelled = match self.is_interpolated() {
+            true => format!("{what} (`{written}`) is a YAML 1.1 spelling of {value} once substituted"),
+            false => format!("{what} is `{written}`, a YAML 1.1 spelling of {value}"),
+        };
+        diags.push(
+            Diagnostic::warning(Code::WrongType, self.span, spelled)
+                .with_label(format!("read as {value}"))
+                .with_help(format!("write `{value}`: YAML 1.2 knows only true and false, and Compose warns too")),
+        );
+        Some(value)
+    }
+
     /// An error saying this node should have been of another kind.
     pub fn wrong_type(&self, what: &str, expected: &str) -> Diagnostic {
         Diagnostic::error(Code::WrongType, self.span, format!("{what} must be {expected}, found {}", self.kind()))
@@ -257,8 +304,33 @@ impl Default for ParseLimits {
     }
 }
 
-/// Parses one YAML document into a node tree, or one diagnostic saying why it could not.
+/// Parses one YAML document into a node tree, or one diagnostic saying why it could not (a
+/// file of several documents among them: an `extends:` file is read as one document).
 pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node, Vec<Diagnostic>> {
+    check_not_empty(source, id)?;
+    let raw: Raw = serde_saphyr::from_str_with_options(&source.text, options(limits))
+        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    let mut problems = Vec::new();
+    let node = convert(raw, source, id, &mut problems);
+    if problems.is_empty() { Ok(node) } else { Err(problems) }
+}
+
+/// Parses every YAML document of a compose file, in order. Compose reads the documents of one
+/// file (`---` between them) as successive files, each merged over the ones before; empty
+/// documents are skipped, as Compose's decoder skips them.
+pub fn parse_documents(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Vec<Node>, Vec<Diagnostic>> {
+    check_not_empty(source, id)?;
+    let raws: Vec<Raw> = serde_saphyr::from_multiple_with_options(&source.text, options(limits))
+        .map_err(|e| vec![yaml_error(&e, source, id)])?;
+    if raws.is_empty() {
+        return Err(vec![empty_file(id)]);
+    }
+    let mut problems = Vec::new();
+    let nodes = raws.into_iter().map(|raw| convert(raw, source, id, &mut problems)).collect();
+    if problems.is_empty() { Ok(nodes) } else { Err(problems) }
+}
+
+fn options(limits: ParseLimits) -> serde_saphyr::Options {
     let mut options = serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
@@ -269,17 +341,16 @@ pub fn parse(source: &Source, id: SourceId, limits: ParseLimits) -> Result<Node,
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = limits.max_depth;
     options.budget = Some(budget);
-    let text = source.text.as_str();
-    if text.trim().is_empty() {
-        return Err(vec![
-            Diagnostic::error(Code::WrongType, Span::new(id, 0, 0), "the file is empty")
-                .with_help("a compose file is a mapping with a `services:` key"),
-        ]);
-    }
-    let raw: Raw = serde_saphyr::from_str_with_options(text, options).map_err(|e| vec![yaml_error(&e, source, id)])?;
-    let mut problems = Vec::new();
-    let node = convert(raw, source, id, &mut problems);
-    if problems.is_empty() { Ok(node) } else { Err(problems) }
+    options
+}
+
+fn check_not_empty(source: &Source, id: SourceId) -> Result<(), Vec<Diagnostic>> {
+    if source.text.trim().is_empty() { Err(vec![empty_file(id)]) } else { Ok(()) }
+}
+
+fn empty_file(id: SourceId) -> Diagnostic {
+    Diagnostic::error(Code::WrongType, Span::new(id, 0, 0), "the file is empty")
+        .with_help("a compose file is a mapping with a `services:` key")
 }
 
 fn yaml_error(e: &serde_saphyr::Error, source: &Source, id: SourceId) -> Diagnostic {

@@ -6,7 +6,7 @@
 use super::node::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::Span;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// The transport protocol of a port mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -102,7 +102,7 @@ pub fn parse_short(input: &str) -> Result<ShortPorts, PortError> {
         [host, container] => (Some(*host), *container),
         _ => {
             return Err(PortError::new(Code::PortSyntax, format!("port mapping `{input}` has too many `:` parts"))
-                .help("the form is [IP:][HOST:]CONTAINER[/PROTOCOL]; write IPv6 addresses in brackets, e.g. `[::1]:80:80`"));
+                .help("the form is [IP:][HOST:]CONTAINER[/PROTOCOL], e.g. `127.0.0.1:80:80` or `[::1]:80:80`"));
         }
     };
     let container_range = parse_range(container, "container")?;
@@ -153,13 +153,17 @@ fn parse_transport(proto: &str) -> Result<Transport, PortError> {
     }
 }
 
-/// Splits a leading `IP:` (or `[IPv6]:`) off; `rest` is `HOST:CONTAINER` or `CONTAINER`.
+/// Splits a leading `IP:` (or `[IP]:`) off; `rest` is `HOST:CONTAINER` or `CONTAINER`.
+///
+/// As go-connections' `splitParts`, which Compose uses: the last two `:` parts are the host
+/// and container ports and everything before them the IP, so an IPv6 address may be written
+/// without brackets (`::1:80:80`), and an empty IP (`::80`, `:HOST:CONTAINER`) means none.
 fn split_host_ip(addr: &str) -> Result<(Option<String>, &str), PortError> {
     if let Some(after) = addr.strip_prefix('[') {
         let (ip, rest) = after
             .split_once(']')
             .ok_or_else(|| PortError::new(Code::PortSyntax, format!("`{addr}`: `[` without a closing `]`")))?;
-        ip.parse::<Ipv6Addr>().map_err(|_| invalid_ip(ip))?;
+        ip.parse::<IpAddr>().map_err(|_| invalid_ip(ip))?;
         let rest = rest
             .strip_prefix(':')
             .ok_or_else(|| PortError::new(Code::PortSyntax, format!("`{addr}`: expected `:` after `[{ip}]`")))?;
@@ -169,18 +173,22 @@ fn split_host_ip(addr: &str) -> Result<(Option<String>, &str), PortError> {
         }
         return Ok((Some(ip.to_string()), rest));
     }
-    let colons = addr.matches(':').count();
-    if colons == 2 {
-        let (ip, rest) = addr.split_once(':').expect("two colons");
-        ip.parse::<Ipv4Addr>().map_err(|_| invalid_ip(ip))?;
-        return Ok((Some(ip.to_string()), rest));
+    if addr.matches(':').count() < 2 {
+        return Ok((None, addr));
     }
-    Ok((None, addr))
+    // The second `:` from the end starts HOST:CONTAINER.
+    let split = addr.rmatch_indices(':').nth(1).map(|(i, _)| i).expect("two colons");
+    let (ip, rest) = (&addr[..split], &addr[split + 1..]);
+    if ip.is_empty() {
+        return Ok((None, rest));
+    }
+    ip.parse::<IpAddr>().map_err(|_| invalid_ip(ip))?;
+    Ok((Some(ip.to_string()), rest))
 }
 
 fn invalid_ip(ip: &str) -> PortError {
     PortError::new(Code::PortSyntax, format!("invalid IP address `{ip}` in a port mapping"))
-        .help("use a numeric IPv4 address such as `127.0.0.1`, or an IPv6 address in brackets such as `[::1]`; host names are not accepted")
+        .help("use a numeric address such as `127.0.0.1` or `[::1]`; host names are not accepted")
 }
 
 /// Parses `N` or `A-B` into an inclusive range.
@@ -451,6 +459,13 @@ mod tests {
         assert_eq!(code("127.0.0.1::80"), Code::MissingHostPort);
         assert_eq!(code("1:2:3:4"), Code::PortSyntax);
         assert_eq!(code("[::1:80:80"), Code::PortSyntax);
+        // As go-connections splits: the IP is all before the last two parts, brackets or not.
+        assert_eq!(parse_short("::1:82:83").unwrap().host_ip.as_deref(), Some("::1"));
+        assert_eq!(ok("::1:82:83"), vec![(Some(82), 83)]);
+        assert_eq!(parse_short("[127.0.0.1]:80:80").unwrap().host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(code("::80"), Code::MissingHostPort);
+        assert_eq!(code("fe80::1%eth0:80:80"), Code::PortSyntax);
+        assert_eq!(code("[::1]:80"), Code::PortSyntax);
         assert_eq!(code("99999999999999999999"), Code::PortRange);
         assert_eq!(code("+80"), Code::PortSyntax);
     }

@@ -63,7 +63,9 @@ pub fn read_definitions(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<SecretD
             SecretSource::File(k.span)
         } else if let Some((k, _)) = def.get_entry("environment") {
             SecretSource::Environment(k.span)
-        } else if def.get("external").is_some_and(|e| e.value == Value::Bool(true)) || def.get("name").is_some() {
+        } else if def.get("external").and_then(|e| e.boolean("`external`", diags)) == Some(true)
+            || def.get("name").is_some()
+        {
             SecretSource::External
         } else {
             diags.push(
