@@ -198,3 +198,29 @@ fn a_variable_in_a_mapping_key_is_said_to_stay_as_written() {
     let list = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    labels:\n      - \"convox.port.${P}.protocol=https\"\n";
     assert!(compile_files(&[list], &[("P", "80")]).template.is_some());
 }
+
+#[test]
+fn a_number_that_is_not_written_out_as_written_is_warned_about_at_its_value() {
+    // `PIN: 0123` reached the container as "123" without a word (Compose's go-yaml reads `010`
+    // as octal 8): neither is what was written. The value stays as read; only a warning says so.
+    let text = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    environment:\n      PIN: 0123\n      \
+                ZIP: \"02134\"\n      HEX: 0x1F\n      BIG: 1_000\n      EXP: 1e3\n      PORT: 42\n      RATIO: 0.5\n    \
+                labels:\n      x.code: 007\n  other:\n    extends: web\n";
+    let warned = found(text, "wrong-type");
+    let expected = [
+        ("`PIN: 0123` is read as the number 123 and loses its leading zero", "0123"),
+        ("`HEX: 0x1F` is read as the number 31, not as the text written", "0x1F"),
+        ("`BIG: 1_000` is read as the number 1000, not as the text written", "1_000"),
+        ("`EXP: 1e3` is read as the number 1000, not as the text written", "1e3"),
+        ("`x.code: 007` is read as the number 7 and loses its leading zero", "007"),
+    ];
+    // Once each, though `other` inherits them all through `extends:`.
+    assert_eq!(warned, expected.map(|(m, at)| (m.to_string(), at.to_string())));
+    let c = compile_files(&[text], &[]);
+    let pin = c.diagnostics.iter().find(|d| d.message.starts_with("`PIN")).unwrap();
+    assert!(!pin.is_error());
+    let help = "quote it: `PIN: \"0123\"`: YAML parsers disagree on a leading zero (Compose's reads `010` as octal 8)";
+    assert_eq!(pin.help.as_deref(), Some(help));
+    let env = container(&template(text))["Environment"].clone();
+    assert!(env.as_array().unwrap().contains(&serde_json::json!({"Name": "PIN", "Value": "123"})), "{env}");
+}
