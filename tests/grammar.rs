@@ -16,6 +16,16 @@ fn compile_files(files: &[&str], env: &[(&str, &str)]) -> compose_cfn::Compilati
     compile(inputs, &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() })
 }
 
+/// Compiles `text` as `docker-compose.yml` of the project in `dir` (where `env_file:` is read).
+fn compile_in(dir: &std::path::Path, text: &str) -> compose_cfn::Compilation {
+    let path = dir.join("docker-compose.yml");
+    std::fs::write(&path, text).unwrap();
+    let input = Input { path: path.display().to_string(), bytes: text.as_bytes().to_vec() };
+    let options =
+        CompileOptions { fallback_app: "demo".into(), project_dir: Some(dir.to_path_buf()), ..Default::default() };
+    compile(vec![input], &Environment::default(), &options)
+}
+
 fn template(text: &str) -> Value {
     let c = compile_files(&[text], &[]);
     let t = c.template_text().unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics));
@@ -142,15 +152,7 @@ fn an_env_file_format_that_would_be_misread_is_refused() {
         let text = format!(
             "services:\n  web:\n    image: x\n    env_file:\n      - path: web.env\n        format: {format}\n    ports: [\"80:3000\"]\n"
         );
-        let path = dir.path().join("docker-compose.yml");
-        std::fs::write(&path, &text).unwrap();
-        let input = Input { path: path.display().to_string(), bytes: text.as_bytes().to_vec() };
-        let options = CompileOptions {
-            fallback_app: "demo".into(),
-            project_dir: Some(dir.path().to_path_buf()),
-            ..Default::default()
-        };
-        let c = compile(vec![input], &Environment::default(), &options);
+        let c = compile_in(dir.path(), &text);
         let d = c.diagnostics.iter().find(|d| d.code.as_str() == "env-file");
         let d = d.unwrap_or_else(|| panic!("format {format}: no env-file error: {:?}", c.diagnostics));
         assert!(d.message.contains(&format!("`format: {format}` is not supported")), "{d:?}");
@@ -223,4 +225,21 @@ fn a_number_that_is_not_written_out_as_written_is_warned_about_at_its_value() {
     assert_eq!(pin.help.as_deref(), Some(help));
     let env = container(&template(text))["Environment"].clone();
     assert!(env.as_array().unwrap().contains(&serde_json::json!({"Name": "PIN", "Value": "123"})), "{env}");
+}
+
+#[test]
+fn an_env_file_problem_names_the_file_it_is_in() {
+    // Every dotenv-syntax message began "`.env`", whichever `env_file:` held the bad line.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/app.env"), "TOKEN hunter2\n").unwrap();
+    std::fs::write(dir.path().join("raw.env"), "KEY='unclosed\n").unwrap();
+    let text = "services:\n  web:\n    image: x\n    env_file: [config/app.env, raw.env]\n    ports: [\"80:3000\"]\n";
+    let c = compile_in(dir.path(), text);
+    let messages: Vec<&str> =
+        c.diagnostics.iter().filter(|d| d.code.as_str() == "dotenv").map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["`config/app.env` line: expected `=` after the name", "`raw.env`: this single quote is never closed"]
+    );
 }

@@ -96,7 +96,7 @@ pub fn with_dotenv(
         return env.clone();
     };
     let lookup = |name: &str| env.get(name).map(str::to_owned);
-    let (vars, problems) = dotenv::parse(&text, id, &lookup);
+    let (vars, problems) = dotenv::parse(&text, path, id, &lookup);
     diagnostics.extend(problems);
     env.over(vars)
 }
