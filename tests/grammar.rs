@@ -243,3 +243,11 @@ fn an_env_file_problem_names_the_file_it_is_in() {
         ["`config/app.env` line: expected `=` after the name", "`raw.env`: this single quote is never closed"]
     );
 }
+
+#[test]
+fn the_untranslated_key_help_names_scale_among_the_translated_keys() {
+    // `scale` is read as the replica count, but the help listing what is translated left it out.
+    let c = compile_files(&["services:\n  web:\n    image: x\n    scale: 2\n    stop_signal: SIGINT\n"], &[]);
+    let d = c.diagnostics.iter().find(|d| d.code.as_str() == "untranslated-key").expect("an untranslated-key warning");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("healthcheck, scale, deploy.replicas,")), "{d:?}");
+}
