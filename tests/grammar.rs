@@ -16,6 +16,16 @@ fn compile_files(files: &[&str], env: &[(&str, &str)]) -> compose_cfn::Compilati
     compile(inputs, &env, &CompileOptions { fallback_app: "demo".into(), ..Default::default() })
 }
 
+/// Compiles `text` as `docker-compose.yml` of the project in `dir` (where `env_file:` is read).
+fn compile_in(dir: &std::path::Path, text: &str) -> compose_cfn::Compilation {
+    let path = dir.join("docker-compose.yml");
+    std::fs::write(&path, text).unwrap();
+    let input = Input { path: path.display().to_string(), bytes: text.as_bytes().to_vec() };
+    let options =
+        CompileOptions { fallback_app: "demo".into(), project_dir: Some(dir.to_path_buf()), ..Default::default() };
+    compile(vec![input], &Environment::default(), &options)
+}
+
 fn template(text: &str) -> Value {
     let c = compile_files(&[text], &[]);
     let t = c.template_text().unwrap_or_else(|| panic!("expected a template: {:?}", c.diagnostics));
@@ -142,15 +152,7 @@ fn an_env_file_format_that_would_be_misread_is_refused() {
         let text = format!(
             "services:\n  web:\n    image: x\n    env_file:\n      - path: web.env\n        format: {format}\n    ports: [\"80:3000\"]\n"
         );
-        let path = dir.path().join("docker-compose.yml");
-        std::fs::write(&path, &text).unwrap();
-        let input = Input { path: path.display().to_string(), bytes: text.as_bytes().to_vec() };
-        let options = CompileOptions {
-            fallback_app: "demo".into(),
-            project_dir: Some(dir.path().to_path_buf()),
-            ..Default::default()
-        };
-        let c = compile(vec![input], &Environment::default(), &options);
+        let c = compile_in(dir.path(), &text);
         let d = c.diagnostics.iter().find(|d| d.code.as_str() == "env-file");
         let d = d.unwrap_or_else(|| panic!("format {format}: no env-file error: {:?}", c.diagnostics));
         assert!(d.message.contains(&format!("`format: {format}` is not supported")), "{d:?}");
@@ -197,4 +199,55 @@ fn a_variable_in_a_mapping_key_is_said_to_stay_as_written() {
     // The list form is interpolated, as in Compose.
     let list = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    labels:\n      - \"convox.port.${P}.protocol=https\"\n";
     assert!(compile_files(&[list], &[("P", "80")]).template.is_some());
+}
+
+#[test]
+fn a_number_that_is_not_written_out_as_written_is_warned_about_at_its_value() {
+    // `PIN: 0123` reached the container as "123" without a word (Compose's go-yaml reads `010`
+    // as octal 8): neither is what was written. The value stays as read; only a warning says so.
+    let text = "services:\n  web:\n    image: x\n    ports: [\"80:3000\"]\n    environment:\n      PIN: 0123\n      \
+                ZIP: \"02134\"\n      HEX: 0x1F\n      BIG: 1_000\n      EXP: 1e3\n      PORT: 42\n      RATIO: 0.5\n    \
+                labels:\n      x.code: 007\n  other:\n    extends: web\n";
+    let warned = found(text, "wrong-type");
+    let expected = [
+        ("`PIN: 0123` is read as the number 123 and loses its leading zero", "0123"),
+        ("`HEX: 0x1F` is read as the number 31, not as the text written", "0x1F"),
+        ("`BIG: 1_000` is read as the number 1000, not as the text written", "1_000"),
+        ("`EXP: 1e3` is read as the number 1000, not as the text written", "1e3"),
+        ("`x.code: 007` is read as the number 7 and loses its leading zero", "007"),
+    ];
+    // Once each, though `other` inherits them all through `extends:`.
+    assert_eq!(warned, expected.map(|(m, at)| (m.to_string(), at.to_string())));
+    let c = compile_files(&[text], &[]);
+    let pin = c.diagnostics.iter().find(|d| d.message.starts_with("`PIN")).unwrap();
+    assert!(!pin.is_error());
+    let help = "quote it: `PIN: \"0123\"`: YAML parsers disagree on a leading zero (Compose's reads `010` as octal 8)";
+    assert_eq!(pin.help.as_deref(), Some(help));
+    let env = container(&template(text))["Environment"].clone();
+    assert!(env.as_array().unwrap().contains(&serde_json::json!({"Name": "PIN", "Value": "123"})), "{env}");
+}
+
+#[test]
+fn an_env_file_problem_names_the_file_it_is_in() {
+    // Every dotenv-syntax message began "`.env`", whichever `env_file:` held the bad line.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/app.env"), "TOKEN hunter2\n").unwrap();
+    std::fs::write(dir.path().join("raw.env"), "KEY='unclosed\n").unwrap();
+    let text = "services:\n  web:\n    image: x\n    env_file: [config/app.env, raw.env]\n    ports: [\"80:3000\"]\n";
+    let c = compile_in(dir.path(), text);
+    let messages: Vec<&str> =
+        c.diagnostics.iter().filter(|d| d.code.as_str() == "dotenv").map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["`config/app.env` line: expected `=` after the name", "`raw.env`: this single quote is never closed"]
+    );
+}
+
+#[test]
+fn the_untranslated_key_help_names_scale_among_the_translated_keys() {
+    // `scale` is read as the replica count, but the help listing what is translated left it out.
+    let c = compile_files(&["services:\n  web:\n    image: x\n    scale: 2\n    stop_signal: SIGINT\n"], &[]);
+    let d = c.diagnostics.iter().find(|d| d.code.as_str() == "untranslated-key").expect("an untranslated-key warning");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("healthcheck, scale, deploy.replicas,")), "{d:?}");
 }

@@ -50,7 +50,7 @@ pub fn convert(text: &str, source: SourceId) -> Result<Converted, Diagnostics> {
         out.push('\n');
     }
     // The proof: the reader every command uses gives back each value, with no variable set.
-    let (read_back, problems) = dotenv::parse(&out, source, &|_| None);
+    let (read_back, problems) = dotenv::parse(&out, "convox-env output", source, &|_| None);
     let same = problems.is_empty()
         && read_back.len() == vars.len()
         && read_back.iter().zip(&vars).all(|((n, v), (name, value))| n == name && v == value);
@@ -62,7 +62,7 @@ pub fn convert(text: &str, source: SourceId) -> Result<Converted, Diagnostics> {
         return Err(diags);
     }
     // What the raw output, used as an env file, would have made of each value.
-    let (raw, _) = dotenv::parse(text, source, &|_| None);
+    let (raw, _) = dotenv::parse(text, "convox env output", source, &|_| None);
     let raw: HashMap<&str, &str> = raw.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let would_change = vars
         .iter()
@@ -201,7 +201,7 @@ mod tests {
     }
 
     fn values(converted: &Converted) -> Vec<(String, String)> {
-        dotenv::parse(&converted.text, id(), &|_| None).0
+        dotenv::parse(&converted.text, "convox-env output", id(), &|_| None).0
     }
 
     #[test]

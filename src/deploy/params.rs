@@ -245,7 +245,7 @@ pub fn env_file_values(
         let Some((text, id)) = crate::load::dotenv_source(&mut sources, file, &bytes, &mut problems) else {
             continue;
         };
-        let (vars, found) = dotenv::parse(&text, id, env);
+        let (vars, found) = dotenv::parse(&text, file, id, env);
         problems.extend(found);
         // Later files win, as in Compose.
         values.extend(vars);

@@ -76,7 +76,7 @@ codes! {
     }
     WrongType = "wrong-type" {
         summary: "A value has the wrong YAML type (e.g. a list where a mapping belongs).",
-        details: "A key holds the wrong kind of value, e.g. `ports:` as a string instead of a list.",
+        details: "A key holds the wrong kind of value, e.g. `ports:` as a string instead of a list. Warnings: a YAML 1.1 boolean (`yes`, `off`) where Compose casts one, and a number in `environment:` or `labels:` that is not written out as written (`PIN: 0123` becomes `123`; also `0x1F`, `1_000`, `1e3`, `1.50`), on which YAML parsers disagree (Compose's reads `010` as octal 8): quote it, `PIN: \"0123\"`.",
         example: Some("services:\n  web:\n    ports: \"80:3000\"\n"),
     }
     MissingServices = "missing-services" {

@@ -150,7 +150,7 @@ fn warn_untranslated(service: &Service, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::warning(Code::UntranslatedKey, key.span, format!("`{}` is not translated to ECS and is ignored", key.value))
                 .with_label("ignored")
-                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, deploy.replicas, deploy.resources, ports, named volumes and labels"),
+                .with_help("compose-cfn translates image, build, command, entrypoint, environment, mem_limit, mem_reservation, cpu_shares, cpus, working_dir, user, privileged, ulimits, extra_hosts, links, healthcheck, scale, deploy.replicas, deploy.resources, ports, named volumes and labels"),
         );
     }
     for key in &keys.other_deploy_keys {

@@ -5,7 +5,8 @@ use super::compose::Keyed;
 use super::interpolate::{self, Op, Segment, VarRef};
 use super::node::{Node, Text, Value};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::Span;
+use crate::source::{Sources, Span};
+use std::collections::HashSet;
 
 /// One variable of a container's environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,4 +113,56 @@ fn computed_name(item: &Node, t: &Text) -> Diagnostic {
     Diagnostic::error(Code::Environment, item.span, format!("the variable name in `{}` comes from `${{…}}`", t.text))
         .with_label("a name from the environment")
         .with_help("write the name out (`KEY=${VALUE}`): only values can come from the environment, at deploy time")
+}
+
+/// Warns at each number of `environment:` or `labels:` (mapping form) in `service` whose text
+/// as written is not the text the container gets: `0123` is written out as `123`, `0x1F` as
+/// `31`, `1.50` as `1.5`. YAML parsers disagree on such numbers (Compose's reads `010` as octal
+/// 8), so either way the value is not what the user wrote; the value itself is left as it is
+/// read, so templates do not change. Only literal text is quoted: a number is never the
+/// result of `${…}`. `seen` keeps one warning per place when services share it (`extends:`).
+pub fn warn_rewritten_numbers(
+    service: &Node,
+    sources: &Sources,
+    seen: &mut HashSet<Span>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for section in ["environment", "labels"] {
+        let Some(entries) = service.get(section).and_then(Node::as_map) else { continue };
+        for (key, value) in entries {
+            if !matches!(value.value, Value::Int(_) | Value::Float(_)) || !seen.insert(value.span) {
+                continue;
+            }
+            let (Some(read), Some(written)) = (value.scalar_text(), written_text(value.span, sources)) else {
+                continue;
+            };
+            if read == written {
+                continue;
+            }
+            let digits = written.trim_start_matches(['+', '-']);
+            let leading_zero =
+                digits.starts_with('0') && digits[1..].starts_with(|c: char| c.is_ascii_digit() || c == '_');
+            let (message, why) = match leading_zero {
+                true => (
+                    format!("`{}: {written}` is read as the number {read} and loses its leading zero", key.name),
+                    "YAML parsers disagree on a leading zero (Compose's reads `010` as octal 8)",
+                ),
+                false => (
+                    format!("`{}: {written}` is read as the number {read}, not as the text written", key.name),
+                    "a number is written out in plain decimal form",
+                ),
+            };
+            diags.push(
+                Diagnostic::warning(Code::WrongType, value.span, message)
+                    .with_label(format!("read as `{read}`"))
+                    .with_help(format!("quote it: `{}: \"{written}\"`: {why}", key.name)),
+            );
+        }
+    }
+}
+
+/// The text `span` covers in its file, when the span is a real place in it.
+fn written_text(span: Span, sources: &Sources) -> Option<String> {
+    let text = sources.iter().nth(span.source.0 as usize)?.text.get(span.start..span.end)?;
+    (!text.is_empty()).then(|| text.to_string())
 }

@@ -107,13 +107,16 @@ pub fn masked(text: &str) -> String {
 }
 
 /// Parses `.env` text; `lookup` answers `${VAR}` for variables the file has not set (the
-/// process environment, which also wins over the file's own values, as in Compose).
+/// process environment, which also wins over the file's own values, as in Compose). `name` is
+/// the file as its messages call it (`.env`, or an `env_file:` such as `config/app.env`).
 pub fn parse(
     text: &str,
+    name: &str,
     source: SourceId,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<(String, String)>, Vec<Diagnostic>) {
-    let mut parser = Parser { text, pos: 0, source, vars: BTreeMap::new(), order: Vec::new(), diags: Vec::new() };
+    let file = format!("`{name}`");
+    let mut parser = Parser { text, pos: 0, file, source, vars: BTreeMap::new(), order: Vec::new(), diags: Vec::new() };
     if text.starts_with('\u{feff}') {
         parser.pos = '\u{feff}'.len_utf8();
     }
@@ -125,6 +128,8 @@ pub fn parse(
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// The file's name, quoted, as messages begin.
+    file: String,
     source: SourceId,
     vars: BTreeMap<String, String>,
     order: Vec<String>,
@@ -187,15 +192,16 @@ impl Parser<'_> {
                 // Never a character of the line, nor what was read as its name: a line of a
                 // multi-line value left unquoted (a private key) reads as a name.
                 let at = self.pos;
-                let message = match (key.is_empty(), other) {
-                    (true, _) => "`.env` line: expected a variable name",
-                    (false, None) => "`.env` line: expected `=` after the name, found the end of the file",
-                    (false, Some(_)) => "`.env` line: expected `=` after the name",
+                let expected = match (key.is_empty(), other) {
+                    (true, _) => "expected a variable name",
+                    (false, None) => "expected `=` after the name, found the end of the file",
+                    (false, Some(_)) => "expected `=` after the name",
                 };
+                let message = format!("{} line: {expected}", self.file);
                 self.error(
                     at,
                     other.map_or(0, char::len_utf8),
-                    message.to_string(),
+                    message,
                     "names are letters, digits, `_` and `.`; write `NAME=value`, one per line, and \
                      quote a value that spans lines",
                 );
@@ -244,7 +250,7 @@ impl Parser<'_> {
             self.error(
                 open,
                 1,
-                format!("`.env`: this {} quote is never closed", if quote == '"' { "double" } else { "single" }),
+                format!("{}: this {} quote is never closed", self.file, if quote == '"' { "double" } else { "single" }),
                 "close the quote; a quoted value may span lines",
             );
             self.pos = self.text.len();
@@ -259,7 +265,7 @@ impl Parser<'_> {
             self.error(
                 at,
                 1,
-                "`.env`: text after a closing quote".into(),
+                format!("{}: text after a closing quote", self.file),
                 "put a comment after ` #`, or quote the whole value",
             );
             self.skip_line();
@@ -313,7 +319,7 @@ impl Parser<'_> {
                 self.error(
                     if as_written { at + offset } else { at },
                     1,
-                    "`.env`: a `$` in this value is not a valid variable reference".into(),
+                    format!("{}: a `$` in this value is not a valid variable reference", self.file),
                     "write `$$` for a literal `$`, or single-quote the value",
                 );
                 None
@@ -322,7 +328,7 @@ impl Parser<'_> {
                 self.error(
                     at,
                     1,
-                    "`.env`: this value requires a variable (`${NAME:?…}`) that is not set".into(),
+                    format!("{}: this value requires a variable (`${{NAME:?…}}`) that is not set", self.file),
                     "set it before this line, or in the environment",
                 );
                 None
@@ -336,7 +342,7 @@ mod tests {
     use super::*;
 
     fn vars(text: &str) -> Vec<(String, String)> {
-        let (vars, diags) = parse(text, SourceId(0), &|_| None);
+        let (vars, diags) = parse(text, ".env", SourceId(0), &|_| None);
         assert!(diags.is_empty(), "{text:?}: {diags:?}");
         vars
     }
@@ -346,7 +352,7 @@ mod tests {
     }
 
     fn errors(text: &str) -> Vec<Diagnostic> {
-        parse(text, SourceId(0), &|_| None).1
+        parse(text, ".env", SourceId(0), &|_| None).1
     }
 
     #[test]
@@ -384,7 +390,7 @@ mod tests {
         assert_eq!(get(text, "C"), "x/x");
         assert_eq!(get(text, "D"), "${A}");
         assert_eq!(get(text, "E"), "dflt");
-        let (v, _) = parse("B=${P}\n", SourceId(0), &|n| (n == "P").then(|| "process".to_string()));
+        let (v, _) = parse("B=${P}\n", ".env", SourceId(0), &|n| (n == "P").then(|| "process".to_string()));
         assert_eq!(v, [("B".to_string(), "process".to_string())]);
     }
 

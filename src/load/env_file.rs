@@ -79,7 +79,7 @@ pub(super) fn add_keys(service: &mut Service, dir: Option<&Path>, sources: &mut 
         };
         // Values are parsed for their syntax only: expansion sees no variable, and the values
         // are dropped here.
-        let (vars, problems) = dotenv::parse(&text, id, &|_| None);
+        let (vars, problems) = dotenv::parse(&text, &entry.path, id, &|_| None);
         diags.extend(problems);
         for (key, _) in vars {
             if let Some(set) = service.environment.get(&key).filter(|v| v.env_file.is_none()) {

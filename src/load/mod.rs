@@ -27,7 +27,7 @@ pub use ports::{PortMapping, Transport};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{SourceId, Sources, Span};
 use node::{Node, ParseLimits, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are refused before parsing (no real compose file comes close).
@@ -96,7 +96,7 @@ pub fn with_dotenv(
         return env.clone();
     };
     let lookup = |name: &str| env.get(name).map(str::to_owned);
-    let (vars, problems) = dotenv::parse(&text, id, &lookup);
+    let (vars, problems) = dotenv::parse(&text, path, id, &lookup);
     diagnostics.extend(problems);
     env.over(vars)
 }
@@ -279,10 +279,12 @@ pub fn load_project_in(
     // Merging is over: what `!reset` removed goes now (a reset service, a reset key).
     project.services.retain(|s| !s.node.is_reset());
     let mut diags = Vec::new();
+    let mut numbers_seen = HashSet::new();
     for service in &mut project.services {
         service.node.strip_resets();
         // Read once, from the merged mapping: later files may change any key.
         service.container = container::read(&service.node, &mut diags);
+        container_env::warn_rewritten_numbers(&service.node, sources, &mut numbers_seen, &mut diags);
         env_file::add_keys(service, dir, sources, &mut diags);
     }
     diagnostics.extend(diags);
