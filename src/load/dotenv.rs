@@ -49,7 +49,9 @@ pub fn read_file(dir: &Path) -> DotenvFile {
 /// Reads `name` (relative to `dir`) as [`read_file`] reads `.env`: only a regular file inside
 /// `dir`, of at most [`MAX_DOTENV_BYTES`]. A service's `env_file:` is read so.
 pub fn read_in(dir: &Path, name: &str) -> DotenvFile {
-    read_confined(dir, name, MAX_DOTENV_BYTES, "`.env`")
+    // Refusals name the kind of file: an `env_file:` entry is not the project's `.env`.
+    let kind = if Path::new(name).file_name().is_some_and(|n| n == ".env") { "`.env`" } else { "`env_file:`" };
+    read_confined(dir, name, MAX_DOTENV_BYTES, kind)
 }
 
 /// Reads `name` (relative to `dir`) only if it is a regular file inside `dir` (a link is
@@ -340,6 +342,20 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_env_file_is_not_called_a_dot_env_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["app.env", ".env"] {
+            std::fs::File::create(dir.path().join(name)).unwrap().set_len(MAX_DOTENV_BYTES + 1).unwrap();
+        }
+        let reason = |name: &str| match read_in(dir.path(), name) {
+            DotenvFile::Refused { reason, .. } => reason,
+            _ => panic!("{name} over the cap was not refused"),
+        };
+        assert!(reason("app.env").contains("`env_file:` files over"), "{}", reason("app.env"));
+        assert!(reason(".env").contains("`.env` files over"), "{}", reason(".env"));
+    }
 
     fn vars(text: &str) -> Vec<(String, String)> {
         let (vars, diags) = parse(text, ".env", SourceId(0), &|_| None);
