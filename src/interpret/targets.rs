@@ -7,6 +7,7 @@ use super::plan::{Balancer, Listener, Protocol, Target};
 use super::service_labels::ServiceLabels;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::load::{Label, PortMapping};
+use crate::source::Span;
 
 /// The most target groups ECS attaches to one service; v2 gives each listener port one.
 const MAX_TARGET_GROUPS: usize = 5;
@@ -137,17 +138,13 @@ pub(super) fn check_target_labels(
             );
         }
     }
-    if target == Target::V2
-        && let Some((seconds, label)) = labels.number_at("convox.idle.timeout")
-    {
-        idle_timeout_on_nlb(service, listeners, seconds, label, diags);
-    }
     if target == Target::V2 {
+        if let Some((seconds, label)) = labels.number_at("convox.idle.timeout") {
+            idle_timeout_on_nlb(service, listeners, seconds, label, diags);
+        }
         // A redirecting listener forwards nowhere, so it has no target group.
         let groups: Vec<&Listener> = listeners.iter().filter(|l| l.redirect.is_none()).collect();
-        if groups.len() > MAX_TARGET_GROUPS {
-            let sixth = groups[MAX_TARGET_GROUPS].balancer_port;
-            let span = tcp.iter().find(|m| m.balancer_port() == sixth).map(|m| m.span);
+        if let Some((sixth, span)) = first_past(tcp, groups.iter().map(|l| l.balancer_port), MAX_TARGET_GROUPS) {
             diags.push(
                 Diagnostic::error(
                     Code::TooManyTargetGroups,
@@ -166,10 +163,10 @@ pub(super) fn check_target_labels(
             too_many_listeners(service, tcp, listeners, diags);
         }
     }
-    if target == Target::Classic && listeners.len() > MAX_CLASSIC_LISTENERS {
-        // Listeners are sorted by port, as the v2 check counts them.
-        let first_over = listeners[MAX_CLASSIC_LISTENERS].balancer_port;
-        let span = tcp.iter().find(|m| m.balancer_port() == first_over).map(|m| m.span);
+    if target == Target::Classic
+        && let Some((first_over, span)) =
+            first_past(tcp, listeners.iter().map(|l| l.balancer_port), MAX_CLASSIC_LISTENERS)
+    {
         diags.push(
             Diagnostic::error(
                 Code::TooManyListeners,
@@ -269,11 +266,9 @@ fn too_many_listeners(service: &str, tcp: &[&PortMapping], listeners: &[Listener
     for (internal, http) in [(false, true), (true, true), (false, false), (true, false)] {
         let on: Vec<&Listener> =
             listeners.iter().filter(|l| l.internal == internal && l.protocol.is_http() == http).collect();
-        if on.len() <= MAX_LISTENERS {
+        let Some((first_over, span)) = first_past(tcp, on.iter().map(|l| l.balancer_port), MAX_LISTENERS) else {
             continue;
-        }
-        let first_over = on[MAX_LISTENERS].balancer_port;
-        let span = tcp.iter().find(|m| m.balancer_port() == first_over).map(|m| m.span);
+        };
         let scheme = if internal { "internal" } else { "public" };
         let kind = if http { "Application" } else { "Network" };
         let redirects = on.iter().filter(|l| l.redirect.is_some()).count();
@@ -290,6 +285,13 @@ fn too_many_listeners(service: &str, tcp: &[&PortMapping], listeners: &[Listener
             .with_help("redirect fewer ports, or move some ports to another service: each service has balancers of its own"),
         );
     }
+}
+
+/// The first of `ports` (listeners' balancer ports, sorted) past a quota of `limit`, and the
+/// place of its mapping, where the quota's error points; `None` within the quota.
+fn first_past(tcp: &[&PortMapping], mut ports: impl Iterator<Item = u16>, limit: usize) -> Option<(u16, Option<Span>)> {
+    let port = ports.nth(limit)?;
+    Some((port, tcp.iter().find(|m| m.balancer_port() == port).map(|m| m.span)))
 }
 
 /// `convox.idle.timeout` as an NLB takes it: each TCP listener's `tcp.idle_timeout.seconds`
